@@ -1,0 +1,81 @@
+/**
+ * Gateway benchmark (loopback, model emulator with no delay):
+ *   1. added time to first token: the gateway's SSE (client → gateway → queue → worker →
+ *      emulator → worker → Redis → gateway → client) minus a direct ConverseStream call to the emulator;
+ *   2. non-stream completions per second of the whole stack (gateway, worker(s), pool, emulator),
+ *      with the CPU each process spent per completion;
+ *   3. the gateway process alone (the bench answers turns through the real TurnEventLog): its
+ *      non-stream ceiling, and how many concurrent SSE and WebSocket streams it holds with the
+ *      delay it adds per chunk.
+ *
+ *   node --conditions=source --import tsx bench/gateway/gateway-bench.ts
+ * Env: BENCH_TTFT_SAMPLES (200), BENCH_CONCURRENCY (64), BENCH_SECONDS (12), BENCH_WORKERS (1),
+ *      BENCH_WORKER_CONCURRENCY (100), BENCH_STREAM_LEVELS ("250x250,1000x1000": SSE x WS),
+ *      BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the gateway's time goes),
+ *      BENCH_WORKER_NODE_ARGS (the same for the agent workers), BENCH_REDIS_PID (also meter that redis-server's CPU),
+ *      BENCH_CHUNKS (1: text deltas per answer in the throughput run),
+ *      BENCH_ONLY ("throughput": just the whole-stack non-stream run; "ttft,throughput": skip the gateway-alone part).
+ */
+import { startStack } from '../../tests/e2e/support/stack.js';
+import { loadAverage } from './bench-stats.js';
+import { measureThroughput, measureTtft } from './stack-latency.js';
+import { measureGatewayAlone } from './stream-capacity.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const levels = (process.env.BENCH_STREAM_LEVELS ?? '250x250,1000x1000').split(',').map((level) => {
+  const [sse, ws] = level.split('x').map(Number);
+  return { sse: sse ?? 0, ws: ws ?? 0 };
+});
+
+const only = new Set((process.env.BENCH_ONLY ?? 'ttft,throughput,alone').split(','));
+
+const deadline = setTimeout(() => {
+  console.error('benchmark exceeded 150 s; aborting');
+  process.exit(1);
+}, 150_000);
+deadline.unref();
+
+const report: Record<string, unknown> = { machine: { cpus: 2, loadAverageAtStart: loadAverage(), node: process.version } };
+const stack = await startStack({
+  label: 'bench',
+  workers: env('BENCH_WORKERS', 1),
+  logLevel: 'error',
+  gatewayNodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+  workerNodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean),
+  env: { RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: String(env('BENCH_WORKER_CONCURRENCY', 100)) },
+});
+try {
+  if (only.has('ttft')) {
+    report.ttft = await measureTtft(stack, env('BENCH_TTFT_SAMPLES', 200));
+    console.error('ttft done', JSON.stringify(report.ttft));
+  }
+  if (only.has('throughput')) {
+    report.nonStream = await measureThroughput(stack, {
+      concurrency: env('BENCH_CONCURRENCY', 64),
+      seconds: env('BENCH_SECONDS', 12),
+      warmupSeconds: 2,
+      chunkCount: env('BENCH_CHUNKS', 1),
+      pids: {
+        gateway: stack.gateway.child.pid!,
+        ...Object.fromEntries(stack.workers.map((worker) => [worker.name, worker.child.pid!])),
+        'mcp-pool': stack.pool.child.pid!,
+        'bench (client + emulator)': process.pid,
+        ...(process.env.BENCH_REDIS_PID ? { 'redis-server (shared with anything else using it)': Number(process.env.BENCH_REDIS_PID) } : {}),
+      },
+    });
+    console.error('throughput done', JSON.stringify(report.nonStream));
+  }
+} finally {
+  await stack.stop();
+}
+if (only.has('alone')) {
+  report.gatewayAlone = await measureGatewayAlone({
+    levels,
+    tickMs: 250,
+    ticks: 16,
+    ttftSamples: env('BENCH_TTFT_SAMPLES', 200),
+    throughput: { concurrency: env('BENCH_CONCURRENCY', 64), seconds: 8 },
+  });
+}
+report.loadAverageAtEnd = loadAverage();
+console.log(JSON.stringify(report, null, 2));

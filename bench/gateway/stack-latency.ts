@@ -1,0 +1,148 @@
+import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { STACK_MODEL, type Stack } from '../../tests/e2e/support/stack.js';
+import { cpuMeter, summarize } from './bench-stats.js';
+
+const REPLY = 'hello from the emulator';
+
+/** Time to the first text via the AWS SDK straight to the emulator, as a worker calls it (ms). */
+async function directTtft(client: BedrockRuntimeClient): Promise<number> {
+  const started = performance.now();
+  const output = await client.send(
+    new ConverseStreamCommand({ modelId: STACK_MODEL, messages: [{ role: 'user', content: [{ text: 'bench ttft' }] }], inferenceConfig: { maxTokens: 100 } }),
+  );
+  for await (const event of output.stream ?? []) {
+    if (event.contentBlockDelta?.delta?.text) {
+      const elapsed = performance.now() - started;
+      for await (const _rest of output.stream ?? []) {
+        // drain
+      }
+      return elapsed;
+    }
+  }
+  throw new Error('no text from the emulator');
+}
+
+interface GatewaySample {
+  ttftMs: number;
+  /** Wall-clock milestones of the turn (epoch ms), for the breakdown. */
+  sentAt: number;
+  firstContentAt: number;
+  turnId: string;
+}
+
+/** Time to the first `delta.content` through the gateway's SSE (ms). */
+async function gatewayTtft(stack: Stack, userId: string): Promise<GatewaySample> {
+  const sentAt = Date.now();
+  const started = performance.now();
+  const response = await fetch(`${stack.baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { ...stack.headers(userId), 'content-type': 'application/json' },
+    body: JSON.stringify({ model: STACK_MODEL, stream: true, messages: [{ role: 'user', content: 'bench ttft' }] }),
+  });
+  const decoder = new TextDecoder();
+  let buffered = '';
+  let first: number | undefined;
+  let firstContentAt = 0;
+  for await (const chunk of response.body!) {
+    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (first === undefined && /"content":"[^"]/.test(buffered)) {
+      first = performance.now() - started;
+      firstContentAt = Date.now();
+    }
+  }
+  if (first === undefined) throw new Error(`no content in the stream: ${buffered.slice(0, 300)}`);
+  return { ttftMs: first, sentAt, firstContentAt, turnId: response.headers.get('x-stream-id')! };
+}
+
+/** Where one turn's time to first token went, from the turn log's timestamps and the emulator's request log (ms, 1 ms resolution). */
+async function breakdown(stack: Stack, sample: GatewaySample, emulatorReceivedAt: number) {
+  const events = (await stack.redis.client.lrange(stack.keys.turnLog(sample.turnId), 0, -1)).map((json) => JSON.parse(json) as { type: string; ts: number });
+  const start = events.find((event) => event.type === 'start')?.ts ?? Number.NaN;
+  const text = events.find((event) => event.type === 'text_delta')?.ts ?? Number.NaN;
+  return [start - sample.sentAt, emulatorReceivedAt - start, text - emulatorReceivedAt, sample.firstContentAt - text];
+}
+
+/** Added time to first token: gateway SSE minus a direct SDK call, sequential samples. */
+export async function measureTtft(stack: Stack, samples: number) {
+  stack.emulator.script([{ reply: { text: REPLY, chunkCount: 3 } }]);
+  const client = new BedrockRuntimeClient({ endpoint: stack.emulator.bedrockEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  for (let i = 0; i < 20; i++) {
+    await directTtft(client);
+    await gatewayTtft(stack, 'ttft-warmup');
+  }
+  const direct: number[] = [];
+  const viaGateway: number[] = [];
+  const parts: number[][] = [[], [], [], []];
+  for (let i = 0; i < samples; i++) {
+    direct.push(await directTtft(client));
+    const sample = await gatewayTtft(stack, `ttft-${i % 8}`);
+    viaGateway.push(sample.ttftMs);
+    const emulatorRequest = stack.emulator.requests.at(-1)!;
+    (await breakdown(stack, sample, emulatorRequest.receivedAt.getTime())).forEach((value, index) => parts[index]!.push(value));
+  }
+  client.destroy();
+  const d = summarize(direct);
+  const g = summarize(viaGateway);
+  const median = (values: number[]) => summarize(values).p50;
+  return {
+    directMs: d,
+    gatewayMs: g,
+    addedP50Ms: Math.round((g.p50 - d.p50) * 1000) / 1000,
+    addedP99Ms: Math.round((g.p99 - d.p99) * 1000) / 1000,
+    medianBreakdownMs: {
+      'client → gateway → queue → worker logs start': median(parts[0]!),
+      'worker: start → model request reaches the emulator': median(parts[1]!),
+      'emulator answers → worker logs the first text': median(parts[2]!),
+      'first text logged → Redis → gateway → client': median(parts[3]!),
+    },
+  };
+}
+
+/** Non-stream completions per second of the whole stack at `concurrency` clients, over `seconds`. */
+export async function measureThroughput(stack: Stack, options: { concurrency: number; seconds: number; warmupSeconds: number; pids: Record<string, number>; chunkCount?: number }) {
+  stack.emulator.script([{ reply: { text: REPLY, chunkCount: options.chunkCount ?? 1 } }]);
+  const body = JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'bench throughput' }] });
+  let completed = 0;
+  let failed = 0;
+  const latencies: number[] = [];
+  let measuring = false;
+  let running = true;
+  const loop = async (index: number) => {
+    const headers = { ...stack.headers(`load-${index}`), 'content-type': 'application/json' };
+    while (running) {
+      const started = performance.now();
+      try {
+        const response = await fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers, body });
+        const json = (await response.json()) as { choices?: Array<{ message: { content: string } }> };
+        if (response.status === 200 && json.choices?.[0]?.message.content === REPLY) {
+          if (measuring) {
+            completed += 1;
+            latencies.push(performance.now() - started);
+          }
+        } else if (measuring) failed += 1;
+      } catch {
+        if (measuring) failed += 1;
+      }
+    }
+  };
+  const loops = Array.from({ length: options.concurrency }, (_, index) => loop(index));
+  await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
+  measuring = true;
+  const cpu = cpuMeter(options.pids);
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  measuring = false;
+  const elapsedS = (performance.now() - started) / 1000;
+  const cpuUsed = cpu();
+  running = false;
+  await Promise.all(loops);
+  const perCompletionMs = Object.fromEntries(Object.entries(cpuUsed).map(([name, seconds]) => [name, Math.round(((seconds * 1000) / Math.max(1, completed)) * 1000) / 1000]));
+  return {
+    concurrency: options.concurrency,
+    completionsPerSecond: Math.round(completed / elapsedS),
+    failed,
+    latencyMs: summarize(latencies),
+    cpuSecondsInWindow: cpuUsed,
+    cpuMsPerCompletion: perCompletionMs,
+  };
+}

@@ -1,0 +1,312 @@
+{{/*
+Names. Component helpers take (dict "root" $ "component" "<name>").
+*/}}
+{{- define "bmcp.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bmcp.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* 52 characters: StatefulSet pods add a revision hash label to their name. */}}
+{{- define "bmcp.componentName" -}}
+{{- printf "%s-%s" (include "bmcp.fullname" .root) .component | trunc 52 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bmcp.poolHeadlessName" -}}
+{{- printf "%s-headless" (include "bmcp.componentName" (dict "root" .root "component" "mcp-pool")) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bmcp.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "bmcp.labels" -}}
+helm.sh/chart: {{ include "bmcp.chart" . }}
+app.kubernetes.io/name: {{ include "bmcp.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: bedrock-mcp-platform
+{{- end }}
+
+{{- define "bmcp.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "bmcp.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "bmcp.componentLabels" -}}
+{{ include "bmcp.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "bmcp.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "bmcp.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.secretName" -}}
+{{- default (include "bmcp.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/*
+Image reference: (dict "root" $ "component" "gateway" "image" .Values.gateway.image).
+*/}}
+{{- define "bmcp.image" -}}
+{{- $values := .root.Values.image }}
+{{- $repository := default (printf "%s/%s" $values.repositoryPrefix .component) .image.repository }}
+{{- $tag := .image.tag | default $values.tag | default .root.Chart.AppVersion }}
+{{- if $values.registry }}
+{{- printf "%s/%s:%s" $values.registry $repository $tag }}
+{{- else }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.redisEnv" -}}
+{{- $external := or .Values.redis.url .Values.redis.existingSecret.name }}
+{{- if and $external .Values.redis.bundled.enabled }}
+{{- fail "redis: set redis.bundled.enabled=false when using redis.url or redis.existingSecret" }}
+{{- end }}
+- name: REDIS_URL
+{{- if .Values.redis.bundled.enabled }}
+  value: {{ printf "redis://%s:6379" (include "bmcp.componentName" (dict "root" . "component" "redis")) | quote }}
+{{- else if .Values.redis.existingSecret.name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.existingSecret.name }}
+      key: {{ .Values.redis.existingSecret.key }}
+{{- else }}
+  value: {{ required "redis.url (or redis.existingSecret.name) is required when redis.bundled.enabled is false" .Values.redis.url | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.publicGatewayUrl" -}}
+{{- if .Values.publicGatewayUrl }}
+{{- .Values.publicGatewayUrl }}
+{{- else if .Values.ingress.enabled }}
+{{- printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.secretEnv" -}}
+- name: {{ .env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "bmcp.secretName" .root }}
+      key: {{ .env }}
+      optional: {{ ne .env "SECRETS_KEY" }}
+{{- end }}
+
+{{/*
+Environment every platform container gets: how the services find each other (fixed here, not
+settable through .Values.settings), the keys from the Secret (not for web), then the component's
+extraEnv. Every setting the chart manages is named here, so a workload cannot miss one.
+(dict "root" $ "component" "gateway" "values" .Values.gateway)
+*/}}
+{{- define "bmcp.env" -}}
+{{- $root := .root }}
+- name: NODE_ENV
+  value: production
+- name: CONFIG_PATH
+  value: /etc/bedrock-mcp/config.json
+{{- if ne .component "web" }}
+{{ include "bmcp.redisEnv" $root }}
+{{- end }}
+- name: MCP_POOL_URL
+  value: {{ printf "http://%s:%v" (include "bmcp.componentName" (dict "root" $root "component" "mcp-pool")) $root.Values.mcpPool.service.port | quote }}
+- name: MCP_SERVICE_HOST
+  value: 0.0.0.0
+- name: MCP_SERVICE_PORT
+  value: "7002"
+- name: MCP_POOL_HOST
+  value: 0.0.0.0
+- name: MCP_POOL_PORT
+  value: "7003"
+- name: AGENT_WORKER_PORT
+  value: "7004"
+- name: WEB_PORT
+  value: "3000"
+- name: USER_WORKSPACES_DIR
+  value: /app/data/workspaces
+{{- with (include "bmcp.publicGatewayUrl" $root) }}
+- name: PUBLIC_GATEWAY_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- /* The web server only serves files: it gets no keys (nor the Redis URL above). */}}
+{{- if ne .component "web" }}
+{{- range $env := list "API_KEY" "SECRETS_KEY" "COMPATIBLE_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{ include "bmcp.secretEnv" (dict "root" $root "env" $env) }}
+{{- end }}
+{{- end }}
+{{- with .values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.envFrom" -}}
+- configMapRef:
+    name: {{ include "bmcp.fullname" .root }}-settings
+{{- with .values.extraEnvFrom }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Rolls the pods when the settings, conf/config.json or the chart's Secret change. */}}
+{{- define "bmcp.checksums" -}}
+checksum/settings: {{ toJson .Values.settings | sha256sum }}
+checksum/config: {{ include "bmcp.configJson" . | sha256sum }}
+{{- if not .Values.secrets.existingSecret }}
+checksum/secrets: {{ toJson .Values.secrets | sha256sum }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.configJson" -}}
+{{- if .Values.config.override }}
+{{- toPrettyJson .Values.config.override }}
+{{- else }}
+{{- .Files.Get "files/config.json" }}
+{{- end }}
+{{- end }}
+
+{{/* liveness: /healthz (the process answers); readiness: /readyz (its dependencies answer). */}}
+{{- define "bmcp.probes" -}}
+startupProbe:
+  httpGet:
+    path: /healthz
+    port: http
+  periodSeconds: 2
+  failureThreshold: 60
+livenessProbe:
+  httpGet:
+    path: /healthz
+    port: http
+  periodSeconds: 10
+  timeoutSeconds: 3
+  failureThreshold: 3
+readinessProbe:
+  httpGet:
+    path: {{ .readinessPath | default "/readyz" }}
+    port: http
+  periodSeconds: 5
+  timeoutSeconds: 3
+  failureThreshold: 3
+{{- end }}
+
+{{/*
+Pod-level fields shared by every platform workload: (dict "root" $ "values" .Values.gateway).
+*/}}
+{{- define "bmcp.podSpec" -}}
+serviceAccountName: {{ include "bmcp.serviceAccountName" .root }}
+automountServiceAccountToken: {{ .root.Values.serviceAccount.automountToken }}
+terminationGracePeriodSeconds: {{ .values.terminationGracePeriodSeconds }}
+securityContext:
+  {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Volumes every platform pod mounts: conf/config.json and a writable /tmp. */}}
+{{- define "bmcp.commonVolumes" -}}
+- name: config
+  configMap:
+    name: {{ include "bmcp.fullname" .root }}-config
+- name: tmp
+  emptyDir: {}
+{{- with .values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.commonVolumeMounts" -}}
+- name: config
+  mountPath: /etc/bedrock-mcp
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- with .values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "bmcp.podLabels" -}}
+{{ include "bmcp.selectorLabels" (dict "root" .root "component" .component) }}
+{{- with .values.podLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* HorizontalPodAutoscaler: (dict "root" $ "component" "gateway" "kind" "Deployment" "values" .Values.gateway). */}}
+{{- define "bmcp.hpa" -}}
+{{- if .values.autoscaling.enabled }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "bmcp.componentName" . }}
+  labels:
+    {{- include "bmcp.componentLabels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: {{ .kind }}
+    name: {{ include "bmcp.componentName" . }}
+  minReplicas: {{ .values.autoscaling.minReplicas }}
+  maxReplicas: {{ .values.autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ .values.autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
+{{- end }}
+
+{{/* PodDisruptionBudget: (dict "root" $ "component" "gateway" "values" .Values.gateway). */}}
+{{- define "bmcp.pdb" -}}
+{{- if .values.pdb.enabled }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "bmcp.componentName" . }}
+  labels:
+    {{- include "bmcp.componentLabels" . | nindent 4 }}
+spec:
+  maxUnavailable: {{ .values.pdb.maxUnavailable }}
+  selector:
+    matchLabels:
+      {{- include "bmcp.selectorLabels" . | nindent 6 }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { AppConfigFileSchema, formatIssuePath, type AppConfigFile } from '@bedrock-mcp/contracts';
+import type { z } from 'zod';
+import { findProjectRoot } from './project-root.js';
+import { SettingsSchema, type Settings } from './settings.js';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface RuntimeConfig {
+  readonly settings: Settings;
+  readonly app: AppConfigFile;
+  readonly projectRoot: string;
+  /** An absolute path for a setting that names a file or folder relative to the project root. */
+  resolvePath(path: string): string;
+}
+
+export interface LoadConfigOptions {
+  /**
+   * Defaults to process.env, which then also receives the .env file's variables it lacks (real
+   * variables win), so libraries reading the environment directly see them.
+   */
+  env?: NodeJS.ProcessEnv;
+  /** Where to start looking for the project root. */
+  cwd?: string;
+  /** Read `<root>/.env` (or ENV_FILE); default true. */
+  readDotenv?: boolean;
+}
+
+/** Environment + .env + conf/config.json, parsed once; throws ConfigError naming the bad value. */
+export function loadConfig(options: LoadConfigOptions = {}): RuntimeConfig {
+  const projectRoot = findProjectRoot(options.cwd);
+  const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(projectRoot, path));
+  const realEnv = options.env ?? process.env;
+  const fileEnv = options.readDotenv === false ? {} : readDotenvFile(realEnv.ENV_FILE ?? join(projectRoot, '.env'), resolvePath);
+  const env = { ...fileEnv, ...realEnv };
+  // Libraries that read the process environment themselves (the AWS SDK's credential chain and
+  // AWS_ENDPOINT_URL_*) must see .env values too; real variables still win.
+  if (options.env === undefined) {
+    for (const [name, value] of Object.entries(fileEnv)) process.env[name] ??= value;
+  }
+  if (env.ddb_table === undefined && env.DDB_TABLE !== undefined) env.ddb_table = env.DDB_TABLE;
+
+  const settings = parseOrThrow(SettingsSchema, env, (path) => `environment variable ${path}`);
+  const configPath = resolvePath(settings.CONFIG_PATH);
+  const app = parseOrThrow(AppConfigFileSchema, readJson(configPath), (path) => `${settings.CONFIG_PATH}: ${path || '(root)'}`);
+  return { settings, app, projectRoot, resolvePath };
+}
+
+function readDotenvFile(path: string, resolvePath: (p: string) => string): Record<string, string> {
+  const absolute = resolvePath(path);
+  if (!existsSync(absolute)) return {};
+  return parseDotenv(readFileSync(absolute));
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, describe: (path: string) => string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const messages = result.error.issues.map((issue) => `${describe(formatIssuePath(issue.path))}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n  ${messages.join('\n  ')}`);
+}

@@ -1,0 +1,21 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
+
+describe('createLogger', () => {
+  it('writes one JSON line per event and never the secrets', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'test', destination });
+    logger.info({ userId: 'alice', config: { env: { EXA_API_KEY: 'sk-live-1' }, token: 'tok-2' }, req: { headers: { authorization: 'Bearer k-3' } } }, 'added');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'info', service: 'test', userId: 'alice', msg: 'added' });
+    for (const secret of ['sk-live-1', 'tok-2', 'k-3']) expect(lines[0]).not.toContain(secret);
+  });
+});

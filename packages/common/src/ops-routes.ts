@@ -1,0 +1,81 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+export { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** A per-service Prometheus registry with Node's default metrics, labelled with the service. */
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Each named dependency check resolves when reachable and rejects (or times out) otherwise. */
+export type ReadinessChecks = Record<string, () => Promise<unknown>>;
+
+export interface OpsRoutesOptions {
+  registry: Registry;
+  readiness: ReadinessChecks;
+  /** Per check, milliseconds. */
+  readinessTimeoutMs?: number;
+  /** While draining on SIGTERM, /readyz answers 503 so load balancers stop sending work. */
+  isDraining?: () => boolean;
+}
+
+/**
+ * `/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus text), as a
+ * plain node:http handler: returns true when it answered the request. Express mounts it as
+ * middleware; services without Express call it from their own server.
+ */
+export function createOpsHandler(options: OpsRoutesOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const timeoutMs = options.readinessTimeoutMs ?? 2000;
+  return async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return true;
+    }
+    if (path === '/readyz') {
+      const checks = await runChecks(options.readiness, timeoutMs);
+      const draining = options.isDraining?.() ?? false;
+      const ok = !draining && Object.values(checks).every((check) => check === 'ok');
+      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : draining ? 'draining' : 'unavailable', checks });
+      return true;
+    }
+    if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': options.registry.contentType });
+      res.end(await options.registry.metrics());
+      return true;
+    }
+    return false;
+  };
+}
+
+async function runChecks(checks: ReadinessChecks, timeoutMs: number): Promise<Record<string, string>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          check(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return [name, 'ok'] as const;
+      } catch (error) {
+        return [name, (error as Error).message || 'failed'] as const;
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,55 @@
+/**
+ * Every Redis key and pub/sub channel the platform uses, in one place. A user's data always sits
+ * under a key that includes the user id; `{…}` hash tags keep one user's (or turn's) keys on
+ * one Redis Cluster slot so multi-key scripts work there too.
+ */
+export function createRedisKeys(prefix: string) {
+  const p = prefix;
+  return {
+    prefix: p,
+    /** BullMQ's own key prefix (it appends `:<queue>:…`). */
+    bullPrefix: `${p}bull`,
+
+    // users
+    /** hash serverId → encrypted JSON of the user's MCP server config */
+    userMcpServers: (userId: string) => `${p}user:{${userId}}:mcp-servers`,
+    /** list of JSON Converse-style messages */
+    userHistory: (userId: string) => `${p}user:{${userId}}:history`,
+    /** lock held by the turn currently writing the user's history */
+    userHistoryLock: (userId: string) => `${p}user:{${userId}}:history-lock`,
+    /** counter bumped by every history write and by clearUserHistory: a turn whose loaded history changed or was removed since does not write it back */
+    userHistoryEpoch: (userId: string) => `${p}user:{${userId}}:history-epoch`,
+    /** fixed-window counter for the rate limit */
+    userRateLimit: (userId: string, windowStart: number) => `${p}user:{${userId}}:rate:${windowStart}`,
+    /** hash of per-user API keys: sha256(key) → JSON {userId, createdAt, label} */
+    userApiKeys: () => `${p}api-keys`,
+
+    // turns
+    /** pub/sub channel of a turn's stream events */
+    turnChannel: (turnId: string) => `${p}turn:{${turnId}}:events`,
+    /** list of a turn's events (JSON), capped, for resume */
+    turnLog: (turnId: string) => `${p}turn:{${turnId}}:log`,
+    /** the turn's last assigned sequence number */
+    turnSeq: (turnId: string) => `${p}turn:{${turnId}}:seq`,
+    /** hash: userId, model, status (running|done), createdAt */
+    turnMeta: (turnId: string) => `${p}turn:{${turnId}}:meta`,
+    /** set when a stop was requested */
+    turnCancel: (turnId: string) => `${p}turn:{${turnId}}:cancel`,
+    /** JSON checkpoint of the tool loop, for a worker that takes over */
+    turnCheckpoint: (turnId: string) => `${p}turn:{${turnId}}:checkpoint`,
+    /** hash toolUseId → JSON tool result: each tool use runs once */
+    turnToolResults: (turnId: string) => `${p}turn:{${turnId}}:tool-results`,
+    /** channel on which stop requests are broadcast to workers */
+    cancelChannel: () => `${p}turn-cancel`,
+
+    // mcp-pool replicas
+    /** which replica runs a user's servers: value = replica id, with expiry */
+    poolOwner: (userId: string) => `${p}pool:owner:{${userId}}`,
+    /** a replica's heartbeat: value = its base URL, with expiry */
+    poolReplica: (replicaId: string) => `${p}pool:replica:${replicaId}`,
+
+    // voice
+    voiceTicket: (ticket: string) => `${p}voice-ticket:${ticket}`,
+  } as const;
+}
+export type RedisKeys = ReturnType<typeof createRedisKeys>;

@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type RuntimeConfig } from './load-config.js';
+import { createLogger } from './logger.js';
+import { installShutdown, type ShutdownStep } from './shutdown.js';
+
+export interface ServiceContext {
+  config: RuntimeConfig;
+  logger: Logger;
+}
+
+/**
+ * The common start of every service's entry file: config (a bad value stops the service with a
+ * message naming it), logger, then the service's own start, which returns its shutdown steps in
+ * the order they must run. Start-up failures exit with code 1.
+ */
+export async function runService(service: string, start: (context: ServiceContext) => Promise<ShutdownStep[]>): Promise<void> {
+  let config: RuntimeConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${service}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ service, level: config.settings.LOG_LEVEL, logDir: config.settings.LOG_DIR && config.resolvePath(config.settings.LOG_DIR) });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  try {
+    const steps = await start({ config, logger });
+    installShutdown({ logger, timeoutMs: config.settings.SHUTDOWN_TIMEOUT_S * 1000, steps });
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    process.exit(1);
+  }
+}

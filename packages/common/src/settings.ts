@@ -1,0 +1,198 @@
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? fallback : ['1', 'true', 'yes', 'on'].includes(value)));
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
+const port = (fallback: number) => int(fallback, 1, 65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+/**
+ * Every setting the platform reads from the environment, with its default. The seed's names are
+ * kept (`use_bedrock`, `ddb_table`, …). Units are in the names or the comments.
+ */
+export const SettingsSchema = z
+  .object({
+    /** development | production | test; production refuses unsafe defaults (no SECRETS_KEY, no API keys). */
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** pino level of every service's JSON log lines. */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** When set, each service also writes its JSON log lines to `<LOG_DIR>/<service>.log`. */
+    LOG_DIR: optionalString,
+    /** Path of conf/config.json, relative to the project root. */
+    CONFIG_PATH: z.string().default('conf/config.json'),
+
+    /** Redis for queues, stream events, history and (by default) users' MCP server configs. */
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    /** Prepended to every Redis key and channel (lets several deployments share one Redis). */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/).default('bmcp:'),
+
+    /** Service API keys (comma-separated): may act for the user named in X-User-ID. */
+    API_KEY: optionalString,
+    /**
+     * Passphrase (at least 16 characters, e.g. `openssl rand -base64 32`) from which the key that
+     * encrypts secrets at rest (MCP env values, tokens, header values; AES-256-GCM) is derived with
+     * scrypt. Required in production; elsewhere unset means a public development key and a warning.
+     * Changing it makes stored secrets unreadable.
+     */
+    SECRETS_KEY: optionalString,
+
+    /** Bedrock (and DynamoDB) region; credentials come from the standard AWS chain or conf/credential.csv. */
+    AWS_REGION: z.string().default('us-east-1'),
+    /** 1: Bedrock; 0: an OpenAI-compatible provider at COMPATIBLE_API_BASE. */
+    use_bedrock: bool(true),
+    /** OpenAI-compatible API base URL (usually ending in /v1), used with use_bedrock=0 or `provider: openai` models. */
+    COMPATIBLE_API_BASE: optionalString,
+    /** API key for COMPATIBLE_API_BASE. */
+    COMPATIBLE_API_KEY: optionalString,
+    /** CSV with columns ak,sk: Bedrock requests rotate across these credentials. */
+    CREDENTIAL_CSV: z.string().default('conf/credential.csv'),
+
+    /** DynamoDB table for users' MCP server configs; unset: Redis. */
+    ddb_table: optionalString,
+
+    /** Model rounds one chat turn may take before it ends with finish reason max_turns. */
+    MAX_TURNS: int(200, 1, 10_000),
+    /** Minutes a server may sit unused before the pool evicts it (fractions allowed). */
+    INACTIVE_TIME: z.coerce.number().positive().max(60 * 24 * 7).default(10),
+
+    /** Gateway bind address (the seed's name). */
+    MCP_SERVICE_HOST: z.string().default('0.0.0.0'),
+    /** Gateway port (the seed's name). */
+    MCP_SERVICE_PORT: port(7002),
+    /** mcp-pool bind address. */
+    MCP_POOL_HOST: z.string().default('0.0.0.0'),
+    /** mcp-pool port. */
+    MCP_POOL_PORT: port(7003),
+    /** Where workers and the gateway reach the mcp-pool (any replica). */
+    MCP_POOL_URL: z.string().default('http://127.0.0.1:7003'),
+    /** agent-worker's health/metrics port. */
+    AGENT_WORKER_PORT: port(7004),
+    /** Web UI port (static build served under /chat). */
+    WEB_PORT: port(3000),
+    /** Where the browser reaches the gateway; empty: same host, MCP_SERVICE_PORT. */
+    PUBLIC_GATEWAY_URL: optionalString,
+
+    /** Concurrent turns per worker process. */
+    WORKER_CONCURRENCY: int(20, 1, 1000),
+    /** Longest one model call may run, in milliseconds. */
+    MODEL_CALL_TIMEOUT_MS: int(300_000, 1000),
+    /** Longest a whole chat turn may run, in milliseconds. */
+    TURN_TIMEOUT_MS: int(1_800_000, 1000),
+    /** Messages kept in a user's server-side history. */
+    HISTORY_MAX_MESSAGES: int(200, 2, 100_000),
+    /** agent-worker: milliseconds a worker's lock on a running turn's job lasts (BullMQ renews it at half this); a dead worker's turn is resumed after it expires. */
+    WORKER_LOCK_DURATION_MS: int(30_000, 500),
+    /** agent-worker: milliseconds between a worker's checks for stalled jobs (turns whose worker died). */
+    WORKER_STALLED_INTERVAL_MS: int(30_000, 200),
+    /** agent-worker: times one turn may stall and be resumed by another worker before it fails with worker_lost. */
+    WORKER_MAX_STALLED_COUNT: int(2, 0, 100),
+    /** agent-worker: milliseconds the per-user history lock lives without renewal (a keep_session turn renews it every third). */
+    HISTORY_LOCK_TTL_MS: int(30_000, 500),
+    /** agent-worker: milliseconds a keep_session turn waits for another turn of the same user to release the history. */
+    HISTORY_LOCK_WAIT_MS: int(60_000, 0),
+    /** agent-worker: attempts per model call on throttling/unavailable errors that happen before any output. */
+    MODEL_MAX_ATTEMPTS: int(4, 1, 20),
+    /** agent-worker: first retry delay (ms) of a model call; doubles per attempt (with jitter), capped at 8 s. */
+    MODEL_RETRY_BASE_MS: int(250, 0, 60_000),
+    /** agent-worker: milliseconds to fetch an http(s) image URL of a chat message. */
+    IMAGE_FETCH_TIMEOUT_MS: int(10_000, 100),
+    /** agent-worker: largest image (bytes) fetched from an http(s) URL of a chat message. */
+    IMAGE_FETCH_MAX_BYTES: int(5 * 1024 * 1024, 1024),
+    /** agent-worker: 1 lets image URLs of chat messages resolve to private, loopback or link-local addresses; 0 refuses them (users cannot make the worker fetch internal services). */
+    IMAGE_FETCH_ALLOW_PRIVATE: bool(false),
+
+    /** none | catalog | any: who may run user-added stdio servers. */
+    MCP_USER_STDIO: z.enum(['none', 'catalog', 'any']).default('catalog'),
+    /** CIDR ranges user-added URL servers may resolve to despite being private/loopback (comma-separated). */
+    MCP_ALLOWED_URL_RANGES: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((range) => range.trim()).filter(Boolean)),
+    /** Longest an MCP server may take to start and initialize, in milliseconds. */
+    MCP_START_TIMEOUT_MS: int(30_000, 100),
+    /** Default timeout of one tool call, in milliseconds. */
+    TOOL_CALL_TIMEOUT_MS: int(120_000, 100),
+    /** Tool results larger than this (bytes of text + base64) are cut with a marker. */
+    TOOL_RESULT_MAX_BYTES: int(200_000, 1024),
+    /** Running MCP servers per user; the least recently used idle one is evicted when full. */
+    POOL_MAX_SERVERS_PER_USER: int(10, 1),
+    /** Running MCP servers per pool replica, all users together. */
+    POOL_MAX_SERVERS: int(200, 1),
+    /** Milliseconds each step of stopping a stdio server waits: stdin closed → SIGTERM to its process group → SIGKILL. */
+    MCP_STOP_GRACE_MS: int(2000, 10, 60_000),
+    /** First restart delay (ms) after a server failed twice in a row; doubles per failure up to MCP_RESTART_BACKOFF_MAX_MS. */
+    MCP_RESTART_BACKOFF_MS: int(1000, 0),
+    /** Longest restart delay (ms) after repeated failures. */
+    MCP_RESTART_BACKOFF_MAX_MS: int(60_000, 0),
+    /** Milliseconds the pool reuses a user's server config it read, for tool calls (catalog and ensure always read it fresh). */
+    POOL_CONFIG_CACHE_MS: int(2000, 0),
+    /** This pool replica's id (default: hostname-pid). */
+    POOL_REPLICA_ID: optionalString,
+    /** Base URL other pool replicas reach this one at (default: http://127.0.0.1:<MCP_POOL_PORT>). */
+    POOL_ADVERTISE_URL: optionalString,
+    /** Milliseconds between a pool replica's heartbeats; its heartbeat and its users' ownership expire after 3×. */
+    POOL_HEARTBEAT_MS: int(5000, 50, 600_000),
+    /** Folder holding each user's workspace (`${USER_WORKSPACE}` in conf servers). */
+    USER_WORKSPACES_DIR: z.string().default('data/workspaces'),
+
+    /** Requests per user per minute on the chat endpoints. */
+    RATE_LIMIT_PER_MINUTE: int(120, 1),
+    /** Largest accepted JSON body (bytes), attachments included. */
+    MAX_BODY_BYTES: int(25 * 1024 * 1024, 1024),
+    /** Largest single attachment (image or file part) a chat message may carry, in decoded bytes. */
+    MAX_ATTACHMENT_BYTES: int(10 * 1024 * 1024, 1024),
+    /** Browser origins the gateway answers CORS requests from (comma-separated); `*`: any. */
+    CORS_ORIGINS: z
+      .string()
+      .default('*')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    /** Events kept per turn for resume, and for how long (seconds). */
+    STREAM_REPLAY_MAX_EVENTS: int(10_000, 100),
+    /** Seconds a turn's events are kept for resume after its last event. */
+    STREAM_REPLAY_TTL_S: int(3600, 10),
+    /** Seconds SIGTERM waits for in-flight work before exiting. */
+    SHUTDOWN_TIMEOUT_S: int(30, 1, 3600),
+
+    /** Voice (Nova Sonic speech-to-speech): the Bedrock model id of InvokeModelWithBidirectionalStream. */
+    VOICE_MODEL_ID: z.string().min(1).default('amazon.nova-sonic-v1:0'),
+    /** Voice: the system prompt of every voice conversation. */
+    VOICE_SYSTEM_PROMPT: z
+      .string()
+      .min(1)
+      .default(
+        'You are a helpful voice assistant. The user and you are having a spoken conversation: keep answers short, ' +
+          'two or three sentences, and use the tools you are given when they help.',
+      ),
+    /** Voice: ids the user may pick (comma-separated; the first is the default); Nova Sonic has matthew, tiffany, amy and more. */
+    VOICE_IDS: z
+      .string()
+      .default('matthew,tiffany,amy')
+      .transform((value) => value.split(',').map((id) => id.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/)).min(1)),
+    /** Voice: milliseconds after which a Sonic stream is replaced by a new one carrying the conversation (Bedrock ends a session at 8 minutes). */
+    VOICE_SESSION_RENEW_MS: int(450_000, 1000, 480_000),
+    /** Voice: milliseconds a due renewal may wait for the assistant to finish its turn before it happens anyway. */
+    VOICE_SESSION_RENEW_GRACE_MS: int(20_000, 0, 120_000),
+    /** Voice: prior text turns replayed into a new Sonic stream (Nova Sonic accepts at most 40). */
+    VOICE_HISTORY_MAX_MESSAGES: int(40, 0, 40),
+    /** Voice: UTF-8 bytes kept of each replayed turn (Nova Sonic accepts at most 1000; longer turns keep their end). */
+    VOICE_HISTORY_MAX_BYTES: int(1000, 50, 1000),
+    /** Voice: most tokens Sonic generates per response. */
+    VOICE_MAX_TOKENS: int(1024, 1, 10_000),
+    /** Voice: Sonic nucleus sampling (0–1). */
+    VOICE_TOP_P: z.coerce.number().min(0).max(1).default(0.9),
+    /** Voice: Sonic temperature (0–1). */
+    VOICE_TEMPERATURE: z.coerce.number().min(0).max(1).default(0.7),
+    /** Voice: seconds a WebSocket ticket issued by the REST API stays valid (single use). */
+    VOICE_TICKET_TTL_S: int(60, 5, 600),
+    /** Voice: 1 also accepts the seed's `token` query parameter (an API key in the URL, logged by proxies) on /ws/user-audio. */
+    VOICE_ALLOW_QUERY_TOKEN: bool(false),
+  })
+  .loose();
+export type Settings = z.infer<typeof SettingsSchema>;

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ServerIdSchema } from './ids.js';
+
+const DATA_URL = /^data:([a-z]+\/[a-z0-9.+-]+);base64,/i;
+const HTTP_URL = /^https?:\/\//i;
+
+export const TextPartSchema = z.object({ type: z.literal('text'), text: z.string() });
+export type TextPart = z.infer<typeof TextPartSchema>;
+
+export const ImageUrlPartSchema = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({
+    url: z
+      .string()
+      .refine((url) => DATA_URL.test(url) || HTTP_URL.test(url), 'image_url.url must be a data: URL (base64) or an http(s) URL'),
+    detail: z.enum(['auto', 'low', 'high']).optional(),
+  }),
+});
+export type ImageUrlPart = z.infer<typeof ImageUrlPartSchema>;
+
+/** OpenAI's file part; the seed sends bare base64 in `file_data`, OpenAI a data: URL. Both are accepted. */
+export const FilePartSchema = z.object({
+  type: z.literal('file'),
+  file: z.object({
+    file_data: z.string().min(1, 'file.file_data must not be empty'),
+    filename: z.string().min(1).max(255).optional(),
+  }),
+});
+export type FilePart = z.infer<typeof FilePartSchema>;
+
+export const UserContentPartSchema = z.discriminatedUnion('type', [TextPartSchema, ImageUrlPartSchema, FilePartSchema]);
+export type UserContentPart = z.infer<typeof UserContentPartSchema>;
+
+const TextContentSchema = z.union([z.string(), z.array(TextPartSchema)]);
+
+export const ToolCallSchema = z.object({
+  id: z.string().min(1),
+  type: z.literal('function').default('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+export type ToolCall = z.infer<typeof ToolCallSchema>;
+
+export const SystemMessageSchema = z.object({
+  role: z.enum(['system', 'developer']),
+  content: TextContentSchema,
+  name: z.string().optional(),
+});
+export const UserMessageSchema = z.object({
+  role: z.literal('user'),
+  content: z.union([z.string(), z.array(UserContentPartSchema).min(1)]),
+  name: z.string().optional(),
+});
+export const AssistantMessageSchema = z.object({
+  role: z.literal('assistant'),
+  content: TextContentSchema.nullish(),
+  tool_calls: z.array(ToolCallSchema).optional(),
+  reasoning_content: z.string().nullish(),
+  name: z.string().optional(),
+});
+export const ToolMessageSchema = z.object({
+  role: z.literal('tool'),
+  tool_call_id: z.string().min(1),
+  content: TextContentSchema,
+});
+
+export const ChatMessageSchema = z.discriminatedUnion('role', [
+  SystemMessageSchema,
+  UserMessageSchema,
+  AssistantMessageSchema,
+  ToolMessageSchema,
+]);
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+export type UserMessage = z.infer<typeof UserMessageSchema>;
+export type AssistantMessage = z.infer<typeof AssistantMessageSchema>;
+
+/** The two SSE dialects a request can choose: OpenAI's (default) or the seed's exact one. */
+export const StreamFormatSchema = z.enum(['openai', 'seed']);
+export type StreamFormat = z.infer<typeof StreamFormatSchema>;
+
+export const ExtraParamsSchema = z.object({
+  enable_thinking: z.boolean().default(false),
+  /** Claude extended-thinking budget, in tokens (Bedrock's minimum is 1024). */
+  budget_tokens: z.number().int().min(1024).max(128_000).default(1024),
+  /** Keep only the newest N images inside tool results (computer-use screenshots). */
+  only_n_most_recent_images: z.number().int().min(0).max(100).default(3),
+});
+export type ExtraParams = z.infer<typeof ExtraParamsSchema>;
+
+export const DEFAULT_MAX_TOKENS = 4000;
+export const DEFAULT_TEMPERATURE = 0.5;
+
+/**
+ * `POST /v1/chat/completions`: OpenAI's body plus the seed's extensions. Unknown OpenAI fields
+ * (n, logprobs, seed, …) are dropped rather than refused, so stock clients keep working.
+ */
+export const ChatCompletionRequestSchema = z
+  .object({
+    model: z.string().min(1).max(256),
+    messages: z.array(ChatMessageSchema).min(1, 'messages must contain at least one message'),
+    stream: z.boolean().default(false),
+    stream_options: z.object({ include_usage: z.boolean().default(false) }).nullish(),
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    top_k: z.number().int().min(0).max(500).optional(),
+    max_tokens: z.number().int().positive().optional(),
+    max_completion_tokens: z.number().int().positive().optional(),
+    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+    user: z.string().max(256).optional(),
+    mcp_server_ids: z.array(ServerIdSchema).max(50).default([]),
+    keep_session: z.boolean().default(false),
+    extra_params: ExtraParamsSchema.default(ExtraParamsSchema.parse({})),
+    stream_format: StreamFormatSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.keep_session && body.messages.at(-1)?.role !== 'user') {
+      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'with keep_session the last message must be the user message' });
+    }
+  });
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+export type ChatCompletionRequestInput = z.input<typeof ChatCompletionRequestSchema>;
+
+/** `data:<mime>;base64,<payload>` → its parts, or undefined for anything else. */
+export function parseDataUrl(url: string): { mimeType: string; base64: string } | undefined {
+  const match = DATA_URL.exec(url);
+  if (!match?.[1]) return undefined;
+  return { mimeType: match[1].toLowerCase(), base64: url.slice(match[0].length) };
+}

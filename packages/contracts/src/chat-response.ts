@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { FinishReason, Usage } from './stream-events.js';
+
+export const OpenAiFinishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);
+export type OpenAiFinishReason = z.infer<typeof OpenAiFinishReasonSchema>;
+
+/** The finish reasons the seed's clients read: Bedrock's own plus `stop_requested` and `error`. */
+export const SeedFinishReasonSchema = z.string();
+
+export const CompletionUsageSchema = z.object({
+  prompt_tokens: z.number().int().min(0),
+  completion_tokens: z.number().int().min(0),
+  total_tokens: z.number().int().min(0),
+});
+export type CompletionUsage = z.infer<typeof CompletionUsageSchema>;
+
+/** The seed's extension: a finished tool round as a JSON string (stream) or a list (non-stream). */
+export const SeedToolUseCallSchema = z.object({ toolUseId: z.string(), name: z.string(), input: z.unknown() });
+export const SeedToolUseResultSchema = z.object({
+  toolUseId: z.string(),
+  content: z.array(
+    z.union([
+      z.object({ text: z.string() }),
+      z.object({ image: z.object({ format: z.string(), source: z.object({ base64: z.string() }) }) }),
+    ]),
+  ),
+  status: z.literal('error').optional(),
+});
+
+export const ChunkToolCallDeltaSchema = z.object({
+  index: z.number().int().min(0),
+  id: z.string().optional(),
+  type: z.literal('function').optional(),
+  function: z.object({ name: z.string().optional(), arguments: z.string().optional() }),
+});
+
+export const ChatCompletionChunkSchema = z.object({
+  id: z.string(),
+  object: z.literal('chat.completion.chunk'),
+  created: z.number().int(),
+  model: z.string(),
+  system_fingerprint: z.string().nullable().optional(),
+  choices: z.array(
+    z.object({
+      index: z.number().int().min(0),
+      delta: z.object({
+        role: z.literal('assistant').optional(),
+        content: z.string().nullable().optional(),
+        reasoning_content: z.string().optional(),
+        tool_calls: z.array(ChunkToolCallDeltaSchema).optional(),
+      }),
+      finish_reason: z.string().nullable(),
+      logprobs: z.null().optional(),
+      /** `tool_use`: JSON string of [call, result, call, result, …] as the seed sent it. */
+      message_extras: z.object({ tool_use: z.string() }).optional(),
+    }),
+  ),
+  usage: CompletionUsageSchema.nullable().optional(),
+});
+export type ChatCompletionChunk = z.infer<typeof ChatCompletionChunkSchema>;
+
+export const NonStreamToolUseSchema = z.object({ name: z.string(), arguments: z.unknown(), result: z.unknown() });
+
+export const ChatCompletionSchema = z.object({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number().int(),
+  model: z.string(),
+  system_fingerprint: z.string().nullable().optional(),
+  choices: z.array(
+    z.object({
+      index: z.number().int().min(0),
+      message: z.object({
+        role: z.literal('assistant'),
+        content: z.string().nullable(),
+        reasoning_content: z.string().optional(),
+        refusal: z.null().optional(),
+      }),
+      finish_reason: z.string(),
+      logprobs: z.null().optional(),
+      message_extras: z.object({ tool_use: z.array(NonStreamToolUseSchema) }).optional(),
+    }),
+  ),
+  usage: CompletionUsageSchema,
+});
+export type ChatCompletion = z.infer<typeof ChatCompletionSchema>;
+
+/** OpenAI's stream and completion finish reasons for a turn's finish reason. */
+export function toOpenAiFinishReason(reason: FinishReason): OpenAiFinishReason {
+  switch (reason) {
+    case 'max_tokens':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'guardrail_intervened':
+    case 'content_filtered':
+      return 'content_filter';
+    default:
+      return 'stop';
+  }
+}
+
+/** OpenAI's usage object for a turn's usage. */
+export function toCompletionUsage(usage: Usage): CompletionUsage {
+  return { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.totalTokens };
+}

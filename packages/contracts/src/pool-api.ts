@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { ServerIdSchema } from './ids.js';
+import { ToolResultSchema } from './tool-result.js';
+
+/**
+ * The mcp-pool's internal HTTP API. Every route is scoped by user:
+ *   POST   /v1/users/:userId/servers/:serverId/ensure  → PoolServerStatus
+ *   GET    /v1/users/:userId/servers                   → PoolServerListResponse
+ *   DELETE /v1/users/:userId/servers/:serverId         → PoolServerStatus (state stopped)
+ *   POST   /v1/users/:userId/catalog   CatalogRequest  → CatalogResponse
+ *   POST   /v1/users/:userId/call      CallToolRequest → NDJSON stream of CallToolStreamLine
+ * Errors: PoolErrorBody with the status of POOL_ERROR_STATUS. The call route answers
+ * `application/x-ndjson`: a failure before its first line still gets a PoolErrorBody and its status;
+ * after a progress line it is the closing `error` line. Closing the call request cancels the call.
+ * Any replica accepts any user: it serves the user or forwards to the replica that owns the user.
+ */
+export const PoolServerStateSchema = z.enum(['stopped', 'starting', 'ready', 'error']);
+export type PoolServerState = z.infer<typeof PoolServerStateSchema>;
+
+export const PoolServerStatusSchema = z.object({
+  serverId: z.string(),
+  scope: z.enum(['global', 'user']),
+  transport: z.enum(['stdio', 'sse', 'streamable_http']),
+  state: PoolServerStateSchema,
+  error: z.string().optional(),
+  /** Last lines the server wrote to stderr (stdio only). */
+  stderrTail: z.array(z.string()).optional(),
+  pid: z.number().int().optional(),
+  startedAt: z.number().optional(),
+  lastUsedAt: z.number().optional(),
+  toolCount: z.number().int().optional(),
+  restarts: z.number().int().optional(),
+});
+export type PoolServerStatus = z.infer<typeof PoolServerStatusSchema>;
+export const PoolServerListResponseSchema = z.object({ servers: z.array(PoolServerStatusSchema) });
+
+export const CatalogRequestSchema = z.object({ serverIds: z.array(ServerIdSchema).max(50) }).strict();
+export type CatalogRequest = z.infer<typeof CatalogRequestSchema>;
+
+export const CatalogToolSchema = z.object({
+  /** Bedrock-safe, unique across the requested servers: what the model sees and calls. */
+  name: z.string(),
+  serverId: z.string(),
+  /** The tool's own name on its server. */
+  toolName: z.string(),
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+});
+export type CatalogTool = z.infer<typeof CatalogToolSchema>;
+
+export const CatalogResponseSchema = z.object({
+  tools: z.array(CatalogToolSchema),
+  /** Servers that could not be listed; the others' tools are still returned. */
+  errors: z.array(z.object({ serverId: z.string(), message: z.string() })),
+});
+export type CatalogResponse = z.infer<typeof CatalogResponseSchema>;
+
+export const CallToolRequestSchema = z
+  .object({
+    serverId: ServerIdSchema,
+    toolName: z.string().min(1),
+    arguments: z.record(z.string(), z.unknown()).default({}),
+    /** Milliseconds; the pool's default applies when absent. */
+    timeoutMs: z.number().int().positive().max(3_600_000).optional(),
+    /** For logs and idempotency bookkeeping. */
+    toolUseId: z.string().optional(),
+  })
+  .strict();
+export type CallToolRequest = z.infer<typeof CallToolRequestSchema>;
+
+export const PoolErrorCodeSchema = z.enum([
+  'invalid_request',
+  'server_not_found',
+  'server_disabled',
+  'server_start_failed',
+  'tool_not_found',
+  'forbidden',
+  'capacity_exhausted',
+  'timeout',
+  'cancelled',
+  'not_owner',
+  'internal',
+]);
+export type PoolErrorCode = z.infer<typeof PoolErrorCodeSchema>;
+
+export const POOL_ERROR_STATUS = {
+  invalid_request: 400,
+  server_not_found: 404,
+  server_disabled: 409,
+  server_start_failed: 502,
+  tool_not_found: 404,
+  forbidden: 403,
+  capacity_exhausted: 503,
+  timeout: 504,
+  cancelled: 499,
+  not_owner: 421,
+  internal: 500,
+} as const satisfies Record<PoolErrorCode, number>;
+
+export const PoolErrorSchema = z.object({ code: PoolErrorCodeSchema, message: z.string() });
+export type PoolError = z.infer<typeof PoolErrorSchema>;
+export const PoolErrorBodySchema = z.object({ error: PoolErrorSchema });
+
+/** One line of the `call` route's NDJSON response; exactly one `result` or `error` line ends it. */
+export const CallToolStreamLineSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('progress'), progress: z.number(), total: z.number().optional(), message: z.string().optional() }),
+  z.object({ type: z.literal('result'), result: ToolResultSchema, durationMs: z.number() }),
+  z.object({ type: z.literal('error'), error: PoolErrorSchema }),
+]);
+export type CallToolStreamLine = z.infer<typeof CallToolStreamLineSchema>;

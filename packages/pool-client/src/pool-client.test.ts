@@ -1,0 +1,136 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PoolClient, PoolClientError, type ToolProgress } from './pool-client.js';
+
+// The real pool is exercised through this client by services/mcp-pool's integration tests; these
+// cover the wire edge cases a well-behaved pool rarely produces (split lines, broken bodies, aborts).
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+let handler: Handler;
+let server: Server;
+let baseUrl: string;
+const connections = new Set<unknown>();
+const closedRequests: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => handler(req, res, body));
+    res.on('close', () => {
+      if (!res.writableFinished) closedRequests.push(req.url ?? '');
+    });
+  });
+  server.on('connection', (socket) => connections.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const result = { content: [{ type: 'text', text: 'ok' }], isError: false, truncatedBytes: 0 };
+const call = { serverId: 'everything', toolName: 'echo', arguments: {} };
+
+describe('PoolClient', () => {
+  it('streams progress lines split across chunks, returns the result, and reuses one kept-alive connection', async () => {
+    handler = (req, res, body) => {
+      expect(req.url).toBe('/v1/users/u%201/call');
+      expect(JSON.parse(body)).toEqual(call);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      const text = `${JSON.stringify({ type: 'progress', progress: 1, total: 2 })}\n${JSON.stringify({ type: 'progress', progress: 2, total: 2, message: 'm' })}\n${JSON.stringify({ type: 'result', result, durationMs: 3 })}\n`;
+      res.write(text.slice(0, 10));
+      setTimeout(() => res.write(text.slice(10, 50)), 5);
+      setTimeout(() => res.end(text.slice(50)), 10);
+    };
+    const client = new PoolClient({ baseUrl: `${baseUrl}/` });
+    const before = connections.size;
+    for (let i = 0; i < 3; i++) {
+      const progress: ToolProgress[] = [];
+      const answer = await client.callTool('u 1', call, { onProgress: (update) => progress.push(update) });
+      expect(answer).toEqual({ result, durationMs: 3 });
+      expect(progress).toEqual([
+        { progress: 1, total: 2, message: undefined },
+        { progress: 2, total: 2, message: 'm' },
+      ]);
+    }
+    expect(connections.size - before).toBe(1);
+    client.close();
+  });
+
+  it('turns an error line and an error status into PoolClientError with the contract code', async () => {
+    const client = new PoolClient({ baseUrl });
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(`${JSON.stringify({ type: 'progress', progress: 1 })}\n${JSON.stringify({ type: 'error', error: { code: 'timeout', message: 'too slow' } })}\n`);
+    };
+    await expect(client.callTool('u', call)).rejects.toMatchObject({ name: 'PoolClientError', code: 'timeout', message: 'too slow' });
+    handler = (_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'tool_not_found', message: 'no tool' } }));
+    await expect(client.callTool('u', call)).rejects.toMatchObject({ code: 'tool_not_found', status: 404 });
+    await expect(client.ensureServer('u', 's')).rejects.toMatchObject({ code: 'tool_not_found', status: 404 });
+    client.close();
+  });
+
+  it('reports answers outside the contract as internal errors', async () => {
+    const client = new PoolClient({ baseUrl });
+    handler = (_req, res) => res.writeHead(502).end('Bad Gateway from a proxy');
+    await expect(client.listServers('u')).rejects.toMatchObject({ code: 'internal', status: 502, message: expect.stringContaining('Bad Gateway') });
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"result","result":"not a result"}\n');
+    await expect(client.callTool('u', call)).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('not the contract') });
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'progress', progress: 1 })}\n`);
+    await expect(client.callTool('u', call)).rejects.toThrow('without a result');
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"servers": "nope"}');
+    await expect(client.listServers('u')).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('unexpected body') });
+    client.close();
+  });
+
+  it('aborting a call closes its request (which cancels it at the pool) and rejects with the abort reason', async () => {
+    const client = new PoolClient({ baseUrl });
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(`${JSON.stringify({ type: 'progress', progress: 1 })}\n`);
+    };
+    const abort = new AbortController();
+    const pending = client.callTool('u', call, { signal: abort.signal, onProgress: () => abort.abort() });
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    await expect.poll(() => closedRequests.includes('/v1/users/u/call')).toBe(true);
+    client.close();
+  });
+
+  it('retries once on a fresh connection when a kept-alive one was closed under the request', async () => {
+    const client = new PoolClient({ baseUrl });
+    const seen = new WeakSet<object>();
+    let drops = 0;
+    handler = (req, res) => {
+      if (seen.has(req.socket)) {
+        // Like a server whose keep-alive timeout closed the connection as the request arrived.
+        drops += 1;
+        req.socket.destroy();
+        return;
+      }
+      seen.add(req.socket);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ servers: [] }));
+    };
+    expect(await client.listServers('u')).toEqual([]);
+    expect(await client.listServers('u')).toEqual([]);
+    expect(drops).toBe(1);
+    client.close();
+  });
+
+  it('times out other requests after requestTimeoutMs with a TimeoutError', async () => {
+    const client = new PoolClient({ baseUrl, requestTimeoutMs: 100 });
+    handler = () => undefined;
+    await expect(client.catalog('u', ['a'])).rejects.toMatchObject({ name: 'TimeoutError' });
+    client.close();
+  });
+
+  it('rejects with the network error when the pool cannot be reached', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const client = new PoolClient({ baseUrl: `http://127.0.0.1:${port}` });
+    const error = await client.callTool('u', call).catch((caught: unknown) => caught);
+    expect(error).not.toBeInstanceOf(PoolClientError);
+    expect(error).toMatchObject({ code: 'ECONNREFUSED' });
+    client.close();
+  });
+});

@@ -1,0 +1,4 @@
+export * from './free-port.js';
+export * from './redis.js';
+export * from './model-emulator/index.js';
+export * from './mcp-pool-process.js';

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export interface TestRedis {
+  /** URL to hand to services under test. */
+  url: string;
+  /** A key prefix unique to this test (ends with ':'); pass it as REDIS_PREFIX. */
+  prefix: string;
+  /** A connection for assertions; closed by close(). */
+  client: Redis;
+  /** Deletes every key under the prefix and closes the client. */
+  close(): Promise<void>;
+}
+
+let containerUrl: Promise<string> | undefined;
+
+/**
+ * Redis for a test: REDIS_URL when set (this machine and CI run one on 127.0.0.1:6379), else a
+ * reachable local default, else a testcontainers Redis where a Docker engine exists. Each call
+ * gets its own key prefix so suites can run in parallel against one server.
+ */
+export async function startTestRedis(label = 'test'): Promise<TestRedis> {
+  const url = await resolveRedisUrl();
+  const prefix = `t:${label}:${randomUUID().slice(0, 8)}:`;
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  return {
+    url,
+    prefix,
+    client,
+    async close() {
+      try {
+        await deleteByPrefix(client, prefix);
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+async function resolveRedisUrl(): Promise<string> {
+  if (process.env.REDIS_URL) return process.env.REDIS_URL;
+  const local = 'redis://127.0.0.1:6379';
+  if (await canPing(local)) return local;
+  containerUrl ??= startContainer();
+  return containerUrl;
+}
+
+async function canPing(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+async function startContainer(): Promise<string> {
+  try {
+    const { RedisContainer } = await import('@testcontainers/redis');
+    const container = await new RedisContainer('redis:7-alpine').start();
+    return container.getConnectionUrl();
+  } catch (error) {
+    throw new Error(
+      `No Redis for tests: set REDIS_URL, run redis-server on 127.0.0.1:6379, or provide a Docker engine (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}
+
+export async function deleteByPrefix(client: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,130 @@
+import { hostname } from 'node:os';
+import { createRedis, createRedisKeys, TurnEventLog, type Logger, type Registry, type RuntimeConfig } from '@bedrock-mcp/common';
+import { PoolClient } from '@bedrock-mcp/pool-client';
+import type { Worker } from 'bullmq';
+import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
+import { BedrockProvider } from './providers/bedrock-provider.js';
+import { ModelRegistry } from './providers/model-registry.js';
+import { OpenAiProvider } from './providers/openai-provider.js';
+import { RetryingProvider, type RetryPolicy } from './providers/retrying-provider.js';
+import { HistoryLock } from './state/history-lock.js';
+import { HistoryStore } from './state/history-store.js';
+import { ToolLedger } from './state/tool-ledger.js';
+import { TurnCheckpointStore } from './state/turn-checkpoint.js';
+import { CancelWatcher } from './turn/cancel-watcher.js';
+import { ToolExecutor } from './turn/tool-executor.js';
+import { TurnRunner } from './turn/turn-runner.js';
+import { createChatWorker } from './worker/chat-worker.js';
+import { TurnMetrics } from './worker/turn-metrics.js';
+
+export interface AgentWorker {
+  readonly worker: Worker;
+  /** Resolves when Redis answers (readiness). */
+  ping(): Promise<unknown>;
+  /** Stops taking turns, lets running ones finish, then closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the agent worker from its configuration — Redis connections, pool client, model
+ * providers, the turn loop and the BullMQ worker — and starts taking turns. The caller owns the
+ * process (ops server, signals).
+ */
+export async function startAgentWorker(config: RuntimeConfig, logger: Logger, registry?: Registry): Promise<AgentWorker> {
+  const { settings } = config;
+  const keys = createRedisKeys(settings.REDIS_PREFIX);
+  const redis = createRedis(settings.REDIS_URL, 'agent-worker');
+  const subscriber = createRedis(settings.REDIS_URL, 'agent-worker-cancel');
+  const bullConnection = createRedis(settings.REDIS_URL, 'agent-worker-bull', { maxRetriesPerRequest: null });
+  const ttlSeconds = settings.STREAM_REPLAY_TTL_S;
+  const events = new TurnEventLog(redis, keys, { maxEvents: settings.STREAM_REPLAY_MAX_EVENTS, ttlSeconds });
+
+  const credentials = readCredentialCsv(config.resolvePath(settings.CREDENTIAL_CSV));
+  const bedrockClients = new BedrockClientPool({ region: settings.AWS_REGION, credentials });
+  logger.info({ credentials: credentials.length || 'default chain', region: settings.AWS_REGION, useBedrock: settings.use_bedrock }, 'model providers configured');
+  const retry: RetryPolicy = {
+    maxAttempts: settings.MODEL_MAX_ATTEMPTS,
+    baseDelayMs: settings.MODEL_RETRY_BASE_MS,
+    onRetry: ({ attempt, delayMs, error }) => logger.warn({ attempt, delayMs, failure: error.failure }, 'retrying a model call'),
+  };
+  const models = new ModelRegistry({
+    models: config.app.models,
+    useBedrock: settings.use_bedrock,
+    bedrock: new RetryingProvider(
+      new BedrockProvider({ clients: bedrockClients, onRotate: (info) => logger.warn(info, 'Bedrock throttled a credential; rotating') }),
+      retry,
+    ),
+    openai: new RetryingProvider(
+      new OpenAiProvider({ baseURL: settings.COMPATIBLE_API_BASE, apiKey: settings.COMPATIBLE_API_KEY, timeoutMs: settings.MODEL_CALL_TIMEOUT_MS }),
+      retry,
+    ),
+  });
+
+  const cancels = new CancelWatcher(subscriber, redis, keys, logger);
+  const ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: `${hostname()}-${process.pid}` });
+  const runner = new TurnRunner({
+    models,
+    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL }),
+    tools: new ToolExecutor({
+      pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL }),
+      ledger,
+      isCancelRequested: (turnId) => cancels.isCancelRequested(turnId),
+      toolCallTimeoutMs: settings.TOOL_CALL_TIMEOUT_MS,
+      logger,
+    }),
+    events,
+    checkpoints: new TurnCheckpointStore(redis, keys, { ttlSeconds }),
+    history: new HistoryStore(redis, keys, { maxMessages: settings.HISTORY_MAX_MESSAGES, logger }),
+    historyLock: new HistoryLock(redis, keys, { ttlMs: settings.HISTORY_LOCK_TTL_MS, waitMs: settings.HISTORY_LOCK_WAIT_MS }),
+    cancels,
+    limits: {
+      maxTurns: settings.MAX_TURNS,
+      modelCallTimeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
+      turnTimeoutMs: settings.TURN_TIMEOUT_MS,
+      imageFetch: { timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS, maxBytes: settings.IMAGE_FETCH_MAX_BYTES, allowPrivate: settings.IMAGE_FETCH_ALLOW_PRIVATE },
+    },
+    logger,
+  });
+  await cancels.start();
+  const runTurn = (job: Parameters<TurnRunner['run']>[0], lost: AbortSignal | undefined) => runner.run(job, lost ? { lost } : {});
+
+  const worker = createChatWorker({
+    connection: bullConnection,
+    prefix: keys.bullPrefix,
+    concurrency: settings.WORKER_CONCURRENCY,
+    lockDurationMs: settings.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: settings.WORKER_MAX_STALLED_COUNT,
+    runTurn: registry ? new TurnMetrics(registry, new Set(models.modelIds)).instrument(runTurn) : runTurn,
+    events,
+    logger,
+  });
+  void worker.run().catch((error: unknown) => logger.error({ err: error }, 'chat worker stopped'));
+  await worker.waitUntilReady();
+  logger.info({ concurrency: settings.WORKER_CONCURRENCY, models: models.modelIds.length }, 'taking chat turns');
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    ping: () => redis.ping(),
+    close: () => {
+      closing ??= (async () => {
+        const steps: Array<[string, () => unknown]> = [
+          ['chat worker', () => worker.close()],
+          ['cancel watcher', () => cancels.close()],
+          ['bedrock clients', () => bedrockClients.close()],
+          ['bullmq connection', () => bullConnection.quit()],
+          ['redis', () => redis.quit()],
+        ];
+        for (const [name, step] of steps) {
+          try {
+            await step();
+          } catch (error) {
+            logger.error({ err: error, step: name }, 'close step failed');
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}

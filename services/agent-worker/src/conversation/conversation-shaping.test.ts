@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import type { ConverseMessage } from './conversation.js';
+import { boundHistory, keepRecentToolImages, mergeConsecutiveRoles, OMITTED_IMAGE_TEXT, sealConversation } from './conversation-shaping.js';
+
+const user = (text: string): ConverseMessage => ({ role: 'user', content: [{ text }] });
+const assistant = (text: string): ConverseMessage => ({ role: 'assistant', content: [{ text }] });
+const toolCall = (id: string): ConverseMessage => ({ role: 'assistant', content: [{ toolUse: { toolUseId: id, name: 'echo', input: {} } }] });
+const toolAnswer = (id: string, images = 0): ConverseMessage => ({
+  role: 'user',
+  content: [
+    {
+      toolResult: {
+        toolUseId: id,
+        content: [{ text: id }, ...Array.from({ length: images }, () => ({ image: { format: 'png' as const, bytes: id } }))],
+      },
+    },
+  ],
+});
+
+describe('mergeConsecutiveRoles', () => {
+  it('merges messages of one role and drops empty ones', () => {
+    expect(mergeConsecutiveRoles([user('a'), { role: 'assistant', content: [] }, user('b'), assistant('c')])).toEqual([
+      { role: 'user', content: [{ text: 'a' }, { text: 'b' }] },
+      assistant('c'),
+    ]);
+  });
+});
+
+describe('sealConversation', () => {
+  it('drops tool uses nobody answered, results nobody asked for, and unsigned reasoning', () => {
+    const messages: ConverseMessage[] = [
+      user('q'),
+      {
+        role: 'assistant',
+        content: [
+          { reasoningContent: { reasoningText: { text: 'signed', signature: 'sig' } } },
+          { text: 'calling' },
+          { toolUse: { toolUseId: 't1', name: 'echo', input: {} } },
+          { toolUse: { toolUseId: 't2', name: 'echo', input: {} } },
+        ],
+      },
+      { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'ok' }] } }, { toolResult: { toolUseId: 'zz', content: [] } }] },
+      { role: 'assistant', content: [{ reasoningContent: { reasoningText: { text: 'cut off' } } }, { toolUse: { toolUseId: 't3', name: 'echo', input: {} } }] },
+    ];
+    expect(sealConversation(messages)).toEqual([
+      user('q'),
+      {
+        role: 'assistant',
+        content: [{ reasoningContent: { reasoningText: { text: 'signed', signature: 'sig' } } }, { text: 'calling' }, { toolUse: { toolUseId: 't1', name: 'echo', input: {} } }],
+      },
+      { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'ok' }] } }] },
+    ]);
+  });
+});
+
+describe('keepRecentToolImages', () => {
+  it('keeps the newest n tool-result images and replaces older ones with text', () => {
+    const messages = [user('q'), toolCall('a'), toolAnswer('a', 2), toolCall('b'), toolAnswer('b', 2)];
+    const kept = keepRecentToolImages(messages, 3);
+    const images = kept.flatMap((message) => message.content.flatMap((block) => ('toolResult' in block ? block.toolResult.content : [])));
+    expect(images.map((part) => ('image' in part ? `img:${part.image.bytes}` : 'text' in part ? part.text : ''))).toEqual([
+      'a',
+      OMITTED_IMAGE_TEXT,
+      'img:a',
+      'b',
+      'img:b',
+      'img:b',
+    ]);
+    expect(keepRecentToolImages(messages, 0).flatMap((m) => m.content).some((b) => 'toolResult' in b && b.toolResult.content.some((p) => 'image' in p))).toBe(false);
+  });
+
+  it('does not touch images the user sent', () => {
+    const withUserImage: ConverseMessage[] = [{ role: 'user', content: [{ image: { format: 'png', bytes: 'u' } }, { text: 'look' }] }];
+    expect(keepRecentToolImages(withUserImage, 0)).toEqual(withUserImage);
+  });
+});
+
+describe('boundHistory', () => {
+  it('cuts from the front at the start of an exchange, never between a tool use and its result', () => {
+    const messages = [user('1'), assistant('1'), user('2'), toolCall('x'), toolAnswer('x'), assistant('2'), user('3'), assistant('3')];
+    expect(boundHistory(messages, 8)).toHaveLength(8);
+    // 5 would start at toolCall('x'); the next exchange start is user('3').
+    expect(boundHistory(messages, 5)).toEqual([user('3'), assistant('3')]);
+    expect(boundHistory(messages, 6)).toEqual(messages.slice(2));
+  });
+
+  it('keeps the latest exchange whole when it alone is longer than the bound', () => {
+    const messages = [user('1'), assistant('1'), user('2'), toolCall('x'), toolAnswer('x'), toolCall('y'), toolAnswer('y'), assistant('2')];
+    expect(boundHistory(messages, 3)).toEqual(messages.slice(2));
+  });
+});

@@ -1,0 +1,112 @@
+import { isReasoning, isToolResult, isToolUse, type ContentBlock, type ConverseMessage } from './conversation.js';
+
+/**
+ * Bedrock wants user and assistant messages to alternate and none to be empty: consecutive
+ * messages of one role become one (e.g. the tool results of an ended turn followed by the next
+ * user text), empty ones are dropped.
+ */
+export function mergeConsecutiveRoles(messages: readonly ConverseMessage[]): ConverseMessage[] {
+  const merged: ConverseMessage[] = [];
+  for (const message of messages) {
+    if (message.content.length === 0) continue;
+    const last = merged.at(-1);
+    if (last?.role === message.role) merged[merged.length - 1] = { role: last.role, content: [...last.content, ...message.content] };
+    else merged.push({ role: message.role, content: [...message.content] });
+  }
+  return merged;
+}
+
+/**
+ * Makes a conversation safe to send again: every toolUse is answered by a toolResult in the next
+ * message and every toolResult answers a toolUse of the message before (unanswered ones, e.g.
+ * from a turn stopped or cut at max_tokens, are dropped), and reasoning without a signature (a
+ * block cut off mid-stream) is dropped, since Bedrock refuses both.
+ */
+export function sealConversation(messages: readonly ConverseMessage[]): ConverseMessage[] {
+  const sealed: ConverseMessage[] = messages.map((message, index) => {
+    if (message.role === 'assistant') {
+      const answered = new Set(resultIdsOf(messages[index + 1]));
+      return {
+        role: message.role,
+        content: message.content.filter(
+          (block) =>
+            !(isToolUse(block) && !answered.has(block.toolUse.toolUseId)) &&
+            !(isReasoning(block) && 'reasoningText' in block.reasoningContent && !block.reasoningContent.reasoningText.signature),
+        ),
+      };
+    }
+    const asked = new Set(useIdsOf(index > 0 ? messages[index - 1] : undefined));
+    return { role: message.role, content: message.content.filter((block) => !(isToolResult(block) && !asked.has(block.toolResult.toolUseId))) };
+  });
+  return mergeConsecutiveRoles(dropReasoningOnlyMessages(sealed));
+}
+
+/** An assistant message left with only reasoning (its text and tool uses dropped) cannot be sent back. */
+function dropReasoningOnlyMessages(messages: ConverseMessage[]): ConverseMessage[] {
+  return messages.filter((message) => !(message.role === 'assistant' && message.content.every(isReasoning)));
+}
+
+function resultIdsOf(message: ConverseMessage | undefined): string[] {
+  if (message?.role !== 'user') return [];
+  return message.content.filter(isToolResult).map((block) => block.toolResult.toolUseId);
+}
+
+function useIdsOf(message: ConverseMessage | undefined): string[] {
+  if (message?.role !== 'assistant') return [];
+  return message.content.filter(isToolUse).map((block) => block.toolUse.toolUseId);
+}
+
+/** What replaces a tool-result image dropped by keepRecentToolImages. */
+export const OMITTED_IMAGE_TEXT = '[older image omitted]';
+
+/**
+ * Keeps only the `keep` most recent images inside tool results (computer-use screenshots add up
+ * fast); older ones become a short text so the result is never empty. `keep` 0 drops them all.
+ */
+export function keepRecentToolImages(messages: readonly ConverseMessage[], keep: number): ConverseMessage[] {
+  let seen = 0;
+  const out: ConverseMessage[] = [];
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index]!;
+    if (!message.content.some(isToolResult)) {
+      out.push(message);
+      continue;
+    }
+    const content = [...message.content]
+      .reverse()
+      .map((block): ContentBlock => {
+        if (!isToolResult(block)) return block;
+        const parts = [...block.toolResult.content].reverse().map((part) => {
+          if (!('image' in part)) return part;
+          seen++;
+          return seen > keep ? { text: OMITTED_IMAGE_TEXT } : part;
+        });
+        return { toolResult: { ...block.toolResult, content: parts.reverse() } };
+      })
+      .reverse();
+    out.push({ role: message.role, content });
+  }
+  return out.reverse();
+}
+
+/** A user message that starts an exchange: it has no tool results (a history may be cut in front of it). */
+export function isExchangeStart(message: ConverseMessage): boolean {
+  return message.role === 'user' && !message.content.some(isToolResult);
+}
+
+/**
+ * At most `maxMessages` messages, cut from the front at the start of an exchange so a toolUse is
+ * never separated from its toolResult. When even the latest exchange is longer than the bound it
+ * is kept whole (MAX_TURNS bounds it).
+ */
+export function boundHistory(messages: readonly ConverseMessage[], maxMessages: number): ConverseMessage[] {
+  if (messages.length <= maxMessages) return [...messages];
+  const earliestStart = messages.length - maxMessages;
+  for (let index = earliestStart; index < messages.length; index++) {
+    if (isExchangeStart(messages[index]!)) return messages.slice(index);
+  }
+  for (let index = earliestStart - 1; index >= 0; index--) {
+    if (isExchangeStart(messages[index]!)) return messages.slice(index);
+  }
+  return [...messages];
+}

@@ -1,0 +1,138 @@
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+
+export class DownloadError extends Error {
+  override readonly name = 'DownloadError';
+}
+
+/** Addresses a user-supplied URL must not reach: loopback, private, link-local (cloud metadata), CGNAT, multicast, reserved. */
+const NON_PUBLIC = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+] as const) {
+  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+}
+
+export function isPublicAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (mapped) return !NON_PUBLIC.check(mapped, 'ipv4');
+  return !NON_PUBLIC.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+export interface DownloadOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  /** Allow addresses that are not public (tests, trusted deployments). */
+  allowPrivate: boolean;
+  signal?: AbortSignal;
+  /** Redirects followed, each checked like the first URL. Default 3. */
+  maxRedirects?: number;
+}
+
+export interface Download {
+  bytes: Buffer;
+  contentType: string | undefined;
+}
+
+/**
+ * GET of a user-supplied http(s) URL with a deadline and a size cap. The host is resolved once,
+ * every address must be public (unless allowed), and the connection goes to that checked address,
+ * so a DNS answer that changes between check and connect cannot reach an internal service.
+ */
+export async function guardedDownload(url: string, options: DownloadOptions): Promise<Download> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let current = new URL(url);
+  for (let redirects = 0; ; redirects++) {
+    if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new DownloadError(`only http(s) URLs are fetched, not ${current.protocol}`);
+    const response = await get(current, await checkedLookup(current.hostname, options.allowPrivate), signal, options.timeoutMs);
+    const status = response.statusCode ?? 0;
+    if (status >= 300 && status < 400 && response.headers.location) {
+      response.resume();
+      if (redirects >= (options.maxRedirects ?? 3)) throw new DownloadError('too many redirects');
+      current = new URL(response.headers.location, current);
+      continue;
+    }
+    if (status !== 200) {
+      response.resume();
+      throw new DownloadError(`HTTP ${status}`);
+    }
+    return { bytes: await readCapped(response, options.maxBytes, signal, options.timeoutMs), contentType: response.headers['content-type'] };
+  }
+}
+
+async function checkedLookup(hostname: string, allowPrivate: boolean): Promise<LookupFunction> {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  let addresses: { address: string; family: number }[];
+  try {
+    addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true });
+  } catch (error) {
+    throw new DownloadError(`cannot resolve ${host}: ${(error as Error).message}`);
+  }
+  if (!allowPrivate && (addresses.length === 0 || !addresses.every((entry) => isPublicAddress(entry.address)))) {
+    throw new DownloadError(`${host} resolves to a non-public address; only public hosts are fetched`);
+  }
+  const chosen = addresses[0]!;
+  return (_hostname, lookupOptions, callback) => {
+    if ((lookupOptions as { all?: boolean }).all) (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [chosen]);
+    else callback(null, chosen.address, chosen.family);
+  };
+}
+
+function get(url: URL, lookupFn: LookupFunction, signal: AbortSignal, timeoutMs: number): Promise<IncomingMessage> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(url, { method: 'GET', lookup: lookupFn, signal, headers: { accept: 'image/*' } }, resolve);
+    request.on('error', (error) => reject(signal.aborted ? abortError(signal, timeoutMs) : new DownloadError(error.message)));
+    request.end();
+  });
+}
+
+async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<Buffer> {
+  if (Number(response.headers['content-length'] ?? 0) > maxBytes) {
+    response.destroy();
+    throw new DownloadError(`larger than ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        response.destroy();
+        throw new DownloadError(`larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof DownloadError) throw error;
+    throw signal.aborted ? abortError(signal, timeoutMs) : new DownloadError((error as Error).message);
+  }
+  return Buffer.concat(chunks);
+}
+
+function abortError(signal: AbortSignal, timeoutMs: number): DownloadError {
+  const reason = signal.reason as { name?: string } | undefined;
+  return new DownloadError(reason?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'aborted');
+}

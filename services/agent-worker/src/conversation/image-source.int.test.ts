@@ -1,0 +1,59 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPublicAddress } from './guarded-download.js';
+import { fetchImage, ImageInputError } from './image-source.js';
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === '/pixel') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(PNG);
+    else if (req.url === '/big') res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(4096));
+    else if (req.url === '/redirect') res.writeHead(302, { location: '/pixel' }).end();
+    else if (req.url === '/text') res.writeHead(200, { 'content-type': 'text/plain' }).end('not an image');
+    else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(PNG), 2000);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(resolve));
+});
+
+describe('fetchImage (http(s) image URLs of chat messages)', () => {
+  const options = { timeoutMs: 300, maxBytes: 1024, allowPrivate: true };
+
+  it('downloads an image and tells its format from the bytes when the content type does not', async () => {
+    const image = await fetchImage(`${base}/pixel`, options);
+    expect(image.format).toBe('png');
+    expect(image.bytes.equals(PNG)).toBe(true);
+  });
+
+  it('refuses what is too large, not an image, missing or too slow, saying which', async () => {
+    await expect(fetchImage(`${base}/big`, options)).rejects.toThrow(/larger than 1024 bytes/);
+    await expect(fetchImage(`${base}/redirect`, options)).resolves.toMatchObject({ format: 'png' });
+    await expect(fetchImage(`${base}/text`, options)).rejects.toThrow(/not png, jpeg, gif or webp/);
+    await expect(fetchImage(`${base}/missing`, options)).rejects.toThrow(/HTTP 404/);
+    const started = Date.now();
+    await expect(fetchImage(`${base}/slow`, options)).rejects.toThrow(ImageInputError);
+    await expect(fetchImage(`${base}/slow`, options)).rejects.toThrow(/timed out after 300 ms/);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('image URLs that point inside the network', () => {
+  it('are refused unless allowed: loopback, private, link-local (cloud metadata), also through a redirect', async () => {
+    const options = { timeoutMs: 300, maxBytes: 1024 };
+    await expect(fetchImage(`${base}/pixel`, options)).rejects.toThrow(/non-public address/);
+    await expect(fetchImage('http://169.254.169.254/latest/meta-data/', options)).rejects.toThrow(/non-public address/);
+    await expect(fetchImage('http://[::1]:1/x.png', options)).rejects.toThrow(/non-public address/);
+    await expect(fetchImage('http://localhost:1/x.png', options)).rejects.toThrow(/non-public address/);
+    expect(isPublicAddress('8.8.8.8')).toBe(true);
+    expect(['10.1.2.3', '172.20.0.1', '192.168.1.1', '100.64.0.1', '::ffff:127.0.0.1', 'fd00::1', 'fe80::1'].filter(isPublicAddress)).toEqual([]);
+  });
+});

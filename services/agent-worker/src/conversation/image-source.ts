@@ -1,0 +1,53 @@
+import type { ImageFormat } from './conversation.js';
+import { DownloadError, guardedDownload } from './guarded-download.js';
+
+export class ImageInputError extends Error {
+  override readonly name = 'ImageInputError';
+}
+
+const FORMAT_BY_MIME: Readonly<Record<string, ImageFormat>> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
+
+/** The image format for a MIME type, else sniffed from the bytes' signature; undefined if unsupported. */
+export function imageFormatFor(mimeType: string | undefined, bytes: Buffer): ImageFormat | undefined {
+  const byMime = mimeType ? FORMAT_BY_MIME[mimeType.toLowerCase().split(';')[0]!.trim()] : undefined;
+  return byMime ?? sniffImageFormat(bytes);
+}
+
+function sniffImageFormat(bytes: Buffer): ImageFormat | undefined {
+  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.subarray(0, 4).toString('latin1') === 'GIF8') return 'gif';
+  if (bytes.subarray(0, 4).toString('latin1') === 'RIFF' && bytes.subarray(8, 12).toString('latin1') === 'WEBP') return 'webp';
+  return undefined;
+}
+
+export interface FetchImageOptions {
+  /** Milliseconds for the whole download. */
+  timeoutMs: number;
+  /** Largest accepted body, in bytes. */
+  maxBytes: number;
+  /** Allow URLs that resolve to private, loopback or link-local addresses (default: refused). */
+  allowPrivate?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Downloads an http(s) image (public hosts only unless allowed) with a timeout and a size cap; throws ImageInputError saying what went wrong. */
+export async function fetchImage(url: string, options: FetchImageOptions): Promise<{ format: ImageFormat; bytes: Buffer }> {
+  const shown = url.length > 120 ? `${url.slice(0, 120)}…` : url;
+  let download;
+  try {
+    download = await guardedDownload(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, allowPrivate: options.allowPrivate ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (error) {
+    if (error instanceof DownloadError) throw new ImageInputError(`could not fetch image ${shown}: ${error.message}`);
+    throw error;
+  }
+  const format = imageFormatFor(download.contentType, download.bytes);
+  if (!format) throw new ImageInputError(`image ${shown} is not png, jpeg, gif or webp`);
+  return { format, bytes: download.bytes };
+}

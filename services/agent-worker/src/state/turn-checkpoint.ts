@@ -1,0 +1,53 @@
+import type { Redis, RedisKeys } from '@bedrock-mcp/common';
+import { FinishReasonSchema, UsageSchema } from '@bedrock-mcp/contracts';
+import { z } from 'zod';
+import { ConverseMessageSchema } from '../conversation/conversation.js';
+
+export const TurnCheckpointSchema = z.object({
+  version: z.literal(1),
+  /** running: a worker that takes the job over resumes it; done: the turn ended (with finishReason). */
+  status: z.enum(['running', 'done']),
+  /** Model rounds completed. */
+  round: z.number().int().min(0),
+  /** The whole conversation so far (the kept history first, with keep_session). */
+  messages: z.array(ConverseMessageSchema),
+  /** Summed over the model calls so far. */
+  usage: UsageSchema,
+  /** With keep_session: the history version the turn loaded (see HistoryStore.save). */
+  history: z.object({ epoch: z.string(), length: z.number().int().min(0) }).nullable(),
+  /** The last model round's finish reason (a resumed turn knows whether tools were pending). */
+  lastStop: FinishReasonSchema.optional(),
+  /** toolUseId → why the last round's tool input is unusable (the tool is not run; the model is told). */
+  invalidToolInputs: z.record(z.string(), z.string()).optional(),
+  /** Why the turn ended (status done). */
+  finishReason: FinishReasonSchema.optional(),
+  /** epoch ms the turn first started: the turn deadline counts from here across workers. */
+  startedAt: z.number(),
+  /** epoch ms */
+  updatedAt: z.number(),
+});
+export type TurnCheckpoint = z.infer<typeof TurnCheckpointSchema>;
+
+/**
+ * The tool loop's state after each model round and each tool round, so a worker that takes over
+ * a turn whose worker died continues from there. Kept as long as the turn's replay log.
+ */
+export class TurnCheckpointStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly options: { ttlSeconds: number },
+  ) {}
+
+  async load(turnId: string): Promise<TurnCheckpoint | undefined> {
+    const json = await this.redis.get(this.keys.turnCheckpoint(turnId));
+    if (json === null) return undefined;
+    const parsed = TurnCheckpointSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async save(turnId: string, checkpoint: Omit<TurnCheckpoint, 'version' | 'updatedAt'>): Promise<void> {
+    const value: TurnCheckpoint = { version: 1, ...checkpoint, updatedAt: Date.now() };
+    await this.redis.set(this.keys.turnCheckpoint(turnId), JSON.stringify(value), 'EX', this.options.ttlSeconds);
+  }
+}

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { clearUserHistory, createRedisKeys, parseLoggedEvent, TurnEventLog, type RedisKeys } from '@bedrock-mcp/common';
+import { CHAT_QUEUE_NAME, type ChatJob, type StreamEvent } from '@bedrock-mcp/contracts';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+
+export function newTurnId(): string {
+  return `chatcmpl-${randomBytes(9).toString('base64url')}`;
+}
+
+/** A valid chat job with the seed's defaults; override what the test needs. */
+export function chatJob(overrides: Partial<ChatJob> & Pick<ChatJob, 'model'>): ChatJob {
+  return {
+    turnId: newTurnId(),
+    userId: `user-${randomBytes(4).toString('hex')}`,
+    messages: [{ role: 'user', content: 'hello' }],
+    mcpServerIds: [],
+    keepSession: false,
+    maxTokens: 4000,
+    temperature: 0.5,
+    thinking: { enabled: false, budgetTokens: 1024 },
+    onlyNMostRecentImages: 3,
+    createdAt: Date.now(),
+    ...overrides,
+  };
+}
+
+/**
+ * What the gateway does with the chat queue, for tests: enqueue a job (job id = turn id), collect
+ * the turn's events from its channel and replay log until `done`, request a stop, clear history.
+ */
+export class TurnClient {
+  readonly keys: RedisKeys;
+  readonly redis: Redis;
+  readonly events: TurnEventLog;
+  private readonly queue: Queue;
+  private readonly subscriber: Redis;
+  private readonly queueConnection: Redis;
+  private readonly waiters = new Map<string, Set<{ events: Map<number, StreamEvent>; onEvent: () => void }>>();
+
+  constructor(redisUrl: string, prefix: string) {
+    this.keys = createRedisKeys(prefix);
+    this.redis = new Redis(redisUrl);
+    this.subscriber = new Redis(redisUrl);
+    this.events = new TurnEventLog(this.redis, this.keys, { maxEvents: 10_000, ttlSeconds: 600 });
+    this.queueConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.queue = new Queue(CHAT_QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.bullPrefix });
+    this.subscriber.on('message', (_channel: string, json: string) => {
+      const event = parseLoggedEvent(json);
+      for (const waiter of this.waiters.get(event.turnId) ?? []) {
+        waiter.events.set(event.seq, event);
+        waiter.onEvent();
+      }
+    });
+  }
+
+  /** Adds the job as the gateway must: job id = turn id, one attempt (recovery is by stalled-job takeover, not retries). */
+  async enqueue(job: unknown & { turnId: string }): Promise<void> {
+    await this.queue.add('turn', job, { jobId: job.turnId, attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600 } });
+  }
+
+  /** Subscribes first, then enqueues, then waits for `done`; returns the events in seq order. */
+  async run(job: unknown & { turnId: string }, timeoutMs = 20_000): Promise<StreamEvent[]> {
+    const watching = await this.watch(job.turnId, timeoutMs);
+    await this.enqueue(job);
+    return watching.until;
+  }
+
+  /** Waits for the turn's `done` (or `until`), from the subscription plus the replay log. */
+  async collect(turnId: string, timeoutMs = 20_000, until?: (events: StreamEvent[]) => boolean): Promise<StreamEvent[]> {
+    return (await this.watch(turnId, timeoutMs, until)).until;
+  }
+
+  /** Resolves once subscribed; `until` resolves with the events (seq order) once `until(events)` holds. */
+  async watch(
+    turnId: string,
+    timeoutMs = 20_000,
+    until: (events: StreamEvent[]) => boolean = (events) => events.at(-1)?.type === 'done',
+  ): Promise<{ until: Promise<StreamEvent[]> }> {
+    const waiter = { events: new Map<number, StreamEvent>(), onEvent: () => {} };
+    const waiters = this.waiters.get(turnId) ?? new Set();
+    waiters.add(waiter);
+    this.waiters.set(turnId, waiters);
+    await this.subscriber.subscribe(this.keys.turnChannel(turnId));
+    const ordered = () => [...waiter.events.values()].sort((a, b) => a.seq - b.seq);
+    const done = new Promise<StreamEvent[]>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`turn ${turnId}: no end within ${timeoutMs} ms; got ${JSON.stringify(ordered().map((e) => e.type))}`)), timeoutMs);
+      waiter.onEvent = () => {
+        const events = ordered();
+        if (!until(events)) return;
+        clearTimeout(timer);
+        resolve(events);
+      };
+    }).finally(() => {
+      waiters.delete(waiter);
+      if (waiters.size > 0) return;
+      this.waiters.delete(turnId);
+      void this.subscriber.unsubscribe(this.keys.turnChannel(turnId)).catch(() => {});
+    });
+    for (const event of await this.events.readAfter(turnId, 0)) waiter.events.set(event.seq, event);
+    waiter.onEvent();
+    return { until: done };
+  }
+
+  /** What the gateway does on POST /v1/stop/stream/{id}. */
+  async requestStop(turnId: string): Promise<void> {
+    await this.redis.set(this.keys.turnCancel(turnId), '1', 'EX', 3600);
+    await this.redis.publish(this.keys.cancelChannel(), turnId);
+  }
+
+  clearHistory(userId: string): Promise<void> {
+    return clearUserHistory(this.redis, this.keys, userId);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.queueConnection.quit();
+    await this.subscriber.quit();
+    await this.redis.quit();
+  }
+}

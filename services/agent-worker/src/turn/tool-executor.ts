@@ -1,0 +1,143 @@
+import type { Logger } from '@bedrock-mcp/common';
+import type { CatalogTool, ToolResult } from '@bedrock-mcp/contracts';
+import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
+import type { ToolResultBlock } from '../conversation/conversation.js';
+import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
+import type { ToolLedger } from '../state/tool-ledger.js';
+import { TurnAbort } from './turn-abort.js';
+import type { TurnEmitter } from './turn-emitter.js';
+
+export interface ToolUse {
+  toolUseId: string;
+  name: string;
+  input: unknown;
+}
+
+export interface ToolExecutorOptions {
+  pool: Pick<PoolClient, 'callTool'>;
+  ledger: ToolLedger;
+  /** Whether a stop was requested for the turn (checked before each tool starts). */
+  isCancelRequested: (turnId: string) => Promise<boolean>;
+  /** Milliseconds the pool gives one tool call; the HTTP call itself gets a little more. */
+  toolCallTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface ToolRound {
+  turnId: string;
+  userId: string;
+  /** The turn's catalog by model-facing name. */
+  tools: ReadonlyMap<string, CatalogTool>;
+  emitter: TurnEmitter;
+  signal: AbortSignal;
+  /** toolUseId → why its input cannot be used (from the model round). */
+  invalidInputs: ReadonlyMap<string, string>;
+  /** Events already in the turn's log (a resumed turn): `call:<id>` and `result:<id>` are not sent again. */
+  alreadyReported: ReadonlySet<string>;
+}
+
+/** Slack (ms) on top of the pool's own tool timeout before the worker gives up on the HTTP call. */
+const CALL_GRACE_MS = 5000;
+
+/**
+ * Runs one model turn's tool uses concurrently through the pool. Each runs at most once per turn
+ * (ToolLedger); a tool that fails — pool error, unknown tool, bad input, isError — gives an error
+ * result the model sees rather than failing the turn. Results come back in the tool uses' order.
+ */
+export class ToolExecutor {
+  constructor(private readonly options: ToolExecutorOptions) {}
+
+  run(toolUses: readonly ToolUse[], round: ToolRound): Promise<ToolResultBlock[]> {
+    return Promise.all(toolUses.map((toolUse) => this.runOne(toolUse, round)));
+  }
+
+  private async runOne(toolUse: ToolUse, round: ToolRound): Promise<ToolResultBlock> {
+    const { emitter, alreadyReported } = round;
+    const catalogTool = round.tools.get(toolUse.name);
+    if (!alreadyReported.has(`call:${toolUse.toolUseId}`)) {
+      void emitter.emit({
+        type: 'tool_call',
+        toolUseId: toolUse.toolUseId,
+        name: toolUse.name,
+        ...(catalogTool ? { serverId: catalogTool.serverId, toolName: catalogTool.toolName } : {}),
+        input: toolUse.input,
+      });
+    }
+    const { result, durationMs } = await this.resultOf(toolUse, catalogTool, round);
+    if (!alreadyReported.has(`result:${toolUse.toolUseId}`)) {
+      void emitter.emit({ type: 'tool_result', toolUseId: toolUse.toolUseId, name: toolUse.name, content: result.content, isError: result.isError, durationMs });
+    }
+    return toToolResultBlock(toolUse.toolUseId, result);
+  }
+
+  private async resultOf(toolUse: ToolUse, catalogTool: CatalogTool | undefined, round: ToolRound): Promise<{ result: ToolResult; durationMs: number }> {
+    const invalid = round.invalidInputs.get(toolUse.toolUseId);
+    if (invalid) return { result: errorToolResult(`Tool ${toolUse.name} was not called: ${invalid}.`), durationMs: 0 };
+    if (!catalogTool) return { result: errorToolResult(`Tool ${toolUse.name} does not exist; use one of the tools offered.`), durationMs: 0 };
+
+    const claim = await this.options.ledger.claim(round.turnId, toolUse.toolUseId);
+    if (!claim.claimed) {
+      if (claim.entry?.status === 'done') return { result: claim.entry.result, durationMs: claim.entry.durationMs };
+      return {
+        result: errorToolResult(
+          `Tool ${toolUse.name} was interrupted: the worker running it stopped before it finished. It was not run again, since it may have had effects; check its effects before calling it again.`,
+        ),
+        durationMs: 0,
+      };
+    }
+    const outcome = await this.call(toolUse, catalogTool, round);
+    await this.options.ledger.complete(round.turnId, toolUse.toolUseId, outcome.result, outcome.durationMs);
+    return outcome;
+  }
+
+  private async call(toolUse: ToolUse, tool: CatalogTool, round: ToolRound): Promise<{ result: ToolResult; durationMs: number }> {
+    const started = Date.now();
+    const log = this.options.logger.child({ turnId: round.turnId, userId: round.userId, serverId: tool.serverId, tool: tool.toolName, toolUseId: toolUse.toolUseId });
+    if (round.signal.aborted || (await this.options.isCancelRequested(round.turnId))) {
+      return { result: errorToolResult(`Tool ${toolUse.name} was not run: the turn was stopped.`), durationMs: 0 };
+    }
+    const timeout = AbortSignal.timeout(this.options.toolCallTimeoutMs + CALL_GRACE_MS);
+    try {
+      const { result, durationMs } = await this.options.pool.callTool(
+        round.userId,
+        {
+          serverId: tool.serverId,
+          toolName: tool.toolName,
+          arguments: toolUse.input as Record<string, unknown>,
+          timeoutMs: this.options.toolCallTimeoutMs,
+          toolUseId: toolUse.toolUseId,
+        },
+        {
+          signal: AbortSignal.any([round.signal, timeout]),
+          onProgress: (progress) => {
+            void round.emitter.emit({
+              type: 'tool_progress',
+              toolUseId: toolUse.toolUseId,
+              progress: progress.progress,
+              ...(progress.total !== undefined ? { total: progress.total } : {}),
+              ...(progress.message !== undefined ? { message: progress.message } : {}),
+            });
+          },
+        },
+      );
+      log.info({ durationMs, isError: result.isError }, 'tool call finished');
+      return { result, durationMs };
+    } catch (error) {
+      const durationMs = Date.now() - started;
+      if (round.signal.aborted) {
+        const reason = round.signal.reason instanceof TurnAbort && round.signal.reason.kind === 'stop_requested' ? 'the turn was stopped' : 'the turn timed out';
+        return { result: errorToolResult(`Tool ${toolUse.name} was cancelled: ${reason}.`), durationMs };
+      }
+      if (timeout.aborted) {
+        log.warn({ durationMs }, 'tool call timed out');
+        return { result: errorToolResult(`Tool ${toolUse.name} did not answer within ${this.options.toolCallTimeoutMs} ms.`), durationMs };
+      }
+      if (error instanceof PoolClientError) {
+        log.warn({ code: error.code, durationMs }, 'tool call failed in the pool');
+        return { result: errorToolResult(`Tool ${toolUse.name} failed (${error.code}): ${error.message}`), durationMs };
+      }
+      log.error({ err: error, durationMs }, 'tool call failed');
+      return { result: errorToolResult(`Tool ${toolUse.name} failed: ${(error as Error).message}`), durationMs };
+    }
+  }
+}

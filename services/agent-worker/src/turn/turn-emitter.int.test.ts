@@ -1,0 +1,53 @@
+import { createLogger, createRedisKeys, TurnEventLog } from '@bedrock-mcp/common';
+import type { StreamEvent, StreamEventDraft } from '@bedrock-mcp/contracts';
+import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TurnEmitter } from './turn-emitter.js';
+
+/** The real log, recording how many events each append carried. */
+class RecordingLog extends TurnEventLog {
+  readonly batches: string[][] = [];
+  override appendMany(turnId: string, drafts: readonly StreamEventDraft[]): Promise<StreamEvent[]> {
+    this.batches.push(drafts.map((draft) => (draft.type === 'text_delta' ? draft.text : draft.type)));
+    return super.appendMany(turnId, drafts);
+  }
+}
+
+describe('TurnEmitter', () => {
+  const turnId = 'chatcmpl-emitter01';
+  let redis: TestRedis;
+  let log: RecordingLog;
+  let emitter: TurnEmitter;
+
+  beforeEach(async () => {
+    redis = await startTestRedis('turn-emitter');
+    log = new RecordingLog(redis.client, createRedisKeys(redis.prefix), { maxEvents: 100, ttlSeconds: 60 });
+    emitter = new TurnEmitter(log, turnId, createLogger({ service: 'test', level: 'silent' }));
+  });
+  afterEach(() => redis.close());
+
+  const logged = async () => (await log.readAfter(turnId, 0)).map((event) => `${event.seq}:${event.type === 'text_delta' ? event.text : event.type}`);
+
+  it('sends the events of one tick as one append, and those emitted while it is in flight as the next, in emit order', async () => {
+    void emitter.emit({ type: 'round_start', round: 1 });
+    const first = emitter.emit({ type: 'text_delta', text: 'a' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = emitter.emit({ type: 'text_delta', text: 'b' });
+    void emitter.emit({ type: 'text_delta', text: 'c' });
+    await first;
+    await second;
+    await emitter.flush();
+    expect(log.batches).toEqual([['round_start', 'a'], ['b', 'c']]);
+    expect(await logged()).toEqual(['1:round_start', '2:a', '3:b', '4:c']);
+  });
+
+  it('flush() rethrows the first failed append (from then on); later events still go out', async () => {
+    await redis.client.set(createRedisKeys(redis.prefix).turnSeq(turnId), 'not a number');
+    void emitter.emit({ type: 'text_delta', text: 'lost' });
+    await expect(emitter.flush()).rejects.toThrow(/not an integer/);
+    await redis.client.del(createRedisKeys(redis.prefix).turnSeq(turnId));
+    void emitter.emit({ type: 'text_delta', text: 'kept' });
+    await expect(emitter.flush()).rejects.toThrow(/not an integer/);
+    expect(await logged()).toEqual(['1:kept']);
+  });
+});

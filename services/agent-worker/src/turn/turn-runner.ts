@@ -1,0 +1,299 @@
+import type { Logger, TurnEventLog } from '@bedrock-mcp/common';
+import type { CatalogTool, ChatJob, FinishReason, TurnErrorCode } from '@bedrock-mcp/contracts';
+import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
+import { toolUsesOf, type ConverseMessage } from '../conversation/conversation.js';
+import { keepRecentToolImages, mergeConsecutiveRoles, sealConversation } from '../conversation/conversation-shaping.js';
+import { ChatInputError, fromChatMessages, systemPromptOf } from '../conversation/from-chat-messages.js';
+import type { FetchImageOptions } from '../conversation/image-source.js';
+import { ModelCallError } from '../providers/model-errors.js';
+import type { ModelProvider, ModelRequest } from '../providers/model-provider.js';
+import type { ModelRegistry } from '../providers/model-registry.js';
+import { HistoryLockTimeoutError, type HeldHistoryLock, type HistoryLock } from '../state/history-lock.js';
+import type { HistoryStore } from '../state/history-store.js';
+import type { TurnCheckpoint, TurnCheckpointStore } from '../state/turn-checkpoint.js';
+import type { CancelWatcher } from './cancel-watcher.js';
+import { runModelRound } from './model-round.js';
+import { toRoundStop } from './stop-reason.js';
+import type { ToolExecutor } from './tool-executor.js';
+import { childController, TurnAbort } from './turn-abort.js';
+import { TurnEmitter } from './turn-emitter.js';
+import { addUsage, ZERO_USAGE } from './usage.js';
+
+export interface TurnLimits {
+  /** Model rounds per turn (MAX_TURNS). */
+  maxTurns: number;
+  /** Milliseconds per model call and per whole turn. */
+  modelCallTimeoutMs: number;
+  turnTimeoutMs: number;
+  imageFetch: Omit<FetchImageOptions, 'signal'>;
+}
+
+export interface TurnRunnerOptions {
+  models: ModelRegistry;
+  pool: Pick<PoolClient, 'catalog'>;
+  tools: ToolExecutor;
+  events: TurnEventLog;
+  checkpoints: TurnCheckpointStore;
+  history: HistoryStore;
+  historyLock: HistoryLock;
+  cancels: CancelWatcher;
+  limits: TurnLimits;
+  logger: Logger;
+}
+
+/** The loop's state, checkpointed after every model round and every tool round. */
+type TurnState = Omit<TurnCheckpoint, 'version' | 'updatedAt' | 'status' | 'finishReason'>;
+
+/** A turn-ending failure with the code the client sees. */
+class TurnFailure extends Error {
+  constructor(
+    readonly code: TurnErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Turn {
+  job: ChatJob;
+  log: Logger;
+  emitter: TurnEmitter;
+  state: TurnState;
+  lock?: HeldHistoryLock;
+  resumed: boolean;
+}
+
+/**
+ * Runs one chat turn: model round → tool round → … until the model stops, MAX_TURNS, a stop
+ * request, a deadline or an error, streaming every step as events and ending with `done`. A turn
+ * whose checkpoint exists (its worker died) continues from that checkpoint.
+ */
+export class TurnRunner {
+  constructor(private readonly options: TurnRunnerOptions) {}
+
+  /**
+   * Runs (or resumes) the turn and returns how it ended. `lost` aborts when this worker lost the
+   * job's lock: the turn then stops quietly (no events, no checkpoint), as another worker resumes it.
+   */
+  async run(job: ChatJob, options: { lost?: AbortSignal } = {}): Promise<FinishReason> {
+    const { checkpoints, events, limits } = this.options;
+    const log = this.options.logger.child({ turnId: job.turnId, userId: job.userId });
+    const emitter = new TurnEmitter(events, job.turnId, log);
+    const [checkpoint, logged] = await Promise.all([checkpoints.load(job.turnId), events.readAfter(job.turnId, 0)]);
+    if (checkpoint?.status === 'done') {
+      const finishReason = checkpoint.finishReason ?? 'end_turn';
+      if (logged.at(-1)?.type !== 'done') void emitter.emit({ type: 'done', finishReason, usage: checkpoint.usage });
+      await emitter.flush();
+      return finishReason;
+    }
+    // Events need not be awaited one by one: they go out in order on one connection (see TurnEmitter).
+    if (!logged.some((event) => event.type === 'start')) void emitter.emit({ type: 'start', model: job.model, userId: job.userId });
+    const turn: Turn = {
+      job,
+      log,
+      emitter,
+      resumed: checkpoint !== undefined,
+      state: checkpoint ?? { round: 0, messages: [], usage: ZERO_USAGE, history: null, startedAt: Date.now() },
+    };
+    if (turn.resumed) log.info({ round: turn.state.round }, 'resuming the turn from its checkpoint');
+
+    const control = new AbortController();
+    const unwatch = this.options.cancels.watch(job.turnId, () => control.abort(new TurnAbort('stop_requested', 'stop requested')));
+    const onLost = () => control.abort(new TurnAbort('lock_lost', 'this worker lost the turn to another worker'));
+    options.lost?.addEventListener('abort', onLost, { once: true });
+    const remainingMs = turn.state.startedAt + limits.turnTimeoutMs - Date.now();
+    const deadline = setTimeout(
+      () => control.abort(new TurnAbort('turn_timeout', `the turn took longer than TURN_TIMEOUT_MS (${limits.turnTimeoutMs} ms)`)),
+      Math.max(0, remainingMs),
+    );
+    try {
+      const resolved = this.options.models.resolve(job.model);
+      if (!resolved) throw new TurnFailure('invalid_request', `unknown model ${job.model}; conf/config.json lists ${this.options.models.modelIds.join(', ')}`);
+      const finishReason = await this.loop(turn, resolved, control.signal, logged);
+      return await this.finish(turn, finishReason);
+    } catch (error) {
+      return await this.fail(turn, error);
+    } finally {
+      clearTimeout(deadline);
+      unwatch();
+      options.lost?.removeEventListener('abort', onLost);
+      if (options.lost?.aborted) turn.lock?.abandon();
+      else await turn.lock?.release().catch((error: unknown) => log.warn({ err: error }, 'could not release the history lock'));
+    }
+  }
+
+  private async loop(turn: Turn, resolved: NonNullable<ReturnType<ModelRegistry['resolve']>>, signal: AbortSignal, logged: ReadonlyArray<{ type: string; toolUseId?: string }>): Promise<FinishReason> {
+    const { job, state, emitter } = turn;
+    const { limits } = this.options;
+    await this.throwIfCancelled(job.turnId, signal);
+    if (job.keepSession) turn.lock = await this.acquireLock(job, signal);
+    if (!turn.resumed) await this.startConversation(turn, resolved.model, signal);
+    const system = systemPromptOf(job.messages);
+    const tools = await this.catalog(turn, signal);
+    const alreadyReported = new Set(logged.flatMap((event) => (event.type === 'tool_call' ? [`call:${event.toolUseId}`] : event.type === 'tool_result' ? [`result:${event.toolUseId}`] : [])));
+    let resumedRound = turn.resumed;
+
+    for (;;) {
+      const last = state.messages.at(-1);
+      if (last?.role === 'assistant' && state.lastStop !== undefined) {
+        const toolUses = toolUsesOf(last);
+        if (state.lastStop === 'error') throw new TurnFailure('model_error', 'the model stopped with malformed output');
+        if (state.lastStop !== 'tool_use' || toolUses.length === 0) return state.lastStop;
+        if (state.round >= limits.maxTurns) return 'max_turns';
+        await this.throwIfCancelled(job.turnId, signal);
+        const results = await this.options.tools.run(toolUses, {
+          turnId: job.turnId,
+          userId: job.userId,
+          tools,
+          emitter,
+          signal,
+          invalidInputs: state.invalidToolInputs ? new Map(Object.entries(state.invalidToolInputs)) : new Map(),
+          alreadyReported,
+        });
+        state.messages.push({ role: 'user', content: results });
+        delete state.invalidToolInputs;
+        await this.checkpoint(turn);
+        if (signal.aborted) throw signal.reason;
+        continue;
+      }
+      if (state.round >= limits.maxTurns) return 'max_turns';
+      await this.throwIfCancelled(job.turnId, signal);
+      state.round += 1;
+      state.messages = keepRecentToolImages(state.messages, job.onlyNMostRecentImages);
+      void emitter.emit({ type: 'round_start', round: state.round, ...(resumedRound ? { resumed: true } : {}) });
+      resumedRound = false;
+      const result = await this.callModel(resolved.provider, this.modelRequest(job, resolved.model, system, state.messages, tools), signal, emitter);
+      const stop = toRoundStop(result.stopReason);
+      state.messages.push(result.message);
+      state.lastStop = stop.finishReason;
+      if (result.invalidToolInputs.size > 0) state.invalidToolInputs = Object.fromEntries(result.invalidToolInputs);
+      if (result.usage) state.usage = addUsage(state.usage, result.usage);
+      void emitter.emit({ type: 'round_end', round: state.round, stopReason: stop.finishReason });
+      void emitter.emit({ type: 'usage', usage: state.usage });
+      // Durable before any tool runs: a worker taking over must see this round's tool-use ids, or it would ask the model again and get new ones.
+      await this.checkpoint(turn);
+    }
+  }
+
+  private async startConversation(turn: Turn, model: NonNullable<ReturnType<ModelRegistry['resolve']>>['model'], signal: AbortSignal): Promise<void> {
+    const { job, state } = turn;
+    let converted;
+    try {
+      converted = await fromChatMessages(job.messages, {
+        supportsImages: model.supports_images,
+        supportsDocuments: model.supports_documents,
+        imageFetch: { ...this.options.limits.imageFetch, signal },
+      });
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (error instanceof ChatInputError) throw new TurnFailure('invalid_request', error.message);
+      throw error;
+    }
+    if (converted.messages.length === 0) throw new TurnFailure('invalid_request', 'messages: there is no user message to answer');
+    if (job.keepSession) {
+      const loaded = await this.options.history.load(job.userId);
+      state.history = loaded.version;
+      state.messages = sealConversation([...loaded.messages, ...converted.messages]);
+    } else {
+      state.messages = sealConversation(converted.messages);
+    }
+    if (state.messages.length === 0) throw new TurnFailure('invalid_request', 'messages: there is no user message to answer');
+    await this.checkpoint(turn);
+  }
+
+  private modelRequest(job: ChatJob, model: ModelRequest['model'], system: string[], messages: ConverseMessage[], tools: ReadonlyMap<string, CatalogTool>): ModelRequest {
+    return {
+      modelId: job.model,
+      model,
+      system,
+      messages: mergeConsecutiveRoles(messages),
+      tools: [...tools.values()].map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema })),
+      maxTokens: job.maxTokens,
+      temperature: job.temperature,
+      topP: job.topP,
+      topK: job.topK,
+      stopSequences: job.stopSequences,
+      thinking: job.thinking.enabled && model.supports_thinking ? { budgetTokens: job.thinking.budgetTokens } : undefined,
+    };
+  }
+
+  private async callModel(provider: ModelProvider, request: ModelRequest, signal: AbortSignal, emitter: TurnEmitter) {
+    const { modelCallTimeoutMs } = this.options.limits;
+    const call = childController(signal, modelCallTimeoutMs, () => new TurnAbort('call_timeout', `the model call took longer than MODEL_CALL_TIMEOUT_MS (${modelCallTimeoutMs} ms)`));
+    try {
+      return await runModelRound(provider, request, call.signal, emitter);
+    } finally {
+      call.dispose();
+    }
+  }
+
+  private async catalog(turn: Turn, signal: AbortSignal): Promise<Map<string, CatalogTool>> {
+    const { job, log } = turn;
+    if (job.mcpServerIds.length === 0) return new Map();
+    try {
+      const catalog = await this.options.pool.catalog(job.userId, job.mcpServerIds, signal);
+      for (const failed of catalog.errors) log.warn({ serverId: failed.serverId, reason: failed.message }, 'a server of the turn could not list its tools');
+      return new Map(catalog.tools.map((tool) => [tool.name, tool]));
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const message = error instanceof PoolClientError ? `${error.code}: ${error.message}` : (error as Error).message;
+      throw new TurnFailure('tool_catalog_error', `could not get the tools of ${job.mcpServerIds.join(', ')} from the mcp-pool: ${message}`);
+    }
+  }
+
+  private async acquireLock(job: ChatJob, signal: AbortSignal): Promise<HeldHistoryLock> {
+    try {
+      return await this.options.historyLock.acquire(job.userId, job.turnId, signal);
+    } catch (error) {
+      if (error instanceof HistoryLockTimeoutError) throw new TurnFailure('timeout', error.message);
+      if (signal.aborted) throw signal.reason;
+      throw error;
+    }
+  }
+
+  private async throwIfCancelled(turnId: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw signal.reason;
+    if (await this.options.cancels.isCancelRequested(turnId)) throw new TurnAbort('stop_requested', 'stop requested');
+  }
+
+  private checkpoint(turn: Turn): Promise<void> {
+    return this.options.checkpoints.save(turn.job.turnId, { ...turn.state, status: 'running' });
+  }
+
+  private async fail(turn: Turn, error: unknown): Promise<FinishReason> {
+    if (error instanceof TurnAbort) {
+      if (error.kind === 'lock_lost') {
+        turn.log.warn('lost the turn to another worker; stopping here');
+        await turn.emitter.flush().catch(() => {});
+        return 'error';
+      }
+      if (error.kind === 'stop_requested') return this.finish(turn, 'stop_requested');
+      return this.finish(turn, 'error', { code: 'timeout', message: error.message });
+    }
+    if (error instanceof TurnFailure) return this.finish(turn, 'error', { code: error.code, message: error.message });
+    if (error instanceof ModelCallError) {
+      turn.log.warn({ failure: error.failure, reason: error.message }, 'model call failed');
+      return this.finish(turn, 'error', { code: error.turnErrorCode, message: error.message });
+    }
+    turn.log.error({ err: error }, 'turn failed');
+    return this.finish(turn, 'error', { code: 'internal_error', message: 'internal error while running the turn' });
+  }
+
+  /**
+   * Ends the turn: the error (if any), the history (keep_session; not after an error, so a
+   * message the model refuses does not poison every later turn), the done checkpoint, `done`.
+   */
+  private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
+    const { job, state, emitter, log } = turn;
+    if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
+    if (turn.lock && state.history && finishReason !== 'error') {
+      const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);
+      if (outcome !== 'saved') log.warn({ outcome }, 'the history was not saved');
+    }
+    await this.options.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
+    void emitter.emit({ type: 'done', finishReason, usage: state.usage });
+    await emitter.flush();
+    log.info({ finishReason, rounds: state.round, usage: state.usage, errorCode: error?.code }, 'turn finished');
+    return finishReason;
+  }
+}

@@ -1,0 +1,60 @@
+import { ChatCompletionSchema } from '@bedrock-mcp/contracts';
+import { describe, expect, it } from 'vitest';
+import { CompletionAssembler } from './completion-assembler.js';
+import { goldenTurn, numbered } from './format-test-fixtures.js';
+
+const context = { id: 'chatcmpl-abcdefgh12', model: 'm', created: 1_764_172_800 };
+
+describe('CompletionAssembler', () => {
+  it('assembles one chat.completion with reasoning, the tool_use list and usage', () => {
+    const assembler = new CompletionAssembler({ ...context, format: 'openai' });
+    for (const event of goldenTurn()) assembler.accept(event);
+    expect(assembler.finished).toBe(true);
+    const result = assembler.result();
+    if (result.kind !== 'completion') throw new Error('expected a completion');
+    const completion = ChatCompletionSchema.parse(result.completion);
+    expect(completion.choices[0]).toEqual({
+      index: 0,
+      message: { role: 'assistant', content: 'The tool said: Echo: hi', reasoning_content: 'I should echo.' },
+      finish_reason: 'stop',
+      message_extras: {
+        tool_use: [
+          { name: 'everything__echo', arguments: { message: 'hi' }, result: [{ text: 'Echo: hi' }, { image: { format: 'png', source: { base64: 'iVBORw0KGgo=' } } }] },
+        ],
+      },
+    });
+    expect(completion.usage).toEqual({ prompt_tokens: 120, completion_tokens: 30, total_tokens: 150 });
+  });
+
+  it('keeps Bedrock finish reasons in the seed format', () => {
+    const assembler = new CompletionAssembler({ ...context, format: 'seed' });
+    for (const event of numbered([{ type: 'text_delta', text: 'x' }, { type: 'done', finishReason: 'end_turn' }])) assembler.accept(event);
+    const result = assembler.result();
+    expect(result.kind === 'completion' && result.completion.choices[0]?.finish_reason).toBe('end_turn');
+  });
+
+  it('turns a failed turn into an error', () => {
+    const assembler = new CompletionAssembler({ ...context, format: 'openai' });
+    for (const event of numbered([{ type: 'text_delta', text: 'par' }, { type: 'error', code: 'model_throttled', message: 'slow' }, { type: 'done', finishReason: 'error' }])) {
+      assembler.accept(event);
+    }
+    expect(assembler.result()).toEqual({ kind: 'error', code: 'model_throttled', message: 'slow' });
+  });
+
+  it('drops the partial output of a round that a worker re-ran after taking the turn over', () => {
+    const assembler = new CompletionAssembler({ ...context, format: 'openai' });
+    const events = numbered([
+      { type: 'round_start', round: 1 },
+      { type: 'text_delta', text: 'Hel' },
+      { type: 'tool_call', toolUseId: 'lost', name: 'a', input: {} },
+      { type: 'round_start', round: 1, resumed: true },
+      { type: 'text_delta', text: 'Hello' },
+      { type: 'done', finishReason: 'end_turn' },
+    ]);
+    for (const event of events) assembler.accept(event);
+    const result = assembler.result();
+    if (result.kind !== 'completion') throw new Error('expected a completion');
+    expect(result.completion.choices[0]?.message.content).toBe('Hello');
+    expect(result.completion.choices[0]?.message_extras).toBeUndefined();
+  });
+});

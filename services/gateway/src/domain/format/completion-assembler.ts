@@ -1,0 +1,116 @@
+import {
+  toCompletionUsage,
+  toOpenAiFinishReason,
+  type ChatCompletion,
+  type FinishReason,
+  type StreamEvent,
+  type StreamFormat,
+  type TurnErrorCode,
+  type Usage,
+} from '@bedrock-mcp/contracts';
+import { ToolRoundCollector, type ToolUse } from './seed-tool-use.js';
+
+export interface CompletionContext {
+  id: string;
+  model: string;
+  /** epoch seconds */
+  created: number;
+  /** Which finish reasons to report: OpenAI's, or Bedrock's as the seed did. */
+  format: StreamFormat;
+}
+
+export type AssembledTurn =
+  | { kind: 'completion'; completion: ChatCompletion }
+  | { kind: 'error'; code: TurnErrorCode; message: string };
+
+const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+
+/**
+ * Builds the one `chat.completion` of a non-stream request from the turn's events: the text of
+ * every round, `reasoning_content`, the seed's `message_extras.tool_use` list of
+ * {name, arguments, result} (result: the seed's content list, images included), and usage.
+ * A turn that failed becomes an error instead. Pure.
+ */
+export class CompletionAssembler {
+  private readonly tools = new ToolRoundCollector();
+  private readonly toolUses: ToolUse[] = [];
+  private text = '';
+  private reasoning = '';
+  private usage: Usage | undefined;
+  private error: { code: TurnErrorCode; message: string } | undefined;
+  private finishReason: FinishReason | undefined;
+  /** Output lengths when each round began, to drop a lost run's partial output when its round is re-run. */
+  private readonly roundStarts = new Map<number, { text: number; reasoning: number; toolUses: number }>();
+
+  constructor(private readonly context: CompletionContext) {}
+
+  accept(event: StreamEvent): void {
+    const round = this.tools.accept(event);
+    if (round) this.toolUses.push(...round);
+    switch (event.type) {
+      case 'round_start': {
+        const mark = event.resumed ? this.roundStarts.get(event.round) : undefined;
+        if (mark) {
+          this.text = this.text.slice(0, mark.text);
+          this.reasoning = this.reasoning.slice(0, mark.reasoning);
+          this.toolUses.length = mark.toolUses;
+        } else {
+          this.roundStarts.set(event.round, { text: this.text.length, reasoning: this.reasoning.length, toolUses: this.toolUses.length });
+        }
+        break;
+      }
+      case 'text_delta':
+        this.text += event.text;
+        break;
+      case 'reasoning_delta':
+        this.reasoning += event.text ?? '';
+        break;
+      case 'usage':
+        this.usage = event.usage;
+        break;
+      case 'error':
+        this.error ??= { code: event.code, message: event.message };
+        break;
+      case 'done':
+        this.finishReason = event.finishReason;
+        this.usage = event.usage ?? this.usage;
+        this.toolUses.push(...(this.tools.flush() ?? []));
+        break;
+      default:
+        break;
+    }
+  }
+
+  get finished(): boolean {
+    return this.finishReason !== undefined;
+  }
+
+  result(): AssembledTurn {
+    if (this.error) return { kind: 'error', ...this.error };
+    if (this.finishReason === undefined) return { kind: 'error', code: 'internal_error', message: 'the turn ended without finishing' };
+    if (this.finishReason === 'error') return { kind: 'error', code: 'internal_error', message: 'the turn failed' };
+    const finishReason = this.context.format === 'seed' ? this.finishReason : toOpenAiFinishReason(this.finishReason);
+    const completion: ChatCompletion = {
+      id: this.context.id,
+      object: 'chat.completion',
+      created: this.context.created,
+      model: this.context.model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: this.text, ...(this.reasoning ? { reasoning_content: this.reasoning } : {}) },
+          finish_reason: finishReason,
+          ...(this.toolUses.length > 0
+            ? {
+                message_extras: {
+                  tool_use: this.toolUses.map((use) => ({ name: use.call.name, arguments: use.call.input, result: use.result?.content ?? null })),
+                },
+              }
+            : {}),
+        },
+      ],
+      usage: toCompletionUsage(this.usage ?? NO_USAGE),
+    };
+    return { kind: 'completion', completion };
+  }
+}

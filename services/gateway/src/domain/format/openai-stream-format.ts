@@ -1,0 +1,69 @@
+import { openAiErrorBody, toCompletionUsage, toOpenAiFinishReason, TURN_ERROR_API_CODE, type ApiErrorCode, type StreamEvent, type Usage } from '@bedrock-mcp/contracts';
+import { ToolRoundCollector, toSeedToolUseJson, type ToolUse } from './seed-tool-use.js';
+import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter } from './stream-formatter.js';
+
+/**
+ * OpenAI's stream dialect (the default): text in `delta.content`, reasoning in
+ * `delta.reasoning_content`, `delta.role` at each model round, a finished tool round as a chunk
+ * carrying the seed's `message_extras.tool_use` (finish_reason null: the turn goes on), OpenAI
+ * finish reasons, the usage chunk on request, and errors as `{"error": …}`.
+ */
+export class OpenAiStreamFormatter implements StreamFormatter {
+  private readonly tools = new ToolRoundCollector();
+  private usage: Usage | undefined;
+  private failed = false;
+
+  constructor(private readonly context: StreamFormatContext) {}
+
+  format(event: StreamEvent): SsePayload[] {
+    const out: SsePayload[] = [];
+    const finishedRound = this.tools.accept(event);
+    if (finishedRound) out.push(this.toolRound(finishedRound));
+    switch (event.type) {
+      case 'round_start':
+        this.flushTools(out);
+        out.push(chunk(this.context, { delta: { role: 'assistant', content: '' }, finish_reason: null }));
+        break;
+      case 'text_delta':
+        if (event.text) out.push(chunk(this.context, { delta: { content: event.text }, finish_reason: null }));
+        break;
+      case 'reasoning_delta':
+        if (event.text) out.push(chunk(this.context, { delta: { reasoning_content: event.text }, finish_reason: null }));
+        break;
+      case 'usage':
+        this.usage = event.usage;
+        break;
+      case 'error':
+        this.failed = true;
+        out.push(openAiErrorBody(TURN_ERROR_API_CODE[event.code], event.message));
+        break;
+      case 'done':
+        this.flushTools(out);
+        if (!this.failed && event.finishReason === 'error') {
+          out.push(openAiErrorBody('internal_error', 'the turn failed'));
+        } else if (!this.failed) {
+          out.push(chunk(this.context, { delta: {}, finish_reason: toOpenAiFinishReason(event.finishReason) }));
+          const usage = event.usage ?? this.usage;
+          if (this.context.includeUsage && usage) out.push(chunk(this.context, undefined, toCompletionUsage(usage)));
+        }
+        out.push('[DONE]');
+        break;
+      default:
+        break;
+    }
+    return out;
+  }
+
+  fail(code: ApiErrorCode, message: string): SsePayload[] {
+    return [openAiErrorBody(code, message), '[DONE]'];
+  }
+
+  private flushTools(out: SsePayload[]): void {
+    const leftover = this.tools.flush();
+    if (leftover) out.push(this.toolRound(leftover));
+  }
+
+  private toolRound(uses: ToolUse[]): SsePayload {
+    return chunk(this.context, { delta: {}, finish_reason: null, message_extras: { tool_use: toSeedToolUseJson(uses) } });
+  }
+}

@@ -1,0 +1,40 @@
+import type { ApiErrorCode, ChatCompletionChunk, OpenAiErrorBody, StreamEvent, StreamFormat } from '@bedrock-mcp/contracts';
+
+/** What one SSE `data:` line carries: a chunk, an error body, or the end marker. */
+export type SsePayload = ChatCompletionChunk | OpenAiErrorBody | '[DONE]';
+
+export interface StreamFormatContext {
+  /** The turn id: every chunk's `id` and the `X-Stream-ID` header. */
+  id: string;
+  model: string;
+  /** epoch seconds */
+  created: number;
+  /** `stream_options.include_usage`: a usage chunk before `[DONE]`. */
+  includeUsage: boolean;
+}
+
+/** Translates a turn's events, in order, into the SSE payloads of one stream dialect. Pure. */
+export interface StreamFormatter {
+  format(event: StreamEvent): SsePayload[];
+  /** The end of a stream the gateway itself had to cut (e.g. the turn went silent): an error, then `[DONE]`. */
+  fail(code: ApiErrorCode, message: string): SsePayload[];
+}
+
+type Choice = ChatCompletionChunk['choices'][number];
+
+/** A chunk with one choice (or none, for the usage chunk). */
+export function chunk(context: StreamFormatContext, choice: Omit<Choice, 'index'> | undefined, usage?: ChatCompletionChunk['usage']): ChatCompletionChunk {
+  return {
+    id: context.id,
+    object: 'chat.completion.chunk',
+    created: context.created,
+    model: context.model,
+    choices: choice ? [{ index: 0, ...choice }] : [],
+    ...(usage !== undefined ? { usage } : context.includeUsage ? { usage: null } : {}),
+  };
+}
+
+export function streamFormatFrom(bodyFormat: StreamFormat | undefined, header: string | undefined): StreamFormat {
+  if (bodyFormat) return bodyFormat;
+  return header?.trim().toLowerCase() === 'seed' ? 'seed' : 'openai';
+}

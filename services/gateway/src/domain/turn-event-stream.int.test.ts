@@ -1,0 +1,117 @@
+import { createLogger, createRedisKeys, TurnEventLog, type RedisKeys } from '@bedrock-mcp/common';
+import type { StreamEvent, StreamEventDraft } from '@bedrock-mcp/contracts';
+import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TurnEventHub, TurnStreamTimeoutError, type TurnEventStream } from './turn-event-stream.js';
+
+let testRedis: TestRedis;
+let keys: RedisKeys;
+let log: TurnEventLog;
+let hub: TurnEventHub;
+let turnCounter = 0;
+const logger = createLogger({ service: 'test', level: 'silent' });
+
+beforeAll(async () => {
+  testRedis = await startTestRedis('gw-events');
+  keys = createRedisKeys(testRedis.prefix);
+  log = new TurnEventLog(testRedis.client, keys, { maxEvents: 100, ttlSeconds: 60 });
+  hub = new TurnEventHub({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, keys, logger, maxBufferedEvents: 5, idleTimeoutMs: 10_000 });
+});
+afterAll(async () => {
+  await hub.close();
+  await testRedis.close();
+});
+
+const newTurn = () => `chatcmpl-evtest${String(++turnCounter).padStart(4, '0')}`;
+const text = (turnId: string, value: string): StreamEventDraft => ({ turnId, type: 'text_delta', text: value });
+const done = (turnId: string): StreamEventDraft => ({ turnId, type: 'done', finishReason: 'end_turn' });
+
+async function collect(stream: TurnEventStream): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+describe('TurnEventHub', () => {
+  it('delivers a fresh turn live, in order, ending with done', async () => {
+    const turnId = newTurn();
+    const stream = await hub.open(turnId, { fresh: true });
+    const reading = collect(stream);
+    for (const value of ['a', 'b', 'c']) await log.append(text(turnId, value));
+    await log.append(done(turnId));
+    const events = await reading;
+    expect(events.map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+    expect(events.at(-1)?.type).toBe('done');
+  });
+
+  it('replays the log and then the live rest without gaps or duplicates', async () => {
+    const turnId = newTurn();
+    for (const value of ['a', 'b']) await log.append(text(turnId, value));
+    const stream = await hub.open(turnId);
+    const reading = collect(stream);
+    await log.append(text(turnId, 'c'));
+    await log.append(done(turnId));
+    expect((await reading).map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('resumes after a seq, and ends at once for a finished turn resumed after its end', async () => {
+    const turnId = newTurn();
+    for (const value of ['a', 'b', 'c']) await log.append(text(turnId, value));
+    await log.append(done(turnId));
+    expect((await collect(await hub.open(turnId, { afterSeq: 2 }))).map((event) => event.seq)).toEqual([3, 4]);
+    expect(await collect(await hub.open(turnId, { afterSeq: 4 }))).toEqual([]);
+  });
+
+  it('bounds what a slow reader buffers and fills the gap from the log', async () => {
+    const turnId = newTurn();
+    const stream = await hub.open(turnId, { fresh: true });
+    for (let i = 0; i < 40; i++) await log.append(text(turnId, String(i)));
+    await log.append(done(turnId));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((stream as unknown as { live: unknown[] }).live.length).toBeLessThanOrEqual(5);
+    const events = await collect(stream);
+    expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+  });
+
+  it('serves two readers of one turn; closing one leaves the other and then unsubscribes', async () => {
+    const turnId = newTurn();
+    const first = await hub.open(turnId, { fresh: true });
+    const second = await hub.open(turnId, { fresh: true });
+    await log.append(text(turnId, 'a'));
+    const iterator = first[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.seq).toBe(1);
+    await iterator.return?.();
+    const reading = collect(second);
+    await log.append(done(turnId));
+    expect((await reading).map((event) => event.seq)).toEqual([1, 2]);
+    await vi.waitFor(async () => {
+      const [, subscribers] = (await testRedis.client.pubsub('NUMSUB', keys.turnChannel(turnId))) as [string, number];
+      expect(subscribers).toBe(0);
+    });
+  });
+
+  it('gives up with a timeout when a turn goes silent', async () => {
+    const quick = new TurnEventHub({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, keys, logger, idleTimeoutMs: 200, resyncIntervalMs: 50 });
+    try {
+      const stream = await quick.open(newTurn(), { fresh: true });
+      await expect(collect(stream)).rejects.toBeInstanceOf(TurnStreamTimeoutError);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('batches the SUBSCRIBEs of many turns opened together, and re-subscribes a channel reopened while leaving', async () => {
+    const turnIds = Array.from({ length: 50 }, newTurn);
+    const streams = await Promise.all(turnIds.map((turnId) => hub.open(turnId, { fresh: true })));
+    for (const turnId of turnIds) await log.append(done(turnId));
+    for (const stream of streams) expect((await collect(stream)).map((event) => event.type)).toEqual(['done']);
+
+    const turnId = newTurn();
+    (await hub.open(turnId, { fresh: true })).close();
+    const again = await hub.open(turnId, { fresh: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const reading = collect(again);
+    await log.append(done(turnId));
+    expect((await reading).map((event) => event.seq)).toEqual([1]);
+  });
+});

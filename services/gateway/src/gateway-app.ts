@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { UserServerStore } from '@bedrock-mcp/config-store';
+import {
+  createMetricsRegistry,
+  createOpsHandler,
+  createRedisKeys,
+  type Logger,
+  type Redis,
+  type Registry,
+  type Settings,
+} from '@bedrock-mcp/common';
+import { CHAT_QUEUE_NAME, VOICE_WS_PATH, type AppConfigFile } from '@bedrock-mcp/contracts';
+import type { PoolClient } from '@bedrock-mcp/pool-client';
+import { loadVoiceHistory, VoiceHistoryWriter, VoiceTicketStore } from '@bedrock-mcp/voice';
+import { Queue } from 'bullmq';
+import { ApiKeyAuthenticator, parseServiceKeys } from './domain/api-key-authenticator.js';
+import { McpServerDirectory } from './domain/mcp-server-directory.js';
+import { McpServerManager } from './domain/mcp-server-manager.js';
+import { ModelCatalog } from './domain/model-catalog.js';
+import { RateLimiter } from './domain/rate-limiter.js';
+import { TurnAccess } from './domain/turn-access.js';
+import { TurnEventHub } from './domain/turn-event-stream.js';
+import { TurnSubmitter } from './domain/turn-submitter.js';
+import { UserApiKeyStore } from './domain/user-api-key-store.js';
+import { UserHistory } from './domain/user-history.js';
+import { createSonicClient } from './domain/sonic-client.js';
+import { VoiceSocketAuthorizer } from './domain/voice-socket-authorizer.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
+import { createExpressApp } from './http/express-app.js';
+import type { GatewayServices } from './http/gateway-services.js';
+import { WsChatServer } from './http/ws-chat-server.js';
+import { WsVoiceServer, type WsVoiceServerOptions } from './http/ws-voice-server.js';
+
+export interface GatewayDeps {
+  settings: Settings;
+  app: AppConfigFile;
+  logger: Logger;
+  /** Commands connection; the caller owns it (the gateway duplicates it for its subscriber). */
+  redis: Redis;
+  /** Users' MCP server configs; the caller owns it. */
+  store: UserServerStore;
+  pool: Pick<PoolClient, 'ensureServer' | 'catalog' | 'stopServer' | 'listServers' | 'callTool'>;
+  /** Bedrock client for the voice sessions; the caller owns it. Default: createSonicClient(AWS_REGION), owned (destroyed on close). */
+  sonicClient?: BedrockRuntimeClient;
+  /** Voice socket limits (frame size, backpressure, heartbeat); defaults in WsVoiceServer. */
+  voice?: WsVoiceServerOptions;
+  registry?: Registry;
+  /** Milliseconds between WebSocket heartbeats. Default 30 s. */
+  wsHeartbeatMs?: number;
+  /** Milliseconds a WebSocket client has for its `auth` frame. Default 10 s. */
+  wsAuthTimeoutMs?: number;
+}
+
+export interface GatewayApp {
+  readonly server: Server;
+  readonly services: GatewayServices;
+  readonly ws: WsChatServer;
+  readonly voice: WsVoiceServer;
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /**
+   * Stops accepting connections and new turns, lets live streams finish for up to `drainTimeoutMs`,
+   * then closes every socket and what the gateway created (queue, subscriber). Idempotent.
+   */
+  close(drainTimeoutMs?: number): Promise<void>;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Builds the whole gateway (HTTP + WebSocket) around its dependencies; `main.ts` and tests call it. */
+export function createGatewayApp(deps: GatewayDeps): GatewayApp {
+  const { settings, logger, redis, store } = deps;
+  const keys = createRedisKeys(settings.REDIS_PREFIX);
+  const registry = deps.registry ?? createMetricsRegistry('gateway');
+  const metrics = createGatewayMetrics(registry);
+  const subscriber = redis.duplicate({ connectionName: 'bmcp-gateway-sub' });
+  const queue = new Queue(CHAT_QUEUE_NAME, { connection: redis, prefix: keys.bullPrefix });
+  queue.on('error', (error) => logger.error({ err: error }, 'chat queue error'));
+  const hub = new TurnEventHub({ subscriber, redis, keys, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
+  const models = new ModelCatalog(deps.app.models);
+  const servers = new McpServerDirectory(deps.app.mcpServers, store);
+  // A turn's owner must stay known for as long as its log may be resumed: the longest turn, then the replay window.
+  const access = new TurnAccess({ redis, keys, ttlSeconds: settings.STREAM_REPLAY_TTL_S + Math.ceil(settings.TURN_TIMEOUT_MS / 1000) });
+
+  const sonicClient = deps.sonicClient ?? createSonicClient(settings.AWS_REGION);
+  const tickets = new VoiceTicketStore(redis, keys, { ttlSeconds: settings.VOICE_TICKET_TTL_S });
+  const auth = new ApiKeyAuthenticator({ serviceKeys: parseServiceKeys(settings.API_KEY), userKeys: new UserApiKeyStore(redis, keys) });
+
+  let draining = false;
+  let liveStreams = 0;
+  let onStreamsIdle: (() => void) | undefined;
+  const services: GatewayServices = {
+    settings,
+    logger,
+    metrics,
+    auth,
+    rateLimiter: new RateLimiter({ redis, keys, limit: settings.RATE_LIMIT_PER_MINUTE }),
+    models,
+    servers,
+    manager: new McpServerManager({ directory: servers, store, pool: deps.pool, logger, startTimeoutMs: settings.MCP_START_TIMEOUT_MS }),
+    submitter: new TurnSubmitter({ models, servers, access, hub, queue, logger, maxAttachmentBytes: settings.MAX_ATTACHMENT_BYTES }),
+    access,
+    hub,
+    history: new UserHistory(redis, keys),
+    isDraining: () => draining,
+    trackStream: (transport) => {
+      liveStreams += 1;
+      metrics.activeStreams.inc({ transport });
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        liveStreams -= 1;
+        metrics.activeStreams.dec({ transport });
+        if (liveStreams === 0) onStreamsIdle?.();
+      };
+    },
+    voice: {
+      tickets,
+      authorizer: new VoiceSocketAuthorizer({ tickets, auth, servers, settings }),
+      sonic: sonicClient,
+      pool: deps.pool,
+      history: new VoiceHistoryWriter(redis, keys, { maxMessages: settings.HISTORY_MAX_MESSAGES, lockWaitMs: settings.HISTORY_LOCK_WAIT_MS, logger }),
+      loadHistory: (userId) => loadVoiceHistory(redis, keys, userId),
+    },
+    trackVoiceSession: () => {
+      metrics.voiceSessions.inc();
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        metrics.voiceSessions.dec();
+      };
+    },
+  };
+
+  const ops = createOpsHandler({
+    registry,
+    readiness: { redis: () => redis.ping(), store: () => store.ping() },
+    isDraining: () => draining,
+  });
+  const server = createServer(createExpressApp({ services, ops, version: VERSION }));
+  // Streams may stay open long; Node's default request timeout (5 min) would cut them.
+  server.requestTimeout = 0;
+  const wsServer = new WsChatServer(services, { maxPayloadBytes: settings.MAX_BODY_BYTES, heartbeatMs: deps.wsHeartbeatMs, authTimeoutMs: deps.wsAuthTimeoutMs });
+  const voiceServer = new WsVoiceServer(services, { heartbeatMs: deps.wsHeartbeatMs, ...deps.voice });
+  server.on('upgrade', (req, socket, head) => {
+    // Unknown paths are answered 404 by the chat server.
+    if ((req.url ?? '').split('?')[0] === VOICE_WS_PATH) voiceServer.handleUpgrade(req, socket, head);
+    else wsServer.handleUpgrade(req, socket, head);
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (drainTimeoutMs = 0): Promise<void> => {
+    closing ??= (async () => {
+      draining = true;
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (liveStreams > 0 && drainTimeoutMs > 0) {
+        logger.info({ liveStreams, drainTimeoutMs }, 'draining live streams');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, drainTimeoutMs);
+          onStreamsIdle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      wsServer.close();
+      // Voice conversations cannot move to another replica: they end now, their transcripts saved.
+      await voiceServer.close();
+      if (!deps.sonicClient) sonicClient.destroy();
+      await hub.close();
+      server.closeAllConnections();
+      await serverClosed;
+      await queue.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the chat queue failed'));
+    })();
+    return closing;
+  };
+
+  return {
+    server,
+    services,
+    ws: wsServer,
+    voice: voiceServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close,
+  };
+}

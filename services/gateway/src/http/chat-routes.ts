@@ -1,0 +1,130 @@
+import { ChatCompletionRequestSchema, StreamFormatSchema, TURN_ERROR_API_CODE, type ChatCompletionRequest, type StreamFormat } from '@bedrock-mcp/contracts';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { CompletionAssembler, type AssembledTurn } from '../domain/format/completion-assembler.js';
+import { OpenAiStreamFormatter } from '../domain/format/openai-stream-format.js';
+import { SeedStreamFormatter } from '../domain/format/seed-stream-format.js';
+import { streamFormatFrom, type StreamFormatContext, type StreamFormatter } from '../domain/format/stream-formatter.js';
+import { GatewayError } from '../domain/gateway-error.js';
+import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
+import type { SubmittedTurn } from '../domain/turn-submitter.js';
+import { principalOf, type GatewayServices } from './gateway-services.js';
+import { respondWithSse } from './sse-turn-responder.js';
+
+const ResumeQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  stream_format: StreamFormatSchema.optional(),
+  include_usage: z.enum(['true', 'false', '1', '0']).optional(),
+});
+const LastEventIdSchema = z.coerce.number().int().min(0);
+
+export function createFormatter(format: StreamFormat, context: StreamFormatContext): StreamFormatter {
+  return format === 'seed' ? new SeedStreamFormatter(context) : new OpenAiStreamFormatter(context);
+}
+
+function receivedAt(req: Request): bigint {
+  return (req as Request & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint();
+}
+
+/** `POST /v1/chat/completions`, the resume stream, and `POST /v1/stop/stream/{id}`. */
+export function chatRoutes(services: GatewayServices): Router {
+  const router = Router();
+
+  router.post('/v1/chat/completions', async (req, res) => {
+    const { userId } = principalOf(res);
+    if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
+    // The rate limit's round trip runs alongside the turn's own (see TurnSubmitter.submit); over
+    // the limit, its 429 wins over any other error of the request.
+    const admission = services.rateLimiter.enforce(userId);
+    let body: ChatCompletionRequest;
+    let turn: SubmittedTurn;
+    try {
+      body = ChatCompletionRequestSchema.parse(req.body);
+      turn = await services.submitter.submit(userId, body, admission);
+    } catch (error) {
+      await admission;
+      throw error;
+    }
+    const rateHeaders = await admission;
+    const format = streamFormatFrom(body.stream_format, req.header('x-stream-format'));
+    services.metrics.turnsSubmitted.inc();
+    const context = { id: turn.turnId, model: turn.model, created: Math.floor(turn.createdAt / 1000), includeUsage: body.stream_options?.include_usage ?? false };
+
+    if (body.stream) {
+      await respondWithSse({
+        res,
+        stream: turn.stream,
+        formatter: createFormatter(format, context),
+        headers: rateHeaders,
+        logger: services.logger,
+        metrics: services.metrics,
+        receivedAt: receivedAt(req),
+        untrack: services.trackStream('sse'),
+      });
+      return;
+    }
+    const untrack = services.trackStream('completion');
+    try {
+      res.on('close', () => turn.stream.close());
+      if (res.destroyed) turn.stream.close();
+      const result = await assemble(turn.stream, new CompletionAssembler({ ...context, format }));
+      // The turn already ran (tools included) and the worker already retried the model: a client
+      // retry would run it again, so OpenAI's SDKs are told not to (they honour x-should-retry).
+      if (result.kind === 'error') throw new GatewayError(TURN_ERROR_API_CODE[result.code], result.message, null, { 'x-should-retry': 'false' });
+      res.set({ 'X-Stream-ID': turn.turnId, ...rateHeaders }).json(result.completion);
+    } finally {
+      turn.stream.close();
+      untrack();
+    }
+  });
+
+  /** Replays a turn's events after `Last-Event-ID` (or `?after=`) and then streams the live rest. */
+  router.get('/v1/chat/completions/:turnId/stream', async (req, res) => {
+    const { userId } = principalOf(res);
+    const turnId = req.params.turnId ?? '';
+    const meta = await services.access.requireOwned(userId, turnId);
+    const query = ResumeQuerySchema.parse(req.query);
+    const lastEventId = req.header('last-event-id');
+    const afterSeq = lastEventId !== undefined && lastEventId !== '' ? parseLastEventId(lastEventId) : (query.after ?? 0);
+    const format = streamFormatFrom(query.stream_format, req.header('x-stream-format'));
+    const includeUsage = query.include_usage === 'true' || query.include_usage === '1';
+    const stream = await services.hub.open(turnId, { afterSeq });
+    await respondWithSse({
+      res,
+      stream,
+      formatter: createFormatter(format, { id: turnId, model: meta.model, created: Math.floor(meta.createdAt / 1000), includeUsage }),
+      headers: {},
+      logger: services.logger,
+      metrics: services.metrics,
+      receivedAt: receivedAt(req),
+      untrack: services.trackStream('sse'),
+    });
+  });
+
+  router.post('/v1/stop/stream/:turnId', async (req, res) => {
+    const { userId } = principalOf(res);
+    const turnId = req.params.turnId ?? '';
+    await services.access.requireOwned(userId, turnId);
+    await services.access.requestStop(turnId);
+    services.logger.info({ userId, turnId }, 'stop requested');
+    res.json({ errno: 0, msg: 'Stream stopping initiated' });
+  });
+
+  return router;
+}
+
+function parseLastEventId(value: string): number {
+  const parsed = LastEventIdSchema.safeParse(value);
+  if (!parsed.success) throw new GatewayError('invalid_request', 'Last-Event-ID must be the non-negative integer id of an event', 'Last-Event-ID');
+  return parsed.data;
+}
+
+async function assemble(stream: TurnEventStream, assembler: CompletionAssembler): Promise<AssembledTurn> {
+  try {
+    for await (const event of stream) assembler.accept(event);
+  } catch (error) {
+    if (error instanceof TurnStreamTimeoutError) throw new GatewayError('timeout', error.message);
+    throw error;
+  }
+  return assembler.result();
+}

@@ -1,0 +1,63 @@
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import type { Logger, Settings } from '@bedrock-mcp/common';
+import type { PoolClient } from '@bedrock-mcp/pool-client';
+import type { VoiceHistoryWriter, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
+import type { Response } from 'express';
+import type { ApiKeyAuthenticator, Principal } from '../domain/api-key-authenticator.js';
+import type { McpServerDirectory } from '../domain/mcp-server-directory.js';
+import type { McpServerManager } from '../domain/mcp-server-manager.js';
+import type { ModelCatalog } from '../domain/model-catalog.js';
+import type { RateLimiter } from '../domain/rate-limiter.js';
+import type { TurnAccess } from '../domain/turn-access.js';
+import type { TurnEventHub } from '../domain/turn-event-stream.js';
+import type { TurnSubmitter } from '../domain/turn-submitter.js';
+import type { UserHistory } from '../domain/user-history.js';
+import type { VoiceSocketAuthorizer } from '../domain/voice-socket-authorizer.js';
+import type { GatewayMetrics } from '../gateway-metrics.js';
+
+/** Everything the HTTP and WebSocket layers call into. */
+export interface GatewayServices {
+  settings: Settings;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  auth: ApiKeyAuthenticator;
+  rateLimiter: RateLimiter;
+  models: ModelCatalog;
+  servers: McpServerDirectory;
+  manager: McpServerManager;
+  submitter: TurnSubmitter;
+  access: TurnAccess;
+  hub: TurnEventHub;
+  history: UserHistory;
+  /** True once shutdown began: no new turns. */
+  isDraining: () => boolean;
+  /** Registers a live stream so shutdown can wait for it; call the returned function when it ends. */
+  trackStream: (transport: 'sse' | 'ws' | 'completion') => () => void;
+  voice: VoiceServices;
+  /** Counts a live voice session (metrics); call the returned function when it ends (idempotent). */
+  trackVoiceSession: () => () => void;
+}
+
+/** What the voice ticket route and the voice WebSocket use. */
+export interface VoiceServices {
+  tickets: VoiceTicketStore;
+  authorizer: VoiceSocketAuthorizer;
+  /** Bedrock client for Nova Sonic streams (one per process). */
+  sonic: BedrockRuntimeClient;
+  pool: Pick<PoolClient, 'catalog' | 'callTool'>;
+  /** Appends voice transcripts to the user's chat history. */
+  history: VoiceHistoryWriter;
+  /** The text of the user's chat history, for a new conversation to start from. */
+  loadHistory: (userId: string) => Promise<VoiceTurn[]>;
+}
+
+/** The principal the auth middleware attached to this response's request. */
+export function principalOf(res: Response): Principal {
+  const principal = (res.locals as { principal?: Principal }).principal;
+  if (!principal) throw new Error('route reached without authentication');
+  return principal;
+}
+
+export function setPrincipal(res: Response, principal: Principal): void {
+  (res.locals as { principal?: Principal }).principal = principal;
+}

@@ -1,0 +1,95 @@
+import { ListMcpServersResponseSchema, ListModelsResponseSchema, McpServerDetailListResponseSchema, OpenAiModelListSchema } from '@bedrock-mcp/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
+
+let h: GatewayHarness;
+beforeAll(async () => {
+  // The pool URL points at a closed port: these tests cover what the gateway decides itself; the
+  // e2e suite covers adding servers through the real pool.
+  h = await startGatewayHarness();
+  await h.store.add('alice', 'alice-tools', { transport: 'stdio', command: 'mcp-server-everything', args: ['stdio'], env: { TOKEN: 's3cret' }, enabled: true, description: 'Alice tools' });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const json = async (res: Response) => ({ status: res.status, body: await res.json() });
+
+describe('models', () => {
+  it('lists the configured models in the OpenAI and the seed shapes', async () => {
+    const openai = OpenAiModelListSchema.parse(await (await h.request('/v1/models')).json());
+    expect(openai.data.map((model) => model.id)).toEqual([TEST_MODEL]);
+    const seed = ListModelsResponseSchema.parse(await (await h.request('/v1/list/models')).json());
+    expect(seed.models[0]).toMatchObject({ model_id: TEST_MODEL, model_name: 'Test model', supports_thinking: true });
+  });
+});
+
+describe('MCP servers', () => {
+  it('lists global servers and the user’s own, and nobody else’s', async () => {
+    const alice = ListMcpServersResponseSchema.parse(await (await h.request('/v1/list/mcp_server')).json());
+    expect(alice.servers.map((server) => [server.server_id, server.server_name, server.scope])).toEqual([
+      ['cot', 'Sequential thinking', 'global'],
+      ['alice-tools', 'Alice tools', 'user'],
+    ]);
+    const bob = ListMcpServersResponseSchema.parse(await (await h.request('/v1/list/mcp_server', { user: 'bob' })).json());
+    expect(bob.servers.map((server) => server.server_id)).toEqual(['cot']);
+  });
+
+  it('reports the live status as unknown (with the reason) when the pool cannot be reached', async () => {
+    const detail = McpServerDetailListResponseSchema.parse(await (await h.request('/v1/mcp_servers')).json());
+    expect(detail.servers.map((server) => [server.server_id, server.status, server.transport])).toEqual([
+      ['cot', 'unknown', 'stdio'],
+      ['alice-tools', 'unknown', 'stdio'],
+    ]);
+    expect(detail.poolError).toMatch(/unreachable/);
+    expect(JSON.stringify(detail)).not.toContain('s3cret');
+  });
+
+  it('refuses invalid add requests with 400 in both envelopes, and existing ids with 409', async () => {
+    const invalid = await json(await h.request('/v1/add/mcp_server', { method: 'POST', body: JSON.stringify({ server_id: 'x' }) }));
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toMatchObject({ errno: -1, msg: expect.stringContaining('command'), error: { code: 'invalid_request', param: 'command' } });
+    const global = await json(await h.request('/v1/add/mcp_server', { method: 'POST', body: JSON.stringify({ server_id: 'cot', command: 'x' }) }));
+    expect(global).toMatchObject({ status: 409, body: { errno: -1 } });
+    const own = await json(await h.request('/v1/add/mcp_server', { method: 'POST', body: JSON.stringify({ config_json: { mcpServers: { 'alice-tools': { command: 'x' } } } }) }));
+    expect(own).toMatchObject({ status: 409, body: { errno: -1, msg: "MCP server 'alice-tools' already exists" } });
+  });
+
+  it('removes the stored config again when the server cannot be started', async () => {
+    const res = await json(await h.request('/v1/add/mcp_server', { method: 'POST', body: JSON.stringify({ server_id: 'doomed', command: 'mcp-server-everything', args: ['stdio'] }) }));
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ errno: -1, msg: expect.stringContaining("'doomed'") });
+    expect(await h.store.get('alice', 'doomed')).toBeUndefined();
+  });
+
+  it('never removes global servers or another user’s, and 404s unknown ids', async () => {
+    expect(await json(await h.request('/v1/remove/mcp_server/cot', { method: 'DELETE' }))).toMatchObject({ status: 403, body: { errno: -1 } });
+    expect(await json(await h.request('/v1/remove/mcp_server/alice-tools', { method: 'DELETE', user: 'bob' }))).toMatchObject({
+      status: 404,
+      body: { errno: -1, msg: "MCP server not found: 'alice-tools'" },
+    });
+    expect(await h.store.get('alice', 'alice-tools')).toBeDefined();
+    expect((await h.request('/v1/mcp_servers/alice-tools/tools', { user: 'bob' })).status).toBe(404);
+  });
+
+  it('removes the user’s own server even when the pool is unreachable', async () => {
+    await h.store.add('carol', 'mine', { transport: 'streamable_http', url: 'https://example.com/mcp', headers: {}, enabled: true });
+    expect(await json(await h.request('/v1/remove/mcp_server/mine', { method: 'DELETE', user: 'carol' }))).toEqual({
+      status: 200,
+      body: { errno: 0, msg: "MCP server 'mine' removed" },
+    });
+    expect(await h.store.get('carol', 'mine')).toBeUndefined();
+  });
+});
+
+describe('history', () => {
+  it('removes only the caller’s history and bumps its epoch', async () => {
+    const redis = h.testRedis.client;
+    await redis.rpush(h.keys.userHistory('alice'), '{"role":"user"}');
+    await redis.rpush(h.keys.userHistory('bob'), '{"role":"user"}');
+    expect(await json(await h.request('/v1/remove/history', { method: 'POST' }))).toEqual({ status: 200, body: { errno: 0, msg: 'removed history' } });
+    expect(await redis.exists(h.keys.userHistory('alice'))).toBe(0);
+    expect(await redis.get(h.keys.userHistoryEpoch('alice'))).toBe('1');
+    expect(await redis.exists(h.keys.userHistory('bob'))).toBe(1);
+  });
+});

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserApiKeyStore } from '../domain/user-api-key-store.js';
+import { SERVICE_KEY, startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
+
+let h: GatewayHarness;
+let aliceKey: string;
+beforeAll(async () => {
+  h = await startGatewayHarness({ env: { RATE_LIMIT_PER_MINUTE: '3', MAX_BODY_BYTES: '65536', MAX_ATTACHMENT_BYTES: '2048', CORS_ORIGINS: 'http://ui.example' } });
+  aliceKey = (await new UserApiKeyStore(h.testRedis.client, h.keys).create('alice')).apiKey;
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'hi' }], ...extra });
+
+describe('authentication', () => {
+  it('answers 401 with an OpenAI error body for a missing or wrong key', async () => {
+    for (const key of ['', 'wrong', `${SERVICE_KEY}x`]) {
+      const res = await h.request('/v1/models', { key });
+      expect(res.status).toBe(401);
+      expect((await res.json()).error).toMatchObject({ type: 'authentication_error', code: 'unauthorized' });
+    }
+  });
+
+  it('lets a per-user key act only for its user', async () => {
+    expect((await h.request('/v1/list/mcp_server', { key: aliceKey, user: '' })).status).toBe(200);
+    expect((await h.request('/v1/list/mcp_server', { key: aliceKey, user: 'alice' })).status).toBe(200);
+    const res = await h.request('/v1/list/mcp_server', { key: aliceKey, user: 'bob' });
+    expect(res.status).toBe(403);
+    expect((await res.json()).error.code).toBe('forbidden');
+  });
+
+  it('refuses a malformed X-User-ID', async () => {
+    const res = await h.request('/v1/models', { user: '../etc' });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.param).toBe('X-User-ID');
+  });
+
+  it('leaves health, readiness, metrics and docs open', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) expect((await fetch(`${h.url}${path}`)).status).toBe(200);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toContain('gateway_http_requests_total');
+    expect(metrics).toContain('gateway_active_streams');
+    expect(metrics).toContain('gateway_ttft_seconds');
+  });
+});
+
+describe('bad input', () => {
+  it('answers malformed JSON with 400, never a crash', async () => {
+    const res = await h.request('/v1/chat/completions', { method: 'POST', body: '{"model": ', user: 'garbage1' });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toMatch(/Malformed JSON/);
+  });
+
+  it('names the field of a schema error', async () => {
+    const res = await h.request('/v1/chat/completions', { method: 'POST', body: body({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x' } }] }] }), user: 'garbage2' });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.param).toBe('messages[0].content[0].image_url.url');
+  });
+
+  it('answers 413 for a body over MAX_BODY_BYTES and for an attachment over MAX_ATTACHMENT_BYTES', async () => {
+    const big = await h.request('/v1/chat/completions', { method: 'POST', body: body({ messages: [{ role: 'user', content: 'x'.repeat(70_000) }] }), user: 'garbage3' });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('payload_too_large');
+    const image = `data:image/png;base64,${'A'.repeat(4000)}`;
+    const attachment = await h.request('/v1/chat/completions', {
+      method: 'POST',
+      body: body({ messages: [{ role: 'user', content: [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: image } }] }] }),
+      user: 'garbage4',
+    });
+    expect(attachment.status).toBe(413);
+    expect((await attachment.json()).error.param).toBe('messages[0].content[1].image_url.url');
+  });
+
+  it('survives garbage: binary bodies, wrong types, huge headers, odd methods', async () => {
+    const attempts: Array<Promise<Response>> = [
+      h.request('/v1/chat/completions', { method: 'POST', body: new Uint8Array([0xff, 0x00, 0xfe, 0x7b]), user: 'g1' }),
+      h.request('/v1/chat/completions', { method: 'POST', body: '[]', user: 'g2' }),
+      h.request('/v1/chat/completions', { method: 'POST', body: 'null', user: 'g3' }),
+      h.request('/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 1, messages: 'x', stream: 'yes' }), user: 'g4' }),
+      h.request('/v1/add/mcp_server', { method: 'POST', body: '"str"', user: 'g5' }),
+      h.request('/v1/add/mcp_server', { method: 'POST', body: JSON.stringify({ config_json: { mcpServers: { 'bad id!': { command: 'x' } } } }), user: 'g6' }),
+      h.request('/v1/remove/mcp_server/%E0%A4%A', { method: 'DELETE', user: 'g7' }),
+      h.request('/v1/chat/completions/chatcmpl-%00/stream', { user: 'g8' }),
+      h.request('/v1/chat/completions', { method: 'PATCH', user: 'g9' }),
+      h.request('/v1/chat/completions', { method: 'POST', body: body(), headers: { 'content-type': 'text/plain; charset=klingon' }, user: 'g10' }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      const json = await res.json();
+      expect(json.error.message).toEqual(expect.any(String));
+    }
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
+
+  it('answers unknown routes with a 404 OpenAI error', async () => {
+    const res = await h.request('/v1/nothing/here');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { message: 'Unknown route: GET /v1/nothing/here', type: 'invalid_request_error', code: 'not_found', param: null } });
+  });
+
+  it('rate-limits chat per user with 429 and retry-after', async () => {
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = await h.request('/v1/chat/completions', { method: 'POST', body: body({ model: 'unknown-so-it-is-cheap' }), user: 'ratelimited' });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await last!.json()).error.type).toBe('rate_limit_error');
+    // Another user is not affected.
+    expect((await h.request('/v1/chat/completions', { method: 'POST', body: body({ model: 'x' }), user: 'someone-else' })).status).toBe(404);
+  });
+});
+
+describe('CORS', () => {
+  it('answers preflights for the configured origin with the headers the UI needs', async () => {
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://ui.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-user-id' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://ui.example');
+    for (const header of ['Authorization', 'Content-Type', 'X-User-ID', 'X-Stream-Format', 'Last-Event-ID']) {
+      expect(res.headers.get('access-control-allow-headers')).toContain(header);
+    }
+    const other = await fetch(`${h.url}/v1/models`, { headers: { origin: 'http://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const exposed = await h.request('/v1/models', { headers: { origin: 'http://ui.example' } });
+    expect(exposed.headers.get('access-control-expose-headers')).toContain('X-Stream-ID');
+  });
+});

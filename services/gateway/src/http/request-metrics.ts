@@ -1,0 +1,15 @@
+import type { Request, RequestHandler } from 'express';
+import type { GatewayMetrics } from '../gateway-metrics.js';
+
+/** Stamps each request's arrival (for time to first token) and counts it by matched route when it ends. */
+export function requestMetrics(metrics: GatewayMetrics): RequestHandler {
+  return (req, res, next) => {
+    (req as Request & { receivedAt?: bigint }).receivedAt = process.hrtime.bigint();
+    res.on('finish', () => {
+      // The route pattern, never the raw path (ids would explode the label set).
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

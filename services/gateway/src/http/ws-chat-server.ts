@@ -1,0 +1,77 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WS_CLOSE_CODES } from '@bedrock-mcp/contracts';
+import { WebSocketServer } from 'ws';
+import type { GatewayServices } from './gateway-services.js';
+import { WsChatSession } from './ws-chat-session.js';
+
+export const WS_CHAT_PATH = '/ws/chat';
+
+export interface WsChatServerOptions {
+  /** Milliseconds for the first (`auth`) frame. Default 10 s. */
+  authTimeoutMs?: number;
+  /** Milliseconds between heartbeat pings; a socket that did not answer the previous one is terminated. Default 30 s. */
+  heartbeatMs?: number;
+  /** Bytes queued per socket before sending waits for the client. Default 1 MiB. */
+  highWaterBytes?: number;
+  /** Largest accepted frame, bytes. */
+  maxPayloadBytes: number;
+}
+
+/** The chat WebSocket endpoint: upgrades on `/ws/chat`, one WsChatSession per socket, heartbeats. */
+export class WsChatServer {
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Set<WsChatSession>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly services: GatewayServices,
+    private readonly options: WsChatServerOptions,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? 30_000);
+    this.heartbeat.unref();
+  }
+
+  /** The most bytes queued on any one socket right now (backpressure keeps it near highWaterBytes). */
+  maxBufferedBytes(): number {
+    let max = 0;
+    for (const session of this.sessions) max = Math.max(max, session.bufferedBytes);
+    return max;
+  }
+
+  /** Takes an HTTP upgrade request; answers 404 for other paths and 503 while draining. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== WS_CHAT_PATH || this.closed || this.services.isDraining()) {
+      const status = path !== WS_CHAT_PATH ? '404 Not Found' : '503 Service Unavailable';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new WsChatSession(ws, this.services, { authTimeoutMs: this.options.authTimeoutMs ?? 10_000, highWaterBytes: this.options.highWaterBytes ?? 1024 * 1024 });
+      this.sessions.add(session);
+      this.services.metrics.wsConnections.inc();
+      ws.on('close', () => {
+        if (this.sessions.delete(session)) this.services.metrics.wsConnections.dec();
+      });
+    });
+  }
+
+  /** Closes every socket (1001 going away) and stops the heartbeat. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    for (const session of this.sessions) session.closeWith(WS_CLOSE_CODES.goingAway, 'server shutting down');
+    this.wss.close();
+  }
+
+  private beat(): void {
+    for (const session of this.sessions) {
+      if (!session.alive) session.terminate();
+      else session.ping();
+    }
+  }
+}

@@ -1,0 +1,239 @@
+import {
+  AddMcpServerRequestSchema,
+  ChatCompletionChunkSchema,
+  ChatCompletionRequestSchema,
+  ChatCompletionSchema,
+  ListMcpServersResponseSchema,
+  ListModelsResponseSchema,
+  ManagementErrorBodySchema,
+  McpServerDetailListResponseSchema,
+  McpServerToolsResponseSchema,
+  OpenAiErrorBodySchema,
+  OpenAiModelListSchema,
+  SeedResponseSchema,
+  VOICE_CLOSE_CODES,
+  VoiceClientFrameSchema,
+  VoiceServerFrameSchema,
+  VoiceTicketRequestSchema,
+  VoiceTicketResponseSchema,
+  WsClientFrameSchema,
+  WsServerFrameSchema,
+} from '@bedrock-mcp/contracts';
+import { z } from 'zod';
+
+type JsonObject = Record<string, unknown>;
+
+/** Component name → schema, and whether the document describes its input (request) or output side. */
+const COMPONENTS: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> = {
+  ChatCompletionRequest: { schema: ChatCompletionRequestSchema, io: 'input' },
+  ChatCompletion: { schema: ChatCompletionSchema, io: 'output' },
+  ChatCompletionChunk: { schema: ChatCompletionChunkSchema, io: 'output' },
+  OpenAiModelList: { schema: OpenAiModelListSchema, io: 'output' },
+  ListModelsResponse: { schema: ListModelsResponseSchema, io: 'output' },
+  ListMcpServersResponse: { schema: ListMcpServersResponseSchema, io: 'output' },
+  McpServerDetailListResponse: { schema: McpServerDetailListResponseSchema, io: 'output' },
+  AddMcpServerRequest: { schema: AddMcpServerRequestSchema, io: 'input' },
+  McpServerToolsResponse: { schema: McpServerToolsResponseSchema, io: 'output' },
+  SeedResponse: { schema: SeedResponseSchema, io: 'output' },
+  OpenAiErrorBody: { schema: OpenAiErrorBodySchema, io: 'output' },
+  ManagementErrorBody: { schema: ManagementErrorBodySchema, io: 'output' },
+  WsClientFrame: { schema: WsClientFrameSchema, io: 'input' },
+  WsServerFrame: { schema: WsServerFrameSchema, io: 'output' },
+  VoiceTicketRequest: { schema: VoiceTicketRequestSchema, io: 'input' },
+  VoiceTicketResponse: { schema: VoiceTicketResponseSchema, io: 'output' },
+  VoiceClientFrame: { schema: VoiceClientFrameSchema, io: 'input' },
+  VoiceServerFrame: { schema: VoiceServerFrameSchema, io: 'output' },
+};
+
+const ref = (name: keyof typeof COMPONENTS) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: keyof typeof COMPONENTS) => ({ 'application/json': { schema: ref(name) } });
+const errors = (body: 'OpenAiErrorBody' | 'ManagementErrorBody', ...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [String(status), { description: ERROR_TEXT[status] ?? 'error', content: json(body) }]));
+const ERROR_TEXT: Record<number, string> = {
+  400: 'invalid request (names the field)',
+  401: 'missing or invalid API key',
+  403: 'the key may not act for this user, or the resource is not the user’s',
+  404: 'not found',
+  409: 'already exists',
+  413: 'body or attachment too large',
+  429: 'rate limit reached (see retry-after)',
+  502: 'the MCP server or model failed',
+  503: 'a dependency is unavailable, or the gateway is draining',
+  504: 'timed out',
+};
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+
+function operation(summary: string, spec: JsonObject): JsonObject {
+  return { summary, security: [{ bearer: [] }], parameters: [{ $ref: '#/components/parameters/UserId' }], ...spec };
+}
+
+function ops(summary: string, description: string): JsonObject {
+  return { summary, description, security: [], responses: { '200': { description: 'ok' }, '503': { description: 'not ready' } } };
+}
+
+/** The paths of the document, keyed like Express routes (`{name}` for parameters). */
+function paths(): Record<string, Record<string, JsonObject>> {
+  const chatErrors = errors('OpenAiErrorBody', 400, 401, 403, 404, 413, 429, 503, 504);
+  const managementErrors = (...statuses: number[]) => errors('ManagementErrorBody', ...statuses);
+  return {
+    '/healthz': { get: ops('Liveness', 'Answers 200 while the process runs.') },
+    '/readyz': { get: ops('Readiness', 'Redis and the MCP server config store reachable; 503 while draining.') },
+    '/metrics': { get: ops('Prometheus metrics', 'Requests, active streams, time to first token, Node.js runtime.') },
+    '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    '/docs': { get: { summary: 'API documentation (Swagger UI)', security: [], responses: { '200': { description: 'HTML' } } } },
+    '/v1/chat/completions': {
+      post: operation('Chat completion (OpenAI-compatible, with the seed’s extensions)', {
+        description:
+          'With `stream: true` answers Server-Sent Events: `id: <seq>` + `data: <chat.completion.chunk>` … `data: [DONE]`, header `X-Stream-ID`. ' +
+          'The seed’s exact dialect with `stream_format: "seed"` or header `X-Stream-Format: seed`. Without stream: one `chat.completion`.',
+        parameters: [
+          { $ref: '#/components/parameters/UserId' },
+          { name: 'X-Stream-Format', in: 'header', required: false, schema: { type: 'string', enum: ['openai', 'seed'] } },
+        ],
+        requestBody: { required: true, content: json('ChatCompletionRequest') },
+        responses: {
+          '200': {
+            description: 'a completion, or an SSE stream of chunks',
+            headers: { 'X-Stream-ID': { schema: { type: 'string' }, description: 'the turn id (for stop and resume)' } },
+            content: { ...json('ChatCompletion'), 'text/event-stream': { schema: ref('ChatCompletionChunk') } },
+          },
+          ...chatErrors,
+        },
+      }),
+    },
+    '/v1/chat/completions/{turn_id}/stream': {
+      get: operation('Resume a turn’s stream', {
+        description: 'Replays the events after `Last-Event-ID` (or `?after=`) and then the live rest, for a running or just-finished turn of the caller.',
+        parameters: [
+          { $ref: '#/components/parameters/UserId' },
+          pathParam('turn_id', 'the X-Stream-ID of the turn'),
+          { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'integer', minimum: 0 } },
+          { name: 'after', in: 'query', required: false, schema: { type: 'integer', minimum: 0 } },
+          { name: 'stream_format', in: 'query', required: false, schema: { type: 'string', enum: ['openai', 'seed'] } },
+          { name: 'include_usage', in: 'query', required: false, schema: { type: 'boolean' } },
+        ],
+        responses: { '200': { description: 'SSE stream', content: { 'text/event-stream': { schema: ref('ChatCompletionChunk') } } }, ...errors('OpenAiErrorBody', 401, 403, 404) },
+      }),
+    },
+    '/v1/stop/stream/{stream_id}': {
+      post: operation('Stop a turn', {
+        parameters: [{ $ref: '#/components/parameters/UserId' }, pathParam('stream_id', 'the X-Stream-ID of the turn')],
+        responses: { '200': { description: '`{"errno":0,"msg":"Stream stopping initiated"}`', content: json('SeedResponse') }, ...managementErrors(401, 403, 404) },
+      }),
+    },
+    '/v1/models': { get: operation('Models (OpenAI list)', { responses: { '200': { description: 'ok', content: json('OpenAiModelList') }, ...errors('OpenAiErrorBody', 401) } }) },
+    '/v1/list/models': { get: operation('Models (the seed’s list)', { responses: { '200': { description: 'ok', content: json('ListModelsResponse') }, ...errors('OpenAiErrorBody', 401) } }) },
+    '/v1/list/mcp_server': {
+      get: operation('MCP servers the user may enable (global and own)', { responses: { '200': { description: 'ok', content: json('ListMcpServersResponse') }, ...managementErrors(401) } }),
+    },
+    '/v1/mcp_servers': {
+      get: operation('MCP servers with live status (for the web UI)', {
+        responses: { '200': { description: 'ok', content: json('McpServerDetailListResponse') }, ...managementErrors(401) },
+      }),
+    },
+    '/v1/mcp_servers/{server_id}/tools': {
+      get: operation('The tools of one MCP server (starting it when needed)', {
+        parameters: [{ $ref: '#/components/parameters/UserId' }, pathParam('server_id', 'server id')],
+        responses: { '200': { description: 'Bedrock toolSpecs', content: json('McpServerToolsResponse') }, ...managementErrors(400, 401, 404, 502, 503, 504) },
+      }),
+    },
+    '/v1/add/mcp_server': {
+      post: operation('Add an MCP server (fields, or `config_json` `{"mcpServers":{…}}`)', {
+        description: 'Stores the server, starts it through the MCP pool and lists its tools (30 s); when it cannot start, the config is removed again.',
+        requestBody: { required: true, content: json('AddMcpServerRequest') },
+        responses: { '200': { description: 'added; its tools', content: json('McpServerToolsResponse') }, ...managementErrors(400, 401, 403, 409, 502, 503, 504) },
+      }),
+    },
+    '/v1/remove/mcp_server/{server_id}': {
+      delete: operation('Remove one of the user’s MCP servers', {
+        parameters: [{ $ref: '#/components/parameters/UserId' }, pathParam('server_id', 'server id')],
+        responses: { '200': { description: 'removed', content: json('SeedResponse') }, ...managementErrors(400, 401, 403, 404) },
+      }),
+    },
+    '/v1/remove/history': {
+      post: operation('Clear the server-side history (keep_session)', {
+        responses: { '200': { description: '`{"errno":0,"msg":"removed history"}`', content: json('SeedResponse') }, ...managementErrors(401) },
+      }),
+    },
+    '/ws/chat': {
+      get: {
+        summary: 'Chat WebSocket',
+        description:
+          'Upgrade to a WebSocket. The first frame must be `auth` (within 10 s; else close 4401). Then `chat` (answered by `accepted` and `event` frames), ' +
+          '`stop`, `resume` {turnId, afterSeq}, `ping`. Frames: components WsClientFrame and WsServerFrame.',
+        security: [],
+        responses: { '101': { description: 'switching protocols' }, '426': { description: 'not a WebSocket upgrade' } },
+      },
+    },
+    '/v1/voice/ticket': {
+      post: operation('A ticket for the voice WebSocket', {
+        description:
+          'A single-use ticket (valid `expires_in` seconds, VOICE_TICKET_TTL_S) that opens `/ws/user-audio` as the caller, so no API key goes into a URL. ' +
+          'The voice (one of VOICE_IDS; default the first) and the MCP servers are checked now. Counts against the chat rate limit.',
+        requestBody: { required: false, content: json('VoiceTicketRequest') },
+        responses: { '200': { description: 'the ticket', content: json('VoiceTicketResponse') }, ...errors('OpenAiErrorBody', 400, 401, 403, 429, 503) },
+      }),
+    },
+    '/ws/user-audio': {
+      get: {
+        summary: 'Voice WebSocket (Nova Sonic speech-to-speech with the user’s MCP tools)',
+        description:
+          'Upgrade to a WebSocket, authorized by `ticket` (from POST /v1/voice/ticket); the seed’s `token` (an API key) + `user_id` only where VOICE_ALLOW_QUERY_TOKEN=1. ' +
+          'Refused sockets are closed with 4401 (no, unknown, expired or used ticket), 4403 (the key may not act for the user) or ' +
+          `${VOICE_CLOSE_CODES.invalidRequest} (unknown voice or MCP server). Client → server: binary frames of PCM16 little-endian mono 16 kHz (~32 ms each; ` +
+          'frames over 64 KiB close the socket with 1009) and JSON control frames (component VoiceClientFrame). Server → client: JSON frames (component ' +
+          'VoiceServerFrame): `connection_established`, `ready`, `text` (one bubble per `utteranceId`, updated in place), `toolUse`, `toolResult`, ' +
+          '`audio_data` (base64 PCM16 mono 24 kHz), `interrupted` (barge-in: drop queued audio), `error`, `pong`. ' +
+          `A client that does not read the audio fast enough is closed with ${VOICE_CLOSE_CODES.clientTooSlow}; a failed model session with ` +
+          `${VOICE_CLOSE_CODES.modelFailed} after an error frame; shutdown with 1001.`,
+        security: [],
+        parameters: [
+          { name: 'ticket', in: 'query', required: false, schema: { type: 'string' }, description: 'single-use ticket from POST /v1/voice/ticket' },
+          { name: 'voice_id', in: 'query', required: false, schema: { type: 'string' }, description: 'overrides the ticket’s voice (one of VOICE_IDS)' },
+          { name: 'mcp_server_ids', in: 'query', required: false, schema: { type: 'string' }, description: 'comma-separated; overrides the ticket’s servers' },
+          { name: 'keep_session', in: 'query', required: false, schema: { type: 'string', enum: ['1', '0', 'true', 'false'] }, description: 'default 1: start from the chat history and add the transcripts to it' },
+          { name: 'token', in: 'query', required: false, schema: { type: 'string' }, description: 'the seed’s API key parameter (only with VOICE_ALLOW_QUERY_TOKEN=1)' },
+          { name: 'user_id', in: 'query', required: false, schema: { type: 'string' }, description: 'with `token`: the user to act for' },
+        ],
+        responses: { '101': { description: 'switching protocols' }, '426': { description: 'not a WebSocket upgrade' }, '503': { description: 'the gateway is draining' } },
+      },
+    },
+  };
+}
+
+function componentSchemas(): Record<string, JsonObject> {
+  return Object.fromEntries(
+    Object.entries(COMPONENTS).map(([name, { schema, io }]) => {
+      const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonObject;
+      return [name, jsonSchema];
+    }),
+  );
+}
+
+/** The gateway's OpenAPI 3.1 document, generated from the contracts' zod schemas. */
+export function buildOpenApiDocument(version: string): JsonObject {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Bedrock MCP Platform gateway',
+      version,
+      description: 'OpenAI-compatible chat with MCP tools, the seed’s management API, a chat WebSocket and a voice WebSocket.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths: paths(),
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A service key (API_KEY) or a per-user key' } },
+      parameters: {
+        UserId: {
+          name: 'X-User-ID',
+          in: 'header',
+          required: false,
+          schema: { type: 'string' },
+          description: 'The user a service key acts for; a per-user key may only name its own user.',
+        },
+      },
+      schemas: componentSchemas(),
+    },
+  };
+}

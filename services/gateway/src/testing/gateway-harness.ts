@@ -1,0 +1,120 @@
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { createUserServerStore, type UserServerStore } from '@bedrock-mcp/config-store';
+import { createLogger, createRedis, createRedisKeys, SettingsSchema, type Redis, type RedisKeys, type Settings } from '@bedrock-mcp/common';
+import { AppConfigFileSchema, type AppConfigFile } from '@bedrock-mcp/contracts';
+import { PoolClient } from '@bedrock-mcp/pool-client';
+import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { createGatewayApp, type GatewayApp } from '../gateway-app.js';
+import type { WsVoiceServerOptions } from '../http/ws-voice-server.js';
+import { ScriptedTurnWorker } from './scripted-turn-worker.js';
+
+export const SERVICE_KEY = 'test-service-key';
+export const TEST_MODEL = 'test.model-v1';
+
+export interface GatewayHarnessOptions {
+  env?: Record<string, string>;
+  app?: Partial<AppConfigFile>;
+  /** Where the gateway reaches the mcp-pool; default: a closed port. */
+  poolUrl?: string;
+  wsAuthTimeoutMs?: number;
+  wsHeartbeatMs?: number;
+  /** Bedrock client for voice sessions (e.g. pointed at the model emulator); the caller closes it. */
+  sonicClient?: BedrockRuntimeClient;
+  voice?: WsVoiceServerOptions;
+}
+
+export interface GatewayHarness {
+  url: string;
+  wsUrl: string;
+  /** ws://…/ws/user-audio with the query `params`. */
+  voiceUrl(params: Record<string, string>): string;
+  testRedis: TestRedis;
+  keys: RedisKeys;
+  settings: Settings;
+  gateway: GatewayApp;
+  store: UserServerStore;
+  worker: ScriptedTurnWorker;
+  /** fetch against the gateway as `user` (default alice) with the service key unless `key` is given ('' for none). */
+  request(path: string, init?: RequestInit & { user?: string; key?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The gateway in-process on a random port, with real Redis, the Redis config store and a scripted worker. */
+export async function startGatewayHarness(options: GatewayHarnessOptions = {}): Promise<GatewayHarness> {
+  const testRedis = await startTestRedis('gateway');
+  const settings = SettingsSchema.parse({
+    REDIS_URL: testRedis.url,
+    REDIS_PREFIX: testRedis.prefix,
+    API_KEY: SERVICE_KEY,
+    MCP_POOL_URL: options.poolUrl ?? 'http://127.0.0.1:9',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const app = AppConfigFileSchema.parse({
+    models: [{ model_id: TEST_MODEL, model_name: 'Test model', supports_thinking: true }],
+    mcpServers: { cot: { command: 'mcp-server-sequential-thinking', args: [], description: 'Sequential thinking' } },
+    ...options.app,
+  });
+  const logger = createLogger({ service: 'gateway-test', level: 'silent' });
+  const keys = createRedisKeys(testRedis.prefix);
+  const redis: Redis = createRedis(testRedis.url, 'gateway-test');
+  const store = createUserServerStore({ settings, redis, logger });
+  const gateway = createGatewayApp({
+    settings,
+    app,
+    logger,
+    redis,
+    store,
+    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, requestTimeoutMs: 5000 }),
+    wsAuthTimeoutMs: options.wsAuthTimeoutMs,
+    wsHeartbeatMs: options.wsHeartbeatMs,
+    sonicClient: options.sonicClient,
+    voice: options.voice,
+  });
+  const address = await gateway.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${address.port}`;
+  const worker = new ScriptedTurnWorker(testRedis.url, testRedis.client, keys);
+
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${address.port}/ws/chat`,
+    voiceUrl: (params) => `ws://127.0.0.1:${address.port}/ws/user-audio?${new URLSearchParams(params).toString()}`,
+    testRedis,
+    keys,
+    settings,
+    gateway,
+    store,
+    worker,
+    request(path, init = {}) {
+      const { user = 'alice', key = SERVICE_KEY, headers, ...rest } = init;
+      const merged = new Headers(headers);
+      if (key) merged.set('authorization', `Bearer ${key}`);
+      if (user) merged.set('x-user-id', user);
+      if (rest.body !== undefined && !merged.has('content-type')) merged.set('content-type', 'application/json');
+      return fetch(`${url}${path}`, { ...rest, headers: merged });
+    },
+    async close() {
+      await worker.close();
+      await gateway.close();
+      await store.close();
+      await redis.quit();
+      await testRedis.close();
+    },
+  };
+}
+
+/** Parses an SSE body into its events (id + data). */
+export function parseSse(text: string): Array<{ id: string | undefined; data: string }> {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() && !block.startsWith(':'))
+    .map((block) => {
+      const lines = block.split('\n');
+      const id = lines.find((line) => line.startsWith('id: '))?.slice(4);
+      const data = lines
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
+      return { id, data };
+    });
+}

@@ -1,0 +1,194 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import {
+  createMetricsRegistry,
+  createOpsHandler,
+  createRedisKeys,
+  type Logger,
+  type Redis,
+  type Registry,
+  type RuntimeConfig,
+  type ShutdownStep,
+} from '@bedrock-mcp/common';
+import type { UserServerStore } from '@bedrock-mcp/config-store';
+import { ServerResolver } from './config/server-resolver.js';
+import { withCallFastPath } from './http/call-fast-path.js';
+import { createPoolApp } from './http/create-app.js';
+import { RequestForwarder } from './http/request-forwarder.js';
+import { createUserRouting } from './http/user-routing.js';
+import { PoolMetrics } from './pool/pool-metrics.js';
+import { ServerPool } from './pool/server-pool.js';
+import { ReplicaHeartbeat, ownershipTtlMs } from './replicas/replica-heartbeat.js';
+import { UserOwnership } from './replicas/user-ownership.js';
+import { AddressPolicy } from './security/address-policy.js';
+import { createGuardedFetch } from './security/guarded-fetch.js';
+import { createServerConnector } from './transport/server-connector.js';
+
+export interface PoolServiceDependencies {
+  config: RuntimeConfig;
+  redis: Redis;
+  store: UserServerStore;
+  logger: Logger;
+  /** The environment stdio servers inherit their allowlisted variables from; default process.env. */
+  parentEnv?: NodeJS.ProcessEnv;
+  /** Port to listen on; default MCP_POOL_PORT (0: any free port). */
+  port?: number;
+}
+
+export interface PoolService {
+  readonly pool: ServerPool;
+  readonly server: Server;
+  readonly registry: Registry;
+  readonly replicaId: string;
+  /** The URL this replica advertises to the others. */
+  readonly url: string;
+  /** In the order they must run on shutdown (stop accepting → servers → HTTP → ownership). */
+  readonly steps: ShutdownStep[];
+  /** Runs the steps (idempotent). */
+  close(): Promise<void>;
+}
+
+/** Builds the pool from its dependencies, listens, and starts heartbeating. */
+export async function startPoolService(deps: PoolServiceDependencies): Promise<PoolService> {
+  const { config, redis, store, logger } = deps;
+  const settings = config.settings;
+  const keys = createRedisKeys(settings.REDIS_PREFIX);
+  const registry = createMetricsRegistry('mcp-pool');
+  const replicaId = settings.POOL_REPLICA_ID ?? `${hostname()}-${process.pid}`;
+
+  if (settings.MCP_USER_STDIO === 'any') {
+    logger.warn('MCP_USER_STDIO=any: every user may run any command on this host as the pool user; use "catalog" unless all users are trusted');
+  }
+  const addressPolicy = new AddressPolicy(settings.MCP_ALLOWED_URL_RANGES);
+  const guarded = createGuardedFetch(addressPolicy, { connectTimeoutMs: settings.MCP_START_TIMEOUT_MS });
+  const resolver = new ServerResolver({
+    globalServers: config.app.mcpServers,
+    catalog: config.app.userServerCatalog,
+    store,
+    userStdio: settings.MCP_USER_STDIO,
+    projectRoot: config.projectRoot,
+    workspacesDir: config.resolvePath(settings.USER_WORKSPACES_DIR),
+    configCacheMs: settings.POOL_CONFIG_CACHE_MS,
+  });
+  const connector = createServerConnector({
+    projectRoot: config.projectRoot,
+    parentEnv: deps.parentEnv ?? process.env,
+    stopGraceMs: settings.MCP_STOP_GRACE_MS,
+    addressPolicy,
+    guardedFetch: guarded.fetch,
+  });
+  const runningByOwner = () => pool.runningByOwner();
+  const pool: ServerPool = new ServerPool({
+    resolver,
+    connector,
+    limits: { perUser: settings.POOL_MAX_SERVERS_PER_USER, global: settings.POOL_MAX_SERVERS },
+    idleMs: settings.INACTIVE_TIME * 60_000,
+    startTimeoutMs: settings.MCP_START_TIMEOUT_MS,
+    callTimeoutMs: settings.TOOL_CALL_TIMEOUT_MS,
+    resultMaxBytes: settings.TOOL_RESULT_MAX_BYTES,
+    backoff: { baseMs: settings.MCP_RESTART_BACKOFF_MS, maxMs: settings.MCP_RESTART_BACKOFF_MAX_MS },
+    metrics: new PoolMetrics(registry, runningByOwner),
+    logger,
+  });
+
+  const ownership = new UserOwnership({ redis, keys, replicaId, ttlMs: ownershipTtlMs(settings.POOL_HEARTBEAT_MS), logger });
+  const forwarder = new RequestForwarder(replicaId);
+  let draining = false;
+  const ops = createOpsHandler({ registry, readiness: { redis: () => redis.ping(), store: () => store.ping() }, isDraining: () => draining });
+  const app = createPoolApp({
+    pool,
+    ops,
+    userRouting: createUserRouting({
+      ownership,
+      forwarder,
+      // A call may stay silent for its timeout after a start; other requests for a start.
+      forwardTimeoutMs: (req) =>
+        settings.MCP_START_TIMEOUT_MS + 10_000 + (req.path.endsWith('/call') ? ((req.body as { timeoutMs?: number } | undefined)?.timeoutMs ?? settings.TOOL_CALL_TIMEOUT_MS) : 0),
+      logger,
+    }),
+    maxBodyBytes: settings.MAX_BODY_BYTES,
+    logger,
+  });
+
+  // Longer than clients keep idle connections, so a reused connection is rarely closed under a request.
+  const server = createServer({ keepAliveTimeout: 65_000 }, withCallFastPath(app, { pool, ownership, maxBodyBytes: settings.MAX_BODY_BYTES, logger }));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(deps.port ?? settings.MCP_POOL_PORT, settings.MCP_POOL_HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = settings.POOL_ADVERTISE_URL ?? `http://127.0.0.1:${port}`;
+  const heartbeat = new ReplicaHeartbeat({
+    redis,
+    keys,
+    replicaId,
+    advertiseUrl: url,
+    intervalMs: settings.POOL_HEARTBEAT_MS,
+    ownership,
+    isActive: (userId) => pool.hasActivity(userId),
+    onLost: (userIds) => {
+      for (const userId of userIds) void pool.stopUser(userId);
+    },
+    logger,
+  });
+  await heartbeat.start();
+  logger.info({ port, replicaId, url, userStdio: settings.MCP_USER_STDIO }, 'mcp-pool listening');
+
+  let serverClosed: Promise<void> = Promise.resolve();
+  const steps: ShutdownStep[] = [
+    {
+      name: 'http: stop accepting',
+      close: () => {
+        draining = true;
+        serverClosed = new Promise((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+      },
+    },
+    { name: 'mcp servers', close: () => pool.close() },
+    { name: 'http: close connections', close: () => closeConnections(server, serverClosed) },
+    { name: 'replica heartbeat and ownership', close: () => heartbeat.close() },
+    { name: 'forwarder', close: () => forwarder.close() },
+    { name: 'guarded fetch', close: () => guarded.close() },
+  ];
+  let closing: Promise<void> | undefined;
+  return {
+    pool,
+    server,
+    registry,
+    replicaId,
+    url,
+    steps,
+    close: () => {
+      closing ??= (async () => {
+        for (const step of steps) {
+          try {
+            await step.close();
+          } catch (error) {
+            logger.error({ err: error, step: step.name }, 'close step failed');
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Gives in-flight responses (already failed by the pool's close) a moment (500 ms) to finish, then drops what is left. */
+async function closeConnections(server: Server, closed: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closed,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        server.closeAllConnections();
+        resolve();
+      }, 500);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,148 @@
+import { join } from 'node:path';
+import type { UrlServerConfig } from '@bedrock-mcp/contracts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ResolvedServer } from '../config/server-resolver.js';
+import { PoolFailure } from '../pool/pool-failure.js';
+import { assertUrlAllowed } from '../security/guarded-fetch.js';
+import type { AddressPolicy } from '../security/address-policy.js';
+import { buildChildEnv } from './child-env.js';
+import { resolveCommand } from './command-path.js';
+import { deliverInOrder } from './ordered-delivery.js';
+import { ProcessGroupStdioTransport } from './stdio-launcher.js';
+
+/**
+ * A failed connect: `message` for the caller (with the stderr tail), `summary` for logs (without
+ * it: a server may print what it was given), and the tail itself.
+ */
+export class ConnectFailure extends Error {
+  override readonly name = 'ConnectFailure';
+  constructor(
+    readonly summary: string,
+    readonly stderrTail: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${summary}${stderrTail.length > 0 ? ` — stderr: ${stderrTail.slice(-5).join(' | ')}` : ''}`, options);
+  }
+}
+
+/** A connected MCP client for one server instance; `close()` is idempotent and stops the process group. */
+export interface ServerConnection {
+  readonly client: Client;
+  /** stdio: the pid leading the server's process group. */
+  readonly pid: number | undefined;
+  stderrTail(): string[];
+  /** Why the connection ended (exit code or signal for stdio), once it has. */
+  endReason(): string;
+  close(): Promise<void>;
+}
+
+export interface ConnectionEvents {
+  /** The server sent notifications/tools/list_changed. */
+  onToolsChanged(): void;
+  /** The connection ended, whoever ended it. */
+  onClosed(): void;
+}
+
+export type ServerConnector = (server: ResolvedServer, events: ConnectionEvents, options: { timeoutMs: number }) => Promise<ServerConnection>;
+
+export interface ServerConnectorOptions {
+  projectRoot: string;
+  /** The pool's environment: only its allowlisted part reaches a stdio server. */
+  parentEnv: NodeJS.ProcessEnv;
+  /** Milliseconds per stop step of a stdio server. */
+  stopGraceMs: number;
+  /** For user-added (untrusted) URL servers: checks every address before connecting. */
+  addressPolicy: AddressPolicy;
+  guardedFetch: FetchLike;
+  clientName?: string;
+  clientVersion?: string;
+}
+
+/**
+ * Connects to a server through the SDK client: stdio (own process group), legacy SSE or
+ * streamable HTTP (token → `Authorization: Bearer`). On any failure the half-built connection
+ * (and its process group) is disposed of before the error is rethrown, with the stderr tail.
+ */
+export function createServerConnector(options: ServerConnectorOptions): ServerConnector {
+  const binDir = join(options.projectRoot, 'node_modules', '.bin');
+  return async (server, events, { timeoutMs }) => {
+    const { config } = server;
+    const secrets = config.transport === 'stdio' ? Object.values(config.env) : [config.token ?? '', ...Object.values(config.headers)];
+    let stdio: ProcessGroupStdioTransport | undefined;
+    let transport: Transport;
+    if (config.transport === 'stdio') {
+      const env = buildChildEnv(options.parentEnv, config.env, [binDir]);
+      const cwd = config.cwd ?? options.projectRoot;
+      const command = resolveCommand(config.command, env.PATH, cwd);
+      stdio = new ProcessGroupStdioTransport({ command, args: config.args, env, cwd, stopGraceMs: options.stopGraceMs });
+      transport = stdio;
+    } else {
+      if (!server.trusted) await assertUrlAllowed(config.url, options.addressPolicy);
+      transport = urlTransport(config, server.trusted ? undefined : options.guardedFetch);
+    }
+
+    const client = new Client({ name: options.clientName ?? 'bedrock-mcp-pool', version: options.clientVersion ?? '0.1.0' }, { capabilities: {} });
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => events.onToolsChanged());
+    let closing: Promise<void> | undefined;
+    const connection: ServerConnection = {
+      client,
+      get pid() {
+        return stdio?.pid;
+      },
+      stderrTail: () => (stdio ? scrubSecrets(stdio.stderr.tail(), secrets) : []),
+      endReason: () => describeEnd(stdio),
+      close: () => {
+        closing ??= closeQuietly(client, transport);
+        return closing;
+      },
+    };
+    try {
+      await client.connect(transport, { timeout: timeoutMs });
+    } catch (error) {
+      await connection.close();
+      const tail = connection.stderrTail();
+      const reason = stdio?.exitInfo ? `; ${describeEnd(stdio)}` : '';
+      if (error instanceof PoolFailure) throw error;
+      throw new ConnectFailure(`${(error as Error).message}${reason}`, tail, { cause: error });
+    }
+    deliverInOrder(transport);
+    client.onclose = () => events.onClosed();
+    return connection;
+  };
+}
+
+function urlTransport(config: UrlServerConfig, guardedFetch: FetchLike | undefined): Transport {
+  const headers: Record<string, string> = { ...config.headers, ...(config.token ? { Authorization: `Bearer ${config.token}` } : {}) };
+  const url = new URL(config.url);
+  const fetchOption = guardedFetch ? { fetch: guardedFetch } : {};
+  if (config.transport === 'sse') return new SSEClientTransport(url, { requestInit: { headers }, ...fetchOption });
+  return new StreamableHTTPClientTransport(url, { requestInit: { headers }, ...fetchOption });
+}
+
+async function closeQuietly(client: Client, transport: Transport): Promise<void> {
+  if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) {
+    // Frees the server's session; bounded, since the server may be the reason we are closing.
+    await Promise.race([transport.terminateSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+  }
+  await client.close().catch(() => undefined);
+  await transport.close().catch(() => undefined);
+}
+
+/** The lines with every value of the server's own env (its API keys…) masked, should it print one. */
+export function scrubSecrets(lines: string[], secrets: string[]): string[] {
+  const values = secrets.filter((value) => value.length >= 4).sort((a, b) => b.length - a.length);
+  if (values.length === 0) return lines;
+  return lines.map((line) => values.reduce((text, value) => text.split(value).join('***'), line));
+}
+
+function describeEnd(stdio: ProcessGroupStdioTransport | undefined): string {
+  const exit = stdio?.exitInfo;
+  if (!stdio) return 'connection closed';
+  if (!exit) return 'server process still running';
+  if (exit.signal) return `server process killed by ${exit.signal}`;
+  return `server process exited with code ${exit.code}`;
+}

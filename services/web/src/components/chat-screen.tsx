@@ -1,0 +1,304 @@
+import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { GatewayClient } from '../api/gateway-client.js';
+import { describeGatewayError } from '../api/gateway-error.js';
+import type { McpServerInfo } from '../api/gateway-types.js';
+import { useAttachments } from '../attachments/use-attachments.js';
+import { useChat } from '../chat/use-chat.js';
+import { useModels } from '../chat/use-models.js';
+import { useMcpServers } from '../mcp/use-mcp-servers.js';
+import { loadChatOptions, saveChatOptions, type ChatOptions } from '../settings/chat-options.js';
+import type { ConnectionSettings } from '../settings/connection-settings.js';
+import type { Theme } from '../theme/use-theme.js';
+import { useVoice } from '../voice/use-voice.js';
+import { Composer } from './chat/composer.js';
+import { EmptyState } from './chat/empty-state.js';
+import { MessageList } from './chat/message-list.js';
+import { voiceStatusText } from './chat/voice-button.js';
+import { VoiceBanners } from './chat/voice-banners.js';
+import { MenuIcon, MoonIcon, SettingsIcon, SparkIcon, SunIcon, TrashIcon } from './common/icons.js';
+import { Banner, ModelNotConfiguredBanner } from './layout/banner.js';
+import { McpSidebar } from './mcp/mcp-sidebar.js';
+import { SettingsDialog } from './settings/settings-dialog.js';
+
+export interface ChatScreenProps {
+  connection: ConnectionSettings;
+  onConnectionChange: (settings: ConnectionSettings) => void;
+  onSignOut: () => void;
+  theme: Theme;
+  onToggleTheme: () => void;
+}
+
+const SOCKET_LABEL = {
+  connecting: 'Connecting…',
+  ready: 'Connected',
+  reconnecting: 'Reconnecting…',
+  auth_failed: 'Not authorized',
+  closed: 'Offline',
+} as const;
+
+let messageCounter = 0;
+
+/** The chat page: header, MCP sidebar, conversation and composer. */
+export function ChatScreen({ connection, onConnectionChange, onSignOut, theme, onToggleTheme }: ChatScreenProps) {
+  const client = useMemo(() => new GatewayClient(connection), [connection]);
+  const { models, error: modelsError, retry: retryModels } = useModels(client);
+  const mcp = useMcpServers(client);
+  const chat = useChat({ connection });
+  const attachments = useAttachments();
+  const voice = useVoice({ client, gatewayUrl: connection.gatewayUrl, anchor: chat.conversation.messages.length });
+  const [options, setOptions] = useState<ChatOptions>(() => loadChatOptions());
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const [notice, setNotice] = useState<string>();
+  const [dismissedTurn, setDismissedTurn] = useState<string>();
+
+  const updateOptions = useCallback((next: ChatOptions) => {
+    setOptions(next);
+    saveChatOptions(next);
+  }, []);
+
+  // Keep the chosen model valid for this gateway.
+  useEffect(() => {
+    const first = models[0];
+    if (first && !models.some((model) => model.model_id === options.model)) updateOptions({ ...options, model: first.model_id });
+  }, [models, options, updateOptions]);
+  const model = models.find((candidate) => candidate.model_id === options.model);
+
+  const isEnabled = useCallback((server: McpServerInfo) => options.serverChoices[server.id] ?? server.enabledByDefault, [options.serverChoices]);
+  const enabledServerIds = mcp.servers.filter(isEnabled).map((server) => server.id);
+  const toggleServer = (serverId: string, enabled: boolean) =>
+    updateOptions({ ...options, serverChoices: { ...options.serverChoices, [serverId]: enabled } });
+
+  const send = (text: string): string | undefined => {
+    if (!model) return modelsError ? `No model list: ${modelsError}` : 'Wait for the model list to load.';
+    if (!mcp.loaded) return 'Wait for the MCP server list to load.';
+    if (!model.supports_images && attachments.attachments.some((item) => item.kind === 'image')) return `${model.model_name} does not accept images.`;
+    if (!model.supports_documents && attachments.attachments.some((item) => item.kind === 'document')) return `${model.model_name} does not accept documents.`;
+    messageCounter += 1;
+    const error = chat.send(
+      { id: `u-${Date.now().toString(36)}-${messageCounter}`, role: 'user', text, attachments: attachments.attachments },
+      { options, mcpServerIds: enabledServerIds, supportsThinking: model.supports_thinking },
+    );
+    if (!error) attachments.reset();
+    return error;
+  };
+
+  const clearConversation = async () => {
+    chat.clear();
+    voice.clear();
+    attachments.reset();
+    setNotice(undefined);
+    try {
+      await client.removeHistory();
+    } catch (caught) {
+      setNotice(`The conversation was cleared here, but the server kept its history: ${describeGatewayError(caught)}`);
+    }
+  };
+
+  const startVoice = () =>
+    void voice.start({ voiceId: options.voiceId, mcpServerIds: enabledServerIds, keepSession: options.keepSession });
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    void attachments.addFiles([...event.dataTransfer.files]);
+  };
+
+  // Tools may have started servers: show their new status once an answer ends.
+  const { refresh: refreshServers } = mcp;
+  useEffect(() => {
+    if (!chat.streaming) void refreshServers();
+  }, [chat.streaming, refreshServers]);
+
+  const lastAssistant = [...chat.conversation.messages].reverse().find((message) => message.role === 'assistant');
+  const notConfigured =
+    lastAssistant?.role === 'assistant' && lastAssistant.turn.error?.code === 'model_not_configured' && dismissedTurn !== lastAssistant.id
+      ? lastAssistant
+      : undefined;
+  const socketState = chat.socketStatus.state;
+  // Sending (or talking) before the server list is known would silently offer the model no tools.
+  const voiceDisabledReason = socketState === 'auth_failed' ? 'not authorized' : !mcp.loaded ? 'loading MCP servers' : undefined;
+  const disabledReason =
+    socketState === 'auth_failed'
+      ? 'Not authorized: check the API key in Settings.'
+      : models.length === 0 && !modelsError
+        ? 'Loading models…'
+        : !mcp.loaded
+          ? 'Loading MCP servers…'
+          : undefined;
+
+  return (
+    <div className={`app${sidebarOpen ? ' sidebar-open' : ''}`}>
+      <aside className="sidebar" id="mcp-sidebar" aria-label="MCP servers">
+        <McpSidebar
+          client={client}
+          servers={mcp.servers}
+          loaded={mcp.loaded}
+          error={mcp.error}
+          poolError={mcp.poolError}
+          onRefresh={mcp.refresh}
+          isEnabled={isEnabled}
+          onToggle={toggleServer}
+        />
+      </aside>
+      {sidebarOpen ? <div className="sidebar-scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" /> : null}
+      <main
+        className="main"
+        onDragOver={(event) => {
+          if (event.dataTransfer.types.includes('Files')) {
+            event.preventDefault();
+            setDragging(true);
+          }
+        }}
+        onDragLeave={(event) => {
+          if (event.currentTarget === event.target) setDragging(false);
+        }}
+        onDrop={onDrop}
+      >
+        <header className="topbar">
+          <button
+            type="button"
+            className="icon-button sidebar-toggle"
+            aria-label={sidebarOpen ? 'Hide MCP servers' : 'Show MCP servers'}
+            aria-expanded={sidebarOpen}
+            aria-controls="mcp-sidebar"
+            onClick={() => setSidebarOpen(!sidebarOpen)}
+          >
+            <MenuIcon />
+          </button>
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true">
+              <SparkIcon size={16} />
+            </span>
+            <span className="brand-name">Bedrock MCP Chat</span>
+          </div>
+          <label className="model-select">
+            <span className="visually-hidden">Model</span>
+            <select value={options.model} onChange={(event) => updateOptions({ ...options, model: event.target.value })} disabled={models.length === 0}>
+              {models.length === 0 ? <option value="">{modelsError ? 'No models' : 'Loading models…'}</option> : null}
+              {models.map((candidate) => (
+                <option key={candidate.model_id} value={candidate.model_id}>
+                  {candidate.model_name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <span className={`connection-dot connection-${socketState}`} role="status" title={chat.socketStatus.detail ?? SOCKET_LABEL[socketState]}>
+            <span className="dot" aria-hidden="true" />
+            <span className="connection-label">{SOCKET_LABEL[socketState]}</span>
+          </span>
+          <div className="topbar-actions">
+            <button type="button" className="icon-button" onClick={() => void clearConversation()} aria-label="Clear conversation" title="Clear conversation">
+              <TrashIcon />
+            </button>
+            <button type="button" className="icon-button" onClick={() => setSettingsOpen(true)} aria-label="Settings" title="Settings">
+              <SettingsIcon />
+            </button>
+            <button
+              type="button"
+              className="icon-button"
+              onClick={onToggleTheme}
+              aria-label={theme === 'dark' ? 'Switch to light mode' : 'Switch to dark mode'}
+              title={theme === 'dark' ? 'Light mode' : 'Dark mode'}
+              data-testid="theme-toggle"
+            >
+              {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
+            </button>
+          </div>
+        </header>
+
+        <div className="banners">
+          {notConfigured?.role === 'assistant' ? (
+            <ModelNotConfiguredBanner message={notConfigured.turn.error?.message ?? ''} onDismiss={() => setDismissedTurn(notConfigured.id)} />
+          ) : null}
+          {socketState === 'auth_failed' ? (
+            <Banner
+              tone="danger"
+              title="The gateway refused the API key"
+              action={
+                <button type="button" className="button button-secondary" onClick={() => setSettingsOpen(true)}>
+                  Open settings
+                </button>
+              }
+            >
+              {chat.socketStatus.detail}
+            </Banner>
+          ) : null}
+          {socketState === 'reconnecting' ? (
+            <Banner tone="info" title="Reconnecting to the gateway…" busy>
+              {chat.socketStatus.detail ? `${chat.socketStatus.detail}. ` : ''}An answer in progress continues where it left off.
+            </Banner>
+          ) : null}
+          {chat.connectionError ? <Banner tone="danger" title="Gateway error">{chat.connectionError}</Banner> : null}
+          {modelsError ? (
+            <Banner
+              tone="danger"
+              title="Could not load the model list"
+              action={
+                <button type="button" className="button button-secondary" onClick={retryModels}>
+                  Retry
+                </button>
+              }
+            >
+              {modelsError}
+            </Banner>
+          ) : null}
+          <VoiceBanners state={voice.state} onDismiss={voice.dismiss} />
+          {notice ? (
+            <Banner tone="warn" title="Notice" onDismiss={() => setNotice(undefined)}>
+              {notice}
+            </Banner>
+          ) : null}
+        </div>
+
+        <MessageList
+          conversation={chat.conversation}
+          voiceItems={voice.state.items}
+          empty={<EmptyState modelName={model?.model_name} serverCount={enabledServerIds.length} onPick={(question) => send(question)} disabled={Boolean(disabledReason)} />}
+        />
+
+        <div className="composer-dock">
+          <Composer
+            attachments={attachments.attachments}
+            attachmentErrors={attachments.errors}
+            onAddFiles={(files) => void attachments.addFiles(files)}
+            onRemoveAttachment={attachments.remove}
+            onDismissErrors={attachments.dismissErrors}
+            onSend={send}
+            onStop={chat.stop}
+            streaming={chat.streaming}
+            disabledReason={disabledReason}
+            keepSession={options.keepSession}
+            onKeepSessionChange={(value) => updateOptions({ ...options, keepSession: value })}
+            thinkingSupported={Boolean(model?.supports_thinking)}
+            thinking={options.enableThinking}
+            onThinkingChange={(value) => updateOptions({ ...options, enableThinking: value })}
+            voice={{ status: voice.state.status, speaking: voice.state.speaking, onStart: startVoice, onStop: voice.stop, disabledReason: voiceDisabledReason }}
+            voiceStatus={voiceStatusText(voice.state.status, voice.state.speaking, voice.state.voiceId)}
+          />
+        </div>
+        {dragging ? (
+          <div className="drop-overlay" aria-hidden="true">
+            Drop images or documents to attach them
+          </div>
+        ) : null}
+      </main>
+
+      {settingsOpen ? (
+        <SettingsDialog
+          options={options}
+          onChange={updateOptions}
+          model={model}
+          connection={connection}
+          onConnectionChange={(settings) => {
+            setSettingsOpen(false);
+            onConnectionChange(settings);
+          }}
+          onSignOut={onSignOut}
+          onClose={() => setSettingsOpen(false)}
+        />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { SettingsSchema } from '@bedrock-mcp/common';
+import { describe, expect, it } from 'vitest';
+import { APP_SERVICES, compileThirdParty, composeEnvironment, composeSpecPath, errorsOf, exists, loadCompose, readText, type ComposeFile } from './deploy-files.js';
+
+// No Docker engine here: docker-compose.yml is checked as data, against the compose specification's
+// JSON schema and against how the services read their settings.
+
+const compose = loadCompose();
+const services = compose.services;
+const hasSpec = existsSync(composeSpecPath);
+if (!hasSpec) console.warn(`compose spec schema not found at ${composeSpecPath}: schema validation skipped`);
+
+describe.skipIf(!hasSpec)('docker-compose.yml against the compose specification schema', () => {
+  const spec = hasSpec ? (JSON.parse(readFileSync(composeSpecPath, 'utf8')) as Record<string, unknown>) : {};
+  // ajv 8 does not know the spec's draft URL; the schema is draft-07 otherwise.
+  delete spec.$schema;
+  const validate = compileThirdParty(spec);
+
+  it('is valid', () => {
+    const valid = validate(compose);
+    expect(errorsOf(validate)).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('rejects a misspelt service key and an unknown depends_on condition (the check is not vacuous)', () => {
+    const typo = structuredClone(compose) as ComposeFile;
+    (typo.services.gateway as Record<string, unknown>).helthcheck = typo.services.gateway!.healthcheck;
+    expect(validate(typo)).toBe(false);
+
+    const badCondition = structuredClone(compose) as ComposeFile;
+    badCondition.services.gateway!.depends_on!.redis = { condition: 'service_heathy' };
+    expect(validate(badCondition)).toBe(false);
+  });
+});
+
+describe('docker-compose.yml wiring', () => {
+  it('builds each app service from its own Dockerfile, from the repository root', () => {
+    for (const name of APP_SERVICES) {
+      const build = services[name]?.build;
+      expect(build, name).toBeDefined();
+      expect(build!.context).toBe('.');
+      expect(build!.dockerfile).toBe(`services/${name}/Dockerfile`);
+      expect(exists(build!.dockerfile), build!.dockerfile).toBe(true);
+    }
+  });
+
+  it('takes settings from an optional .env, so a fresh clone starts', () => {
+    for (const name of APP_SERVICES) {
+      expect(services[name]!.env_file, name).toEqual([{ path: '.env', required: false }]);
+    }
+  });
+
+  it('gives every service the settings parse needs, and they parse with the defaults of a fresh clone', () => {
+    for (const name of APP_SERVICES) {
+      const parsed = SettingsSchema.safeParse(composeEnvironment(services[name]!));
+      expect(parsed.error?.issues ?? [], name).toEqual([]);
+    }
+  });
+
+  it('connects the services by their compose names and ports', () => {
+    const settings = SettingsSchema.parse(composeEnvironment(services.gateway!));
+    expect(new URL(settings.REDIS_URL).hostname).toBe('redis');
+    const pool = new URL(settings.MCP_POOL_URL);
+    expect(pool.hostname).toBe('mcp-pool');
+    expect(Number(pool.port)).toBe(settings.MCP_POOL_PORT);
+    expect(services['mcp-pool']!.expose).toContain(String(settings.MCP_POOL_PORT));
+    expect(services.gateway!.ports!.some((port) => port.endsWith(`:${settings.MCP_SERVICE_PORT}:${settings.MCP_SERVICE_PORT}`))).toBe(true);
+    expect(services.web!.ports!.some((port) => port.endsWith(`:${settings.WEB_PORT}:${settings.WEB_PORT}`))).toBe(true);
+    // The workspace volume is where the pool puts users' folders.
+    expect(services['mcp-pool']!.volumes).toContain(`workspaces:${settings.USER_WORKSPACES_DIR}`);
+  });
+
+  it('health-checks each app service on its own port, readiness for start order', () => {
+    const settings = SettingsSchema.parse(composeEnvironment(services.gateway!));
+    const ports: Record<string, number> = {
+      gateway: settings.MCP_SERVICE_PORT,
+      'agent-worker': settings.AGENT_WORKER_PORT,
+      'mcp-pool': settings.MCP_POOL_PORT,
+      web: settings.WEB_PORT,
+    };
+    for (const name of APP_SERVICES) {
+      const test = services[name]!.healthcheck!.test.join(' ');
+      expect(test, name).toContain(`http://127.0.0.1:${ports[name]}/`);
+      expect(test, name).not.toMatch(/curl|wget/);
+    }
+  });
+
+  it('starts services only after what they depend on is healthy', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        expect(services[dependency], `${name} → ${dependency}`).toBeDefined();
+        if (condition === 'service_healthy') expect(services[dependency]!.healthcheck, `${dependency} needs a healthcheck`).toBeDefined();
+      }
+    }
+    expect(services.gateway!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'mcp-pool': { condition: 'service_healthy' } });
+    expect(services['agent-worker']!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'mcp-pool': { condition: 'service_healthy' } });
+    // The table-creating one-shot only exists with --profile dynamodb.
+    expect(services.gateway!.depends_on!['dynamodb-init']).toEqual({ condition: 'service_completed_successfully', required: false });
+  });
+
+  it('lets agent-worker and mcp-pool scale: no fixed container name or host port', () => {
+    for (const [name, service] of Object.entries(services)) expect(service.container_name, name).toBeUndefined();
+    expect(services['agent-worker']!.ports).toBeUndefined();
+    expect(services['mcp-pool']!.ports).toBeUndefined();
+  });
+
+  it('runs Redis with append-only persistence on a volume and a healthcheck', () => {
+    const redis = services.redis!;
+    expect((redis.command as string[]).join(' ')).toContain('--appendonly yes');
+    expect((redis.command as string[]).join(' ')).toContain('--maxmemory-policy noeviction');
+    expect(redis.volumes).toContain('redis-data:/data');
+    expect(redis.healthcheck!.test).toEqual(['CMD', 'redis-cli', 'ping']);
+  });
+
+  it('declares every named volume it mounts', () => {
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0]!;
+        if (source.startsWith('.') || source.startsWith('/')) expect(exists(source), `${name}: ${source}`).toBe(true);
+        else expect(compose.volumes, `${name}: volume ${source}`).toHaveProperty(source);
+      }
+    }
+  });
+
+  it('keeps DynamoDB Local and the HTTPS proxy behind profiles', () => {
+    expect(services.dynamodb!.profiles).toEqual(['dynamodb']);
+    expect(services['dynamodb-init']!.profiles).toEqual(['dynamodb']);
+    expect(services.proxy!.profiles).toEqual(['https']);
+    for (const name of [...APP_SERVICES, 'redis']) expect(services[name]!.profiles, name).toBeUndefined();
+  });
+});
+
+describe('deploy/caddy/Caddyfile (the https profile)', () => {
+  const caddyfile = readText('deploy/caddy/Caddyfile');
+  const settings = SettingsSchema.parse(composeEnvironment(services.gateway!));
+
+  it('is the file the proxy mounts', () => {
+    expect(services.proxy!.volumes).toContain('./deploy/caddy/Caddyfile:/etc/caddy/Caddyfile:ro');
+  });
+
+  it('terminates TLS with the local CA and routes the API and the UI to their services', () => {
+    expect(caddyfile).toMatch(/^\s*tls internal$/m);
+    const gatewayMatcher = /@gateway path (.+)$/m.exec(caddyfile)?.[1]?.split(/\s+/) ?? [];
+    expect(gatewayMatcher).toEqual(expect.arrayContaining(['/v1/*', '/ws', '/ws/*', '/docs', '/openapi.json']));
+    expect(caddyfile).toContain(`reverse_proxy gateway:${settings.MCP_SERVICE_PORT}`);
+    expect(caddyfile).toMatch(new RegExp(`handle /chat\\* \\{\\s+reverse_proxy web:${settings.WEB_PORT}`));
+  });
+
+  it('keeps streams open (SSE flushed, long-lived WebSockets)', () => {
+    expect(caddyfile).toMatch(/flush_interval -1/);
+    expect(caddyfile).toMatch(/stream_timeout \d+h/);
+  });
+});

@@ -1,0 +1,138 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, STACK_MODEL, STACK_OPENAI_MODEL, type Stack } from './support/stack.js';
+
+let stack: Stack;
+let client: OpenAI;
+beforeAll(async () => {
+  stack = await startStack({ label: 'openai' });
+  client = new OpenAI({ baseURL: stack.baseUrl, apiKey: stack.apiKey, defaultHeaders: { 'X-User-ID': 'openai-user' }, maxRetries: 0 });
+  stack.emulator.script([
+    { when: { lastUserText: 'say hello' }, reply: { text: 'Hello from the emulator!', usage: { inputTokens: 12, outputTokens: 6 } } },
+    { when: { lastUserText: 'think first' }, reply: { reasoning: { text: 'Let me consider.', signature: 'sig' }, text: 'Considered answer.' } },
+    { when: { lastUserText: 'echo through a tool' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'ping from the model' } }] } },
+    { when: { afterToolResult: 'everything__echo' }, reply: (context) => ({ text: `The tool answered: ${context.lastToolResultText}` }) },
+    { when: { lastUserText: 'tiny image' }, reply: { toolUses: [{ name: 'everything__get-tiny-image', input: {} }] } },
+    { when: { afterToolResult: 'everything__get-tiny-image' }, reply: { text: 'I saw the image.' } },
+  ]);
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Fields the seed added to OpenAI's shapes; the official client passes them through untouched. */
+type WithExtras<T> = T & { message_extras?: { tool_use: unknown } };
+
+describe('the official openai client, unchanged, against the gateway', () => {
+  it('completes without streaming', async () => {
+    const completion = await client.chat.completions.create({ model: STACK_MODEL, messages: [{ role: 'user', content: 'please say hello' }] });
+    expect(completion.object).toBe('chat.completion');
+    expect(completion.id).toMatch(/^chatcmpl-/);
+    expect(completion.choices[0]?.message.content).toBe('Hello from the emulator!');
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 6, total_tokens: 18 });
+  });
+
+  it('streams with usage on request', async () => {
+    const stream = await client.chat.completions.create({
+      model: STACK_MODEL,
+      messages: [{ role: 'user', content: 'please say hello' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    const finishReasons: string[] = [];
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.choices[0]?.finish_reason) finishReasons.push(chunk.choices[0].finish_reason);
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Hello from the emulator!');
+    expect(finishReasons).toEqual(['stop']);
+    expect(usage?.total_tokens).toBe(18);
+  });
+
+  it('streams reasoning as reasoning_content when thinking is enabled', async () => {
+    const stream = await client.chat.completions.create({
+      model: STACK_MODEL,
+      messages: [{ role: 'user', content: 'think first' }],
+      stream: true,
+      // @ts-expect-error the seed's extension, sent as part of the body
+      extra_params: { enable_thinking: true, budget_tokens: 2048 },
+    });
+    let reasoning = '';
+    let text = '';
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
+      reasoning += delta?.reasoning_content ?? '';
+      text += delta?.content ?? '';
+    }
+    expect(reasoning).toBe('Let me consider.');
+    expect(text).toBe('Considered answer.');
+  });
+
+  it('runs a tool loop through the real pool and server-everything (non-stream)', async () => {
+    const completion = (await client.chat.completions.create({
+      model: STACK_MODEL,
+      messages: [{ role: 'user', content: 'echo through a tool' }],
+      // @ts-expect-error the seed's extension
+      mcp_server_ids: ['everything'],
+    })) as WithExtras<OpenAI.ChatCompletion>;
+    const choice = completion.choices[0] as WithExtras<OpenAI.ChatCompletion.Choice>;
+    expect(choice.message.content).toBe('The tool answered: Echo: ping from the model');
+    expect(choice.message_extras?.tool_use).toEqual([
+      { name: 'everything__echo', arguments: { message: 'ping from the model' }, result: [{ text: 'Echo: ping from the model' }] },
+    ]);
+    // The model was offered the server's tools as Bedrock toolSpecs.
+    const offered = stack.emulator.requests.find((request) => request.provider === 'bedrock' && JSON.stringify(request.body).includes('"name":"everything__echo"'));
+    expect(offered).toBeDefined();
+  });
+
+  it('streams a tool loop: the finished tool round as message_extras (images included), then the answer', async () => {
+    const stream = await client.chat.completions.create({
+      model: STACK_MODEL,
+      messages: [{ role: 'user', content: 'show me a tiny image' }],
+      stream: true,
+      // @ts-expect-error the seed's extension
+      mcp_server_ids: ['everything'],
+    });
+    let text = '';
+    let roles = 0;
+    const toolRounds: unknown[][] = [];
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0] as WithExtras<OpenAI.ChatCompletionChunk.Choice> | undefined;
+      text += choice?.delta.content ?? '';
+      if (choice?.delta.role) roles += 1;
+      if (choice?.message_extras) {
+        expect(choice.finish_reason).toBeNull();
+        toolRounds.push(JSON.parse(choice.message_extras.tool_use as string) as unknown[]);
+      }
+    }
+    expect(text).toBe('I saw the image.');
+    expect(roles).toBe(2);
+    expect(toolRounds).toHaveLength(1);
+    const [call, result] = toolRounds[0] as [{ name: string }, { content: Array<{ text?: string; image?: { format: string; source: { base64: string } } }> }];
+    expect(call.name).toBe('everything__get-tiny-image');
+    const image = result.content.find((part) => part.image);
+    expect(image?.image?.format).toBe('png');
+    expect(Buffer.from(image!.image!.source.base64, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('serves an OpenAI-compatible provider model too', async () => {
+    const completion = await client.chat.completions.create({ model: STACK_OPENAI_MODEL, messages: [{ role: 'user', content: 'please say hello' }] });
+    expect(completion.choices[0]?.message.content).toBe('Hello from the emulator!');
+    expect(stack.emulator.requests.at(-1)?.provider).toBe('openai');
+  });
+
+  it('surfaces API errors as the client’s typed errors', async () => {
+    await expect(client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      status: 404,
+      code: 'model_not_found',
+    });
+    const anonymous = new OpenAI({ baseURL: stack.baseUrl, apiKey: 'wrong', maxRetries: 0 });
+    await expect(anonymous.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id)).toContain(STACK_MODEL);
+  });
+});

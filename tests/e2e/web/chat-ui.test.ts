@@ -1,0 +1,334 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, STACK_OPENAI_MODEL, type Stack } from '../support/stack.js';
+import { connectedContext, lastAnswer, launchChromium, screenshot, sendMessage, startWebServer, type WebServer } from './web-harness.js';
+
+/** "w001 w002 … wNNN": numbered words make a gap or a duplicate visible in the final text. */
+const numberedWords = (count: number) => Array.from({ length: count }, (_, index) => `w${String(index + 1).padStart(3, '0')}`).join(' ');
+const RELOAD_TEXT = numberedWords(120);
+const DROP_TEXT = numberedWords(150);
+const LONG_STORY = `Once upon a time ${'there was a very long story that kept going '.repeat(60)}The end.`;
+const MARKDOWN_ANSWER = [
+  'Here are the **tables** in the demo database:',
+  '',
+  '| table | rows | description |',
+  '| --- | ---: | --- |',
+  '| `users` | 3 | people who can sign in |',
+  '| `orders` | 12 | what they bought |',
+  '',
+  'Query them like this:',
+  '',
+  '```sql',
+  'SELECT name, COUNT(*) AS orders',
+  'FROM users JOIN orders ON orders.user_id = users.id',
+  'GROUP BY name;',
+  '```',
+  '',
+  'See [the SQLite docs](https://sqlite.org/lang_select.html) for more.',
+].join('\n');
+
+let stack: Stack;
+let web: WebServer;
+let browser: Browser;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({
+    label: 'web',
+    // No OpenAI-compatible base on the worker: that model's turns fail with model_not_configured.
+    workerEnv: { COMPATIBLE_API_BASE: '' },
+  });
+  stack.emulator.script([
+    { when: { lastUserText: 'echo through a tool' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'ping from the browser' } }] } },
+    { when: { afterToolResult: 'everything__echo' }, reply: (context) => ({ text: `The tool answered: **${context.lastToolResultText}**` }) },
+    { when: { lastUserText: 'tiny image' }, reply: { text: 'Fetching the image.', toolUses: [{ name: 'everything__get-tiny-image', input: {} }] } },
+    { when: { afterToolResult: 'everything__get-tiny-image' }, reply: { text: 'I saw the image: a tiny MCP logo.' } },
+    { when: { lastUserText: 'run the long operation' }, reply: { toolUses: [{ name: 'everything__trigger-long-running-operation', input: { duration: 3, steps: 3 } }] } },
+    { when: { afterToolResult: 'everything__trigger-long-running-operation' }, reply: { text: 'The long operation finished.' } },
+    { when: { lastUserText: 'describe the attachments' }, reply: { text: 'I see a picture and a note.' } },
+    { when: { lastUserText: 'remember the number' }, reply: { text: 'I will remember it.' } },
+    { when: { lastUserText: 'which number' }, reply: { text: 'Let me look at our conversation.' } },
+    { when: { lastUserText: 'long story' }, reply: { text: LONG_STORY, chunkCount: 300, chunkDelayMs: 40 } },
+    { when: { lastUserText: 'count for the reload' }, reply: { text: RELOAD_TEXT, chunkCount: 120, chunkDelayMs: 40 } },
+    { when: { lastUserText: 'count through a dropped connection' }, reply: { text: DROP_TEXT, chunkCount: 150, chunkDelayMs: 60 } },
+    {
+      when: { lastUserText: 'show all of tables' },
+      reply: { reasoning: { text: 'The user wants the tables. I will list them in a table and show a query.', signature: 'sig' }, text: MARKDOWN_ANSWER, chunkCount: 12 },
+    },
+  ]);
+  web = await startWebServer(stack.gatewayUrl);
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
+  await browser?.close();
+  await web?.stop();
+  await stack?.stop();
+});
+
+// A failed test leaves a screenshot of its page and the page's text, for CI to keep.
+afterEach(async (context) => {
+  const page = pages.at(-1);
+  if (context.task.result?.state !== 'fail' || !page || page.isClosed()) return;
+  const name = `failed-${context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+  await screenshot(page, name).catch(() => undefined);
+  console.error(`[${name}] page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
+});
+
+async function openChat(userId: string, options: Parameters<typeof connectedContext>[2] = {}): Promise<Page> {
+  const context = await connectedContext(browser, { gatewayUrl: stack.gatewayUrl, apiKey: stack.apiKey, userId }, options);
+  const page = await context.newPage();
+  pages.push(page);
+  await page.goto(`${web.url}/chat/`);
+  await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
+  await page.locator('[data-server-id="everything"]').waitFor({ state: 'attached' });
+  return page;
+}
+
+const answerText = (page: Page) => lastAnswer(page).locator('.markdown').allInnerTexts().then((texts) => texts.join('\n'));
+const answerStatus = (page: Page) => lastAnswer(page).getAttribute('data-status');
+
+describe('the chat UI in Chromium, against the real stack', () => {
+  it('first run: says what to fill in, refuses a wrong key plainly, then connects', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+    const page = await context.newPage();
+    pages.push(page);
+    await page.goto(`${web.url}/`);
+    await expect.poll(() => page.url()).toBe(`${web.url}/chat/`);
+    await page.getByRole('heading', { name: 'Connect to your gateway' }).waitFor();
+    // The gateway URL comes from the web server's PUBLIC_GATEWAY_URL.
+    expect(await page.getByLabel('Gateway URL').inputValue()).toBe(stack.gatewayUrl);
+    await page.getByLabel('API key').fill('not-the-key');
+    await page.getByLabel('User id').fill('web-first-run');
+    await page.getByRole('button', { name: 'Connect and start chatting' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^The gateway refused the API key/);
+    await screenshot(page, 'first-run-error');
+    await page.getByLabel('API key').fill(stack.apiKey);
+    await page.getByRole('button', { name: 'Connect and start chatting' }).click();
+    await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+    const models = await page.getByRole('combobox', { name: 'Model' }).locator('option').allTextContents();
+    expect(models).toEqual(['Claude Sonnet 4.5 (emulated)', 'Nova Pro (emulated)', 'OpenAI-compatible (emulated)']);
+    await page.getByRole('region', { name: 'Global servers' }).getByText('everything', { exact: true }).waitFor();
+    await screenshot(page, 'empty-chat');
+  });
+
+  it('shows a tool call as a card with its server, tool, input and result', async () => {
+    const page = await openChat('web-tools');
+    await sendMessage(page, 'please echo through a tool');
+    const card = page.getByTestId('tool-card').first();
+    await card.getByText('Echo: ping from the browser').waitFor();
+    expect(await card.getAttribute('aria-label')).toBe('Tool call echo: Done');
+    expect(await card.locator('.tool-server').textContent()).toBe('everything');
+    await expect.poll(() => answerStatus(page)).toBe('done');
+    expect(await answerText(page)).toBe('The tool answered: Echo: ping from the browser');
+    await card.getByRole('button', { expanded: false }).click();
+    expect(await card.locator('pre.json').first().textContent()).toBe('{\n  "message": "ping from the browser"\n}');
+    await screenshot(page, 'tool-call');
+  });
+
+  it('shows an image a tool returned, inline in its card', async () => {
+    const page = await openChat('web-image');
+    await sendMessage(page, 'show me a tiny image');
+    const image = page.getByTestId('tool-card').getByRole('img', { name: 'Tool result image 1' });
+    await image.waitFor();
+    await expect.poll(() => image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    expect(await image.getAttribute('src')).toMatch(/^data:image\/png;base64,iVBOR/);
+    await expect.poll(() => answerStatus(page)).toBe('done');
+    expect(await answerText(page)).toContain('I saw the image: a tiny MCP logo.');
+    await screenshot(page, 'tool-image');
+  });
+
+  it('shows a progress bar while a tool reports progress', async () => {
+    const page = await openChat('web-progress');
+    await sendMessage(page, 'run the long operation');
+    const bar = page.getByTestId('tool-card').getByRole('progressbar');
+    await expect.poll(() => bar.getAttribute('aria-valuenow'), { timeout: 10_000 }).toMatch(/^(33|67)$/);
+    await screenshot(page, 'tool-progress');
+    await expect.poll(() => answerStatus(page), { timeout: 15_000 }).toBe('done');
+    expect(await bar.count()).toBe(0);
+    expect(await page.getByTestId('tool-card').getAttribute('aria-label')).toBe('Tool call trigger-long-running-operation: Done');
+  });
+
+  it('sends an image (with a preview first) and a document as content parts', async () => {
+    const page = await openChat('web-attach');
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'dot.png', mimeType: 'image/png', buffer: png },
+      { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('remember the milk') },
+    ]);
+    await page.getByRole('img', { name: 'Preview of dot.png' }).waitFor();
+    await page.getByRole('list', { name: 'Attachments' }).getByText('note.txt').waitFor();
+    await screenshot(page, 'attachments');
+    const before = stack.emulator.requests.length;
+    await sendMessage(page, 'describe the attachments');
+    await expect.poll(() => answerStatus(page), { timeout: 15_000 }).toBe('done');
+    expect(await answerText(page)).toBe('I see a picture and a note.');
+    const request = stack.emulator.requests.slice(before).find((candidate) => candidate.provider === 'bedrock');
+    const body = JSON.stringify(request?.body);
+    expect(body).toContain('"image"');
+    expect(body).toContain('"document"');
+    expect(await page.getByTestId('user-message').last().getByRole('img', { name: 'dot.png' }).count()).toBe(1);
+  });
+
+  it('keeps the session on the server when asked, and clearing the conversation clears it there too', async () => {
+    const page = await openChat('web-session');
+    await page.getByRole('switch', { name: 'Keep session on server' }).check({ force: true });
+    await sendMessage(page, 'remember the number 7');
+    await expect.poll(() => answerStatus(page)).toBe('done');
+    const before = stack.emulator.requests.length;
+    await sendMessage(page, 'which number was it?');
+    await expect.poll(() => answerStatus(page)).toBe('done');
+    // The browser sent only the new message; the worker added the stored history.
+    expect(JSON.stringify(stack.emulator.requests[before]?.body)).toContain('remember the number 7');
+    await page.getByRole('button', { name: 'Clear conversation' }).click();
+    await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
+    const afterClear = stack.emulator.requests.length;
+    await sendMessage(page, 'which number was it?');
+    await expect.poll(() => answerStatus(page)).toBe('done');
+    expect(JSON.stringify(stack.emulator.requests[afterClear]?.body)).not.toContain('remember the number 7');
+  });
+
+  it('adds a personal server by pasting JSON, shows its status and tools, and removes it', async () => {
+    const page = await openChat('web-servers');
+    await page.getByRole('button', { name: 'Add MCP server' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add an MCP server' });
+    await dialog.getByLabel('Configuration (Claude Desktop format)').fill('{"mcpServers": {"my-everything": {"command": "mcp-server-everything", "args": ["stdio"]}}}');
+    await screenshot(page, 'add-server-json');
+    await dialog.getByRole('button', { name: 'Add server' }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 }).catch(async (error: unknown) => {
+      await screenshot(page, 'add-server-failed');
+      throw new Error(`the add-server dialog stayed open: ${await dialog.textContent()}`, { cause: error });
+    });
+    const row = page.getByRole('region', { name: 'Your servers' }).locator('[data-server-id="my-everything"]');
+    await row.waitFor();
+    await expect.poll(() => row.locator('.status-dot').textContent(), { timeout: 15_000 }).toContain('ready');
+    expect(await row.getByRole('switch').isChecked()).toBe(true);
+    await row.getByRole('button', { name: /Show the tools of/ }).click();
+    const tools = page.getByRole('dialog', { name: /Tools of/ });
+    await tools.getByText('get-sum', { exact: true }).waitFor();
+    await screenshot(page, 'server-tools');
+    await tools.getByRole('button', { name: 'Close' }).click();
+    await screenshot(page, 'sidebar-with-personal-server');
+    // A bad paste is refused in the browser with a reason.
+    await page.getByRole('button', { name: 'Add MCP server' }).click();
+    await dialog.getByLabel('Configuration (Claude Desktop format)').fill('{"mcpServers": {"broken": {}}}');
+    await dialog.getByRole('button', { name: 'Add server' }).click();
+    expect(await dialog.locator('.field-error').textContent()).toBe('Server "broken" needs a "command" (stdio) or a "url" (HTTP).');
+    await page.keyboard.press('Escape');
+    await row.getByRole('button', { name: /Remove/ }).click();
+    await row.getByRole('button', { name: 'Yes, remove' }).click();
+    await row.waitFor({ state: 'detached' });
+    const listed = await stack.fetch('/v1/mcp_servers', { userId: 'web-servers' }).then((response) => response.json() as Promise<{ servers: Array<{ server_id: string }> }>);
+    expect(listed.servers.map((server) => server.server_id)).not.toContain('my-everything');
+  });
+
+  it('stops a streaming answer', async () => {
+    const page = await openChat('web-stop');
+    await sendMessage(page, 'tell me a long story');
+    await expect.poll(() => answerText(page).then((text) => text.length), { timeout: 15_000 }).toBeGreaterThan(40);
+    await page.getByRole('button', { name: 'Stop the answer' }).click();
+    await expect.poll(() => answerStatus(page), { timeout: 10_000 }).toBe('stopped');
+    const text = await answerText(page);
+    expect(text.length).toBeLessThan(LONG_STORY.length);
+    expect(LONG_STORY.startsWith(text.trim())).toBe(true);
+    expect(await lastAnswer(page).locator('.badge').first().textContent()).toBe('stopped');
+    // The composer is usable again.
+    await page.getByRole('button', { name: 'Send message' }).waitFor();
+    await screenshot(page, 'stopped');
+  });
+
+  it('resumes the answer in flight after a page reload, with no gap and no duplicate text', async () => {
+    const page = await openChat('web-reload');
+    await sendMessage(page, 'count for the reload please');
+    await expect.poll(() => answerText(page), { timeout: 15_000 }).toContain('w015');
+    await page.reload();
+    // The part already shown comes back at once (from this tab's storage), then the rest streams in.
+    await expect.poll(() => answerText(page), { timeout: 5000 }).toContain('w015');
+    await expect.poll(() => answerStatus(page), { timeout: 20_000 }).toBe('done');
+    expect(await answerText(page)).toBe(RELOAD_TEXT);
+    await screenshot(page, 'resumed-after-reload');
+  });
+
+  it('resumes after the connection drops (gateway killed and restarted) with no gap and no duplicate text', async () => {
+    const page = await openChat('web-drop');
+    await sendMessage(page, 'count through a dropped connection');
+    await expect.poll(() => answerText(page), { timeout: 15_000 }).toContain('w010');
+    stack.gateway.signal('SIGKILL');
+    try {
+      await page.locator('.connection-dot').filter({ hasText: 'Reconnecting' }).waitFor();
+      await screenshot(page, 'reconnecting');
+    } finally {
+      await stack.restartGateway();
+    }
+    await expect.poll(() => answerStatus(page), { timeout: 30_000 }).toBe('done');
+    expect(await answerText(page)).toBe(DROP_TEXT);
+  });
+
+  it('streams thinking and markdown (tables, highlighted code with a copy button, links)', async () => {
+    const page = await openChat('web-markdown');
+    await page.getByRole('switch', { name: 'Thinking' }).check({ force: true });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByLabel('Thinking budget (tokens)').fill('2048');
+    await settings.getByLabel('System prompt').fill('You are a concise assistant.');
+    await screenshot(page, 'settings');
+    await page.keyboard.press('Escape');
+    await settings.waitFor({ state: 'detached' });
+    await sendMessage(page, 'show all of tables in the db');
+    await expect.poll(() => answerStatus(page), { timeout: 15_000 }).toBe('done');
+    const answer = lastAnswer(page);
+    expect(await answer.getByRole('button', { name: /Thought/ }).count()).toBe(1);
+    expect(await answer.locator('table th').allTextContents()).toEqual(['table', 'rows', 'description']);
+    expect(await answer.locator('.code-block .hljs-keyword').first().textContent()).toBe('SELECT');
+    expect(await answer.getByRole('button', { name: 'Copy code' }).count()).toBe(1);
+    const link = answer.getByRole('link', { name: 'the SQLite docs' });
+    expect(await link.getAttribute('target')).toBe('_blank');
+    const request = JSON.stringify(stack.emulator.requests.at(-1)?.body);
+    expect(request).toContain('"budget_tokens":2048');
+    expect(request).toContain('You are a concise assistant.');
+    await answer.getByRole('button', { name: /Thought/ }).click();
+    await screenshot(page, 'markdown-thinking');
+  });
+
+  it('shows a banner saying what to set when the model is not configured', async () => {
+    const page = await openChat('web-not-configured');
+    await page.getByRole('combobox', { name: 'Model' }).selectOption(STACK_OPENAI_MODEL);
+    await sendMessage(page, 'hello');
+    const banner = page.getByRole('alert').filter({ hasText: 'No model provider is configured on the server' });
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toContain('COMPATIBLE_API_BASE');
+    expect(await banner.textContent()).toContain('AWS_REGION');
+    await screenshot(page, 'model-not-configured');
+  });
+
+  it('switches between light and dark, and keeps the choice', async () => {
+    const page = await openChat('web-theme');
+    await sendMessage(page, 'please echo through a tool');
+    await expect.poll(() => answerStatus(page)).toBe('done');
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('light');
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await page.getByRole('button', { name: 'Switch to dark mode' }).click();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(await background()).not.toBe(light);
+    await screenshot(page, 'dark-mode');
+    await page.reload();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await page.getByRole('button', { name: 'Switch to light mode' }).waitFor();
+  });
+
+  it('fits a phone-sized window, with the servers in a drawer', async () => {
+    const page = await openChat('web-phone', { viewport: { width: 390, height: 844 } });
+    await sendMessage(page, 'show me a tiny image');
+    await expect.poll(() => answerStatus(page), { timeout: 15_000 }).toBe('done');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+    expect(await page.getByRole('complementary', { name: 'MCP servers' }).isVisible()).toBe(false);
+    await screenshot(page, 'phone-chat');
+    await page.getByRole('button', { name: 'Show MCP servers' }).click();
+    await page.getByRole('region', { name: 'Global servers' }).waitFor({ state: 'visible' });
+    await screenshot(page, 'phone-sidebar');
+  });
+});

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort } from '@bedrock-mcp/test-support';
+import { PROJECT_ROOT } from '../support/service-process.js';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = join(PROJECT_ROOT, 'artifacts', 'screenshots');
+const WEB_DIR = join(PROJECT_ROOT, 'services', 'web');
+
+function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // NODE_ENV=test (vitest's) would make Vite bundle React's development build.
+    const child = spawn(command, args, { cwd, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output.slice(-3000)}`));
+    });
+  });
+}
+
+export interface WebServer {
+  url: string;
+  /** The built app's folder (temporary). */
+  distDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the web app into a temp folder (vite build, base /chat/) and serves it with the
+ * production server (services/web/server.mjs) on a free port, pointed at `gatewayUrl`.
+ */
+export async function startWebServer(gatewayUrl: string): Promise<WebServer> {
+  const distDir = mkdtempSync(join(tmpdir(), 'bmcp-web-dist-'));
+  await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], WEB_DIR, 120_000);
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join(WEB_DIR, 'server.mjs')], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', WEB_PORT: String(port), WEB_HOST: '127.0.0.1', WEB_DIST_DIR: distDir, PUBLIC_GATEWAY_URL: gatewayUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`web server exited ${child.exitCode}: ${output}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`web server not ready: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    distDir,
+    stop: () =>
+      (stopping ??= (async () => {
+        if (child.exitCode === null) {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGTERM');
+          await exited;
+        }
+        rmSync(distDir, { recursive: true, force: true });
+      })()),
+  };
+}
+
+/** Headless Chromium; `extraArgs` add to the usual flags (e.g. fake media devices). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it with apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
+  });
+}
+
+export interface ConnectionSeed {
+  gatewayUrl: string;
+  apiKey: string;
+  userId: string;
+}
+
+/** A fresh browser context whose localStorage already holds the connection (skips the first-run screen). */
+export async function connectedContext(browser: Browser, seed: ConnectionSeed, options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, colorScheme: options.colorScheme ?? 'light', deviceScaleFactor: 1 });
+  await context.addInitScript((value: string) => {
+    if (!localStorage.getItem('bmcp.connection.v1')) localStorage.setItem('bmcp.connection.v1', value);
+  }, JSON.stringify(seed));
+  return context;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  // Caret and animations frozen so screenshots are stable.
+  await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
+  return path;
+}
+
+/** Sends a message through the composer. */
+export async function sendMessage(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The text of the last answer's markdown blocks. */
+export function lastAnswer(page: Page) {
+  return page.getByTestId('assistant-message').last();
+}

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+/** Workspace packages resolve to their TypeScript sources, so tests need no build step. */
+const alias = [
+  {
+    find: /^@bedrock-mcp\/(contracts|common|config-store|test-support|pool-client|voice)$/,
+    replacement: `${root}packages/$1/src/index.ts`,
+  },
+];
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      'services/web',
+      // Deployment files (compose, chart, Dockerfiles) checked as data: no Docker engine or helm here.
+      { resolve: { alias }, test: { name: 'deploy', environment: 'node', include: ['tests/deploy/**/*.test.ts'] } },
+      {
+        resolve: { alias },
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['packages/*/src/**/*.test.ts', 'services/{gateway,agent-worker,mcp-pool}/src/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
