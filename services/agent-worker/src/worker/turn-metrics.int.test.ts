@@ -19,10 +19,16 @@ describe('turn metrics on /metrics', () => {
     await stack.client.run(chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'hello' }] }));
     await stack.client.run(chatJob({ model: 'no-such-model', messages: [{ role: 'user', content: 'hello' }] }));
 
-    const text = await registry.metrics();
+    // The turn's `done` event reaches the client just before the worker counts the turn.
+    const errorLine = `agent_turns_total{finish_reason="error",model="unknown",service="agent-worker"} 1`;
+    let text = await registry.metrics();
+    for (let attempt = 0; attempt < 50 && !text.includes(errorLine); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      text = await registry.metrics();
+    }
     expect(text).toContain(`agent_turns_total{finish_reason="end_turn",model="${CLAUDE}",service="agent-worker"} 1`);
     // An unconfigured model id is not a label value: clients cannot grow the series.
-    expect(text).toContain(`agent_turns_total{finish_reason="error",model="unknown",service="agent-worker"} 1`);
+    expect(text).toContain(errorLine);
     expect(text).not.toContain('no-such-model');
     const durationCount = text.split('\n').find((line) => line.startsWith('agent_turn_duration_seconds_count{') && line.includes('finish_reason="end_turn"'));
     expect(durationCount?.endsWith(' 1')).toBe(true);
