@@ -1,8 +1,9 @@
 /**
  * mcp-pool benchmark (loopback, real processes, real Redis):
  *   1. cold start (spawn + initialize + tools/list) per server, through the pool and directly;
- *   2. warm tool-call latency through the pool's HTTP API (PoolClient) against a direct SDK stdio
- *      call to the same kind of server, in one run: p50/p99, ratio and added milliseconds;
+ *   2. warm tool-call latency through the pool (PoolClient: its call socket, as workers call, and
+ *      its HTTP route) against a direct SDK stdio call to the same kind of server, interleaved in
+ *      one run: p50/p99, ratio and added milliseconds;
  *   3. spawns on a second chat turn (catalog + call for the same user): target 0;
  *   4. memory per idle user (pool RSS + its children, one server per user);
  *   5. spawn/evict cycles by the idle timer, then child process count, heap (after GC) and RSS
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { PoolClient } from '@bedrock-mcp/pool-client';
 import { freePort, startTestRedis } from '@bedrock-mcp/test-support';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -115,41 +117,47 @@ async function main(): Promise<void> {
       results.cold_start_spawn_initialize_list_tools = cold;
     }
 
-    // 2. Warm tool call: pool HTTP API vs direct SDK stdio, interleaved blocks in one run.
+    // 2. Warm tool call: pool (call socket, and HTTP) vs direct SDK stdio, interleaved in one run.
     await pool.client.ensureServer('warm', 'everything');
+    const overHttp = new PoolClient({ baseUrl: pool.url, callSocket: false });
     const { client: direct } = await directClient(bin('mcp-server-everything'), ['stdio']);
     const echo = { serverId: 'everything', toolName: 'echo', arguments: { message: 'warm' } };
-    for (let i = 0; i < 300; i++) {
-      await pool.client.callTool('warm', echo);
-      await direct.callTool({ name: 'echo', arguments: { message: 'warm' } });
-    }
-    // Alternating call by call, so both paths see the same machine load.
-    const viaPool: number[] = [];
-    const viaSdk: number[] = [];
-    const cpuBefore = cpuSeconds(pool.pid);
+    const paths: Record<'socket' | 'http' | 'sdk', () => Promise<unknown>> = {
+      socket: () => pool.client.callTool('warm', echo),
+      http: () => overHttp.callTool('warm', echo),
+      sdk: () => direct.callTool({ name: 'echo', arguments: { message: 'warm' } }),
+    };
+    for (let i = 0; i < 300; i++) for (const call of Object.values(paths)) await call();
+    // Alternating call by call, so every path sees the same machine load.
+    const latencies = { socket: [] as number[], http: [] as number[], sdk: [] as number[] };
     for (let i = 0; i < WARM_CALLS; i++) {
-      let begin = performance.now();
-      await pool.client.callTool('warm', echo);
-      viaPool.push(performance.now() - begin);
-      begin = performance.now();
-      await direct.callTool({ name: 'echo', arguments: { message: 'warm' } });
-      viaSdk.push(performance.now() - begin);
+      for (const [name, call] of Object.entries(paths) as Array<[keyof typeof paths, () => Promise<unknown>]>) {
+        const begin = performance.now();
+        await call();
+        latencies[name].push(performance.now() - begin);
+      }
     }
+    // The pool's CPU per call, on the socket path alone.
+    const cpuBefore = cpuSeconds(pool.pid);
+    for (let i = 0; i < WARM_CALLS; i++) await paths.socket();
     const poolCpuMsPerCall = ((cpuSeconds(pool.pid) - cpuBefore) * 1000) / WARM_CALLS;
     await direct.close();
-    const p50Pool = percentile(viaPool, 50);
-    const p50Sdk = percentile(viaSdk, 50);
+    overHttp.close();
+    const p50 = (name: keyof typeof latencies) => percentile(latencies[name], 50);
+    const p99 = (name: keyof typeof latencies) => percentile(latencies[name], 99);
     results.warm_tool_call = {
       calls_each: WARM_CALLS,
-      pool_http_p50_ms: round(p50Pool),
-      pool_http_p99_ms: round(percentile(viaPool, 99)),
-      direct_sdk_p50_ms: round(p50Sdk),
-      direct_sdk_p99_ms: round(percentile(viaSdk, 99)),
-      ratio_p50: round(p50Pool / p50Sdk, 2),
-      added_ms_p50: round(p50Pool - p50Sdk),
-      added_ms_p99: round(percentile(viaPool, 99) - percentile(viaSdk, 99)),
-      pool_process_cpu_ms_per_call: round(poolCpuMsPerCall),
+      pool_p50_ms: round(p50('socket')),
+      pool_p99_ms: round(p99('socket')),
+      direct_sdk_p50_ms: round(p50('sdk')),
+      direct_sdk_p99_ms: round(p99('sdk')),
+      ratio_p50: round(p50('socket') / p50('sdk'), 2),
+      added_ms_p50: round(p50('socket') - p50('sdk')),
+      added_ms_p99: round(p99('socket') - p99('sdk')),
       target_added_ms_p50: 0.5,
+      pool_process_cpu_ms_per_call: round(poolCpuMsPerCall),
+      pool_over_http_p50_ms: round(p50('http')),
+      pool_over_http_added_ms_p50: round(p50('http') - p50('sdk')),
     };
     if (ONLY_WARM) {
       console.log(JSON.stringify(results, null, 2));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ServerIdSchema } from './ids.js';
+import { ServerIdSchema, UserIdSchema } from './ids.js';
 import { ToolResultSchema } from './tool-result.js';
 
 /**
@@ -13,6 +13,12 @@ import { ToolResultSchema } from './tool-result.js';
  * `application/x-ndjson`: a failure before its first line still gets a PoolErrorBody and its status;
  * after a progress line it is the closing `error` line. Closing the call request cancels the call.
  * Any replica accepts any user: it serves the user or forwards to the replica that owns the user.
+ *
+ * Tool calls can also go over the call socket, `GET /v1/calls` upgraded to a WebSocket: many calls
+ * at once on one connection, each a CallSocketClientFrame `call` answered by CallSocketServerFrames
+ * with its `id` (progress, then one result or error). It saves a tool call the HTTP request and
+ * response. A replica serves there only users it owns; for any other it answers `reroute`, and the
+ * caller makes that call over HTTP (which routes it). Closing the socket cancels its calls.
  */
 export const PoolServerStateSchema = z.enum(['stopped', 'starting', 'ready', 'error']);
 export type PoolServerState = z.infer<typeof PoolServerStateSchema>;
@@ -102,9 +108,29 @@ export type PoolError = z.infer<typeof PoolErrorSchema>;
 export const PoolErrorBodySchema = z.object({ error: PoolErrorSchema });
 
 /** One line of the `call` route's NDJSON response; exactly one `result` or `error` line ends it. */
-export const CallToolStreamLineSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('progress'), progress: z.number(), total: z.number().optional(), message: z.string().optional() }),
-  z.object({ type: z.literal('result'), result: ToolResultSchema, durationMs: z.number() }),
-  z.object({ type: z.literal('error'), error: PoolErrorSchema }),
-]);
+const CallProgressSchema = z.object({ type: z.literal('progress'), progress: z.number(), total: z.number().optional(), message: z.string().optional() });
+const CallResultSchema = z.object({ type: z.literal('result'), result: ToolResultSchema, durationMs: z.number() });
+const CallErrorSchema = z.object({ type: z.literal('error'), error: PoolErrorSchema });
+export const CallToolStreamLineSchema = z.discriminatedUnion('type', [CallProgressSchema, CallResultSchema, CallErrorSchema]);
 export type CallToolStreamLine = z.infer<typeof CallToolStreamLineSchema>;
+
+export const CALL_SOCKET_PATH = '/v1/calls';
+
+/** Unique among the calls in flight on one socket. */
+const CallIdSchema = z.number().int().nonnegative();
+
+export const CallSocketClientFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('call'), id: CallIdSchema, userId: UserIdSchema, request: CallToolRequestSchema }),
+  /** Cancels the call at its MCP server; no answer follows. */
+  z.object({ type: z.literal('cancel'), id: CallIdSchema }),
+]);
+export type CallSocketClientFrame = z.input<typeof CallSocketClientFrameSchema>;
+
+export const CallSocketServerFrameSchema = z.discriminatedUnion('type', [
+  CallProgressSchema.extend({ id: CallIdSchema }),
+  CallResultSchema.extend({ id: CallIdSchema }),
+  CallErrorSchema.extend({ id: CallIdSchema }),
+  /** This replica does not own the user: make the call over HTTP. */
+  z.object({ type: z.literal('reroute'), id: CallIdSchema }),
+]);
+export type CallSocketServerFrame = z.infer<typeof CallSocketServerFrameSchema>;

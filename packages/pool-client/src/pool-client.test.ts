@@ -41,7 +41,7 @@ describe('PoolClient', () => {
       setTimeout(() => res.write(text.slice(10, 50)), 5);
       setTimeout(() => res.end(text.slice(50)), 10);
     };
-    const client = new PoolClient({ baseUrl: `${baseUrl}/` });
+    const client = new PoolClient({ baseUrl: `${baseUrl}/`, callSocket: false });
     const before = connections.size;
     for (let i = 0; i < 3; i++) {
       const progress: ToolProgress[] = [];
@@ -57,7 +57,7 @@ describe('PoolClient', () => {
   });
 
   it('turns an error line and an error status into PoolClientError with the contract code', async () => {
-    const client = new PoolClient({ baseUrl });
+    const client = new PoolClient({ baseUrl, callSocket: false });
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.end(`${JSON.stringify({ type: 'progress', progress: 1 })}\n${JSON.stringify({ type: 'error', error: { code: 'timeout', message: 'too slow' } })}\n`);
@@ -70,7 +70,7 @@ describe('PoolClient', () => {
   });
 
   it('reports answers outside the contract as internal errors', async () => {
-    const client = new PoolClient({ baseUrl });
+    const client = new PoolClient({ baseUrl, callSocket: false });
     handler = (_req, res) => res.writeHead(502).end('Bad Gateway from a proxy');
     await expect(client.listServers('u')).rejects.toMatchObject({ code: 'internal', status: 502, message: expect.stringContaining('Bad Gateway') });
     handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"result","result":"not a result"}\n');
@@ -83,7 +83,7 @@ describe('PoolClient', () => {
   });
 
   it('aborting a call closes its request (which cancels it at the pool) and rejects with the abort reason', async () => {
-    const client = new PoolClient({ baseUrl });
+    const client = new PoolClient({ baseUrl, callSocket: false });
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.write(`${JSON.stringify({ type: 'progress', progress: 1 })}\n`);
@@ -96,7 +96,7 @@ describe('PoolClient', () => {
   });
 
   it('retries once on a fresh connection when a kept-alive one was closed under the request', async () => {
-    const client = new PoolClient({ baseUrl });
+    const client = new PoolClient({ baseUrl, callSocket: false });
     const seen = new WeakSet<object>();
     let drops = 0;
     handler = (req, res) => {
@@ -119,6 +119,25 @@ describe('PoolClient', () => {
     const client = new PoolClient({ baseUrl, requestTimeoutMs: 100 });
     handler = () => undefined;
     await expect(client.catalog('u', ['a'])).rejects.toMatchObject({ name: 'TimeoutError' });
+    client.close();
+  });
+
+  it('calls over HTTP when the pool has no call socket, trying the socket again only after a pause', async () => {
+    let upgrades = 0;
+    handler = (req, res) => {
+      if (req.url === '/v1/calls') {
+        upgrades += 1;
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'result', result, durationMs: 1 })}\n`);
+    };
+    const client = new PoolClient({ baseUrl });
+    for (let i = 0; i < 5; i++) {
+      expect(await client.callTool('u', call)).toEqual({ result, durationMs: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(upgrades).toBe(1);
     client.close();
   });
 

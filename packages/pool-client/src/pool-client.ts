@@ -6,36 +6,19 @@ import {
   CatalogResponseSchema,
   PoolErrorBodySchema,
   PoolServerListResponseSchema,
+  POOL_ERROR_STATUS,
   PoolServerStatusSchema,
   type CallToolRequest,
   type CatalogResponse,
-  type PoolErrorCode,
   type PoolServerStatus,
   type ToolResult,
 } from '@bedrock-mcp/contracts';
 import type { z } from 'zod';
+import { CallSocketClient, type ToolProgress } from './call-socket-client.js';
+import { PoolClientError } from './pool-client-error.js';
 
-/**
- * The pool answered with an error (`code` from the contract, `status` its HTTP status), or with
- * something that is not the contract (`internal`). A pool that cannot be reached rejects with the
- * network error itself; an aborted request with the signal's reason (AbortError / TimeoutError).
- */
-export class PoolClientError extends Error {
-  override readonly name = 'PoolClientError';
-  constructor(
-    readonly code: PoolErrorCode,
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
-export interface ToolProgress {
-  progress: number;
-  total?: number | undefined;
-  message?: string | undefined;
-}
+export { PoolClientError } from './pool-client-error.js';
+export type { ToolProgress } from './call-socket-client.js';
 
 export interface CallToolOptions {
   /** Aborting closes the request, which cancels the call at the MCP server. */
@@ -50,12 +33,15 @@ export interface PoolClientOptions {
   requestTimeoutMs?: number;
   /** Kept-alive connections to the pool at most; default 256. */
   maxSockets?: number;
+  /** Tool calls over the pool's call socket when it has one (default), else always over HTTP. */
+  callSocket?: boolean;
 }
 
 /**
- * The mcp-pool's HTTP API (see contracts/pool-api.ts) for workers and the gateway. Uses node:http
- * with kept-alive connections (a tool call costs one small request on a warm socket). close() is
- * optional: idle sockets do not keep a process alive.
+ * The mcp-pool's API (see contracts/pool-api.ts) for workers and the gateway. Uses node:http with
+ * kept-alive connections, and for tool calls the call socket: a frame each way on one WebSocket,
+ * falling back to HTTP for users another replica owns (HTTP routes them) and while the socket is
+ * not open. close() is optional: idle sockets do not keep a process alive.
  */
 export class PoolClient {
   private readonly baseUrl: string;
@@ -65,6 +51,7 @@ export class PoolClient {
   /** The base URL as request options, parsed once: a URL string would be parsed again on every request. */
   private readonly target: RequestOptions;
   private readonly pathPrefix: string;
+  private readonly callSocket: CallSocketClient | undefined;
 
   constructor(options: PoolClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -76,6 +63,7 @@ export class PoolClient {
     const { protocol, hostname, port, auth } = urlToHttpOptions(new URL(this.baseUrl));
     this.target = { protocol, hostname, port, ...(auth ? { auth } : {}) };
     this.pathPrefix = new URL(this.baseUrl).pathname.replace(/\/+$/, '');
+    this.callSocket = options.callSocket === false ? undefined : new CallSocketClient(this.baseUrl);
   }
 
   ensureServer(userId: string, serverId: string, signal?: AbortSignal): Promise<PoolServerStatus> {
@@ -96,6 +84,13 @@ export class PoolClient {
 
   /** Calls a tool; resolves with its result (isError results included), rejects on pool errors. */
   async callTool(userId: string, request: CallToolRequest, options: CallToolOptions = {}): Promise<{ result: ToolResult; durationMs: number }> {
+    const viaSocket = await this.callSocket?.call(userId, request, options);
+    if (viaSocket?.kind === 'result') return { result: viaSocket.result, durationMs: viaSocket.durationMs };
+    if (viaSocket?.kind === 'error') throw new PoolClientError(viaSocket.code, viaSocket.message, POOL_ERROR_STATUS[viaSocket.code]);
+    return this.callToolOverHttp(userId, request, options);
+  }
+
+  private async callToolOverHttp(userId: string, request: CallToolRequest, options: CallToolOptions): Promise<{ result: ToolResult; durationMs: number }> {
     const { signal } = options;
     try {
       const response = await this.open('POST', `${this.userPath(userId)}/call`, JSON.stringify(request), signal, 'application/x-ndjson');
@@ -121,6 +116,7 @@ export class PoolClient {
   /** Drops kept-alive connections (idempotent). */
   close(): void {
     this.agent.destroy();
+    this.callSocket?.close();
   }
 
   private userPath(userId: string): string {

@@ -14,6 +14,7 @@ import {
 import type { UserServerStore } from '@bedrock-mcp/config-store';
 import { ServerResolver } from './config/server-resolver.js';
 import { withCallFastPath } from './http/call-fast-path.js';
+import { CallSocketServer } from './http/call-socket.js';
 import { createPoolApp } from './http/create-app.js';
 import { RequestForwarder } from './http/request-forwarder.js';
 import { createUserRouting } from './http/user-routing.js';
@@ -113,6 +114,8 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
 
   // Longer than clients keep idle connections, so a reused connection is rarely closed under a request.
   const server = createServer({ keepAliveTimeout: 65_000 }, withCallFastPath(app, { pool, ownership, maxBodyBytes: settings.MAX_BODY_BYTES, logger }));
+  const callSocket = new CallSocketServer({ pool, ownership, maxPayloadBytes: settings.MAX_BODY_BYTES, logger });
+  server.on('upgrade', (req, socket, head) => callSocket.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(deps.port ?? settings.MCP_POOL_PORT, settings.MCP_POOL_HOST, () => {
@@ -144,12 +147,19 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       name: 'http: stop accepting',
       close: () => {
         draining = true;
+        callSocket.stopAccepting();
         serverClosed = new Promise((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
       },
     },
     { name: 'mcp servers', close: () => pool.close() },
-    { name: 'http: close connections', close: () => closeConnections(server, serverClosed) },
+    {
+      name: 'http: close connections',
+      close: async () => {
+        await closeConnections(server, serverClosed);
+        callSocket.close();
+      },
+    },
     { name: 'replica heartbeat and ownership', close: () => heartbeat.close() },
     { name: 'forwarder', close: () => forwarder.close() },
     { name: 'guarded fetch', close: () => guarded.close() },

@@ -112,8 +112,9 @@ export async function startTestPool(options: TestPoolOptions): Promise<TestPool>
   };
 }
 
+/** A counter's or gauge's value, or a histogram's `_count` / `_sum` series by that name; summed over matching labels. */
 async function metricValue(service: PoolService, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = await service.registry.getSingleMetric(name)?.get();
+  const metric = await (service.registry.getSingleMetric(name) ?? service.registry.getSingleMetric(name.replace(/_(count|sum)$/, '')))?.get();
   if (!metric) throw new Error(`no metric ${name}`);
   return metric.values
     .filter((value) => Object.entries(labels).every(([label, expected]) => String((value.labels as Record<string, unknown>)[label]) === expected))

@@ -1,0 +1,137 @@
+import type { Socket } from 'node:net';
+import { CALL_SOCKET_PATH, CallSocketServerFrameSchema, type CallSocketClientFrame, type CallToolRequest, type PoolErrorCode, type ToolResult } from '@bedrock-mcp/contracts';
+import { WebSocket } from 'ws';
+import { PoolClientError } from './pool-client-error.js';
+
+export interface ToolProgress {
+  progress: number;
+  total?: number | undefined;
+  message?: string | undefined;
+}
+
+export type SocketCallOutcome =
+  | { kind: 'result'; result: ToolResult; durationMs: number }
+  | { kind: 'error'; code: PoolErrorCode; message: string }
+  /** Not for this socket (the replica does not own the user, the socket is not open): call over HTTP. */
+  | { kind: 'use_http' };
+
+interface PendingCall {
+  resolve: (outcome: SocketCallOutcome) => void;
+  reject: (error: unknown) => void;
+  onProgress?: ((progress: ToolProgress) => void) | undefined;
+}
+
+const USE_HTTP: SocketCallOutcome = { kind: 'use_http' };
+/** After a failed connect, calls take HTTP this long before the socket is tried again. */
+const RETRY_AFTER_MS = 5_000;
+
+/**
+ * The client end of the pool's call socket (contracts/pool-api.ts): one WebSocket, opened on first
+ * use and again after it closes, carrying every call in flight. While it is not open (connecting,
+ * or a pool without it), calls answer `use_http` at once rather than wait. A call in flight when
+ * the socket closes fails: the pool cancelled it, and it cannot be known whether the tool ran.
+ */
+export class CallSocketClient {
+  private socket: WebSocket | undefined;
+  /** The socket's connection, for ref/unref: a call in flight keeps the process alive, an idle socket does not. */
+  private connection: Socket | undefined;
+  private open = false;
+  private retryAt = 0;
+  private nextId = 0;
+  private readonly pending = new Map<number, PendingCall>();
+
+  constructor(private readonly url: string) {}
+
+  call(userId: string, request: CallToolRequest, options: { signal?: AbortSignal | undefined; onProgress?: ((progress: ToolProgress) => void) | undefined }): Promise<SocketCallOutcome> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const socket = this.socket;
+    if (!socket || !this.open) {
+      this.connect();
+      return Promise.resolve(USE_HTTP);
+    }
+    const id = this.nextId++;
+    return new Promise<SocketCallOutcome>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.pending.delete(id)) return;
+        this.send(socket, { type: 'cancel', id });
+        this.settled();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (outcome) => (done(), resolve(outcome)),
+        reject: (error) => (done(), reject(error)),
+        onProgress: options.onProgress,
+      });
+      if (this.pending.size === 1) this.connection?.ref();
+      this.send(socket, { type: 'call', id, userId, request });
+    });
+  }
+
+  /** Closes the socket; calls in flight fail. Idempotent. */
+  close(): void {
+    this.retryAt = Number.POSITIVE_INFINITY;
+    this.socket?.terminate();
+  }
+
+  private connect(): void {
+    if (this.socket || Date.now() < this.retryAt) return;
+    const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}${CALL_SOCKET_PATH}`, { perMessageDeflate: false });
+    this.socket = socket;
+    socket.on('upgrade', (response) => {
+      this.connection = response.socket as Socket;
+      this.connection.setKeepAlive(true, 30_000);
+    });
+    socket.on('open', () => {
+      this.open = true;
+      this.connection?.unref();
+    });
+    socket.on('message', (data) => this.onFrame(socket, data.toString()));
+    socket.on('error', () => {
+      // A pool without the socket (404), or one unreachable: HTTP for a while. 'close' follows.
+      if (!this.open) this.retryAt = Date.now() + RETRY_AFTER_MS;
+    });
+    socket.on('close', (code, reason) => {
+      this.socket = undefined;
+      this.connection = undefined;
+      this.open = false;
+      const calls = [...this.pending.values()];
+      this.pending.clear();
+      const error = new PoolClientError('internal', `the connection to the mcp-pool closed during the call (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+      for (const call of calls) call.reject(error);
+    });
+  }
+
+  private onFrame(socket: WebSocket, text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const parsed = CallSocketServerFrameSchema.safeParse(json);
+    if (!parsed.success) {
+      socket.close(1008, 'frame outside the contract');
+      return;
+    }
+    const frame = parsed.data;
+    const call = this.pending.get(frame.id);
+    if (!call) return; // cancelled here: its late answer is dropped
+    if (frame.type === 'progress') return call.onProgress?.({ progress: frame.progress, total: frame.total, message: frame.message });
+    this.pending.delete(frame.id);
+    this.settled();
+    if (frame.type === 'result') call.resolve({ kind: 'result', result: frame.result, durationMs: frame.durationMs });
+    else if (frame.type === 'error') call.resolve({ kind: 'error', code: frame.error.code, message: frame.error.message });
+    else call.resolve(USE_HTTP);
+  }
+
+  private settled(): void {
+    if (this.pending.size === 0) this.connection?.unref();
+  }
+
+  private send(socket: WebSocket, frame: CallSocketClientFrame): void {
+    socket.send(JSON.stringify(frame));
+  }
+}
