@@ -18,7 +18,9 @@ import { ToolResultSchema } from './tool-result.js';
  * at once on one connection, each a CallSocketClientFrame `call` answered by CallSocketServerFrames
  * with its `id` (progress, then one result or error). It saves a tool call the HTTP request and
  * response. A replica serves there only users it owns; for any other it answers `reroute`, and the
- * caller makes that call over HTTP (which routes it). Closing the socket cancels its calls.
+ * caller makes that call over HTTP (which routes it). Closing the socket cancels its calls. A
+ * replica shutting down closes it with 1001 only once none of its calls runs there: calls the
+ * caller still awaits then were never run, and go over HTTP.
  */
 export const PoolServerStateSchema = z.enum(['stopped', 'starting', 'ready', 'error']);
 export type PoolServerState = z.infer<typeof PoolServerStateSchema>;

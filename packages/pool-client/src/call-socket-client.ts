@@ -22,6 +22,8 @@ interface PendingCall {
 }
 
 const USE_HTTP: SocketCallOutcome = { kind: 'use_http' };
+/** The pool closes a socket with this only when none of its calls is running there (it is shutting down). */
+const CLOSE_GOING_AWAY = 1001;
 /** After a failed connect, calls take HTTP this long before the socket is tried again. */
 const RETRY_AFTER_MS = 5_000;
 
@@ -29,13 +31,13 @@ const RETRY_AFTER_MS = 5_000;
  * The client end of the pool's call socket (contracts/pool-api.ts): one WebSocket, opened on first
  * use and again after it closes, carrying every call in flight. While it is not open (connecting,
  * or a pool without it), calls answer `use_http` at once rather than wait. A call in flight when
- * the socket closes fails: the pool cancelled it, and it cannot be known whether the tool ran.
+ * the socket closes fails (the pool cancelled it; whether the tool ran cannot be known), unless the
+ * pool closed it going away: it then ran none of them, and they go over HTTP.
  */
 export class CallSocketClient {
   private socket: WebSocket | undefined;
   /** The socket's connection, for ref/unref: a call in flight keeps the process alive, an idle socket does not. */
   private connection: Socket | undefined;
-  private open = false;
   private retryAt = 0;
   private nextId = 0;
   private readonly pending = new Map<number, PendingCall>();
@@ -46,7 +48,7 @@ export class CallSocketClient {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const socket = this.socket;
-    if (!socket || !this.open) {
+    if (socket?.readyState !== WebSocket.OPEN) {
       this.connect();
       return Promise.resolve(USE_HTTP);
     }
@@ -84,21 +86,22 @@ export class CallSocketClient {
       this.connection = response.socket as Socket;
       this.connection.setKeepAlive(true, 30_000);
     });
+    let opened = false;
     socket.on('open', () => {
-      this.open = true;
+      opened = true;
       this.connection?.unref();
     });
     socket.on('message', (data) => this.onFrame(socket, data.toString()));
     socket.on('error', () => {
       // A pool without the socket (404), or one unreachable: HTTP for a while. 'close' follows.
-      if (!this.open) this.retryAt = Date.now() + RETRY_AFTER_MS;
+      if (!opened) this.retryAt = Date.now() + RETRY_AFTER_MS;
     });
     socket.on('close', (code, reason) => {
       this.socket = undefined;
       this.connection = undefined;
-      this.open = false;
       const calls = [...this.pending.values()];
       this.pending.clear();
+      if (code === CLOSE_GOING_AWAY) return calls.forEach((call) => call.resolve(USE_HTTP));
       const error = new PoolClientError('internal', `the connection to the mcp-pool closed during the call (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
       for (const call of calls) call.reject(error);
     });

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { PoolClient, PoolClientError, type ToolProgress } from './pool-client.js';
 
 // The real pool is exercised through this client by services/mcp-pool's integration tests; these
@@ -139,6 +141,36 @@ describe('PoolClient', () => {
     }
     expect(upgrades).toBe(1);
     client.close();
+  });
+
+  it('makes calls over HTTP that a pool going away (1001) left unanswered on the socket', async () => {
+    const sockets = new WebSocketServer({ noServer: true });
+    const frames: unknown[] = [];
+    sockets.on('connection', (ws) =>
+      ws.on('message', (data) => {
+        frames.push(JSON.parse(data.toString()));
+        ws.close(1001, 'shutting down');
+      }),
+    );
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws));
+    server.on('upgrade', upgrade);
+    let httpCalls = 0;
+    handler = (_req, res) => {
+      httpCalls += 1;
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'result', result, durationMs: 1 })}\n`);
+    };
+    const client = new PoolClient({ baseUrl });
+    try {
+      await client.callTool('u', call); // over HTTP while the socket connects
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await client.callTool('u', call)).toEqual({ result, durationMs: 1 });
+      expect(frames).toEqual([{ type: 'call', id: 0, userId: 'u', request: call }]);
+      expect(httpCalls).toBe(2);
+    } finally {
+      client.close();
+      server.off('upgrade', upgrade);
+      sockets.close();
+    }
   });
 
   it('rejects with the network error when the pool cannot be reached', async () => {
