@@ -21,7 +21,7 @@ export { PoolClientError } from './pool-client-error.js';
 export type { ToolProgress } from './call-socket-client.js';
 
 export interface CallToolOptions {
-  /** Aborting closes the request, which cancels the call at the MCP server. */
+  /** Aborting cancels the call at the MCP server (a `cancel` frame on the call socket, or closing the HTTP request). */
   signal?: AbortSignal;
   onProgress?: (progress: ToolProgress) => void;
 }

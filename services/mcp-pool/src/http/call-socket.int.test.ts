@@ -5,32 +5,32 @@ import { WebSocket } from 'ws';
 import { startTestPool, type TestPool } from '../testing/pool-harness.js';
 
 let pool: TestPool;
-let httpRequests = 0;
+let httpRequests: () => number;
 beforeAll(async () => {
   pool = await startTestPool({ label: 'call-socket' });
-  pool.service.server.on('request', () => (httpRequests += 1));
+  httpRequests = countHttpRequests(pool);
 });
 afterAll(() => pool?.close());
 
 const echo = (message: string) => ({ serverId: 'everything', toolName: 'echo', arguments: { message } });
 const longRunning = (duration: number, steps: number) => ({ serverId: 'everything', toolName: 'trigger-long-running-operation', arguments: { duration, steps } });
 
-/** Waits until `client` makes a call for `userId` without any HTTP request to `testPool` (its socket is open, the user owned there). */
-async function untilOverSocket(client: PoolClient, userId = 'sam', testPool = pool): Promise<void> {
+/** The number of HTTP requests `testPool` has received since this was called (call-socket frames are not requests). */
+function countHttpRequests(testPool: TestPool): () => number {
   let requests = 0;
-  const count = () => (requests += 1);
-  testPool.service.server.on('request', count);
-  try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const before = requests;
-      await client.callTool(userId, echo('warm'));
-      if (requests === before) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error('tool calls never went over the call socket');
-  } finally {
-    testPool.service.server.off('request', count);
+  testPool.service.server.on('request', () => (requests += 1));
+  return () => requests;
+}
+
+/** Waits until `client` makes a call for 'sam' without an HTTP request (its socket is open, the user owned by the pool). */
+async function untilOverSocket(client: PoolClient, requests = httpRequests): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const before = requests();
+    await client.callTool('sam', echo('warm'));
+    if (requests() === before) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  throw new Error('tool calls never went over the call socket');
 }
 
 /** A raw call-socket connection that records every frame. */
@@ -56,10 +56,10 @@ describe('the call socket against the real pool and server-everything', () => {
   it('carries tool calls, many at once, with no HTTP request per call', async () => {
     const client = new PoolClient({ baseUrl: pool.service.url });
     await untilOverSocket(client);
-    const before = httpRequests;
+    const before = httpRequests();
     const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => client.callTool('sam', echo(`call ${index}`))));
     expect(answers.map((answer) => toolResultText(answer.result))).toEqual(Array.from({ length: 20 }, (_, index) => `Echo: call ${index}`));
-    expect(httpRequests).toBe(before);
+    expect(httpRequests()).toBe(before);
     client.close();
   });
 
@@ -97,11 +97,11 @@ describe('the call socket against the real pool and server-everything', () => {
 
     const client = new PoolClient({ baseUrl: pool.service.url });
     await untilOverSocket(client);
-    const before = httpRequests;
+    const before = httpRequests();
     expect(toolResultText((await client.callTool('newcomer', echo('first'))).result)).toBe('Echo: first');
-    expect(httpRequests).toBe(before + 1); // the reroute's HTTP call claimed the user here…
+    expect(httpRequests()).toBe(before + 1); // the reroute's HTTP call claimed the user here…
     expect(toolResultText((await client.callTool('newcomer', echo('second'))).result)).toBe('Echo: second');
-    expect(httpRequests).toBe(before + 1); // …so the next one stays on the socket
+    expect(httpRequests()).toBe(before + 1); // …so the next one stays on the socket
     client.close();
   });
 
@@ -128,7 +128,7 @@ describe('the call socket on shutdown', () => {
     const own = await startTestPool({ label: 'call-socket-close' });
     const client = new PoolClient({ baseUrl: own.service.url });
     try {
-      await untilOverSocket(client, 'sam', own);
+      await untilOverSocket(client, countHttpRequests(own));
       const failure = client.callTool('sam', longRunning(5, 50)).catch((caught: unknown) => caught);
       await new Promise((resolve) => setTimeout(resolve, 300));
       await own.close();
