@@ -152,6 +152,21 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
     expect(emulator.sonicSessions[0]?.interruptions).toBe(1);
   });
 
+  it('closes mid-answer the way Sonic expects: sessionEnd, then waits for the model to end the stream', async () => {
+    emulator.scriptSonic({ audioMs: 60_000, audioChunkDelayMs: 1, turns: [{ userTranscript: 'a long answer', assistantText: 'A long answer.' }] });
+    const { session, recorder } = newSession();
+    start(session);
+    speak(session);
+    await recorder.waitFor((frame) => frame.type === 'audio_data', 'the answer to start');
+    const framesBeforeClose = recorder.frames.length;
+    await session.close();
+    // Audio still streaming when close() began must not cut the request before the model has seen sessionEnd…
+    expect(emulator.sonicSessions[0]?.outcome).toBe('ended');
+    // …and none of it reaches the client once closing.
+    expect(recorder.frames.slice(framesBeforeClose).filter((frame) => frame.type === 'audio_data')).toEqual([]);
+    expect(recorder.audioSamples()).toBeLessThan(24 * 60_000);
+  });
+
   it('gives up a tool call that outlives toolTimeoutMs and tells the model', async () => {
     emulator.scriptSonic({
       turns: [{ userTranscript: 'slow tool', toolUse: { name: 'everything__echo', input: { message: 'x' } }, assistantText: ({ toolResult }) => `Result: ${toolResult ?? ''}` }],

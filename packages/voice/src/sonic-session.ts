@@ -170,7 +170,9 @@ export class SonicSession extends EventEmitter<SonicSessionEvents> {
   async #pump(stream: SonicStream): Promise<void> {
     try {
       for await (const event of stream.outputs()) {
-        if (stream !== this.#stream) break; // replaced by a renewal
+        // Replaced by a renewal, or the session is closing: the rest is not ours, but is read to its
+        // end, as SonicStream.close() waits for the model to end the stream after sessionEnd.
+        if (stream !== this.#stream) continue;
         this.#outputSinceOpen = true;
         this.#handle(stream, event);
       }
