@@ -126,6 +126,8 @@ export interface ExchangeInfo {
   httpVersion: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   receivedAt: Date;
+  /** The client's TCP port: requests that came over one connection share it. */
+  remotePort?: number;
 }
 
 export function exchangeInfo(request: ExchangeRequest, path: string): ExchangeInfo {
@@ -135,5 +137,6 @@ export function exchangeInfo(request: ExchangeRequest, path: string): ExchangeIn
     httpVersion: request.httpVersion,
     headers: { ...request.headers },
     receivedAt: new Date(),
+    remotePort: request.socket.remotePort,
   };
 }

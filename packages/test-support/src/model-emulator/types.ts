@@ -142,6 +142,8 @@ interface RecordedRequestBase {
   httpVersion: string;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   receivedAt: Date;
+  /** The client's TCP port: requests that came over one connection share it. */
+  remotePort?: number;
   stream: boolean;
 }
 

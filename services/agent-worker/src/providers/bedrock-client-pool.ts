@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
+import { SharedSessionHttp2Handler, type SharedSessionHttp2HandlerOptions } from './shared-session-http2-handler.js';
 
 export interface StaticCredential {
   accessKeyId: string;
@@ -49,6 +50,8 @@ export interface BedrockClientPoolOptions {
   credentials: StaticCredential[];
   /** Milliseconds a throttled credential is skipped while others are available. */
   throttleCooldownMs?: number;
+  /** Model calls share HTTP/2 sessions (see SharedSessionHttp2Handler); without it, the SDK's connection per call. */
+  sharedSessions?: SharedSessionHttp2HandlerOptions;
   /** Builds each client; defaults to the SDK's client with its defaults (so AWS_ENDPOINT_URL_BEDROCK_RUNTIME applies). */
   createClient?: (config: BedrockRuntimeClientConfig) => BedrockRuntimeClient;
   now?: () => number;
@@ -69,7 +72,10 @@ export class BedrockClientPool {
   constructor(options: BedrockClientPoolOptions) {
     const create = options.createClient ?? ((config) => new BedrockRuntimeClient(config));
     const base: BedrockRuntimeClientConfig = { region: options.region, maxAttempts: 1 };
-    const configs = options.credentials.length > 0 ? options.credentials.map((credentials) => ({ ...base, credentials })) : [base];
+    const sharedSessions = options.sharedSessions;
+    const configs = (options.credentials.length > 0 ? options.credentials.map((credentials) => ({ ...base, credentials })) : [base]).map((config) =>
+      sharedSessions ? { ...config, requestHandler: new SharedSessionHttp2Handler(sharedSessions) } : config,
+    );
     this.handles = configs.map((config, index) => ({ client: create(config), label: `${index + 1}/${configs.length}` }));
     this.cooldownUntil = this.handles.map(() => 0);
     this.cooldownMs = options.throttleCooldownMs ?? 10_000;
