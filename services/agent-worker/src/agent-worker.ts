@@ -14,7 +14,7 @@ import { TurnCheckpointStore } from './state/turn-checkpoint.js';
 import { CancelWatcher } from './turn/cancel-watcher.js';
 import { ToolExecutor } from './turn/tool-executor.js';
 import { TurnRunner } from './turn/turn-runner.js';
-import { createChatWorker } from './worker/chat-worker.js';
+import { createChatWorker, type TurnContext } from './worker/chat-worker.js';
 import { TurnMetrics } from './worker/turn-metrics.js';
 
 /** Model calls multiplexed on one HTTP/2 connection to Bedrock before another is opened. */
@@ -93,7 +93,7 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
     logger,
   });
   await cancels.start();
-  const runTurn = (job: Parameters<TurnRunner['run']>[0], lost: AbortSignal | undefined) => runner.run(job, lost ? { lost } : {});
+  const runTurn = (job: Parameters<TurnRunner['run']>[0], context: TurnContext) => runner.run(job, context);
 
   const worker = createChatWorker({
     connection: bullConnection,

@@ -3,7 +3,8 @@ import type { Logger, Redis, RedisKeys } from '@bedrock-mcp/common';
 /**
  * Stop requests for this process's turns. The gateway sets `turnCancel(turnId)` and publishes the
  * turn id on `cancelChannel()`; one subscription per process calls the listeners registered for
- * that turn. The key also covers a stop requested before the turn reached this worker.
+ * that turn. The key covers a stop requested before the turn reached this worker, and one
+ * published while the subscription was reconnecting (every watched turn's key is read again then).
  */
 export class CancelWatcher {
   private readonly listeners = new Map<string, Set<() => void>>();
@@ -21,13 +22,10 @@ export class CancelWatcher {
   start(): Promise<void> {
     this.started ??= (async () => {
       this.subscriber.on('message', (channel: string, turnId: string) => {
-        if (channel !== this.keys.cancelChannel()) return;
-        const listeners = this.listeners.get(turnId);
-        if (!listeners) return;
-        this.logger.info({ turnId }, 'stop requested');
-        for (const listener of listeners) listener();
+        if (channel === this.keys.cancelChannel()) this.notify(turnId);
       });
       await this.subscriber.subscribe(this.keys.cancelChannel());
+      this.subscriber.on('ready', () => void this.recheckWatched());
     })();
     return this.started;
   }
@@ -45,6 +43,24 @@ export class CancelWatcher {
 
   async isCancelRequested(turnId: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.turnCancel(turnId))) === 1;
+  }
+
+  private notify(turnId: string): void {
+    const listeners = this.listeners.get(turnId);
+    if (!listeners) return;
+    this.logger.info({ turnId }, 'stop requested');
+    for (const listener of [...listeners]) listener();
+  }
+
+  private async recheckWatched(): Promise<void> {
+    const turnIds = [...this.listeners.keys()];
+    if (turnIds.length === 0 || this.closed) return;
+    try {
+      const found = await Promise.all(turnIds.map((turnId) => this.isCancelRequested(turnId)));
+      turnIds.forEach((turnId, index) => found[index] && this.notify(turnId));
+    } catch (error) {
+      this.logger.warn({ err: error, turns: turnIds.length }, 'could not re-read stop requests after reconnecting');
+    }
   }
 
   close(): Promise<void> {

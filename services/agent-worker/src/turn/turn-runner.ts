@@ -74,12 +74,13 @@ export class TurnRunner {
   /**
    * Runs (or resumes) the turn and returns how it ended. `lost` aborts when this worker lost the
    * job's lock: the turn then stops quietly (no events, no checkpoint), as another worker resumes it.
+   * `firstAttempt` (no worker started the job before) means there is no checkpoint or event to read.
    */
-  async run(job: ChatJob, options: { lost?: AbortSignal } = {}): Promise<FinishReason> {
+  async run(job: ChatJob, options: { lost?: AbortSignal; firstAttempt?: boolean } = {}): Promise<FinishReason> {
     const { checkpoints, events, limits } = this.options;
     const log = this.options.logger.child({ turnId: job.turnId, userId: job.userId });
     const emitter = new TurnEmitter(events, job.turnId, log);
-    const [checkpoint, logged] = await Promise.all([checkpoints.load(job.turnId), events.readAfter(job.turnId, 0)]);
+    const [checkpoint, logged] = options.firstAttempt ? [undefined, []] : await Promise.all([checkpoints.load(job.turnId), events.readAfter(job.turnId, 0)]);
     if (checkpoint?.status === 'done') {
       const finishReason = checkpoint.finishReason ?? 'end_turn';
       if (logged.at(-1)?.type !== 'done') void emitter.emit({ type: 'done', finishReason, usage: checkpoint.usage });
@@ -93,12 +94,17 @@ export class TurnRunner {
       log,
       emitter,
       resumed: checkpoint !== undefined,
-      state: checkpoint ?? { round: 0, messages: [], usage: ZERO_USAGE, history: null, startedAt: Date.now() },
+      // A worker that died before the first checkpoint leaves no start time: the job's creation is the safe bound.
+      state: checkpoint ?? { round: 0, messages: [], usage: ZERO_USAGE, history: null, startedAt: options.firstAttempt ? Date.now() : job.createdAt },
     };
     if (turn.resumed) log.info({ round: turn.state.round }, 'resuming the turn from its checkpoint');
 
     const control = new AbortController();
     const unwatch = this.options.cancels.watch(job.turnId, () => control.abort(new TurnAbort('stop_requested', 'stop requested')));
+    // Read after watching, so a stop requested before the turn reached this worker is seen one way or the other.
+    // Awaited only before the first model call: the round trip overlaps the turn's preparation.
+    const stoppedEarly = this.options.cancels.isCancelRequested(job.turnId);
+    stoppedEarly.catch(() => undefined);
     const onLost = () => control.abort(new TurnAbort('lock_lost', 'this worker lost the turn to another worker'));
     options.lost?.addEventListener('abort', onLost, { once: true });
     const remainingMs = turn.state.startedAt + limits.turnTimeoutMs - Date.now();
@@ -109,7 +115,7 @@ export class TurnRunner {
     try {
       const resolved = this.options.models.resolve(job.model);
       if (!resolved) throw new TurnFailure('invalid_request', `unknown model ${job.model}; conf/config.json lists ${this.options.models.modelIds.join(', ')}`);
-      const finishReason = await this.loop(turn, resolved, control.signal, logged);
+      const finishReason = await this.loop(turn, resolved, control.signal, logged, stoppedEarly);
       return await this.finish(turn, finishReason);
     } catch (error) {
       return await this.fail(turn, error);
@@ -122,16 +128,29 @@ export class TurnRunner {
     }
   }
 
-  private async loop(turn: Turn, resolved: NonNullable<ReturnType<ModelRegistry['resolve']>>, signal: AbortSignal, logged: ReadonlyArray<{ type: string; toolUseId?: string }>): Promise<FinishReason> {
+  private async loop(
+    turn: Turn,
+    resolved: NonNullable<ReturnType<ModelRegistry['resolve']>>,
+    signal: AbortSignal,
+    logged: ReadonlyArray<{ type: string; toolUseId?: string; round?: number }>,
+    stoppedEarly: Promise<boolean>,
+  ): Promise<FinishReason> {
     const { job, state, emitter } = turn;
     const { limits } = this.options;
-    await this.throwIfCancelled(job.turnId, signal);
+    let earlyStopChecked = false;
+    const throwIfStopped = async () => {
+      if (signal.aborted) throw signal.reason;
+      if (earlyStopChecked) return; // later stops arrive through the watch
+      earlyStopChecked = true;
+      if (await stoppedEarly) throw new TurnAbort('stop_requested', 'stop requested');
+    };
     if (job.keepSession) turn.lock = await this.acquireLock(job, signal);
     if (!turn.resumed) await this.startConversation(turn, resolved.model, signal);
     const system = systemPromptOf(job.messages);
     const tools = await this.catalog(turn, signal);
     const alreadyReported = new Set(logged.flatMap((event) => (event.type === 'tool_call' ? [`call:${event.toolUseId}`] : event.type === 'tool_result' ? [`result:${event.toolUseId}`] : [])));
-    let resumedRound = turn.resumed;
+    // A round whose start is already in the log was under way when the previous worker died: clients drop its partial output.
+    const loggedRounds = new Set(logged.flatMap((event) => (event.type === 'round_start' && event.round !== undefined ? [event.round] : [])));
 
     for (;;) {
       const last = state.messages.at(-1);
@@ -140,7 +159,7 @@ export class TurnRunner {
         if (state.lastStop === 'error') throw new TurnFailure('model_error', 'the model stopped with malformed output');
         if (state.lastStop !== 'tool_use' || toolUses.length === 0) return state.lastStop;
         if (state.round >= limits.maxTurns) return 'max_turns';
-        await this.throwIfCancelled(job.turnId, signal);
+        await throwIfStopped();
         const results = await this.options.tools.run(toolUses, {
           turnId: job.turnId,
           userId: job.userId,
@@ -157,11 +176,10 @@ export class TurnRunner {
         continue;
       }
       if (state.round >= limits.maxTurns) return 'max_turns';
-      await this.throwIfCancelled(job.turnId, signal);
+      await throwIfStopped();
       state.round += 1;
       state.messages = keepRecentToolImages(state.messages, job.onlyNMostRecentImages);
-      void emitter.emit({ type: 'round_start', round: state.round, ...(resumedRound ? { resumed: true } : {}) });
-      resumedRound = false;
+      void emitter.emit({ type: 'round_start', round: state.round, ...(loggedRounds.has(state.round) ? { resumed: true } : {}) });
       const result = await this.callModel(resolved.provider, this.modelRequest(job, resolved.model, system, state.messages, tools), signal, emitter);
       const stop = toRoundStop(result.stopReason);
       state.messages.push(result.message);
@@ -171,7 +189,9 @@ export class TurnRunner {
       void emitter.emit({ type: 'round_end', round: state.round, stopReason: stop.finishReason });
       void emitter.emit({ type: 'usage', usage: state.usage });
       // Durable before any tool runs: a worker taking over must see this round's tool-use ids, or it would ask the model again and get new ones.
-      await this.checkpoint(turn);
+      // A round that ends the turn goes straight to the done checkpoint, unless the history is saved in between.
+      const endsTurn = stop.finishReason !== 'tool_use' || toolUsesOf(result.message).length === 0;
+      if (!endsTurn || turn.lock) await this.checkpoint(turn);
     }
   }
 
@@ -198,7 +218,7 @@ export class TurnRunner {
       state.messages = sealConversation(converted.messages);
     }
     if (state.messages.length === 0) throw new TurnFailure('invalid_request', 'messages: there is no user message to answer');
-    await this.checkpoint(turn);
+    // No checkpoint yet: a worker taking over before the first round ends starts the same way from the job.
   }
 
   private modelRequest(job: ChatJob, model: ModelRequest['model'], system: string[], messages: ConverseMessage[], tools: ReadonlyMap<string, CatalogTool>): ModelRequest {
@@ -251,11 +271,6 @@ export class TurnRunner {
     }
   }
 
-  private async throwIfCancelled(turnId: string, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw signal.reason;
-    if (await this.options.cancels.isCancelRequested(turnId)) throw new TurnAbort('stop_requested', 'stop requested');
-  }
-
   private checkpoint(turn: Turn): Promise<void> {
     return this.options.checkpoints.save(turn.job.turnId, { ...turn.state, status: 'running' });
   }
@@ -290,8 +305,11 @@ export class TurnRunner {
       const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);
       if (outcome !== 'saved') log.warn({ outcome }, 'the history was not saved');
     }
-    await this.options.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
+    // One connection carries both, in this order: the checkpoint is written before `done` is visible.
+    const saved = this.options.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
+    saved.catch(() => undefined);
     void emitter.emit({ type: 'done', finishReason, usage: state.usage });
+    await saved;
     await emitter.flush();
     log.info({ finishReason, rounds: state.round, usage: state.usage, errorCode: error?.code }, 'turn finished');
     return finishReason;

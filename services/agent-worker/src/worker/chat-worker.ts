@@ -15,11 +15,19 @@ export interface ChatWorkerOptions {
   stalledIntervalMs: number;
   /** Stalls (worker deaths) a turn survives before it fails. */
   maxStalledCount: number;
-  /** `lost` aborts when this worker lost the job's lock (another worker will resume the turn). */
-  runTurn: (job: ChatJob, lost: AbortSignal | undefined) => Promise<FinishReason>;
+  /**
+   * `lost` aborts when this worker lost the job's lock (another worker will resume the turn);
+   * `firstAttempt`: no worker started this job before, so it has nothing to resume.
+   */
+  runTurn: (job: ChatJob, context: TurnContext) => Promise<FinishReason>;
   /** Ends turns the runner could not (bad payload, lost too often) with error + done. */
   events: TurnEventLog;
   logger: Logger;
+}
+
+export interface TurnContext {
+  lost?: AbortSignal;
+  firstAttempt: boolean;
 }
 
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
@@ -44,7 +52,9 @@ export function createChatWorker(options: ChatWorkerOptions): Worker {
         if (turnId.success) await endTurnIfOpen(events, turnId.data, 'invalid_request', message);
         throw new UnrecoverableError(message);
       }
-      return { finishReason: await options.runTurn(parsed.data, signal) };
+      // BullMQ counts every start (a stalled job taken over starts again).
+      const firstAttempt = job.attemptsStarted <= 1;
+      return { finishReason: await options.runTurn(parsed.data, signal ? { lost: signal, firstAttempt } : { firstAttempt }) };
     },
     {
       connection: options.connection,

@@ -69,6 +69,34 @@ describe('a worker process killed mid-turn (SIGKILL)', () => {
     expect(of(lastRound, 'text_delta').map((event) => event.text).join('')).toBe('finished after counted survivor');
   }, 60_000);
 
+  it('starts over a turn whose worker died in its first model round (before any checkpoint), marking the round resumed', async () => {
+    stack.emulator.script([
+      { when: { lastUserText: 'die early' }, times: 1, reply: { text: 'slow '.repeat(40), chunkCount: 40, chunkDelayMs: 100 } },
+      { when: { lastUserText: 'die early' }, reply: { text: 'the whole answer' } },
+    ]);
+    const first = await startWorkerProcess();
+    const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'die early' }] });
+    const streaming = await stack.client.watch(job.turnId, 20_000, (events) => events.some((event) => event.type === 'text_delta'));
+    const finished = await stack.client.watch(job.turnId, 30_000);
+    await stack.client.enqueue(job);
+    await streaming.until;
+    first.kill('SIGKILL');
+    await first.exited;
+
+    await startWorkerProcess();
+    const events = await finished.until;
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(of(events, 'start')).toHaveLength(1);
+    expect(of(events, 'round_start').map((event) => [event.round, event.resumed ?? false])).toEqual([
+      [1, false],
+      [1, true],
+    ]);
+    const lastRound = events.slice(events.findLastIndex((event) => event.type === 'round_start'));
+    expect(of(lastRound, 'text_delta').map((event) => event.text).join('')).toBe('the whole answer');
+    expect(bedrockRequests()).toHaveLength(2);
+  }, 60_000);
+
   it('does not run again a tool whose worker died during the call: the model gets an "interrupted" error result', async () => {
     stack.emulator.script([
       { when: { lastUserText: 'die during the tool' }, reply: { toolUses: [{ name: 'counter__count', input: { label: 'interrupted', delayMs: 3000 } }] } },

@@ -1,0 +1,54 @@
+import { createLogger, createRedis, createRedisKeys } from '@bedrock-mcp/common';
+import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancelWatcher } from './cancel-watcher.js';
+
+let redis: TestRedis;
+let watcher: CancelWatcher;
+let subscriber: ReturnType<typeof createRedis>;
+const keys = () => createRedisKeys(redis.prefix);
+
+/** What the gateway does on a stop request (TurnAccess.requestStop). */
+const requestStop = (turnId: string) =>
+  Promise.all([redis.client.set(keys().turnCancel(turnId), '1', 'EX', 60), redis.client.publish(keys().cancelChannel(), turnId)]);
+
+beforeAll(async () => {
+  redis = await startTestRedis('cancel-watcher');
+  subscriber = createRedis(redis.url, 'test-cancel-sub');
+  watcher = new CancelWatcher(subscriber, redis.client, keys(), createLogger({ service: 'test', level: 'silent' }));
+  await watcher.start();
+});
+afterAll(async () => {
+  await watcher?.close();
+  await redis?.close();
+});
+
+describe('CancelWatcher', () => {
+  it('calls the listeners of a turn when its stop is published, and only those', async () => {
+    const stopped: string[] = [];
+    const unwatchA = watcher.watch('turn-a', () => stopped.push('a'));
+    const unwatchB = watcher.watch('turn-b', () => stopped.push('b'));
+    await requestStop('turn-a');
+    await expect.poll(() => stopped).toEqual(['a']);
+    unwatchA();
+    unwatchB();
+    expect(await watcher.isCancelRequested('turn-a')).toBe(true);
+    expect(await watcher.isCancelRequested('turn-b')).toBe(false);
+  });
+
+  it('sees a stop published while its subscription was down once it reconnects', async () => {
+    const stopped: string[] = [];
+    const unwatch = watcher.watch('turn-c', () => stopped.push('c'));
+    const unwatchIdle = watcher.watch('turn-d', () => stopped.push('d'));
+    const closed = new Promise((resolve) => subscriber.once('close', resolve));
+    const reconnected = new Promise((resolve) => subscriber.once('ready', resolve));
+    subscriber.disconnect(true);
+    await closed;
+    const [, receivers] = await requestStop('turn-c');
+    expect(receivers).toBe(0); // nobody heard it
+    await reconnected;
+    await expect.poll(() => stopped).toEqual(['c']);
+    unwatch();
+    unwatchIdle();
+  });
+});
