@@ -38,7 +38,8 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
   const keys = createRedisKeys(settings.REDIS_PREFIX);
   const redis = createRedis(settings.REDIS_URL, 'agent-worker');
   const subscriber = createRedis(settings.REDIS_URL, 'agent-worker-cancel');
-  const bullConnection = createRedis(settings.REDIS_URL, 'agent-worker-bull', { maxRetriesPerRequest: null });
+  // Without auto-pipelining: ioredis would copy BullMQ's dozens of scripts into every batch.
+  const bullConnection = createRedis(settings.REDIS_URL, 'agent-worker-bull', { maxRetriesPerRequest: null, enableAutoPipelining: false });
   const ttlSeconds = settings.STREAM_REPLAY_TTL_S;
   const events = new TurnEventLog(redis, keys, { maxEvents: settings.STREAM_REPLAY_MAX_EVENTS, ttlSeconds });
 

@@ -76,7 +76,10 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
   const subscriber = redis.duplicate({ connectionName: 'bmcp-gateway-sub' });
-  const queue = new Queue(CHAT_QUEUE_NAME, { connection: redis, prefix: keys.bullPrefix });
+  // Its own connection, without auto-pipelining: ioredis copies every defined script (BullMQ defines
+  // dozens) into each auto-pipeline batch, which would tax every command of the shared connection.
+  const queueConnection = redis.duplicate({ connectionName: 'bmcp-gateway-queue', enableAutoPipelining: false });
+  const queue = new Queue(CHAT_QUEUE_NAME, { connection: queueConnection, prefix: keys.bullPrefix });
   queue.on('error', (error) => logger.error({ err: error }, 'chat queue error'));
   const hub = new TurnEventHub({ subscriber, redis, keys, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
   const models = new ModelCatalog(deps.app.models);
@@ -176,6 +179,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       server.closeAllConnections();
       await serverClosed;
       await queue.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the chat queue failed'));
+      await queueConnection.quit().catch(() => queueConnection.disconnect());
     })();
     return closing;
   };

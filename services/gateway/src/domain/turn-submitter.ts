@@ -36,9 +36,12 @@ export interface SubmittedTurn {
   stream: TurnEventStream;
 }
 
-/** Finished jobs kept for inspection: bounded by count and age (seconds). */
+/**
+ * A finished turn's record is its event log and meta, so a completed job (the whole request,
+ * attachments included) is deleted at once; failed ones are kept a day for inspection (count-bounded).
+ */
 const JOB_RETENTION: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
-  removeOnComplete: { count: 1000, age: 3600 },
+  removeOnComplete: true,
   removeOnFail: { count: 5000, age: 24 * 3600 },
 };
 
