@@ -1,4 +1,6 @@
+import { Agent, request } from 'node:http';
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { SharedSessionHttp2Handler } from '../../services/agent-worker/src/providers/shared-session-http2-handler.js';
 import { STACK_MODEL, type Stack } from '../../tests/e2e/support/stack.js';
 import { cpuMeter, summarize } from './bench-stats.js';
 
@@ -30,28 +32,38 @@ interface GatewaySample {
   turnId: string;
 }
 
-/** Time to the first `delta.content` through the gateway's SSE (ms). */
-async function gatewayTtft(stack: Stack, userId: string): Promise<GatewaySample> {
+/** Time to the first `delta.content` through the gateway's SSE (ms), over node:http as the throughput run. */
+function gatewayTtft(stack: Stack, agent: Agent, userId: string): Promise<GatewaySample> {
   const sentAt = Date.now();
   const started = performance.now();
-  const response = await fetch(`${stack.baseUrl}/chat/completions`, {
-    method: 'POST',
-    headers: { ...stack.headers(userId), 'content-type': 'application/json' },
-    body: JSON.stringify({ model: STACK_MODEL, stream: true, messages: [{ role: 'user', content: 'bench ttft' }] }),
+  const body = JSON.stringify({ model: STACK_MODEL, stream: true, messages: [{ role: 'user', content: 'bench ttft' }] });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${stack.baseUrl}/chat/completions`,
+      { method: 'POST', agent, headers: { ...stack.headers(userId), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let buffered = '';
+        let first: number | undefined;
+        let firstContentAt = 0;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          if (first === undefined && /"content":"[^"]/.test(buffered)) {
+            first = performance.now() - started;
+            firstContentAt = Date.now();
+          }
+        });
+        res.on('end', () =>
+          first === undefined
+            ? reject(new Error(`no content in the stream: ${buffered.slice(0, 300)}`))
+            : resolve({ ttftMs: first, sentAt, firstContentAt, turnId: String(res.headers['x-stream-id']) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  const decoder = new TextDecoder();
-  let buffered = '';
-  let first: number | undefined;
-  let firstContentAt = 0;
-  for await (const chunk of response.body!) {
-    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-    if (first === undefined && /"content":"[^"]/.test(buffered)) {
-      first = performance.now() - started;
-      firstContentAt = Date.now();
-    }
-  }
-  if (first === undefined) throw new Error(`no content in the stream: ${buffered.slice(0, 300)}`);
-  return { ttftMs: first, sentAt, firstContentAt, turnId: response.headers.get('x-stream-id')! };
 }
 
 /** Where one turn's time to first token went, from the turn log's timestamps and the emulator's request log (ms, 1 ms resolution). */
@@ -65,22 +77,31 @@ async function breakdown(stack: Stack, sample: GatewaySample, emulatorReceivedAt
 /** Added time to first token: gateway SSE minus a direct SDK call, sequential samples. */
 export async function measureTtft(stack: Stack, samples: number) {
   stack.emulator.script([{ reply: { text: REPLY, chunkCount: 3 } }]);
-  const client = new BedrockRuntimeClient({ endpoint: stack.emulator.bedrockEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  // Configured as the worker's clients are (one attempt, shared HTTP/2 sessions).
+  const client = new BedrockRuntimeClient({
+    endpoint: stack.emulator.bedrockEndpoint,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    requestHandler: new SharedSessionHttp2Handler({ maxStreamsPerSession: 32, idleSessionMs: 60_000 }),
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 20; i++) {
     await directTtft(client);
-    await gatewayTtft(stack, 'ttft-warmup');
+    await gatewayTtft(stack, agent, 'ttft-warmup');
   }
   const direct: number[] = [];
   const viaGateway: number[] = [];
   const parts: number[][] = [[], [], [], []];
   for (let i = 0; i < samples; i++) {
     direct.push(await directTtft(client));
-    const sample = await gatewayTtft(stack, `ttft-${i % 8}`);
+    const sample = await gatewayTtft(stack, agent, `ttft-${i % 8}`);
     viaGateway.push(sample.ttftMs);
     const emulatorRequest = stack.emulator.requests.at(-1)!;
     (await breakdown(stack, sample, emulatorRequest.receivedAt.getTime())).forEach((value, index) => parts[index]!.push(value));
   }
   client.destroy();
+  agent.destroy();
   const d = summarize(direct);
   const g = summarize(viaGateway);
   const median = (values: number[]) => summarize(values).p50;
@@ -98,10 +119,26 @@ export async function measureTtft(stack: Stack, samples: number) {
   };
 }
 
+/** One POST over a keep-alive agent; node:http, as undici's fetch costs the load generator several times more CPU per request. */
+function post(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** Non-stream completions per second of the whole stack at `concurrency` clients, over `seconds`. */
 export async function measureThroughput(stack: Stack, options: { concurrency: number; seconds: number; warmupSeconds: number; pids: Record<string, number>; chunkCount?: number }) {
   stack.emulator.script([{ reply: { text: REPLY, chunkCount: options.chunkCount ?? 1 } }]);
   const body = JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'bench throughput' }] });
+  const url = new URL(`${stack.baseUrl}/chat/completions`);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   let completed = 0;
   let failed = 0;
   const latencies: number[] = [];
@@ -112,8 +149,8 @@ export async function measureThroughput(stack: Stack, options: { concurrency: nu
     while (running) {
       const started = performance.now();
       try {
-        const response = await fetch(`${stack.baseUrl}/chat/completions`, { method: 'POST', headers, body });
-        const json = (await response.json()) as { choices?: Array<{ message: { content: string } }> };
+        const response = await post(agent, url, headers, body);
+        const json = JSON.parse(response.text) as { choices?: Array<{ message: { content: string } }> };
         if (response.status === 200 && json.choices?.[0]?.message.content === REPLY) {
           if (measuring) {
             completed += 1;
@@ -136,6 +173,7 @@ export async function measureThroughput(stack: Stack, options: { concurrency: nu
   const cpuUsed = cpu();
   running = false;
   await Promise.all(loops);
+  agent.destroy();
   const perCompletionMs = Object.fromEntries(Object.entries(cpuUsed).map(([name, seconds]) => [name, Math.round(((seconds * 1000) / Math.max(1, completed)) * 1000) / 1000]));
   return {
     concurrency: options.concurrency,
