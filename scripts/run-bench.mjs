@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every benchmark under bench/ (or those whose path contains an argument), one after the
-// other, from source: `npm run bench` or `npm run bench -- mcp-pool`.
+// other: `npm run bench` or `npm run bench -- mcp-pool`. Builds first (tsc -b, incremental): the
+// benchmarks run from source, the services they start from their build, as in production.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -22,6 +23,8 @@ if (files.length === 0) {
   console.error('no benchmark matched');
   process.exit(1);
 }
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== ${file}`);

@@ -14,7 +14,9 @@
  *      BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the gateway's time goes),
  *      BENCH_WORKER_NODE_ARGS (the same for the agent workers), BENCH_REDIS_PID (also meter that redis-server's CPU),
  *      BENCH_CHUNKS (1: text deltas per answer in the throughput run),
- *      BENCH_ONLY ("throughput": just the whole-stack non-stream run; "ttft,throughput": skip the gateway-alone part).
+ *      BENCH_ONLY ("throughput": just the whole-stack non-stream run; "ttft,throughput": skip the gateway-alone part),
+ *      BENCH_FROM_SOURCE (1: run the services from source through tsx instead of their build).
+ * The services run from their build (each service's dist/), as in production: `npm run bench` builds first.
  */
 import { startStack } from '../../tests/e2e/support/stack.js';
 import { loadAverage } from './bench-stats.js';
@@ -40,6 +42,7 @@ const stack = await startStack({
   label: 'bench',
   workers: env('BENCH_WORKERS', 1),
   logLevel: 'error',
+  built: process.env.BENCH_FROM_SOURCE !== '1',
   gatewayNodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
   workerNodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean),
   env: { RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: String(env('BENCH_WORKER_CONCURRENCY', 100)) },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,13 +20,22 @@ export interface ServiceProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
+export interface ServiceLaunch {
+  /** Go before the entry (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
+  /** Run the compiled `services/<service>/dist/main.js` (`npm run build`), as production does. Default: the source through tsx. */
+  built?: boolean;
+}
+
 /**
- * Runs `services/<service>/src/main.ts` from source (`node --conditions=source --import tsx`) with
- * only the given environment (plus PATH and HOME), logging to `<logDir>/<name>.log`. `nodeArgs` go
- * before the entry (e.g. `--cpu-prof`).
+ * Runs `services/<service>/src/main.ts` from source (`node --conditions=source --import tsx`), or
+ * its build, with only the given environment (plus PATH and HOME), logging to `<logDir>/<name>.log`.
  */
-export function startServiceProcess(name: string, service: string, env: Record<string, string>, logDir: string, nodeArgs: readonly string[] = []): ServiceProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', join(PROJECT_ROOT, 'services', service, 'src', 'main.ts')], {
+export function startServiceProcess(name: string, service: string, env: Record<string, string>, logDir: string, launch: ServiceLaunch = {}): ServiceProcess {
+  const built = join(PROJECT_ROOT, 'services', service, 'dist', 'main.js');
+  if (launch.built && !existsSync(built)) throw new Error(`${built} does not exist: run npm run build first`);
+  const entry = launch.built ? [built] : ['--conditions=source', '--import', 'tsx', join(PROJECT_ROOT, 'services', service, 'src', 'main.ts')];
+  const child = spawn(process.execPath, [...(launch.nodeArgs ?? []), ...entry], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

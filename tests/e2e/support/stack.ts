@@ -33,6 +33,8 @@ export interface StackOptions {
   gatewayNodeArgs?: string[];
   /** Extra node arguments for every agent worker process (e.g. `--cpu-prof`). */
   workerNodeArgs?: string[];
+  /** Run the services' compiled output (`npm run build`), as production does, instead of the source through tsx. */
+  built?: boolean;
   /** Services' LOG_LEVEL. Default 'warn'. */
   logLevel?: string;
 }
@@ -135,20 +137,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const startWorker = async (index: number) => {
     const port = await freePort();
-    const worker = startServiceProcess(`agent-worker-${index}`, 'agent-worker', { ...env, AGENT_WORKER_PORT: String(port), ...options.workerEnv }, dir, options.workerNodeArgs);
+    const worker = startServiceProcess(`agent-worker-${index}`, 'agent-worker', { ...env, AGENT_WORKER_PORT: String(port), ...options.workerEnv }, dir, { nodeArgs: options.workerNodeArgs, built: options.built });
     started.push(worker);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, worker);
     return worker;
   };
   const startGateway = async (extra: Record<string, string> = {}) => {
-    const gateway = startServiceProcess('gateway', 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(gatewayPort), ...options.gatewayEnv, ...extra }, dir, options.gatewayNodeArgs);
+    const gateway = startServiceProcess('gateway', 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(gatewayPort), ...options.gatewayEnv, ...extra }, dir, { nodeArgs: options.gatewayNodeArgs, built: options.built });
     started.push(gateway);
     await waitUntilReady(`http://127.0.0.1:${gatewayPort}/readyz`, gateway);
     return gateway;
   };
 
   try {
-    const pool = startServiceProcess('mcp-pool', 'mcp-pool', { ...env, MCP_POOL_HOST: '127.0.0.1', MCP_POOL_PORT: String(poolPort), ...options.poolEnv }, dir);
+    const pool = startServiceProcess('mcp-pool', 'mcp-pool', { ...env, MCP_POOL_HOST: '127.0.0.1', MCP_POOL_PORT: String(poolPort), ...options.poolEnv }, dir, { built: options.built });
     started.push(pool);
     // All at once: each spends most of its start-up compiling TypeScript.
     const [workers, , firstGateway] = await Promise.all([
