@@ -11,6 +11,7 @@
  *   node --conditions=source --import tsx bench/agent-worker/worker-bench.ts
  */
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { SharedSessionHttp2Handler } from '../../services/agent-worker/src/providers/shared-session-http2-handler.js';
 import { parseLoggedEvent } from '@bedrock-mcp/common';
 import { loadavg } from 'node:os';
 import { CHAT_QUEUE_NAME, type StreamEvent } from '@bedrock-mcp/contracts';
@@ -71,7 +72,14 @@ try {
     return { ms: ended - started, events };
   };
 
-  const sdk = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: stack.emulator.bedrockEndpoint, credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'x' } });
+  // Configured as the worker's clients are (one attempt, shared HTTP/2 sessions).
+  const sdk = new BedrockRuntimeClient({
+    region: 'us-east-1',
+    endpoint: stack.emulator.bedrockEndpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'x' },
+    requestHandler: new SharedSessionHttp2Handler({ maxStreamsPerSession: 32, idleSessionMs: 60_000 }),
+  });
   const directModelCall = async (): Promise<number> => {
     const started = performance.now();
     const response = await sdk.send(new ConverseStreamCommand({ modelId: CLAUDE, messages: [{ role: 'user', content: [{ text: 'plain' }] }], inferenceConfig: { maxTokens: 100 } }));
