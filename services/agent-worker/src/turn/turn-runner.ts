@@ -102,7 +102,7 @@ export class TurnRunner {
     const control = new AbortController();
     const unwatch = this.options.cancels.watch(job.turnId, () => control.abort(new TurnAbort('stop_requested', 'stop requested')));
     // Read after watching, so a stop requested before the turn reached this worker is seen one way or the other.
-    // Awaited only before the first model call: the round trip overlaps the turn's preparation.
+    // Awaited only before this run's first model or tool round: the round trip overlaps the turn's preparation.
     const stoppedEarly = this.options.cancels.isCancelRequested(job.turnId);
     stoppedEarly.catch(() => undefined);
     const onLost = () => control.abort(new TurnAbort('lock_lost', 'this worker lost the turn to another worker'));

@@ -26,6 +26,19 @@ async function startWorkerProcess(overrides: Record<string, string> = {}): Promi
   return worker;
 }
 
+/** Runs the job on a worker SIGKILLed once `killWhen` holds for the turn's events, then on another; the turn's events. */
+async function runThroughAWorkerDeath(job: ReturnType<typeof chatJob>, killWhen: (events: StreamEvent[]) => boolean): Promise<StreamEvent[]> {
+  const first = await startWorkerProcess();
+  const dying = await stack.client.watch(job.turnId, 20_000, killWhen);
+  const finished = await stack.client.watch(job.turnId, 30_000);
+  await stack.client.enqueue(job);
+  await dying.until;
+  first.kill('SIGKILL');
+  await first.exited;
+  await startWorkerProcess();
+  return finished.until;
+}
+
 const of = <T extends StreamEvent['type']>(events: StreamEvent[], type: T) => events.filter((event): event is Extract<StreamEvent, { type: T }> => event.type === type);
 const bedrockRequests = () => stack.emulator.requests.filter((request): request is BedrockRecordedRequest => request.provider === 'bedrock');
 
@@ -37,20 +50,11 @@ describe('a worker process killed mid-turn (SIGKILL)', () => {
       { when: { afterToolResult: 'counter__count' }, times: 1, reply: { text: 'slow '.repeat(40), chunkCount: 40, chunkDelayMs: 100 } },
       { when: { afterToolResult: 'counter__count' }, reply: ({ lastToolResultText }) => ({ text: `finished after ${lastToolResultText}` }) },
     ]);
-    const first = await startWorkerProcess();
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'survive' }], mcpServerIds: ['counter'] });
-    const streamingRoundTwo = await stack.client.watch(job.turnId, 20_000, (events) => {
-      const roundTwo = events.findIndex((event) => event.type === 'round_start' && event.round === 2);
-      return roundTwo >= 0 && events.slice(roundTwo).some((event) => event.type === 'text_delta');
+    const events = await runThroughAWorkerDeath(job, (sofar) => {
+      const roundTwo = sofar.findIndex((event) => event.type === 'round_start' && event.round === 2);
+      return roundTwo >= 0 && sofar.slice(roundTwo).some((event) => event.type === 'text_delta');
     });
-    const finished = await stack.client.watch(job.turnId, 30_000);
-    await stack.client.enqueue(job);
-    await streamingRoundTwo.until;
-    first.kill('SIGKILL');
-    await first.exited;
-
-    await startWorkerProcess();
-    const events = await finished.until;
 
     expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
@@ -74,17 +78,8 @@ describe('a worker process killed mid-turn (SIGKILL)', () => {
       { when: { lastUserText: 'die early' }, times: 1, reply: { text: 'slow '.repeat(40), chunkCount: 40, chunkDelayMs: 100 } },
       { when: { lastUserText: 'die early' }, reply: { text: 'the whole answer' } },
     ]);
-    const first = await startWorkerProcess();
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'die early' }] });
-    const streaming = await stack.client.watch(job.turnId, 20_000, (events) => events.some((event) => event.type === 'text_delta'));
-    const finished = await stack.client.watch(job.turnId, 30_000);
-    await stack.client.enqueue(job);
-    await streaming.until;
-    first.kill('SIGKILL');
-    await first.exited;
-
-    await startWorkerProcess();
-    const events = await finished.until;
+    const events = await runThroughAWorkerDeath(job, (sofar) => sofar.some((event) => event.type === 'text_delta'));
     expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
     expect(of(events, 'start')).toHaveLength(1);
