@@ -78,7 +78,7 @@ try {
     endpoint: stack.emulator.bedrockEndpoint,
     maxAttempts: 1,
     credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'x' },
-    requestHandler: new SharedSessionHttp2Handler({ maxStreamsPerSession: 32, idleSessionMs: 60_000 }),
+    requestHandler: new SharedSessionHttp2Handler({ idleSessionMs: 60_000 }),
   });
   const directModelCall = async (): Promise<number> => {
     const started = performance.now();

@@ -83,7 +83,7 @@ export async function measureTtft(stack: Stack, samples: number) {
     region: 'us-east-1',
     maxAttempts: 1,
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    requestHandler: new SharedSessionHttp2Handler({ maxStreamsPerSession: 32, idleSessionMs: 60_000 }),
+    requestHandler: new SharedSessionHttp2Handler({ idleSessionMs: 60_000 }),
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 20; i++) {

@@ -17,9 +17,6 @@ import { TurnRunner } from './turn/turn-runner.js';
 import { createChatWorker, type TurnContext } from './worker/chat-worker.js';
 import { TurnMetrics } from './worker/turn-metrics.js';
 
-/** Model calls multiplexed on one HTTP/2 connection to Bedrock before another is opened. */
-const BEDROCK_STREAMS_PER_SESSION = 32;
-
 export interface AgentWorker {
   readonly worker: Worker;
   /** Resolves when Redis answers (readiness). */
@@ -47,7 +44,7 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
   const bedrockClients = new BedrockClientPool({
     region: settings.AWS_REGION,
     credentials,
-    sharedSessions: { maxStreamsPerSession: BEDROCK_STREAMS_PER_SESSION, idleSessionMs: settings.MODEL_CALL_TIMEOUT_MS },
+    sharedSessions: { idleSessionMs: settings.MODEL_CALL_TIMEOUT_MS },
   });
   logger.info({ credentials: credentials.length || 'default chain', region: settings.AWS_REGION, useBedrock: settings.use_bedrock }, 'model providers configured');
   const retry: RetryPolicy = {

@@ -2,9 +2,12 @@ import { NodeHttp2Handler, type NodeHttp2HandlerOptions } from '@smithy/node-htt
 
 type HandleArguments = Parameters<NodeHttp2Handler['handle']>;
 
+/** Model calls multiplexed on one HTTP/2 connection to Bedrock before another is opened. */
+const DEFAULT_STREAMS_PER_SESSION = 32;
+
 export interface SharedSessionHttp2HandlerOptions {
-  /** Streams one session carries before the next call opens another session. */
-  maxStreamsPerSession: number;
+  /** Streams one session carries before the next call opens another session; default 32. */
+  maxStreamsPerSession?: number;
   /** Milliseconds a session may go without any frame before it is closed (idle, or every stream on it silent). */
   idleSessionMs: number;
 }
@@ -21,7 +24,7 @@ export interface SharedSessionHttp2HandlerOptions {
  */
 export class SharedSessionHttp2Handler extends NodeHttp2Handler {
   constructor(options: SharedSessionHttp2HandlerOptions) {
-    const config: NodeHttp2HandlerOptions = { maxConcurrentStreams: options.maxStreamsPerSession, sessionTimeout: options.idleSessionMs };
+    const config: NodeHttp2HandlerOptions = { maxConcurrentStreams: options.maxStreamsPerSession ?? DEFAULT_STREAMS_PER_SESSION, sessionTimeout: options.idleSessionMs };
     super(config);
   }
 

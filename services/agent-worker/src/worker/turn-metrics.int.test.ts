@@ -21,11 +21,8 @@ describe('turn metrics on /metrics', () => {
 
     // The turn's `done` event reaches the client just before the worker counts the turn.
     const errorLine = `agent_turns_total{finish_reason="error",model="unknown",service="agent-worker"} 1`;
-    let text = await registry.metrics();
-    for (let attempt = 0; attempt < 50 && !text.includes(errorLine); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      text = await registry.metrics();
-    }
+    await expect.poll(() => registry.metrics()).toContain(errorLine);
+    const text = await registry.metrics();
     expect(text).toContain(`agent_turns_total{finish_reason="end_turn",model="${CLAUDE}",service="agent-worker"} 1`);
     // An unconfigured model id is not a label value: clients cannot grow the series.
     expect(text).toContain(errorLine);
