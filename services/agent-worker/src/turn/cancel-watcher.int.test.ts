@@ -51,4 +51,45 @@ describe('CancelWatcher', () => {
     unwatch();
     unwatchIdle();
   });
+
+  it('reports a stop published before the turn was watched at once, from memory', async () => {
+    await requestStop('turn-e');
+    // The publish reached this process's subscription before anybody watched the turn.
+    await expect.poll(() => (watcher as unknown as { remembered: Map<string, number> }).remembered.has('turn-e')).toBe(true);
+    const stopped: string[] = [];
+    const unwatch = watcher.watch('turn-e', () => stopped.push('e'));
+    await Promise.resolve();
+    expect(stopped).toEqual(['e']);
+    unwatch();
+    // Remembered once: a later watch of the same turn is not stopped again from memory.
+    const again: string[] = [];
+    watcher.watch('turn-e', () => again.push('e'))();
+    await Promise.resolve();
+    expect(again).toEqual([]);
+  });
+});
+
+describe('CancelWatcher memory of unwatched stops', () => {
+  const silent = createLogger({ service: 'test', level: 'silent' });
+  const publish = (target: CancelWatcher, turnId: string) => (target as unknown as { notify(turnId: string): void }).notify(turnId);
+
+  it('forgets a stop after rememberMs, and the oldest past maxRemembered', async () => {
+    let now = 1_000;
+    const bounded = new CancelWatcher(createRedis(redis.url, 'test-cancel-bounded', { lazyConnect: true }), redis.client, keys(), silent, {
+      rememberMs: 5_000,
+      maxRemembered: 2,
+      now: () => now,
+    });
+    publish(bounded, 'old');
+    now += 6_000;
+    const stopped: string[] = [];
+    bounded.watch('old', () => stopped.push('old'));
+    publish(bounded, 'a');
+    publish(bounded, 'b');
+    publish(bounded, 'c'); // pushes 'a' out
+    for (const turnId of ['a', 'b', 'c']) bounded.watch(turnId, () => stopped.push(turnId));
+    await Promise.resolve();
+    expect(stopped).toEqual(['b', 'c']);
+    await bounded.close();
+  });
 });

@@ -1,13 +1,28 @@
 import type { Logger, Redis, RedisKeys } from '@bedrock-mcp/common';
 
+export interface CancelWatcherOptions {
+  /** Milliseconds a stop published for a turn this process is not running is remembered. Default 10 minutes. */
+  rememberMs?: number;
+  /** Most such stops remembered (the oldest are forgotten first). Default 10,000. */
+  maxRemembered?: number;
+  now?: () => number;
+}
+
 /**
  * Stop requests for this process's turns. The gateway sets `turnCancel(turnId)` and publishes the
  * turn id on `cancelChannel()`; one subscription per process calls the listeners registered for
- * that turn. The key covers a stop requested before the turn reached this worker, and one
- * published while the subscription was reconnecting (every watched turn's key is read again then).
+ * that turn. A stop published before its turn is watched here (still queued, or between the job's
+ * fetch and watch()) is remembered for a while, so watch() reports it at once. The key covers the
+ * rest: a stop published before this process subscribed, or while the subscription was
+ * reconnecting (every watched turn's key is read again then).
  */
 export class CancelWatcher {
   private readonly listeners = new Map<string, Set<() => void>>();
+  /** turn id → epoch ms it was published; insertion order is age order. */
+  private readonly remembered = new Map<string, number>();
+  private readonly rememberMs: number;
+  private readonly maxRemembered: number;
+  private readonly now: () => number;
   private started: Promise<void> | undefined;
   private closed: Promise<void> | undefined;
 
@@ -17,7 +32,12 @@ export class CancelWatcher {
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly logger: Logger,
-  ) {}
+    options: CancelWatcherOptions = {},
+  ) {
+    this.rememberMs = options.rememberMs ?? 10 * 60_000;
+    this.maxRemembered = options.maxRemembered ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
 
   start(): Promise<void> {
     this.started ??= (async () => {
@@ -30,8 +50,16 @@ export class CancelWatcher {
     return this.started;
   }
 
-  /** Calls `onCancel` when a stop for the turn is published; returns the unsubscribe function. */
+  /**
+   * Calls `onCancel` when a stop for the turn is published (on a microtask when one was published
+   * before this call); returns the unsubscribe function.
+   */
   watch(turnId: string, onCancel: () => void): () => void {
+    const publishedAt = this.remembered.get(turnId);
+    if (publishedAt !== undefined) {
+      this.remembered.delete(turnId);
+      if (this.now() - publishedAt < this.rememberMs) queueMicrotask(onCancel);
+    }
     const listeners = this.listeners.get(turnId) ?? new Set();
     listeners.add(onCancel);
     this.listeners.set(turnId, listeners);
@@ -47,9 +75,22 @@ export class CancelWatcher {
 
   private notify(turnId: string): void {
     const listeners = this.listeners.get(turnId);
-    if (!listeners) return;
+    if (!listeners) {
+      this.remember(turnId);
+      return;
+    }
     this.logger.info({ turnId }, 'stop requested');
     for (const listener of [...listeners]) listener();
+  }
+
+  private remember(turnId: string): void {
+    const now = this.now();
+    this.remembered.delete(turnId);
+    this.remembered.set(turnId, now);
+    for (const [oldest, publishedAt] of this.remembered) {
+      if (this.remembered.size <= this.maxRemembered && now - publishedAt < this.rememberMs) break;
+      this.remembered.delete(oldest);
+    }
   }
 
   private async recheckWatched(): Promise<void> {
@@ -66,6 +107,7 @@ export class CancelWatcher {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.listeners.clear();
+      this.remembered.clear();
       await this.subscriber.quit().catch(() => this.subscriber.disconnect());
     })();
     return this.closed;

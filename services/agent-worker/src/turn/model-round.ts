@@ -1,7 +1,7 @@
 import type { Usage } from '@bedrock-mcp/contracts';
 import type { ContentBlock, ConverseMessage } from '../conversation/conversation.js';
 import { ModelCallError } from '../providers/model-errors.js';
-import type { ModelProvider, ModelRequest } from '../providers/model-provider.js';
+import type { ModelStreamEvent } from '../providers/model-provider.js';
 import type { TurnEmitter } from './turn-emitter.js';
 
 type BlockBuilder =
@@ -24,11 +24,11 @@ export interface ModelRoundResult {
  * redacted content, tool input fragments) while the assistant message is assembled block by
  * block, so reasoning signatures and tool uses are kept exactly as the model sent them.
  */
-export async function runModelRound(provider: ModelProvider, request: ModelRequest, signal: AbortSignal, emitter: TurnEmitter): Promise<ModelRoundResult> {
+export async function runModelRound(stream: AsyncIterable<ModelStreamEvent>, emitter: TurnEmitter): Promise<ModelRoundResult> {
   const blocks = new Map<number, BlockBuilder>();
   let stopReason: string | undefined;
   let usage: Usage | undefined;
-  for await (const event of provider.converseStream(request, signal)) {
+  for await (const event of stream) {
     switch (event.type) {
       case 'text': {
         const block = builder(blocks, event.index, () => ({ kind: 'text', text: '' }));
@@ -106,4 +106,24 @@ function toContentBlock(block: BlockBuilder, invalid: Map<string, string>): Cont
     input = {};
   }
   return [{ toolUse: { toolUseId: block.toolUseId, name: block.name, input } }];
+}
+
+/**
+ * Starts pulling `stream` now (for a model call: sends the request) and hands out the same events
+ * when iterated later. A failure of that first pull surfaces when it is consumed, not before.
+ */
+export function startedEarly<T>(stream: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = stream[Symbol.asyncIterator]();
+  let first: Promise<IteratorResult<T>> | undefined = iterator.next();
+  first.catch(() => undefined);
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        const pending = first ?? iterator.next();
+        first = undefined;
+        return pending;
+      },
+      return: async (value?: unknown) => (await iterator.return?.(value)) ?? { done: true, value: undefined },
+    }),
+  };
 }

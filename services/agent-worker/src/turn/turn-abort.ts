@@ -15,9 +15,13 @@ export class TurnAbort extends Error {
 
 /**
  * A child AbortController that follows `parent` (same reason) and aborts by itself after
- * `timeoutMs` with `onTimeout`; dispose() clears the timer and the link.
+ * `timeoutMs` with `onTimeout`; abort() ends it early; dispose() clears the timer and the link.
  */
-export function childController(parent: AbortSignal, timeoutMs: number, onTimeout: () => TurnAbort): { signal: AbortSignal; dispose: () => void } {
+export function childController(
+  parent: AbortSignal,
+  timeoutMs: number,
+  onTimeout: () => TurnAbort,
+): { signal: AbortSignal; abort: (reason: unknown) => void; dispose: () => void } {
   const controller = new AbortController();
   const follow = () => controller.abort(parent.reason);
   if (parent.aborted) follow();
@@ -26,6 +30,7 @@ export function childController(parent: AbortSignal, timeoutMs: number, onTimeou
   timer.unref();
   return {
     signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
     dispose: () => {
       clearTimeout(timer);
       parent.removeEventListener('abort', follow);

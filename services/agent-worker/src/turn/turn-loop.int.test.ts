@@ -258,6 +258,17 @@ describe('stops, failures and retries', () => {
     expect(bedrockRequests()).toHaveLength(0);
   });
 
+  it('stops before any output when the stop flag was set but its broadcast never reached the worker', async () => {
+    // The first model call goes out while the flag is being read; it is aborted, and none of it is emitted.
+    stack.emulator.script([{ reply: { text: 'should never be seen', chunkCount: 4, chunkDelayMs: 50 } }]);
+    const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'never mind' }] });
+    await stack.client.redis.set(stack.client.keys.turnCancel(job.turnId), '1', 'EX', 60);
+    const events = await stack.client.run(job);
+    expect(types(events)).toEqual(['start', 'done']);
+    expect(events.at(-1)).toMatchObject({ finishReason: 'stop_requested' });
+    expect(bedrockRequests().length).toBeLessThanOrEqual(1);
+  });
+
   it('retries a throttled call (HTTP 429 ThrottlingException) and then succeeds', async () => {
     stack.emulator.script([{ reply: { text: 'finally' } }]);
     stack.emulator.failNext({ kind: 'http', status: 429, provider: 'bedrock' });

@@ -12,7 +12,7 @@ import { HistoryLockTimeoutError, type HeldHistoryLock, type HistoryLock } from 
 import type { HistoryStore } from '../state/history-store.js';
 import type { TurnCheckpoint, TurnCheckpointStore } from '../state/turn-checkpoint.js';
 import type { CancelWatcher } from './cancel-watcher.js';
-import { runModelRound } from './model-round.js';
+import { runModelRound, startedEarly } from './model-round.js';
 import { toRoundStop } from './stop-reason.js';
 import type { ToolExecutor } from './tool-executor.js';
 import { childController, TurnAbort } from './turn-abort.js';
@@ -176,11 +176,14 @@ export class TurnRunner {
         continue;
       }
       if (state.round >= limits.maxTurns) return 'max_turns';
-      await throwIfStopped();
-      state.round += 1;
+      if (signal.aborted) throw signal.reason;
       state.messages = keepRecentToolImages(state.messages, job.onlyNMostRecentImages);
-      void emitter.emit({ type: 'round_start', round: state.round, ...(loggedRounds.has(state.round) ? { resumed: true } : {}) });
-      const result = await this.callModel(resolved.provider, this.modelRequest(job, resolved.model, system, state.messages, tools), signal, emitter);
+      const request = this.modelRequest(job, resolved.model, system, state.messages, tools);
+      const result = await this.callModel(resolved.provider, request, signal, emitter, async () => {
+        await throwIfStopped();
+        state.round += 1;
+        void emitter.emit({ type: 'round_start', round: state.round, ...(loggedRounds.has(state.round) ? { resumed: true } : {}) });
+      });
       const stop = toRoundStop(result.stopReason);
       state.messages.push(result.message);
       state.lastStop = stop.finishReason;
@@ -237,11 +240,21 @@ export class TurnRunner {
     };
   }
 
-  private async callModel(provider: ModelProvider, request: ModelRequest, signal: AbortSignal, emitter: TurnEmitter) {
+  /**
+   * One model round. The request goes out before `beforeOutput` (the stop check, the round's
+   * start event) has finished, so a pending stop check overlaps the model's own latency; nothing
+   * of the call is emitted before it, and the call is aborted when it throws.
+   */
+  private async callModel(provider: ModelProvider, request: ModelRequest, signal: AbortSignal, emitter: TurnEmitter, beforeOutput: () => Promise<void>) {
     const { modelCallTimeoutMs } = this.options.limits;
     const call = childController(signal, modelCallTimeoutMs, () => new TurnAbort('call_timeout', `the model call took longer than MODEL_CALL_TIMEOUT_MS (${modelCallTimeoutMs} ms)`));
     try {
-      return await runModelRound(provider, request, call.signal, emitter);
+      const stream = startedEarly(provider.converseStream(request, call.signal));
+      await beforeOutput();
+      return await runModelRound(stream, emitter);
+    } catch (error) {
+      call.abort(error);
+      throw error;
     } finally {
       call.dispose();
     }
