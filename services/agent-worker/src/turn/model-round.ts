@@ -28,12 +28,19 @@ export async function runModelRound(stream: AsyncIterable<ModelStreamEvent>, emi
   const blocks = new Map<number, BlockBuilder>();
   let stopReason: string | undefined;
   let usage: Usage | undefined;
+  // The round's first output goes out at once (time to first token); the rest batch behind it.
+  let outputSeen = false;
+  const urgency = () => {
+    const urgent = !outputSeen;
+    outputSeen = true;
+    return { urgent };
+  };
   for await (const event of stream) {
     switch (event.type) {
       case 'text': {
         const block = builder(blocks, event.index, () => ({ kind: 'text', text: '' }));
         if (block.kind === 'text') block.text += event.text;
-        if (event.text) void emitter.emit({ type: 'text_delta', text: event.text });
+        if (event.text) void emitter.emit({ type: 'text_delta', text: event.text }, urgency());
         break;
       }
       case 'reasoning': {
@@ -42,12 +49,15 @@ export async function runModelRound(stream: AsyncIterable<ModelStreamEvent>, emi
         if (event.text !== undefined) block.text += event.text;
         if (event.signature !== undefined) block.signature = (block.signature ?? '') + event.signature;
         if (event.redacted !== undefined) block.redacted = event.redacted;
-        void emitter.emit({
-          type: 'reasoning_delta',
-          ...(event.text !== undefined ? { text: event.text } : {}),
-          ...(event.signature !== undefined ? { signature: event.signature } : {}),
-          ...(event.redacted !== undefined ? { redacted: event.redacted } : {}),
-        });
+        void emitter.emit(
+          {
+            type: 'reasoning_delta',
+            ...(event.text !== undefined ? { text: event.text } : {}),
+            ...(event.signature !== undefined ? { signature: event.signature } : {}),
+            ...(event.redacted !== undefined ? { redacted: event.redacted } : {}),
+          },
+          urgency(),
+        );
         break;
       }
       case 'tool_use_start':
@@ -57,7 +67,7 @@ export async function runModelRound(stream: AsyncIterable<ModelStreamEvent>, emi
         const block = blocks.get(event.index);
         if (block?.kind !== 'tool') break;
         block.json += event.partialJson;
-        void emitter.emit({ type: 'tool_input_delta', toolUseId: block.toolUseId, name: block.name, partialJson: event.partialJson });
+        void emitter.emit({ type: 'tool_input_delta', toolUseId: block.toolUseId, name: block.name, partialJson: event.partialJson }, urgency());
         break;
       }
       case 'block_stop':

@@ -21,8 +21,10 @@ export class TurnEmitter {
   private failure: unknown;
   /** Events not yet handed to the log. */
   private next: Batch | undefined;
-  /** The append in flight, if any. */
+  /** The append in flight or scheduled, if any. */
   private sending: Promise<void> | undefined;
+  /** Starts a scheduled append before its setImmediate fires. */
+  private startNow: (() => void) | undefined;
 
   constructor(
     private readonly log: TurnEventLog,
@@ -30,15 +32,28 @@ export class TurnEmitter {
     private readonly logger: Logger,
   ) {}
 
-  emit(body: TurnEventBody): Promise<void> {
+  /**
+   * `urgent` (the first output of a model round: time to first token) sends without waiting for
+   * the events of the same socket read to join it; later ones batch behind it as usual.
+   */
+  emit(body: TurnEventBody, options: { urgent?: boolean } = {}): Promise<void> {
     if (!this.next) {
       let resolve!: () => void;
       const sent = new Promise<void>((done) => (resolve = done));
       this.next = { drafts: [], sent, resolve };
-      // setImmediate, not a microtask: deltas decoded from one socket read arrive across several microtasks.
-      if (!this.sending) this.sending = new Promise<void>((ready) => setImmediate(ready)).then(() => this.drain());
     }
     this.next.drafts.push({ ...body, turnId: this.turnId } as StreamEventDraft);
+    if (!this.sending) {
+      // setImmediate, not a microtask: deltas decoded from one socket read arrive across several microtasks.
+      this.sending = new Promise<void>((ready) => {
+        this.startNow = ready;
+        setImmediate(ready);
+      }).then(() => {
+        this.startNow = undefined;
+        return this.drain();
+      });
+    }
+    if (options.urgent) this.startNow?.();
     return this.next.sent;
   }
 
