@@ -59,6 +59,19 @@ export class TurnClient {
     await this.queue.add('turn', job, { jobId: job.turnId, attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600 } });
   }
 
+  /**
+   * Enqueues the job as BullMQ holds one whose worker died: started once before (its `ats`
+   * counter), so the worker that takes it next resumes the turn instead of starting it.
+   */
+  async enqueueTakenOver(job: unknown & { turnId: string }): Promise<void> {
+    await this.queue.add('turn', job, { jobId: job.turnId, attempts: 1, delay: 200 });
+    await this.redis.hset(this.queue.toKey(job.turnId), 'ats', 1);
+  }
+
+  jobState(turnId: string): Promise<string> {
+    return this.queue.getJobState(turnId);
+  }
+
   /** Subscribes first, then enqueues, then waits for `done`; returns the events in seq order. */
   async run(job: unknown & { turnId: string }, timeoutMs = 20_000): Promise<StreamEvent[]> {
     const watching = await this.watch(job.turnId, timeoutMs);

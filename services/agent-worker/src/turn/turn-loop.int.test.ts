@@ -269,6 +269,16 @@ describe('stops, failures and retries', () => {
     expect(bedrockRequests().length).toBeLessThanOrEqual(1);
   });
 
+  it('does not run again a turn whose log already ends with done (its worker died before BullMQ heard of the end)', async () => {
+    const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'answered already' }] });
+    await stack.client.events.append({ turnId: job.turnId, type: 'start', model: CLAUDE, userId: job.userId });
+    await stack.client.events.append({ turnId: job.turnId, type: 'done', finishReason: 'end_turn' });
+    await stack.client.enqueueTakenOver(job);
+    await expect.poll(() => stack.client.jobState(job.turnId), { timeout: 10_000 }).toBe('completed');
+    expect(types(await stack.client.events.readAfter(job.turnId, 0))).toEqual(['start', 'done']);
+    expect(bedrockRequests()).toHaveLength(0);
+  });
+
   it('retries a throttled call (HTTP 429 ThrottlingException) and then succeeds', async () => {
     stack.emulator.script([{ reply: { text: 'finally' } }]);
     stack.emulator.failNext({ kind: 'http', status: 429, provider: 'bedrock' });

@@ -81,9 +81,12 @@ export class TurnRunner {
     const log = this.options.logger.child({ turnId: job.turnId, userId: job.userId });
     const emitter = new TurnEmitter(events, job.turnId, log);
     const [checkpoint, logged] = options.firstAttempt ? [undefined, []] : await Promise.all([checkpoints.load(job.turnId), events.readAfter(job.turnId, 0)]);
+    // The log's `done` is the record of an ended turn (appended atomically with the events before it).
+    const ended = logged.at(-1);
+    if (ended?.type === 'done') return ended.finishReason;
     if (checkpoint?.status === 'done') {
       const finishReason = checkpoint.finishReason ?? 'end_turn';
-      if (logged.at(-1)?.type !== 'done') void emitter.emit({ type: 'done', finishReason, usage: checkpoint.usage });
+      void emitter.emit({ type: 'done', finishReason, usage: checkpoint.usage });
       await emitter.flush();
       return finishReason;
     }
@@ -309,18 +312,21 @@ export class TurnRunner {
 
   /**
    * Ends the turn: the error (if any), the history (keep_session; not after an error, so a
-   * message the model refuses does not poison every later turn), the done checkpoint, `done`.
+   * message the model refuses does not poison every later turn), `done`. The log's `done` is the
+   * turn's record; a done checkpoint is written first only after a history save, so a worker
+   * taking over between the save and `done` does not save the history twice.
    */
   private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
     const { job, state, emitter, log } = turn;
     if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
+    let saved: Promise<void> | undefined;
     if (turn.lock && state.history && finishReason !== 'error') {
       const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);
       if (outcome !== 'saved') log.warn({ outcome }, 'the history was not saved');
+      // One connection carries both, in this order: the checkpoint is written before `done` is visible.
+      saved = this.options.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
+      saved.catch(() => undefined);
     }
-    // One connection carries both, in this order: the checkpoint is written before `done` is visible.
-    const saved = this.options.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
-    saved.catch(() => undefined);
     void emitter.emit({ type: 'done', finishReason, usage: state.usage });
     await saved;
     await emitter.flush();
