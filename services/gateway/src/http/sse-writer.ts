@@ -17,9 +17,11 @@ export interface SseWriterOptions {
 /**
  * Writes one SSE response. `send` writes all frames of an event at once and waits for the socket
  * to drain when the client reads slowly, so a slow client slows its reader, never grows memory.
+ * Frames sent in the same tick (the events of one Redis read) leave in one socket write.
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
+  private corked = false;
   private readonly heartbeatMs: number;
 
   constructor(
@@ -50,7 +52,18 @@ export class SseWriter {
   async send(seq: number | undefined, payloads: readonly SsePayload[]): Promise<void> {
     if (payloads.length === 0 || this.closed) return;
     this.armHeartbeat();
+    this.corkUntilNextTick();
     if (!this.res.write(encodeSseFrames(seq, payloads))) await this.drained();
+  }
+
+  private corkUntilNextTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.res.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.res.uncork();
+    });
   }
 
   end(): void {
