@@ -1,28 +1,9 @@
 import { Agent, request } from 'node:http';
-import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
-import { SharedSessionHttp2Handler } from '../../services/agent-worker/src/providers/shared-session-http2-handler.js';
 import { STACK_MODEL, type Stack } from '../../tests/e2e/support/stack.js';
 import { cpuMeter, summarize } from './bench-stats.js';
+import { directTtft, startDirectModelClient, workerLikeClient } from './direct-model-client.js';
 
 const REPLY = 'hello from the emulator';
-
-/** Time to the first text via the AWS SDK straight to the emulator, as a worker calls it (ms). */
-async function directTtft(client: BedrockRuntimeClient): Promise<number> {
-  const started = performance.now();
-  const output = await client.send(
-    new ConverseStreamCommand({ modelId: STACK_MODEL, messages: [{ role: 'user', content: [{ text: 'bench ttft' }] }], inferenceConfig: { maxTokens: 100 } }),
-  );
-  for await (const event of output.stream ?? []) {
-    if (event.contentBlockDelta?.delta?.text) {
-      const elapsed = performance.now() - started;
-      for await (const _rest of output.stream ?? []) {
-        // drain
-      }
-      return elapsed;
-    }
-  }
-  throw new Error('no text from the emulator');
-}
 
 interface GatewaySample {
   ttftMs: number;
@@ -74,49 +55,56 @@ async function breakdown(stack: Stack, sample: GatewaySample, emulatorReceivedAt
   return [start - sample.sentAt, emulatorReceivedAt - start, text - emulatorReceivedAt, sample.firstContentAt - text];
 }
 
-/** Added time to first token: gateway SSE minus a direct SDK call, sequential samples. */
+/**
+ * Added time to first token: gateway SSE minus a direct SDK call from another process (as the
+ * worker makes it), sequential samples, interleaved. The same call made from inside the emulator's
+ * own process is reported too (`directInProcessMs`): it skips the cross-process wake-up every real
+ * deployment has, so it is not the baseline.
+ */
 export async function measureTtft(stack: Stack, samples: number) {
   stack.emulator.script([{ reply: { text: REPLY, chunkCount: 3 } }]);
-  // Configured as the worker's clients are (one attempt, shared HTTP/2 sessions).
-  const client = new BedrockRuntimeClient({
-    endpoint: stack.emulator.bedrockEndpoint,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    requestHandler: new SharedSessionHttp2Handler({ idleSessionMs: 60_000 }),
-  });
+  const inProcess = workerLikeClient(stack.emulator.bedrockEndpoint);
+  const otherProcess = await startDirectModelClient(stack.emulator.bedrockEndpoint, STACK_MODEL);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  for (let i = 0; i < 20; i++) {
-    await directTtft(client);
-    await gatewayTtft(stack, agent, 'ttft-warmup');
+  try {
+    for (let i = 0; i < 20; i++) {
+      await otherProcess.measure();
+      await directTtft(inProcess, STACK_MODEL);
+      await gatewayTtft(stack, agent, 'ttft-warmup');
+    }
+    const direct: number[] = [];
+    const directInProcess: number[] = [];
+    const viaGateway: number[] = [];
+    const parts: number[][] = [[], [], [], []];
+    for (let i = 0; i < samples; i++) {
+      direct.push(await otherProcess.measure());
+      directInProcess.push(await directTtft(inProcess, STACK_MODEL));
+      const sample = await gatewayTtft(stack, agent, `ttft-${i % 8}`);
+      viaGateway.push(sample.ttftMs);
+      const emulatorRequest = stack.emulator.requests.at(-1)!;
+      (await breakdown(stack, sample, emulatorRequest.receivedAt.getTime())).forEach((value, index) => parts[index]!.push(value));
+    }
+    const d = summarize(direct);
+    const g = summarize(viaGateway);
+    const median = (values: number[]) => summarize(values).p50;
+    return {
+      directMs: d,
+      directInProcessMs: summarize(directInProcess),
+      gatewayMs: g,
+      addedP50Ms: Math.round((g.p50 - d.p50) * 1000) / 1000,
+      addedP99Ms: Math.round((g.p99 - d.p99) * 1000) / 1000,
+      medianBreakdownMs: {
+        'client → gateway → queue → worker logs start': median(parts[0]!),
+        'worker: start → model request reaches the emulator': median(parts[1]!),
+        'emulator answers → worker logs the first text': median(parts[2]!),
+        'first text logged → Redis → gateway → client': median(parts[3]!),
+      },
+    };
+  } finally {
+    inProcess.destroy();
+    otherProcess.close();
+    agent.destroy();
   }
-  const direct: number[] = [];
-  const viaGateway: number[] = [];
-  const parts: number[][] = [[], [], [], []];
-  for (let i = 0; i < samples; i++) {
-    direct.push(await directTtft(client));
-    const sample = await gatewayTtft(stack, agent, `ttft-${i % 8}`);
-    viaGateway.push(sample.ttftMs);
-    const emulatorRequest = stack.emulator.requests.at(-1)!;
-    (await breakdown(stack, sample, emulatorRequest.receivedAt.getTime())).forEach((value, index) => parts[index]!.push(value));
-  }
-  client.destroy();
-  agent.destroy();
-  const d = summarize(direct);
-  const g = summarize(viaGateway);
-  const median = (values: number[]) => summarize(values).p50;
-  return {
-    directMs: d,
-    gatewayMs: g,
-    addedP50Ms: Math.round((g.p50 - d.p50) * 1000) / 1000,
-    addedP99Ms: Math.round((g.p99 - d.p99) * 1000) / 1000,
-    medianBreakdownMs: {
-      'client → gateway → queue → worker logs start': median(parts[0]!),
-      'worker: start → model request reaches the emulator': median(parts[1]!),
-      'emulator answers → worker logs the first text': median(parts[2]!),
-      'first text logged → Redis → gateway → client': median(parts[3]!),
-    },
-  };
 }
 
 /** One POST over a keep-alive agent; node:http, as undici's fetch costs the load generator several times more CPU per request. */
