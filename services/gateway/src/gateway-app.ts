@@ -84,6 +84,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const hub = new TurnEventHub({ subscriber, redis, keys, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
   const models = new ModelCatalog(deps.app.models);
   const servers = new McpServerDirectory(deps.app.mcpServers, store);
+  const rateLimiter = new RateLimiter({ redis, keys, limit: settings.RATE_LIMIT_PER_MINUTE });
   // A turn's owner must stay known for as long as its log may be resumed: the longest turn, then the replay window.
   const access = new TurnAccess({ redis, keys, ttlSeconds: settings.STREAM_REPLAY_TTL_S + Math.ceil(settings.TURN_TIMEOUT_MS / 1000) });
 
@@ -99,11 +100,11 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     logger,
     metrics,
     auth,
-    rateLimiter: new RateLimiter({ redis, keys, limit: settings.RATE_LIMIT_PER_MINUTE }),
+    rateLimiter,
     models,
     servers,
     manager: new McpServerManager({ directory: servers, store, pool: deps.pool, logger, startTimeoutMs: settings.MCP_START_TIMEOUT_MS }),
-    submitter: new TurnSubmitter({ models, servers, access, hub, queue, logger, maxAttachmentBytes: settings.MAX_ATTACHMENT_BYTES }),
+    submitter: new TurnSubmitter({ models, servers, access, hub, limiter: rateLimiter, queue, queueConnection, logger, maxAttachmentBytes: settings.MAX_ATTACHMENT_BYTES }),
     access,
     hub,
     history: new UserHistory(redis, keys),

@@ -20,32 +20,79 @@ export interface RateLimitDecision {
 }
 
 /**
+ * Counts a chat turn; over the limit it also broadcasts a stop for the turn on the workers' cancel
+ * channel, in the same step. KEYS: the user's window counter. ARGV: counter TTL (ms), limit, cancel
+ * channel, turn id. Returns the count.
+ */
+const COUNT_TURN_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if count > tonumber(ARGV[2]) then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return count
+`;
+
+/**
  * A per-user fixed-window counter in Redis (INCR + PEXPIRE, one round trip), shared by every
  * gateway replica.
+ *
+ * A chat turn is counted by `countTurn`, which lets the gateway enqueue the turn's job without
+ * waiting for the count: the count goes out first on the queue's own connection, so Redis applies
+ * it before the job, and a turn over the limit is stopped by the same script before any worker can
+ * take its job (see CancelWatcher: the job then ends without a model call). The client still gets
+ * its 429. So that an over-limit user does not keep the workers busy with such jobs, turns of a
+ * user this gateway saw near the limit wait for the count before their job is enqueued.
  */
 export class RateLimiter {
   private readonly windowMs: number;
   private readonly now: () => number;
+  /** Requests left at or below which a user's turns wait for their count. */
+  private readonly nearLimit: number;
+  /** The last count this gateway saw per user: window start (epoch ms) and count. */
+  private readonly seen = new Map<string, { windowStart: number; count: number }>();
+  private prunedBefore = 0;
 
   constructor(private readonly options: RateLimiterOptions) {
     this.windowMs = options.windowMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.nearLimit = Math.max(1, Math.floor(options.limit / 5));
   }
 
   async consume(userId: string): Promise<RateLimitDecision> {
-    const now = this.now();
-    const windowStart = now - (now % this.windowMs);
-    const key = this.options.keys.userRateLimit(userId, windowStart);
+    const { key, windowStart } = this.window(userId);
     // Two plain commands rather than MULTI: they ride ioredis' auto-pipelining with everything else
     // sent in the same tick (one socket write for many requests), and need no atomicity here.
     const [count] = await Promise.all([this.options.redis.incr(key), this.options.redis.pexpire(key, this.windowMs + 1000)]);
-    const resetSeconds = Math.max(1, Math.ceil((windowStart + this.windowMs - now) / 1000));
-    return { allowed: count <= this.options.limit, limit: this.options.limit, remaining: Math.max(0, this.options.limit - count), resetSeconds };
+    return this.decide(userId, windowStart, count);
+  }
+
+  /**
+   * Counts a chat turn on `connection`, the one its job will be enqueued on right after this call
+   * (Redis applies commands of one connection in order). Over the limit, the turn's stop is
+   * broadcast to the workers in the same step. EVAL rather than EVALSHA: a NOSCRIPT retry would
+   * reach Redis after the job.
+   */
+  async countTurn(userId: string, turnId: string, connection: Redis): Promise<RateLimitDecision> {
+    const { key, windowStart } = this.window(userId);
+    const count = Number(await connection.eval(COUNT_TURN_SCRIPT, 1, key, this.windowMs + 1000, this.options.limit, this.options.keys.cancelChannel(), turnId));
+    return this.decide(userId, windowStart, count);
+  }
+
+  /** True when this gateway saw the user near the limit in this window, or at it in the previous one. */
+  shouldWait(userId: string): boolean {
+    const seen = this.seen.get(userId);
+    if (!seen) return false;
+    const windowStart = this.windowStartAt(this.now());
+    if (seen.windowStart === windowStart) return this.options.limit - seen.count <= this.nearLimit;
+    return seen.windowStart === windowStart - this.windowMs && seen.count >= this.options.limit;
   }
 
   /** Consumes one request or throws 429 with retry-after. Returns the rate-limit headers to send. */
   async enforce(userId: string): Promise<Record<string, string>> {
-    const decision = await this.consume(userId);
+    return RateLimiter.admit(await this.consume(userId));
+  }
+
+  /** The decision's rate-limit headers; throws 429 with retry-after when it refuses. */
+  static admit(decision: RateLimitDecision): Record<string, string> {
     const headers = {
       'x-ratelimit-limit-requests': String(decision.limit),
       'x-ratelimit-remaining-requests': String(decision.remaining),
@@ -58,5 +105,30 @@ export class RateLimiter {
       });
     }
     return headers;
+  }
+
+  private windowStartAt(now: number): number {
+    return now - (now % this.windowMs);
+  }
+
+  private window(userId: string): { key: string; windowStart: number } {
+    const windowStart = this.windowStartAt(this.now());
+    return { key: this.options.keys.userRateLimit(userId, windowStart), windowStart };
+  }
+
+  private decide(userId: string, windowStart: number, count: number): RateLimitDecision {
+    this.remember(userId, windowStart, count);
+    const resetSeconds = Math.max(1, Math.ceil((windowStart + this.windowMs - this.now()) / 1000));
+    return { allowed: count <= this.options.limit, limit: this.options.limit, remaining: Math.max(0, this.options.limit - count), resetSeconds };
+  }
+
+  /** Keeps the last two windows' counts (what shouldWait reads); older ones are dropped once per window. */
+  private remember(userId: string, windowStart: number, count: number): void {
+    const seen = this.seen.get(userId);
+    if (!seen || seen.windowStart < windowStart || (seen.windowStart === windowStart && seen.count < count)) this.seen.set(userId, { windowStart, count });
+    const keepFrom = windowStart - this.windowMs;
+    if (this.prunedBefore >= keepFrom) return;
+    this.prunedBefore = keepFrom;
+    for (const [id, entry] of this.seen) if (entry.windowStart < keepFrom) this.seen.delete(id);
   }
 }

@@ -32,6 +32,8 @@ export class TurnStreamTimeoutError extends Error {
 
 interface Channel {
   streams: Set<TurnEventStream>;
+  /** Resolves once the SUBSCRIBE is written to the subscriber connection. */
+  sent: Promise<void>;
   /** Resolves once Redis confirmed the SUBSCRIBE. */
   subscribed: Promise<void>;
   /** The last stream left; UNSUBSCRIBE goes out with the next batch unless a stream comes back first. */
@@ -47,7 +49,7 @@ interface Channel {
 export class TurnEventHub {
   private readonly channels = new Map<string, Channel>();
   private readonly options: Required<Omit<TurnEventHubOptions, 'subscriber' | 'redis' | 'keys' | 'logger'>>;
-  private toSubscribe: Array<{ channel: string; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private toSubscribe: Array<{ channel: string; sent: () => void; resolve: () => void; reject: (error: unknown) => void }> = [];
   private toUnsubscribe = new Set<string>();
   private flushScheduled = false;
   private connectedOnce = false;
@@ -64,8 +66,19 @@ export class TurnEventHub {
   }
 
   /** Resolves once the turn's channel is subscribed: events published from then on are not missed. */
-  async open(turnId: string, options: OpenTurnStreamOptions = {}): Promise<TurnEventStream> {
-    if (this.closing) throw new Error('the turn event hub is closed');
+  open(turnId: string, options: OpenTurnStreamOptions = {}): Promise<TurnEventStream> {
+    return this.openTracked(turnId, options).opened;
+  }
+
+  /**
+   * open(), and also `sent`: resolves once the SUBSCRIBE is on its way. A command written after
+   * that on another connection reaches Redis after it, which is all a turn not yet enqueued needs.
+   */
+  openTracked(turnId: string, options: OpenTurnStreamOptions = {}): { sent: Promise<void>; opened: Promise<TurnEventStream> } {
+    if (this.closing) {
+      const closed = Promise.reject(new Error('the turn event hub is closed'));
+      return { sent: closed.catch(() => undefined), opened: closed };
+    }
     const channelName = this.deps.keys.turnChannel(turnId);
     const stream = new TurnEventStream(turnId, options.afterSeq ?? 0, !options.fresh, this.options, {
       readLog: () => this.readLog(turnId),
@@ -73,22 +86,24 @@ export class TurnEventHub {
     });
     let channel = this.channels.get(channelName);
     if (!channel) {
-      channel = { streams: new Set(), subscribed: this.subscribe(channelName), leaving: false };
+      channel = { streams: new Set(), ...this.subscribe(channelName), leaving: false };
       this.channels.set(channelName, channel);
     } else if (channel.leaving) {
       channel.leaving = false;
       this.toUnsubscribe.delete(channelName);
     }
     channel.streams.add(stream);
-    try {
-      await channel.subscribed;
-    } catch (error) {
-      // A failed SUBSCRIBE must not stick to the channel: the next open tries again.
-      if (this.channels.get(channelName) === channel) this.channels.delete(channelName);
-      stream.close();
-      throw error;
-    }
-    return stream;
+    const joined = channel;
+    const opened = joined.subscribed.then(
+      () => stream,
+      (error: unknown) => {
+        // A failed SUBSCRIBE must not stick to the channel: the next open tries again.
+        if (this.channels.get(channelName) === joined) this.channels.delete(channelName);
+        stream.close();
+        throw error;
+      },
+    );
+    return { sent: joined.sent, opened };
   }
 
   /** Closes every stream and the subscriber connection. Idempotent. */
@@ -97,7 +112,10 @@ export class TurnEventHub {
       for (const channel of [...this.channels.values()]) for (const stream of [...channel.streams]) stream.close();
       this.deps.subscriber.off('message', this.onMessage);
       this.deps.subscriber.off('ready', this.onReady);
-      for (const pending of this.toSubscribe.splice(0)) pending.reject(new Error('the turn event hub is closed'));
+      for (const pending of this.toSubscribe.splice(0)) {
+        pending.sent();
+        pending.reject(new Error('the turn event hub is closed'));
+      }
       await this.deps.subscriber.quit().catch(() => this.deps.subscriber.disconnect());
     })();
     return this.closing;
@@ -108,11 +126,14 @@ export class TurnEventHub {
     return raw.map(parseLoggedEvent);
   }
 
-  private subscribe(channel: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.toSubscribe.push({ channel, resolve, reject });
+  private subscribe(channel: string): { sent: Promise<void>; subscribed: Promise<void> } {
+    let sent!: () => void;
+    const sentPromise = new Promise<void>((resolve) => (sent = resolve));
+    const subscribed = new Promise<void>((resolve, reject) => {
+      this.toSubscribe.push({ channel, sent, resolve, reject });
       this.scheduleFlush();
     });
+    return { sent: sentPromise, subscribed };
   }
 
   private release(channelName: string, stream: TurnEventStream): void {
@@ -139,6 +160,7 @@ export class TurnEventHub {
         () => subscribing.forEach((pending) => pending.resolve()),
         (error: unknown) => subscribing.forEach((pending) => pending.reject(error)),
       );
+      for (const pending of subscribing) pending.sent();
     }
     const leaving = [...this.toUnsubscribe].filter((name) => {
       const channel = this.channels.get(name);

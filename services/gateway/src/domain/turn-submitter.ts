@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@bedrock-mcp/common';
-import type { ChatCompletionRequest, ChatJob } from '@bedrock-mcp/contracts';
+import type { Logger, Redis } from '@bedrock-mcp/common';
+import type { ChatCompletionRequest, ChatJob, ModelConfig } from '@bedrock-mcp/contracts';
 import type { JobsOptions } from 'bullmq';
 import { assertAttachmentSizes } from './attachment-limits.js';
 import { buildChatJob } from './chat-job-builder.js';
 import { GatewayError } from './gateway-error.js';
 import type { McpServerDirectory } from './mcp-server-directory.js';
 import type { ModelCatalog } from './model-catalog.js';
+import { RateLimiter, type RateLimitDecision } from './rate-limiter.js';
 import type { TurnAccess } from './turn-access.js';
 import type { TurnEventHub, TurnEventStream } from './turn-event-stream.js';
 
@@ -20,7 +21,10 @@ export interface TurnSubmitterOptions {
   servers: McpServerDirectory;
   access: TurnAccess;
   hub: TurnEventHub;
+  limiter: RateLimiter;
   queue: ChatQueue;
+  /** The connection `queue` writes on: a turn is counted on it just ahead of its job. */
+  queueConnection: Redis;
   logger: Logger;
   /** Largest decoded attachment, in bytes. */
   maxAttachmentBytes: number;
@@ -34,6 +38,8 @@ export interface SubmittedTurn {
   createdAt: number;
   /** Subscribed before the job was enqueued: no event is missed. */
   stream: TurnEventStream;
+  /** The rate-limit headers of the request. */
+  rateLimitHeaders: Record<string, string>;
 }
 
 /**
@@ -50,8 +56,10 @@ export function newTurnId(): string {
 }
 
 /**
- * Starts a chat turn: checks the model, the servers and the attachments, records the turn's
- * owner, subscribes to its events and only then enqueues the job for a worker.
+ * Starts a chat turn: checks the model, the servers and the attachments, then records the turn's
+ * owner, subscribes to its events, counts it against the rate limit and enqueues its job, in that
+ * order on the wire but without waiting for one another (see RateLimiter.countTurn). A request
+ * refused before that still counts, and over the limit its 429 wins.
  */
 export class TurnSubmitter {
   private readonly now: () => number;
@@ -60,38 +68,64 @@ export class TurnSubmitter {
     this.now = options.now ?? Date.now;
   }
 
-  /**
-   * `admission` (the rate limit) is awaited together with the turn's own Redis writes, so its
-   * round trip overlaps theirs; when it rejects, nothing is enqueued and its error is thrown.
-   */
-  async submit(userId: string, body: ChatCompletionRequest, admission: Promise<unknown> = Promise.resolve()): Promise<SubmittedTurn> {
-    const model = this.options.models.require(body.model);
-    assertAttachmentSizes(body.messages, this.options.maxAttachmentBytes);
-    const mcpServerIds = await this.options.servers.requireUsable(userId, body.mcp_server_ids);
+  async submit(userId: string, body: ChatCompletionRequest): Promise<SubmittedTurn> {
+    const { access, hub, limiter, queue, logger } = this.options;
+    let model: ModelConfig;
+    let mcpServerIds: string[];
+    try {
+      model = this.options.models.require(body.model);
+      assertAttachmentSizes(body.messages, this.options.maxAttachmentBytes);
+      mcpServerIds = await this.options.servers.requireUsable(userId, body.mcp_server_ids);
+    } catch (error) {
+      await limiter.enforce(userId);
+      throw error;
+    }
 
     const turnId = newTurnId();
     const createdAt = this.now();
-    const [admitted, created, opened] = await Promise.allSettled([
-      admission,
-      this.options.access.create(turnId, { userId, model: model.model_id, status: 'queued', createdAt }),
-      this.options.hub.open(turnId, { fresh: true }),
-    ]);
-    if (admitted.status === 'rejected' || created.status === 'rejected' || opened.status === 'rejected') {
-      if (opened.status === 'fulfilled') opened.value.close();
-      if (created.status === 'fulfilled') await this.options.access.remove(turnId).catch(() => undefined);
-      throw [admitted, created, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')!.reason;
+    const created = access.create(turnId, { userId, model: model.model_id, status: 'queued', createdAt });
+    const opening = hub.openTracked(turnId, { fresh: true });
+    // The worker's first event must not reach Redis before the SUBSCRIBE.
+    await opening.sent;
+    const counted = limiter.countTurn(userId, turnId, this.options.queueConnection);
+    const abandon = async (stopQueuedJob: boolean) => {
+      if (stopQueuedJob) await access.requestStop(turnId).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not flag an abandoned turn as stopped'));
+      const [stream] = await Promise.allSettled([opening.opened, created]);
+      if (stream.status === 'fulfilled') stream.value.close();
+      await access.remove(turnId).catch(() => undefined);
+    };
+    if (limiter.shouldWait(userId)) {
+      const early = await counted.catch(async (error: unknown) => {
+        await abandon(false);
+        throw error;
+      });
+      if (!early.allowed) {
+        await abandon(false);
+        RateLimiter.admit(early);
+      }
     }
-    const stream = opened.value;
     const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt });
-    try {
-      await this.options.queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION });
-    } catch (error) {
-      stream.close();
-      await this.options.access.remove(turnId).catch(() => undefined);
-      this.options.logger.error({ err: error, userId, turnId }, 'could not enqueue the chat job');
+    const added = queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION });
+    const [decision, recorded, opened, enqueued] = await Promise.allSettled([counted, created, opening.opened, added]);
+
+    const failed = [decision, recorded, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    const refused = decision.status === 'fulfilled' && !decision.value.allowed;
+    if (failed || refused || enqueued.status === 'rejected') {
+      // A job already queued must not run: the count's script broadcast a refused turn's stop, and
+      // the flag covers a worker that was not listening then.
+      await abandon(enqueued.status === 'fulfilled');
+      if (refused) RateLimiter.admit(decision.value);
+      if (failed) throw failed.reason;
+      logger.error({ err: (enqueued as PromiseRejectedResult).reason, userId, turnId }, 'could not enqueue the chat job');
       throw new GatewayError('service_unavailable', 'The chat queue is unavailable; try again.');
     }
-    this.options.logger.debug({ userId, turnId, model: model.model_id, servers: mcpServerIds }, 'turn enqueued');
-    return { turnId, model: model.model_id, createdAt, stream };
+    logger.debug({ userId, turnId, model: model.model_id, servers: mcpServerIds }, 'turn enqueued');
+    return {
+      turnId,
+      model: model.model_id,
+      createdAt,
+      stream: (opened as PromiseFulfilledResult<TurnEventStream>).value,
+      rateLimitHeaders: RateLimiter.admit((decision as PromiseFulfilledResult<RateLimitDecision>).value),
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { ChatCompletionRequestSchema, StreamFormatSchema, TURN_ERROR_API_CODE, type ChatCompletionRequest, type StreamFormat } from '@bedrock-mcp/contracts';
+import { ChatCompletionRequestSchema, StreamFormatSchema, TURN_ERROR_API_CODE, type StreamFormat } from '@bedrock-mcp/contracts';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { CompletionAssembler, type AssembledTurn } from '../domain/format/completion-assembler.js';
@@ -7,7 +7,6 @@ import { SeedStreamFormatter } from '../domain/format/seed-stream-format.js';
 import { streamFormatFrom, type StreamFormatContext, type StreamFormatter } from '../domain/format/stream-formatter.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
-import type { SubmittedTurn } from '../domain/turn-submitter.js';
 import { principalOf, type GatewayServices } from './gateway-services.js';
 import { respondWithSse } from './sse-turn-responder.js';
 
@@ -33,19 +32,15 @@ export function chatRoutes(services: GatewayServices): Router {
   router.post('/v1/chat/completions', async (req, res) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
-    // The rate limit's round trip runs alongside the turn's own (see TurnSubmitter.submit); over
-    // the limit, its 429 wins over any other error of the request.
-    const admission = services.rateLimiter.enforce(userId);
-    let body: ChatCompletionRequest;
-    let turn: SubmittedTurn;
-    try {
-      body = ChatCompletionRequestSchema.parse(req.body);
-      turn = await services.submitter.submit(userId, body, admission);
-    } catch (error) {
-      await admission;
-      throw error;
+    const parsed = ChatCompletionRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      // A refused request counts too; over the limit, its 429 wins.
+      await services.rateLimiter.enforce(userId);
+      throw parsed.error;
     }
-    const rateHeaders = await admission;
+    const body = parsed.data;
+    const turn = await services.submitter.submit(userId, body);
+    const rateHeaders = turn.rateLimitHeaders;
     const format = streamFormatFrom(body.stream_format, req.header('x-stream-format'));
     services.metrics.turnsSubmitted.inc();
     const context = { id: turn.turnId, model: turn.model, created: Math.floor(turn.createdAt / 1000), includeUsage: body.stream_options?.include_usage ?? false };

@@ -12,6 +12,28 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** The current rate-limit window's start, after waiting out a window about to end (the tests count within one). */
+async function currentWindowWithRoom(): Promise<number> {
+  const intoWindow = Date.now() % 60_000;
+  if (intoWindow > 55_000) await new Promise((resolve) => setTimeout(resolve, 60_100 - intoWindow));
+  return Date.now() - (Date.now() % 60_000);
+}
+
+/** Subscribes to a channel; `until(n)` resolves with the first n messages. */
+async function listen(channel: string) {
+  const subscriber = h.testRedis.client.duplicate();
+  const messages: string[] = [];
+  subscriber.on('message', (_channel: string, message: string) => messages.push(message));
+  await subscriber.subscribe(channel);
+  return {
+    until: async (count: number) => {
+      await expect.poll(() => messages.length).toBeGreaterThanOrEqual(count);
+      return messages.slice(0, count);
+    },
+    close: () => subscriber.quit(),
+  };
+}
+
 const body = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
 describe('authentication', () => {
@@ -113,6 +135,38 @@ describe('bad input', () => {
     expect((await last!.json()).error.type).toBe('rate_limit_error');
     // Another user is not affected.
     expect((await h.request('/v1/chat/completions', { method: 'POST', body: body({ model: 'x' }), user: 'someone-else' })).status).toBe(404);
+  });
+
+  it('refuses a turn over a limit counted elsewhere with 429, after broadcasting its stop ahead of its job', async () => {
+    // Another gateway replica used up this user's window: this one does not know, so it enqueues without waiting for the count.
+    const windowStart = await currentWindowWithRoom();
+    await h.testRedis.client.set(h.keys.userRateLimit('counted-elsewhere', windowStart), '3', 'PX', 61_000);
+    const cancels = await listen(h.keys.cancelChannel());
+    const res = await h.request('/v1/chat/completions', { method: 'POST', body: body(), user: 'counted-elsewhere' });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    const [turnId] = await cancels.until(1);
+    // The job was queued (a worker took it), and its stop was broadcast before that and flagged.
+    await expect.poll(() => h.worker.jobs.some((job) => job.turnId === turnId)).toBe(true);
+    expect(await h.testRedis.client.exists(h.keys.turnCancel(turnId!))).toBe(1);
+    expect(await h.testRedis.client.exists(h.keys.turnMeta(turnId!))).toBe(0);
+    await cancels.close();
+  });
+
+  it('waits for the count before queueing the turns of a user it saw near the limit: a refused one is never queued', async () => {
+    await currentWindowWithRoom();
+    const user = 'near-limit';
+    const cancels = await listen(h.keys.cancelChannel());
+    for (let i = 0; i < 3; i++) expect((await h.request('/v1/chat/completions', { method: 'POST', body: body(), user })).status).toBe(200);
+    expect((await h.request('/v1/chat/completions', { method: 'POST', body: body(), user })).status).toBe(429);
+    const [refused] = await cancels.until(1);
+    // Jobs are taken in order: once a later one is taken, a queued refused one would have been too.
+    const later = await h.request('/v1/chat/completions', { method: 'POST', body: body(), user: 'after-near-limit' });
+    const laterTurn = later.headers.get('x-stream-id');
+    await expect.poll(() => h.worker.jobs.some((job) => job.turnId === laterTurn)).toBe(true);
+    expect(h.worker.jobs.filter((job) => job.userId === user)).toHaveLength(3);
+    expect(h.worker.jobs.some((job) => job.turnId === refused)).toBe(false);
+    await cancels.close();
   });
 });
 

@@ -146,11 +146,7 @@ export class WsChatSession {
       case 'chat': {
         if (this.services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; reconnect elsewhere.');
         const receivedAt = process.hrtime.bigint();
-        const admission = this.services.rateLimiter.enforce(userId);
-        const turn = await this.services.submitter.submit(userId, { ...frame.body, stream: true }, admission).catch(async (error: unknown) => {
-          await admission; // over the limit, the 429 wins
-          throw error;
-        });
+        const turn = await this.services.submitter.submit(userId, { ...frame.body, stream: true });
         this.services.metrics.turnsSubmitted.inc();
         await this.send({ type: 'accepted', requestId: frame.requestId, turnId: turn.turnId });
         await this.pump(turn.stream, receivedAt);
