@@ -269,6 +269,25 @@ describe('stops, failures and retries', () => {
     expect(bedrockRequests().length).toBeLessThanOrEqual(1);
   });
 
+  it('on a worker busy with another turn, reads the stop flag before calling the model: no request for a flagged turn', async () => {
+    stack.emulator.script([
+      { when: { lastUserText: 'keep busy' }, reply: { text: 'busy '.repeat(20), chunkCount: 20, chunkDelayMs: 50 } },
+      { reply: { text: 'should never be seen' } },
+    ]);
+    const busy = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'keep busy' }] });
+    const busyStreaming = await stack.client.watch(busy.turnId, 10_000, (events) => events.some((event) => event.type === 'text_delta'));
+    const busyDone = await stack.client.watch(busy.turnId, 10_000);
+    await stack.client.enqueue(busy);
+    await busyStreaming.until;
+    const flagged = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'never mind' }] });
+    await stack.client.redis.set(stack.client.keys.turnCancel(flagged.turnId), '1', 'EX', 60);
+    const events = await stack.client.run(flagged);
+    expect(types(events)).toEqual(['start', 'done']);
+    expect(events.at(-1)).toMatchObject({ finishReason: 'stop_requested' });
+    expect(bedrockRequests()).toHaveLength(1); // the busy turn's
+    await busyDone.until;
+  });
+
   it('does not run again a turn whose log already ends with done (its worker died before BullMQ heard of the end)', async () => {
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'answered already' }] });
     await stack.client.events.append({ turnId: job.turnId, type: 'start', model: CLAUDE, userId: job.userId });

