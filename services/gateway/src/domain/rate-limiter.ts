@@ -40,7 +40,7 @@ return count
  * it before the job, and a turn over the limit is stopped by the same script before any worker can
  * take its job (see CancelWatcher: the job then ends without a model call). The client still gets
  * its 429. So that an over-limit user does not keep the workers busy with such jobs, turns of a
- * user this gateway saw near the limit wait for the count before their job is enqueued.
+ * user this gateway saw near the limit are counted with `consume` and enqueued only once allowed.
  */
 export class RateLimiter {
   private readonly windowMs: number;

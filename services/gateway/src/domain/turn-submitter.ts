@@ -87,14 +87,16 @@ export class TurnSubmitter {
     const opening = hub.openTracked(turnId, { fresh: true });
     // The worker's first event must not reach Redis before the SUBSCRIBE.
     await opening.sent;
-    const counted = limiter.countTurn(userId, turnId, this.options.queueConnection);
+    // Near the limit the count is awaited before the job goes in, and a refused turn is never queued.
+    const waits = limiter.shouldWait(userId);
+    const counted = waits ? limiter.consume(userId) : limiter.countTurn(userId, turnId, this.options.queueConnection);
     const abandon = async (stopQueuedJob: boolean) => {
       if (stopQueuedJob) await access.requestStop(turnId).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not flag an abandoned turn as stopped'));
       const [stream] = await Promise.allSettled([opening.opened, created]);
       if (stream.status === 'fulfilled') stream.value.close();
       await access.remove(turnId).catch(() => undefined);
     };
-    if (limiter.shouldWait(userId)) {
+    if (waits) {
       const early = await counted.catch(async (error: unknown) => {
         await abandon(false);
         throw error;
