@@ -54,8 +54,12 @@ describe('CancelWatcher', () => {
 
   it('reports a stop published before the turn was watched at once, from memory', async () => {
     await requestStop('turn-e');
-    // The publish reached this process's subscription before anybody watched the turn.
-    await expect.poll(() => (watcher as unknown as { remembered: Map<string, number> }).remembered.has('turn-e')).toBe(true);
+    // Published messages arrive in order: once a later stop reached its listener, turn-e's had arrived unwatched.
+    const marker: string[] = [];
+    const unwatchMarker = watcher.watch('turn-e-marker', () => marker.push('marker'));
+    await redis.client.publish(keys().cancelChannel(), 'turn-e-marker');
+    await expect.poll(() => marker).toEqual(['marker']);
+    unwatchMarker();
     const stopped: string[] = [];
     const unwatch = watcher.watch('turn-e', () => stopped.push('e'));
     await Promise.resolve();
