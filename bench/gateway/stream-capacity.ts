@@ -54,7 +54,7 @@ export async function measureGatewayAlone(options: {
       RATE_LIMIT_PER_MINUTE: '1000000',
     },
     dir,
-    process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean),
+    { built: process.env.BENCH_FROM_SOURCE !== '1', nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) },
   );
   const workerConnection = createRedis(redis.url, 'bench-worker', { maxRetriesPerRequest: null });
   const log = new TurnEventLog(redis.client, keys, { maxEvents: 1000, ttlSeconds: 300 });

@@ -12,7 +12,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const post = (body: string | Uint8Array, userId = 'mallory', headers: Record<string, string> = {}) =>
+const post = (body: string | Uint8Array<ArrayBuffer>, userId = 'mallory', headers: Record<string, string> = {}) =>
   stack.fetch('/v1/chat/completions', { method: 'POST', userId, body, headers });
 
 /** Writes raw bytes to the gateway's port and returns whatever comes back. */

@@ -22,6 +22,9 @@ afterAll(async () => {
 
 /** Fields the seed added to OpenAI's shapes; the official client passes them through untouched. */
 type WithExtras<T> = T & { message_extras?: { tool_use: unknown } };
+/** A streaming request with the seed's extensions, which the openai client sends as they are. */
+type SeedStreamingParams = OpenAI.ChatCompletionCreateParamsStreaming & { extra_params?: Record<string, unknown>; mcp_server_ids?: string[] };
+const streamingRequest = (params: SeedStreamingParams) => client.chat.completions.create(params);
 
 describe('the official openai client, unchanged, against the gateway', () => {
   it('completes without streaming', async () => {
@@ -54,11 +57,10 @@ describe('the official openai client, unchanged, against the gateway', () => {
   });
 
   it('streams reasoning as reasoning_content when thinking is enabled', async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await streamingRequest({
       model: STACK_MODEL,
       messages: [{ role: 'user', content: 'think first' }],
       stream: true,
-      // @ts-expect-error the seed's extension, sent as part of the body
       extra_params: { enable_thinking: true, budget_tokens: 2048 },
     });
     let reasoning = '';
@@ -90,11 +92,10 @@ describe('the official openai client, unchanged, against the gateway', () => {
   });
 
   it('streams a tool loop: the finished tool round as message_extras (images included), then the answer', async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await streamingRequest({
       model: STACK_MODEL,
       messages: [{ role: 'user', content: 'show me a tiny image' }],
       stream: true,
-      // @ts-expect-error the seed's extension
       mcp_server_ids: ['everything'],
     });
     let text = '';

@@ -15,7 +15,7 @@ interface RouteLayer {
 
 /** Every `METHOD /path` the Express app serves, parameters written `{}`. */
 function expressRoutes(harness: GatewayHarness): string[] {
-  const app = harness.gateway.server.listeners('request')[0] as { router: { stack: RouteLayer[] } };
+  const app = harness.gateway.server.listeners('request')[0] as unknown as { router: { stack: RouteLayer[] } };
   const routes: string[] = [];
   const walk = (stack: RouteLayer[]) => {
     for (const layer of stack) {

@@ -51,7 +51,7 @@ describe('the OpenAI-compatible provider (openai client against COMPATIBLE_API_B
     const [first, second] = openaiRequests();
     expect(first!.body).toMatchObject({ model: DEEPSEEK, stream: true, max_tokens: 4000, top_p: 0.9, stop: ['STOP'], messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'two echoes' }] });
     expect(first!.body!.tools?.some((tool) => tool.function.name === 'everything__echo')).toBe(true);
-    const sent = second!.body!.messages;
+    const sent = second!.body!.messages!;
     const assistant = sent.at(-3) as { role: string; tool_calls: { id: string; function: { name: string; arguments: string } }[] };
     expect(assistant.role).toBe('assistant');
     expect(assistant.tool_calls.map((call) => JSON.parse(call.function.arguments))).toEqual([{ message: 'one' }, { message: 'two' }]);
@@ -73,7 +73,7 @@ describe('the OpenAI-compatible provider (openai client against COMPATIBLE_API_B
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
     stack.emulator.script([{ reply: { text: 'a pixel' } }]);
     await stack.client.run(chatJob({ model: DEEPSEEK, messages: [{ role: 'user', content: [{ type: 'text', text: 'what?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }] }));
-    expect(openaiRequests()[0]!.body!.messages[0]).toEqual({
+    expect(openaiRequests()[0]!.body!.messages![0]).toEqual({
       role: 'user',
       content: [
         { type: 'text', text: 'what?' },

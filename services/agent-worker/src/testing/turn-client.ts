@@ -55,7 +55,7 @@ export class TurnClient {
   }
 
   /** Adds the job as the gateway must: job id = turn id, one attempt (recovery is by stalled-job takeover, not retries). */
-  async enqueue(job: unknown & { turnId: string }): Promise<void> {
+  async enqueue(job: { turnId: string } & Record<string, unknown>): Promise<void> {
     await this.queue.add('turn', job, { jobId: job.turnId, attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600 } });
   }
 
