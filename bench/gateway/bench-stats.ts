@@ -46,3 +46,54 @@ export function cpuMeter(pids: Record<string, number>): () => Record<string, num
 export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
+
+export interface ClosedLoopOptions {
+  concurrency: number;
+  warmupSeconds: number;
+  seconds: number;
+  /** Processes whose CPU is metered over the measured window. */
+  pids: Record<string, number>;
+  /** One request of client `client`; resolves true when the answer was right. A rejection counts as a failure. */
+  request: (client: number) => Promise<boolean>;
+}
+
+/** `concurrency` clients each send `request` after the last one's answer: a warm-up, then `seconds` measured. */
+export async function closedLoopLoad(options: ClosedLoopOptions) {
+  let completed = 0;
+  let failed = 0;
+  const latencies: number[] = [];
+  let measuring = false;
+  let running = true;
+  const client = async (index: number) => {
+    while (running) {
+      const started = performance.now();
+      const ok = await options.request(index).catch(() => false);
+      if (!measuring) continue;
+      if (ok) {
+        completed += 1;
+        latencies.push(performance.now() - started);
+      } else failed += 1;
+    }
+  };
+  const clients = Array.from({ length: options.concurrency }, (_, index) => client(index));
+  await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
+  const cpu = cpuMeter(options.pids);
+  measuring = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  measuring = false;
+  const elapsedS = (performance.now() - started) / 1000;
+  const cpuSecondsInWindow = cpu();
+  running = false;
+  await Promise.all(clients);
+  return {
+    completed,
+    failed,
+    perSecond: Math.round(completed / elapsedS),
+    latencyMs: summarize(latencies),
+    cpuSecondsInWindow,
+    cpuMsPerCompletion: Object.fromEntries(
+      Object.entries(cpuSecondsInWindow).map(([name, seconds]) => [name, Math.round(((seconds * 1000) / Math.max(1, completed)) * 1000) / 1000]),
+    ),
+  };
+}

@@ -24,7 +24,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startModelEmulator, startTestRedis } from '@bedrock-mcp/test-support';
 import { STACK_MODEL } from '../../tests/e2e/support/stack.js';
-import { cpuMeter, loadAverage, summarize } from './bench-stats.js';
+import { closedLoopLoad, loadAverage, summarize } from './bench-stats.js';
 import { directTtft, workerLikeClient } from './direct-model-client.js';
 
 type Variant = 'list' | 'bullmq' | 'sdk';
@@ -74,7 +74,7 @@ async function runFront(config: RoleConfig): Promise<void> {
   server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
 }
 
-/** Resolves with the time to the first text delta of one ConverseStream over a raw HTTP/2 session, once the stream has ended. */
+/** One ConverseStream over a raw HTTP/2 session: calls `onFirstText` at the first text delta, resolves once the stream has ended. */
 function rawConverseStream(session: ClientHttp2Session, onFirstText: () => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ':method': 'POST', ':path': `/model/${encodeURIComponent(STACK_MODEL)}/converse-stream`, 'content-type': 'application/json' });
@@ -199,40 +199,28 @@ async function measureVariant(variant: Variant, redisUrl: string, prefix: string
     const v = summarize(via);
 
     const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
-    const seconds = Number(process.env.BENCH_SECONDS ?? 6);
     const many = new Agent({ keepAlive: true, maxSockets: concurrency });
-    let completed = 0;
-    let measuring = false;
-    let running = true;
-    const loops = Array.from({ length: concurrency }, async () => {
-      while (running) {
-        await viaChain(many, port);
-        if (measuring) completed += 1;
-      }
+    const load = await closedLoopLoad({
+      concurrency,
+      warmupSeconds: 1.5,
+      seconds: Number(process.env.BENCH_SECONDS ?? 6),
+      pids: {
+        front: front.child.pid!,
+        worker: worker.child.pid!,
+        'bench (clients + emulator)': process.pid,
+        ...(process.env.BENCH_REDIS_PID ? { 'redis-server (shared with anything else using it)': Number(process.env.BENCH_REDIS_PID) } : {}),
+      },
+      request: () => viaChain(many, port).then(() => true),
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const cpu = cpuMeter({
-      front: front.child.pid!,
-      worker: worker.child.pid!,
-      'bench (clients + emulator)': process.pid,
-      ...(process.env.BENCH_REDIS_PID ? { 'redis-server (shared with anything else using it)': Number(process.env.BENCH_REDIS_PID) } : {}),
-    });
-    measuring = true;
-    const started = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    measuring = false;
-    const elapsedS = (performance.now() - started) / 1000;
-    const cpuUsed = cpu();
-    running = false;
-    await Promise.all(loops);
     many.destroy();
     return {
       directMs: d,
       viaChainMs: v,
       addedP50Ms: Math.round((v.p50 - d.p50) * 1000) / 1000,
       addedP99Ms: Math.round((v.p99 - d.p99) * 1000) / 1000,
-      requestsPerSecond: Math.round(completed / elapsedS),
-      cpuMsPerRequest: Object.fromEntries(Object.entries(cpuUsed).map(([name, s]) => [name, Math.round(((s * 1000) / Math.max(1, completed)) * 1000) / 1000])),
+      requestsPerSecond: load.perSecond,
+      failed: load.failed,
+      cpuMsPerRequest: load.cpuMsPerCompletion,
     };
   } finally {
     front.child.kill();

@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import { STACK_MODEL, type Stack } from '../../tests/e2e/support/stack.js';
-import { cpuMeter, summarize } from './bench-stats.js';
+import { closedLoopLoad, summarize } from './bench-stats.js';
 import { directTtft, startDirectModelClient, workerLikeClient } from './direct-model-client.js';
 
 const REPLY = 'hello from the emulator';
@@ -127,48 +127,22 @@ export async function measureThroughput(stack: Stack, options: { concurrency: nu
   const body = JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'bench throughput' }] });
   const url = new URL(`${stack.baseUrl}/chat/completions`);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  let completed = 0;
-  let failed = 0;
-  const latencies: number[] = [];
-  let measuring = false;
-  let running = true;
-  const loop = async (index: number) => {
-    const headers = { ...stack.headers(`load-${index}`), 'content-type': 'application/json' };
-    while (running) {
-      const started = performance.now();
-      try {
-        const response = await post(agent, url, headers, body);
-        const json = JSON.parse(response.text) as { choices?: Array<{ message: { content: string } }> };
-        if (response.status === 200 && json.choices?.[0]?.message.content === REPLY) {
-          if (measuring) {
-            completed += 1;
-            latencies.push(performance.now() - started);
-          }
-        } else if (measuring) failed += 1;
-      } catch {
-        if (measuring) failed += 1;
-      }
-    }
-  };
-  const loops = Array.from({ length: options.concurrency }, (_, index) => loop(index));
-  await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
-  measuring = true;
-  const cpu = cpuMeter(options.pids);
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
-  measuring = false;
-  const elapsedS = (performance.now() - started) / 1000;
-  const cpuUsed = cpu();
-  running = false;
-  await Promise.all(loops);
+  const headers = (client: number) => ({ ...stack.headers(`load-${client}`), 'content-type': 'application/json' });
+  const load = await closedLoopLoad({
+    ...options,
+    request: async (client) => {
+      const response = await post(agent, url, headers(client), body);
+      const json = JSON.parse(response.text) as { choices?: Array<{ message: { content: string } }> };
+      return response.status === 200 && json.choices?.[0]?.message.content === REPLY;
+    },
+  });
   agent.destroy();
-  const perCompletionMs = Object.fromEntries(Object.entries(cpuUsed).map(([name, seconds]) => [name, Math.round(((seconds * 1000) / Math.max(1, completed)) * 1000) / 1000]));
   return {
     concurrency: options.concurrency,
-    completionsPerSecond: Math.round(completed / elapsedS),
-    failed,
-    latencyMs: summarize(latencies),
-    cpuSecondsInWindow: cpuUsed,
-    cpuMsPerCompletion: perCompletionMs,
+    completionsPerSecond: load.perSecond,
+    failed: load.failed,
+    latencyMs: load.latencyMs,
+    cpuSecondsInWindow: load.cpuSecondsInWindow,
+    cpuMsPerCompletion: load.cpuMsPerCompletion,
   };
 }

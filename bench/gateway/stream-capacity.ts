@@ -7,7 +7,7 @@ import { freePort, startTestRedis } from '@bedrock-mcp/test-support';
 import { Queue, Worker } from 'bullmq';
 import { WebSocket } from 'ws';
 import { startServiceProcess, waitUntilReady } from '../../tests/e2e/support/service-process.js';
-import { cpuMeter, rssMiB, summarize } from './bench-stats.js';
+import { closedLoopLoad, cpuMeter, rssMiB, summarize } from './bench-stats.js';
 
 const MODEL = 'bench-model';
 const KEY = 'bench-key';
@@ -196,38 +196,22 @@ export async function measureGatewayAlone(options: {
 /** Non-stream completions/s of the gateway alone (the bench answers each turn at once). */
 async function gatewayOnlyThroughput(url: string, pid: number, options: { concurrency: number; seconds: number }) {
   const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'instant' }] });
-  let completed = 0;
-  let failed = 0;
-  let measuring = false;
-  let running = true;
-  const loop = async (index: number) => {
-    const headers = { authorization: `Bearer ${KEY}`, 'x-user-id': `only-${index}`, 'content-type': 'application/json' };
-    while (running) {
-      const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body }).catch(() => undefined);
-      const ok = response?.status === 200 && ((await response.json()) as { choices?: unknown[] }).choices?.length === 1;
-      if (measuring) {
-        if (ok) completed += 1;
-        else failed += 1;
-      }
-    }
-  };
-  const loops = Array.from({ length: options.concurrency }, (_, index) => loop(index));
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  measuring = true;
-  const cpu = cpuMeter({ gateway: pid, 'bench (client + scripted worker)': process.pid });
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
-  measuring = false;
-  const elapsedS = (performance.now() - started) / 1000;
-  const used = cpu();
-  running = false;
-  await Promise.all(loops);
+  const headers = (client: number) => ({ authorization: `Bearer ${KEY}`, 'x-user-id': `only-${client}`, 'content-type': 'application/json' });
+  const load = await closedLoopLoad({
+    ...options,
+    warmupSeconds: 2,
+    pids: { gateway: pid, 'bench (client + scripted worker)': process.pid },
+    request: async (client) => {
+      const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: headers(client), body });
+      return response.status === 200 && ((await response.json()) as { choices?: unknown[] }).choices?.length === 1;
+    },
+  });
   return {
     concurrency: options.concurrency,
-    completionsPerSecond: Math.round(completed / elapsedS),
-    failed,
-    cpuSecondsInWindow: used,
-    gatewayCpuMsPerCompletion: Math.round(((used.gateway! * 1000) / Math.max(1, completed)) * 1000) / 1000,
+    completionsPerSecond: load.perSecond,
+    failed: load.failed,
+    cpuSecondsInWindow: load.cpuSecondsInWindow,
+    gatewayCpuMsPerCompletion: load.cpuMsPerCompletion.gateway,
   };
 }
 
