@@ -163,7 +163,7 @@ const RANDOM_IDS = ['chatcmpl-x', '..', '%2e%2e', 'a'.repeat(300), '🦜', '%ZZ'
  * reaches past authentication.
  */
 export function randomRequest(random: FuzzRandom, auth: Record<string, string>, model: string, maxBodyBytes: number): FuzzRequest {
-  const headers: Record<string, string> = random.chance(0.85) ? { ...auth } : random.pick([{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic Zm9vOmJhcg==' }, { authorization: `Bearer ${'k'.repeat(5000)}` }]);
+  const headers: Record<string, string> = random.chance(0.85) ? { ...auth } : random.pick<Record<string, string>>([{}, { authorization: 'Bearer wrong' }, { authorization: 'Basic Zm9vOmJhcg==' }, { authorization: `Bearer ${'k'.repeat(5000)}` }]);
   if (random.chance(0.1)) headers['x-user-id'] = random.pick(NASTY_STRINGS.filter((value) => /^[\x20-\x7e]*$/.test(value)));
   const json = (value: unknown) => {
     headers['content-type'] = random.chance(0.9) ? 'application/json' : random.pick(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data']);
