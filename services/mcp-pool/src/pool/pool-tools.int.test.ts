@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BEDROCK_TOOL_NAME_PATTERN, toolResultText } from '@bedrock-mcp/contracts';
 import { PoolClientError, type ToolProgress } from '@bedrock-mcp/pool-client';
+import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPool, type TestPool } from '../testing/pool-harness.js';
 
@@ -157,7 +158,7 @@ describe('tools through the pool (server-everything, server-filesystem, real pro
     expect((await fetch(`${pool.service.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${pool.service.url}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { redis: 'ok', store: 'ok' } });
-    const metrics = await (await fetch(`${pool.service.url}/metrics`)).text();
+    const metrics = await (await fetch(`${pool.service.url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
     const sample = (name: string, label?: string) =>
       metrics
         .split('\n')
