@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createRedisKeys } from '@bedrock-mcp/common';
 import { CALL_SOCKET_PATH, PoolErrorBodySchema, toolResultText } from '@bedrock-mcp/contracts';
+import { PoolClient } from '@bedrock-mcp/pool-client';
 import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -96,6 +97,24 @@ describe('the pool refuses callers without INTERNAL_API_KEY', () => {
     expect(await ready.json()).toEqual({ status: 'ok', checks: { redis: 'ok', store: 'ok' } });
     // Only reads are open there.
     expect((await fetch(`${pool.service.url}/healthz`, { method: 'POST' })).status).toBe(401);
+  });
+});
+
+describe('a PoolClient holding another key', () => {
+  it('gets PoolClientError unauthorized (401) for every call, over the socket and over HTTP', async () => {
+    const client = new PoolClient({ baseUrl: pool.service.url, internalApiKey: OTHER_KEY });
+    try {
+      const calls = await toolCalls();
+      await expect(client.listServers('victim')).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+      // The first call starts the socket (refused), the next ones find it refused: all end on HTTP, refused.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        await expect(client.callTool('owned', echo('intruder'))).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await toolCalls()).toBe(calls);
+    } finally {
+      client.close();
+    }
   });
 });
 
