@@ -180,6 +180,10 @@ describe('PoolClient', () => {
     }
   });
 
+  it('needs the internal key to be built', () => {
+    expect(() => new PoolClient({ baseUrl, internalApiKey: '' })).toThrow(/INTERNAL_API_KEY/);
+  });
+
   it('rejects with the network error when the pool cannot be reached', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));

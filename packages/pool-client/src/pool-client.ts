@@ -67,6 +67,7 @@ export class PoolClient {
     const { protocol, hostname, port, auth } = urlToHttpOptions(new URL(this.baseUrl));
     this.target = { protocol, hostname, port, ...(auth ? { auth } : {}) };
     this.pathPrefix = new URL(this.baseUrl).pathname.replace(/\/+$/, '');
+    if (!options.internalApiKey) throw new TypeError('PoolClient: internalApiKey (INTERNAL_API_KEY) is required: the pool refuses callers without it');
     this.authorization = internalAuthorization(options.internalApiKey);
     this.callSocket = options.callSocket === false ? undefined : new CallSocketClient(this.baseUrl, this.authorization);
   }
