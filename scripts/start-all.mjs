@@ -3,20 +3,22 @@
 // gateway and web, from their builds (`npm run build` first; `npm start` does it). Each line of
 // output is prefixed with its service; SIGINT/SIGTERM stop them all; if one dies, all stop.
 // Prints one line per service with its URL, and once all answer, where to go and the API key to
-// use (in development a key is generated into .env when none is set: see dev-api-key.mjs).
+// use (in development an API key and the services' INTERNAL_API_KEY are generated into .env when
+// none is set: see dev-secrets.mjs).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
-import { ensureDevelopmentApiKey } from './dev-api-key.mjs';
+import { ensureDevelopmentApiKey, ensureDevelopmentInternalApiKey, generateInternalApiKey } from './dev-secrets.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The services read the same file (ENV_FILE, relative to the project root, or .env).
 const envFile = process.env.ENV_FILE ? resolve(root, process.env.ENV_FILE) : join(root, '.env');
 const readEnvFile = () => (existsSync(envFile) ? parseDotenv(readFileSync(envFile)) : {});
 const apiKey = ensureDevelopmentApiKey({ envFile, env: process.env, fileEnv: readEnvFile() });
+const internalKey = ensureDevelopmentInternalApiKey({ envFile, env: process.env, fileEnv: readEnvFile() });
 const fileEnv = readEnvFile();
 const setting = (name, fallback) => process.env[name] ?? fileEnv[name] ?? fallback;
 
@@ -32,7 +34,10 @@ const docsUrl = `http://${host}:${gatewayPort}/docs`;
 // of it): the AWS SDK finds credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE…) only in the process
 // environment, and the web server reads no env file. MCP servers still get only the pool's
 // allowlisted variables.
-const childEnv = { ...fileEnv, ...process.env };
+// An INTERNAL_API_KEY that could not be saved is made up for this run: the four start together, so
+// they still agree on it.
+const oneRunInternalKey = internalKey.error ? generateInternalApiKey() : undefined;
+const childEnv = { ...fileEnv, ...process.env, ...(oneRunInternalKey ? { INTERNAL_API_KEY: oneRunInternalKey } : {}) };
 const services = [
   { name: 'mcp-pool', entry: 'services/mcp-pool/dist/main.js', url: `http://${host}:${poolPort} (internal)`, ready: `http://127.0.0.1:${poolPort}/readyz` },
   { name: 'agent-worker', entry: 'services/agent-worker/dist/main.js', url: `http://${host}:${workerPort}/healthz`, ready: `http://127.0.0.1:${workerPort}/readyz` },
@@ -45,6 +50,7 @@ const services = [
 });
 if (services.length < 4) process.exit(1);
 if (apiKey.error) console.error(`[start] no API_KEY is set and none could be generated (${apiKey.error}): set API_KEY yourself`);
+if (internalKey.error) console.error(`[start] no INTERNAL_API_KEY is set and none could be saved (${internalKey.error}): this run uses a one-time key`);
 
 const width = Math.max(...services.map((service) => service.name.length));
 const children = new Map();

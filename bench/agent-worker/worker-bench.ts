@@ -18,7 +18,7 @@ import { CHAT_QUEUE_NAME, type StreamEvent } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { freePort } from '@bedrock-mcp/test-support';
+import { freePort, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { startService, waitForHttpOk } from '../../services/agent-worker/src/testing/processes.js';
 import { chatJob } from '../../services/agent-worker/src/testing/turn-client.js';
 import { CLAUDE, startWorkerStack } from '../../services/agent-worker/src/testing/worker-stack.js';
@@ -86,7 +86,7 @@ try {
     for await (const _ of response.stream!) void _;
     return performance.now() - started;
   };
-  const pool = new PoolClient({ baseUrl: stack.pool.url });
+  const pool = new PoolClient({ baseUrl: stack.pool.url, internalApiKey: TEST_INTERNAL_API_KEY });
   const directToolCall = async (): Promise<number> => {
     const started = performance.now();
     await pool.callTool('bench-user', { serverId: 'everything', toolName: 'echo', arguments: { message: 'bench' } });

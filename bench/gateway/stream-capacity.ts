@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedis, createRedisKeys, TurnEventLog, type Redis, type RedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, ChatJobSchema, type StreamEvent } from '@bedrock-mcp/contracts';
-import { freePort, startTestRedis } from '@bedrock-mcp/test-support';
+import { freePort, startTestRedis, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { Queue, Worker } from 'bullmq';
 import { WebSocket } from 'ws';
 import { startServiceProcess, waitUntilReady } from '../../tests/e2e/support/service-process.js';
@@ -49,6 +49,7 @@ export async function measureGatewayAlone(options: {
       REDIS_PREFIX: redis.prefix,
       CONFIG_PATH: configPath,
       API_KEY: KEY,
+      INTERNAL_API_KEY: TEST_INTERNAL_API_KEY,
       MCP_SERVICE_HOST: '127.0.0.1',
       MCP_SERVICE_PORT: String(port),
       RATE_LIMIT_PER_MINUTE: '1000000',

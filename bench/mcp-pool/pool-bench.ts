@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { PoolClient } from '@bedrock-mcp/pool-client';
-import { freePort, startTestRedis } from '@bedrock-mcp/test-support';
+import { freePort, startTestRedis, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startTestPool, testConf, testPoolEnv } from '../../services/mcp-pool/src/testing/pool-harness.js';
@@ -69,7 +69,7 @@ function cpuSeconds(pid: number): number {
 }
 
 async function metric(pool: PoolProcess, name: string, label = ''): Promise<number> {
-  const text = await (await fetch(`${pool.url}/metrics`)).text();
+  const text = await (await fetch(`${pool.url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
   return text
     .split('\n')
     .filter((line) => line.startsWith(`${name}{`) && line.includes(label))
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
 
     // 2. Warm tool call: pool (call socket, and HTTP) vs direct SDK stdio, interleaved in one run.
     await pool.client.ensureServer('warm', 'everything');
-    const overHttp = new PoolClient({ baseUrl: pool.url, callSocket: false });
+    const overHttp = new PoolClient({ baseUrl: pool.url, internalApiKey: TEST_INTERNAL_API_KEY, callSocket: false });
     const { client: direct } = await directClient(bin('mcp-server-everything'), ['stdio']);
     const echo = { serverId: 'everything', toolName: 'echo', arguments: { message: 'warm' } };
     const paths: Record<'socket' | 'http' | 'sdk', () => Promise<unknown>> = {

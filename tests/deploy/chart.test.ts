@@ -166,6 +166,20 @@ describe('chart templates (not rendered: checked as text)', () => {
     expect(templates.get('configmap.yaml')).toContain('range $key, $value := .Values.settings');
   });
 
+  it('keep INTERNAL_API_KEY in the Secret (generated once, kept) and give it, required, to gateway, agent-worker and mcp-pool only', () => {
+    const secret = templates.get('secret.yaml')!;
+    expect(secret).toContain('INTERNAL_API_KEY: {{ $internalApiKey | b64enc | quote }}');
+    expect(secret).toMatch(/\$internalApiKey := \.Values\.secrets\.internalApiKey \| default \(index \$existingData "INTERNAL_API_KEY"/);
+    const helpers = templates.get('_helpers.tpl')!;
+    expect(helpers).toMatch(/range \$env := list [^}]*"INTERNAL_API_KEY"/);
+    expect(helpers).toContain('optional: {{ not (has .env (list "SECRETS_KEY" "INTERNAL_API_KEY")) }}');
+    // The keys are inside `if ne .component "web"`.
+    const env = helpers.slice(helpers.indexOf('define "bmcp.env"'));
+    expect(env.indexOf('"INTERNAL_API_KEY"')).toBeGreaterThan(env.indexOf('{{- if ne .component "web" }}\n{{- range $env'));
+    expect(validate(edited((v) => (v.secrets.internalApiKey = 'too-short')))).toBe(false);
+    expect(validate(edited((v) => (v.secrets.internalApiKey = 'x'.repeat(32))))).toBe(true);
+  });
+
   it('run the pool as a StatefulSet whose pods advertise their own DNS names', () => {
     const pool = templates.get('mcp-pool.yaml')!;
     expect(pool).toContain('kind: StatefulSet');

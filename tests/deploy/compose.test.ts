@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { SettingsSchema } from '@bedrock-mcp/common';
+import { DEVELOPMENT_INTERNAL_API_KEY, requireInternalApiKey, SettingsSchema } from '@bedrock-mcp/common';
 import { describe, expect, it } from 'vitest';
 import { APP_SERVICES, compileThirdParty, composeEnvironment, composeSpecPath, errorsOf, exists, loadCompose, readText, type ComposeFile } from './deploy-files.js';
 
@@ -97,6 +97,24 @@ describe('docker-compose.yml wiring', () => {
     expect(services['agent-worker']!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'mcp-pool': { condition: 'service_healthy' } });
     // The table-creating one-shot only exists with --profile dynamodb.
     expect(services.gateway!.depends_on!['dynamodb-init']).toEqual({ condition: 'service_completed_successfully', required: false });
+  });
+
+  it('gives the services one INTERNAL_API_KEY from .env; a fresh clone gets the public development key, which production refuses', () => {
+    for (const name of APP_SERVICES) {
+      expect(composeEnvironment(services[name]!, { INTERNAL_API_KEY: 'from-dot-env-0123456789-0123456789-0123' }).INTERNAL_API_KEY, name).toBe('from-dot-env-0123456789-0123456789-0123');
+      const fresh = SettingsSchema.parse(composeEnvironment(services[name]!));
+      expect(fresh.INTERNAL_API_KEY, name).toBe(DEVELOPMENT_INTERNAL_API_KEY);
+      expect(requireInternalApiKey(fresh), name).toBe(DEVELOPMENT_INTERNAL_API_KEY);
+      expect(() => requireInternalApiKey(SettingsSchema.parse(composeEnvironment(services[name]!, { NODE_ENV: 'production' }))), name).toThrow(/INTERNAL_API_KEY/);
+    }
+  });
+
+  it('binds the pool and the worker health port to the container network (their defaults are loopback)', () => {
+    const defaults = SettingsSchema.parse({});
+    expect([defaults.MCP_POOL_HOST, defaults.AGENT_WORKER_HOST]).toEqual(['127.0.0.1', '127.0.0.1']);
+    const pool = SettingsSchema.parse(composeEnvironment(services['mcp-pool']!));
+    const worker = SettingsSchema.parse(composeEnvironment(services['agent-worker']!));
+    expect([pool.MCP_POOL_HOST, worker.AGENT_WORKER_HOST]).toEqual(['0.0.0.0', '0.0.0.0']);
   });
 
   it('lets agent-worker and mcp-pool scale: no fixed container name or host port', () => {

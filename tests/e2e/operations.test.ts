@@ -1,3 +1,4 @@
+import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSse } from './support/sse.js';
 import { startStack, STACK_MODEL, type Stack } from './support/stack.js';
@@ -24,7 +25,8 @@ describe('operations', () => {
     expect(await (await fetch(`${stack.gatewayUrl}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${stack.gatewayUrl}/readyz`)).json()).toEqual({ status: 'ok', checks: { redis: 'ok', store: 'ok' } });
     await readSse(await stream('metrics please'));
-    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect((await fetch(`${stack.gatewayUrl}/metrics`)).status).toBe(401);
+    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
     expect(metrics).toMatch(/gateway_http_requests_total\{[^}]*route="\/v1\/chat\/completions"[^}]*status="200"[^}]*\} \d+/);
     expect(metrics).toMatch(/gateway_ttft_seconds_count\{[^}]*transport="sse"[^}]*\} [1-9]/);
     expect(metrics).toContain('gateway_active_streams');

@@ -109,7 +109,7 @@ Image reference: (dict "root" $ "component" "gateway" "image" .Values.gateway.im
     secretKeyRef:
       name: {{ include "bmcp.secretName" .root }}
       key: {{ .env }}
-      optional: {{ ne .env "SECRETS_KEY" }}
+      optional: {{ not (has .env (list "SECRETS_KEY" "INTERNAL_API_KEY")) }}
 {{- end }}
 
 {{/*
@@ -137,6 +137,8 @@ extraEnv. Every setting the chart manages is named here, so a workload cannot mi
   value: 0.0.0.0
 - name: MCP_POOL_PORT
   value: "7003"
+- name: AGENT_WORKER_HOST
+  value: 0.0.0.0
 - name: AGENT_WORKER_PORT
   value: "7004"
 - name: WEB_PORT
@@ -147,9 +149,10 @@ extraEnv. Every setting the chart manages is named here, so a workload cannot mi
 - name: PUBLIC_GATEWAY_URL
   value: {{ . | quote }}
 {{- end }}
-{{- /* The web server only serves files: it gets no keys (nor the Redis URL above). */}}
+{{- /* The web server only serves files: it gets no keys (nor the Redis URL above). INTERNAL_API_KEY:
+gateway, agent-worker and mcp-pool present it to each other and require it on /metrics. */}}
 {{- if ne .component "web" }}
-{{- range $env := list "API_KEY" "SECRETS_KEY" "COMPATIBLE_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{- range $env := list "API_KEY" "SECRETS_KEY" "INTERNAL_API_KEY" "COMPATIBLE_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
 {{ include "bmcp.secretEnv" (dict "root" $root "env" $env) }}
 {{- end }}
 {{- end }}

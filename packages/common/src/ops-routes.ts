@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { openAiErrorBody } from '@bedrock-mcp/contracts';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { InternalCredential } from './internal-credential.js';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -16,6 +18,8 @@ export type ReadinessChecks = Record<string, () => Promise<unknown>>;
 
 export interface OpsRoutesOptions {
   registry: Registry;
+  /** `/metrics` answers only callers presenting it (metrics carry user ids); others get 401. */
+  metricsCredential: InternalCredential;
   readiness: ReadinessChecks;
   /** Per check, milliseconds. */
   readinessTimeoutMs?: number;
@@ -24,7 +28,8 @@ export interface OpsRoutesOptions {
 }
 
 /**
- * `/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus text), as a
+ * `/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus text, for callers
+ * presenting the internal credential: Prometheus sends it as a bearer token), as a
  * plain node:http handler: returns true when it answered the request. Express mounts it as
  * middleware; services without Express call it from their own server.
  */
@@ -45,6 +50,10 @@ export function createOpsHandler(options: OpsRoutesOptions): (req: IncomingMessa
       return true;
     }
     if (path === '/metrics') {
+      if (!options.metricsCredential.accepts(req)) {
+        sendJson(res, 401, openAiErrorBody('unauthorized', '/metrics requires the internal credential: Authorization: Bearer <INTERNAL_API_KEY>'), { 'www-authenticate': 'Bearer' });
+        return true;
+      }
       res.writeHead(200, { 'content-type': options.registry.contentType });
       res.end(await options.registry.metrics());
       return true;
@@ -75,7 +84,7 @@ async function runChecks(checks: ReadinessChecks, timeoutMs: number): Promise<Re
   return Object.fromEntries(entries);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

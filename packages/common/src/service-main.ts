@@ -27,6 +27,8 @@ export async function runService(service: string, start: (context: ServiceContex
     const steps = await start({ config, logger });
     installShutdown({ logger, timeoutMs: config.settings.SHUTDOWN_TIMEOUT_S * 1000, steps });
   } catch (error) {
+    // A missing or bad setting found at start (INTERNAL_API_KEY, SECRETS_KEY) reads as plainly as one found in parsing.
+    if (error instanceof ConfigError) process.stderr.write(`${service}: ${error.message}\n`);
     logger.fatal({ err: error }, 'start-up failed');
     await new Promise((resolve) => setTimeout(resolve, 50));
     process.exit(1);

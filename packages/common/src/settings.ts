@@ -18,7 +18,7 @@ const optionalString = z
  */
 export const SettingsSchema = z
   .object({
-    /** development | production | test; production refuses unsafe defaults (no SECRETS_KEY, no API keys). */
+    /** development | production | test; production refuses unsafe defaults (no SECRETS_KEY, no API keys, the development INTERNAL_API_KEY). */
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     /** pino level of every service's JSON log lines. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -41,6 +41,13 @@ export const SettingsSchema = z
      * Changing it makes stored secrets unreadable.
      */
     SECRETS_KEY: optionalString,
+    /**
+     * Shared secret (at least 32 characters, e.g. `openssl rand -base64 32`) the gateway, agent-worker
+     * and mcp-pool present to each other as `Authorization: Bearer <key>`: the pool serves no request,
+     * call socket or replica forward without it, and `/metrics` of every service requires it. Required
+     * everywhere: the services refuse to start without it (`npm start` generates one into `.env`).
+     */
+    INTERNAL_API_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional()),
 
     /** Bedrock (and DynamoDB) region; credentials come from the standard AWS chain or conf/credential.csv. */
     AWS_REGION: z.string().default('us-east-1'),
@@ -65,12 +72,14 @@ export const SettingsSchema = z
     MCP_SERVICE_HOST: z.string().default('0.0.0.0'),
     /** Gateway port (the seed's name). */
     MCP_SERVICE_PORT: port(7002),
-    /** mcp-pool bind address. */
-    MCP_POOL_HOST: z.string().default('0.0.0.0'),
+    /** mcp-pool bind address; loopback by default (containers set 0.0.0.0 to serve the cluster network). */
+    MCP_POOL_HOST: z.string().default('127.0.0.1'),
     /** mcp-pool port. */
     MCP_POOL_PORT: port(7003),
     /** Where workers and the gateway reach the mcp-pool (any replica). */
     MCP_POOL_URL: z.string().default('http://127.0.0.1:7003'),
+    /** agent-worker's health/metrics bind address; loopback by default (containers set 0.0.0.0 for probes and scraping). */
+    AGENT_WORKER_HOST: z.string().default('127.0.0.1'),
     /** agent-worker's health/metrics port. */
     AGENT_WORKER_PORT: port(7004),
     /** Web UI port (static build served under /chat). */

@@ -21,6 +21,12 @@ import { ToolResultSchema } from './tool-result.js';
  * caller makes that call over HTTP (which routes it). Closing the socket cancels its calls. A
  * replica shutting down closes it with 1001 only once none of its calls runs there: calls the
  * caller still awaits then were never run, and go over HTTP.
+ *
+ * Every route, the call socket's upgrade and `/metrics` require the platform's internal credential,
+ * INTERNAL_API_KEY, as `Authorization: Bearer <key>` (internalAuthorization). Without it, or with
+ * another key, the answer is 401 with a PoolErrorBody (code `unauthorized`) and nothing is done;
+ * the call socket is refused before its handshake. Replicas forward with the same header. Only
+ * `/healthz` and `/readyz` are open (probes; they tell nothing about users).
  */
 export const PoolServerStateSchema = z.enum(['stopped', 'starting', 'ready', 'error']);
 export type PoolServerState = z.infer<typeof PoolServerStateSchema>;
@@ -78,6 +84,8 @@ export type CallToolRequest = z.infer<typeof CallToolRequestSchema>;
 
 export const PoolErrorCodeSchema = z.enum([
   'invalid_request',
+  /** The caller did not present the internal credential (INTERNAL_API_KEY). */
+  'unauthorized',
   'server_not_found',
   'server_disabled',
   'server_start_failed',
@@ -93,6 +101,7 @@ export type PoolErrorCode = z.infer<typeof PoolErrorCodeSchema>;
 
 export const POOL_ERROR_STATUS = {
   invalid_request: 400,
+  unauthorized: 401,
   server_not_found: 404,
   server_disabled: 409,
   server_start_failed: 502,
@@ -117,6 +126,17 @@ export const CallToolStreamLineSchema = z.discriminatedUnion('type', [CallProgre
 export type CallToolStreamLine = z.infer<typeof CallToolStreamLineSchema>;
 
 export const CALL_SOCKET_PATH = '/v1/calls';
+
+/** The `Authorization` header value that carries the internal credential to the mcp-pool (and to `/metrics`). */
+export function internalAuthorization(internalApiKey: string): string {
+  return `Bearer ${internalApiKey}`;
+}
+
+/** The key an `Authorization` header presents as `Bearer <key>`, or undefined. */
+export function presentedInternalKey(authorization: string | undefined): string | undefined {
+  const match = authorization === undefined ? null : /^Bearer +(\S+) *$/i.exec(authorization);
+  return match?.[1];
+}
 
 /** Unique among the calls in flight on one socket. */
 const CallIdSchema = z.number().int().nonnegative();

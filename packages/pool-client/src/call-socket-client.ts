@@ -42,7 +42,11 @@ export class CallSocketClient {
   private nextId = 0;
   private readonly pending = new Map<number, PendingCall>();
 
-  constructor(private readonly url: string) {}
+  /** @param authorization the `Authorization` header the pool requires on the upgrade (the internal credential) */
+  constructor(
+    private readonly url: string,
+    private readonly authorization: string,
+  ) {}
 
   call(userId: string, request: CallToolRequest, options: { signal?: AbortSignal | undefined; onProgress?: ((progress: ToolProgress) => void) | undefined }): Promise<SocketCallOutcome> {
     const { signal } = options;
@@ -80,7 +84,7 @@ export class CallSocketClient {
 
   private connect(): void {
     if (this.socket || Date.now() < this.retryAt) return;
-    const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}${CALL_SOCKET_PATH}`, { perMessageDeflate: false });
+    const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}${CALL_SOCKET_PATH}`, { perMessageDeflate: false, headers: { authorization: this.authorization } });
     this.socket = socket;
     socket.on('upgrade', (response) => {
       this.connection = response.socket as Socket;

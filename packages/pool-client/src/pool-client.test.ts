@@ -29,6 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+const INTERNAL_KEY = 'pool-client-test-internal-key-0123456789';
 const result = { content: [{ type: 'text', text: 'ok' }], isError: false, truncatedBytes: 0 };
 const call = { serverId: 'everything', toolName: 'echo', arguments: {} };
 
@@ -36,6 +37,7 @@ describe('PoolClient', () => {
   it('streams progress lines split across chunks, returns the result, and reuses one kept-alive connection', async () => {
     handler = (req, res, body) => {
       expect(req.url).toBe('/v1/users/u%201/call');
+      expect(req.headers.authorization).toBe(`Bearer ${INTERNAL_KEY}`);
       expect(JSON.parse(body)).toEqual(call);
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       const text = `${JSON.stringify({ type: 'progress', progress: 1, total: 2 })}\n${JSON.stringify({ type: 'progress', progress: 2, total: 2, message: 'm' })}\n${JSON.stringify({ type: 'result', result, durationMs: 3 })}\n`;
@@ -43,7 +45,7 @@ describe('PoolClient', () => {
       setTimeout(() => res.write(text.slice(10, 50)), 5);
       setTimeout(() => res.end(text.slice(50)), 10);
     };
-    const client = new PoolClient({ baseUrl: `${baseUrl}/`, callSocket: false });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl: `${baseUrl}/`, callSocket: false });
     const before = connections.size;
     for (let i = 0; i < 3; i++) {
       const progress: ToolProgress[] = [];
@@ -59,7 +61,7 @@ describe('PoolClient', () => {
   });
 
   it('turns an error line and an error status into PoolClientError with the contract code', async () => {
-    const client = new PoolClient({ baseUrl, callSocket: false });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl, callSocket: false });
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.end(`${JSON.stringify({ type: 'progress', progress: 1 })}\n${JSON.stringify({ type: 'error', error: { code: 'timeout', message: 'too slow' } })}\n`);
@@ -72,7 +74,7 @@ describe('PoolClient', () => {
   });
 
   it('reports answers outside the contract as internal errors', async () => {
-    const client = new PoolClient({ baseUrl, callSocket: false });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl, callSocket: false });
     handler = (_req, res) => res.writeHead(502).end('Bad Gateway from a proxy');
     await expect(client.listServers('u')).rejects.toMatchObject({ code: 'internal', status: 502, message: expect.stringContaining('Bad Gateway') });
     handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end('{"type":"result","result":"not a result"}\n');
@@ -85,7 +87,7 @@ describe('PoolClient', () => {
   });
 
   it('aborting a call closes its request (which cancels it at the pool) and rejects with the abort reason', async () => {
-    const client = new PoolClient({ baseUrl, callSocket: false });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl, callSocket: false });
     handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.write(`${JSON.stringify({ type: 'progress', progress: 1 })}\n`);
@@ -98,7 +100,7 @@ describe('PoolClient', () => {
   });
 
   it('retries once on a fresh connection when a kept-alive one was closed under the request', async () => {
-    const client = new PoolClient({ baseUrl, callSocket: false });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl, callSocket: false });
     const seen = new WeakSet<object>();
     let drops = 0;
     handler = (req, res) => {
@@ -118,7 +120,7 @@ describe('PoolClient', () => {
   });
 
   it('times out other requests after requestTimeoutMs with a TimeoutError', async () => {
-    const client = new PoolClient({ baseUrl, requestTimeoutMs: 100 });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl, requestTimeoutMs: 100 });
     handler = () => undefined;
     await expect(client.catalog('u', ['a'])).rejects.toMatchObject({ name: 'TimeoutError' });
     client.close();
@@ -134,7 +136,7 @@ describe('PoolClient', () => {
       }
       res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'result', result, durationMs: 1 })}\n`);
     };
-    const client = new PoolClient({ baseUrl });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl });
     for (let i = 0; i < 5; i++) {
       expect(await client.callTool('u', call)).toEqual({ result, durationMs: 1 });
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -152,19 +154,24 @@ describe('PoolClient', () => {
         ws.close(1001, 'shutting down');
       }),
     );
-    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws));
+    const upgradeAuthorizations: unknown[] = [];
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgradeAuthorizations.push(req.headers.authorization);
+      sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws));
+    };
     server.on('upgrade', upgrade);
     let httpCalls = 0;
     handler = (_req, res) => {
       httpCalls += 1;
       res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'result', result, durationMs: 1 })}\n`);
     };
-    const client = new PoolClient({ baseUrl });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl });
     try {
       await client.callTool('u', call); // over HTTP while the socket connects
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await client.callTool('u', call)).toEqual({ result, durationMs: 1 });
       expect(frames).toEqual([{ type: 'call', id: 0, userId: 'u', request: call }]);
+      expect(upgradeAuthorizations).toEqual([`Bearer ${INTERNAL_KEY}`]);
       expect(httpCalls).toBe(2);
     } finally {
       client.close();
@@ -173,12 +180,16 @@ describe('PoolClient', () => {
     }
   });
 
+  it('needs the internal key to be built', () => {
+    expect(() => new PoolClient({ baseUrl, internalApiKey: '' })).toThrow(/INTERNAL_API_KEY/);
+  });
+
   it('rejects with the network error when the pool cannot be reached', async () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const client = new PoolClient({ baseUrl: `http://127.0.0.1:${port}` });
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl: `http://127.0.0.1:${port}` });
     const error = await client.callTool('u', call).catch((caught: unknown) => caught);
     expect(error).not.toBeInstanceOf(PoolClientError);
     expect(error).toMatchObject({ code: 'ECONNREFUSED' });

@@ -4,6 +4,7 @@ import { urlToHttpOptions } from 'node:url';
 import {
   CallToolStreamLineSchema,
   CatalogResponseSchema,
+  internalAuthorization,
   PoolErrorBodySchema,
   PoolServerListResponseSchema,
   POOL_ERROR_STATUS,
@@ -29,6 +30,8 @@ export interface CallToolOptions {
 export interface PoolClientOptions {
   /** Any replica's base URL (MCP_POOL_URL); a replica forwards to the one that owns the user. */
   baseUrl: string;
+  /** INTERNAL_API_KEY: the pool refuses every request and call socket without it. */
+  internalApiKey: string;
   /** Milliseconds for requests other than tool calls (which carry their own timeout); default 60 000. */
   requestTimeoutMs?: number;
   /** Kept-alive connections to the pool at most; default 256. */
@@ -51,6 +54,7 @@ export class PoolClient {
   /** The base URL as request options, parsed once: a URL string would be parsed again on every request. */
   private readonly target: RequestOptions;
   private readonly pathPrefix: string;
+  private readonly authorization: string;
   private readonly callSocket: CallSocketClient | undefined;
 
   constructor(options: PoolClientOptions) {
@@ -63,7 +67,9 @@ export class PoolClient {
     const { protocol, hostname, port, auth } = urlToHttpOptions(new URL(this.baseUrl));
     this.target = { protocol, hostname, port, ...(auth ? { auth } : {}) };
     this.pathPrefix = new URL(this.baseUrl).pathname.replace(/\/+$/, '');
-    this.callSocket = options.callSocket === false ? undefined : new CallSocketClient(this.baseUrl);
+    if (!options.internalApiKey) throw new TypeError('PoolClient: internalApiKey (INTERNAL_API_KEY) is required: the pool refuses callers without it');
+    this.authorization = internalAuthorization(options.internalApiKey);
+    this.callSocket = options.callSocket === false ? undefined : new CallSocketClient(this.baseUrl, this.authorization);
   }
 
   ensureServer(userId: string, serverId: string, signal?: AbortSignal): Promise<PoolServerStatus> {
@@ -159,7 +165,7 @@ export class PoolClient {
         reject(signal.reason);
         return;
       }
-      const headers: RequestOptions['headers'] = { accept };
+      const headers: RequestOptions['headers'] = { accept, authorization: this.authorization };
       if (body !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = Buffer.byteLength(body);

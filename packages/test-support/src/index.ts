@@ -2,3 +2,4 @@ export * from './free-port.js';
 export * from './redis.js';
 export * from './model-emulator/index.js';
 export * from './mcp-pool-process.js';
+export * from './internal-api-key.js';

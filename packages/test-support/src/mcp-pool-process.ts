@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppConfigFile } from '@bedrock-mcp/contracts';
 import { freePort } from './free-port.js';
+import { TEST_INTERNAL_API_KEY } from './internal-api-key.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface PoolProcess {
   url: string;
+  /** The INTERNAL_API_KEY it requires (a PoolClient for it needs this). */
+  internalApiKey: string;
   /** Last lines of its output, for failure messages. */
   output(): string;
   /** SIGTERM, SIGKILL after 5 s; removes its temp folder. Idempotent. */
@@ -19,9 +22,10 @@ export interface PoolProcess {
 /**
  * A real mcp-pool process from source on a free loopback port, serving the global MCP servers of
  * `app` (a service under test that lists servers must be given the same ones), against the test's
- * Redis prefix.
+ * Redis prefix. It requires `internalApiKey` (default TEST_INTERNAL_API_KEY) from its callers.
  */
-export async function startMcpPoolProcess(options: { redisUrl: string; redisPrefix: string; app: AppConfigFile }): Promise<PoolProcess> {
+export async function startMcpPoolProcess(options: { redisUrl: string; redisPrefix: string; app: AppConfigFile; internalApiKey?: string }): Promise<PoolProcess> {
+  const internalApiKey = options.internalApiKey ?? TEST_INTERNAL_API_KEY;
   const dir = mkdtempSync(join(tmpdir(), 'mcp-pool-'));
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(options.app));
@@ -40,6 +44,7 @@ export async function startMcpPoolProcess(options: { redisUrl: string; redisPref
       CONFIG_PATH: configPath,
       USER_WORKSPACES_DIR: join(dir, 'workspaces'),
       SECRETS_KEY: 'test-support-secrets-key-0123456789',
+      INTERNAL_API_KEY: internalApiKey,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -54,6 +59,7 @@ export async function startMcpPoolProcess(options: { redisUrl: string; redisPref
   let stopping: Promise<void> | undefined;
   const pool: PoolProcess = {
     url: `http://127.0.0.1:${port}`,
+    internalApiKey,
     output: () => lines.join('\n'),
     stop: () => {
       stopping ??= (async () => {

@@ -51,7 +51,7 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
         userServerCatalog: {},
       },
     });
-    pool = new PoolClient({ baseUrl: poolProcess.url });
+    pool = new PoolClient({ baseUrl: poolProcess.url, internalApiKey: poolProcess.internalApiKey });
     const catalog = await pool.catalog(USER, ['everything']);
     tools = catalog.tools;
     expect(tools.map((tool) => tool.name)).toContain('everything__echo');

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createRedis, createRedisKeys, TurnEventLog, type Logger, type Registry, type RuntimeConfig } from '@bedrock-mcp/common';
+import { createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type RuntimeConfig } from '@bedrock-mcp/common';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import type { Worker } from 'bullmq';
 import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
@@ -32,6 +32,7 @@ export interface AgentWorker {
  */
 export async function startAgentWorker(config: RuntimeConfig, logger: Logger, registry?: Registry): Promise<AgentWorker> {
   const { settings } = config;
+  const internalApiKey = requireInternalApiKey(settings);
   const keys = createRedisKeys(settings.REDIS_PREFIX);
   const redis = createRedis(settings.REDIS_URL, 'agent-worker');
   const subscriber = createRedis(settings.REDIS_URL, 'agent-worker-cancel');
@@ -69,9 +70,9 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
   const ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: `${hostname()}-${process.pid}` });
   const runner = new TurnRunner({
     models,
-    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL }),
+    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey }),
     tools: new ToolExecutor({
-      pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL }),
+      pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey }),
       ledger,
       isCancelRequested: (turnId) => cancels.isCancelRequested(turnId),
       toolCallTimeoutMs: settings.TOOL_CALL_TIMEOUT_MS,

@@ -7,6 +7,8 @@ import {
   createMetricsRegistry,
   createOpsHandler,
   createRedisKeys,
+  InternalCredential,
+  requireInternalApiKey,
   type Logger,
   type Redis,
   type Registry,
@@ -142,6 +144,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
 
   const ops = createOpsHandler({
     registry,
+    // The gateway's /metrics is on its public port: only holders of the internal key (Prometheus) read it.
+    metricsCredential: new InternalCredential(requireInternalApiKey(settings)),
     readiness: { redis: () => redis.ping(), store: () => store.ping() },
     isDraining: () => draining,
   });

@@ -1,5 +1,5 @@
 import { createUserServerStore } from '@bedrock-mcp/config-store';
-import { createRedis, createRedisKeys, runService } from '@bedrock-mcp/common';
+import { createRedis, createRedisKeys, requireInternalApiKey, runService } from '@bedrock-mcp/common';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import { checkAuthConfiguration } from './domain/auth-startup-check.js';
 import { UserApiKeyStore } from './domain/user-api-key-store.js';
@@ -10,6 +10,7 @@ const CLOSE_MARGIN_MS = 2000;
 
 await runService('gateway', async ({ config, logger }) => {
   const { settings } = config;
+  const internalApiKey = requireInternalApiKey(settings);
   const redis = createRedis(settings.REDIS_URL, 'gateway');
   redis.on('error', (error) => logger.error({ err: error }, 'redis error'));
   const store = createUserServerStore({ settings, redis, logger: logger.child({ component: 'config-store' }) });
@@ -21,7 +22,7 @@ await runService('gateway', async ({ config, logger }) => {
     logger,
     redis,
     store,
-    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL }),
+    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey }),
   });
   const address = await gateway.listen(settings.MCP_SERVICE_PORT, settings.MCP_SERVICE_HOST);
   const base = settings.PUBLIC_GATEWAY_URL ?? `http://localhost:${address.port}`;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRedisKeys } from '@bedrock-mcp/common';
+import { createRedisKeys, DEVELOPMENT_INTERNAL_API_KEY } from '@bedrock-mcp/common';
 import { toolResultText } from '@bedrock-mcp/contracts';
 import { freePort, startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,5 +55,26 @@ describe('mcp-pool process shutdown', () => {
     // Ownership and heartbeat are released, so another replica takes these users at once.
     expect(await redis.client.get(keys.poolOwner('u1'))).toBeNull();
     expect(await redis.client.get(keys.poolReplica('sigterm-replica'))).toBeNull();
+  });
+});
+
+describe('mcp-pool start-up without INTERNAL_API_KEY', () => {
+  it.each(['production', 'development'])('refuses to start (NODE_ENV=%s), naming the setting', async (nodeEnv) => {
+    const { INTERNAL_API_KEY: _omitted, ...env } = testPoolEnv(redis, dir, testConf(), { NODE_ENV: nodeEnv, POOL_REPLICA_ID: `no-key-${nodeEnv}` });
+    const failure = await startPoolProcess(env, await freePort()).then(
+      (started) => {
+        pool = started;
+        return undefined;
+      },
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toContain('mcp-pool exited during start-up');
+    expect(failure?.message).toContain('mcp-pool: INTERNAL_API_KEY is required');
+  });
+
+  it('refuses the public development key in production', async () => {
+    const env = testPoolEnv(redis, dir, testConf(), { NODE_ENV: 'production', POOL_REPLICA_ID: 'dev-key-in-production', INTERNAL_API_KEY: DEVELOPMENT_INTERNAL_API_KEY });
+    const failure = await startPoolProcess(env, await freePort()).catch((error: unknown) => error as Error);
+    expect((failure as Error).message).toContain('INTERNAL_API_KEY is the public development key');
   });
 });

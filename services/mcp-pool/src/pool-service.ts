@@ -5,6 +5,8 @@ import {
   createMetricsRegistry,
   createOpsHandler,
   createRedisKeys,
+  InternalCredential,
+  requireInternalApiKey,
   type Logger,
   type Redis,
   type Registry,
@@ -16,6 +18,7 @@ import { ServerResolver } from './config/server-resolver.js';
 import { withCallFastPath } from './http/call-fast-path.js';
 import { CallSocketServer } from './http/call-socket.js';
 import { createPoolApp } from './http/create-app.js';
+import { InternalAuthGate } from './http/internal-auth-gate.js';
 import { RequestForwarder } from './http/request-forwarder.js';
 import { createUserRouting } from './http/user-routing.js';
 import { PoolMetrics } from './pool/pool-metrics.js';
@@ -54,6 +57,7 @@ export interface PoolService {
 export async function startPoolService(deps: PoolServiceDependencies): Promise<PoolService> {
   const { config, redis, store, logger } = deps;
   const settings = config.settings;
+  const credential = new InternalCredential(requireInternalApiKey(settings));
   const keys = createRedisKeys(settings.REDIS_PREFIX);
   const registry = createMetricsRegistry('mcp-pool');
   const replicaId = settings.POOL_REPLICA_ID ?? `${hostname()}-${process.pid}`;
@@ -94,9 +98,9 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   });
 
   const ownership = new UserOwnership({ redis, keys, replicaId, ttlMs: ownershipTtlMs(settings.POOL_HEARTBEAT_MS), logger });
-  const forwarder = new RequestForwarder(replicaId);
+  const forwarder = new RequestForwarder(replicaId, credential.authorization);
   let draining = false;
-  const ops = createOpsHandler({ registry, readiness: { redis: () => redis.ping(), store: () => store.ping() }, isDraining: () => draining });
+  const ops = createOpsHandler({ registry, metricsCredential: credential, readiness: { redis: () => redis.ping(), store: () => store.ping() }, isDraining: () => draining });
   const app = createPoolApp({
     pool,
     ops,
@@ -113,9 +117,13 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   });
 
   // Longer than clients keep idle connections, so a reused connection is rarely closed under a request.
-  const server = createServer({ keepAliveTimeout: 65_000 }, withCallFastPath(app, { pool, ownership, maxBodyBytes: settings.MAX_BODY_BYTES, logger }));
+  const gate = new InternalAuthGate({ credential, logger });
+  const server = createServer({ keepAliveTimeout: 65_000 }, gate.requests(withCallFastPath(app, { pool, ownership, maxBodyBytes: settings.MAX_BODY_BYTES, logger })));
   const callSocket = new CallSocketServer({ pool, ownership, maxPayloadBytes: settings.MAX_BODY_BYTES, logger });
-  server.on('upgrade', (req, socket, head) => callSocket.handleUpgrade(req, socket, head));
+  server.on(
+    'upgrade',
+    gate.upgrades((req, socket, head) => callSocket.handleUpgrade(req, socket, head)),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(deps.port ?? settings.MCP_POOL_PORT, settings.MCP_POOL_HOST, () => {

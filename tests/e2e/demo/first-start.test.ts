@@ -84,6 +84,13 @@ describe('npm start on a fresh machine (no .env)', () => {
     ]) {
       expect(first.output()).toContain(`${line}\n`);
     }
+    // The services' own credential is generated beside it, never printed, and the pool (on loopback) requires it.
+    const internalKey = /^INTERNAL_API_KEY=([A-Za-z0-9_-]{43})$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
+    expect(internalKey, first.output()).toBeDefined();
+    expect(first.output()).not.toContain(internalKey);
+    const poolServers = `http://127.0.0.1:${ports.MCP_POOL_PORT}/v1/users/alice/servers`;
+    expect((await fetch(poolServers)).status).toBe(401);
+    expect((await fetch(poolServers, { headers: { authorization: `Bearer ${internalKey}` } })).status).toBe(200);
     const models = await fetch(`http://127.0.0.1:${ports.MCP_SERVICE_PORT}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     expect(models.status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.MCP_SERVICE_PORT}/v1/models`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisKeys, type RedisKeys } from '@bedrock-mcp/common';
 import { AppConfigFileSchema, type AppConfigFile } from '@bedrock-mcp/contracts';
-import { freePort, startModelEmulator, startTestRedis, type ModelEmulator, type ModelEmulatorOptions, type TestRedis } from '@bedrock-mcp/test-support';
+import { freePort, startModelEmulator, startTestRedis, TEST_INTERNAL_API_KEY, type ModelEmulator, type ModelEmulatorOptions, type TestRedis } from '@bedrock-mcp/test-support';
 import type { z } from 'zod';
 import { startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
 
@@ -112,6 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REDIS_PREFIX: redis.prefix,
     CONFIG_PATH: configPath,
     API_KEY: STACK_API_KEY,
+    INTERNAL_API_KEY: TEST_INTERNAL_API_KEY,
     MCP_POOL_URL: poolUrl,
     USER_WORKSPACES_DIR: join(dir, 'workspaces'),
     AWS_REGION: 'us-east-1',

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppConfigFileSchema } from '@bedrock-mcp/contracts';
-import { freePort } from '@bedrock-mcp/test-support';
+import { freePort, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import type { z } from 'zod';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -31,11 +31,11 @@ export interface ServiceProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs a service's main.ts from source, as the team runs services in tests. */
+/** Runs a service's main.ts from source, as the team runs services in tests (with the harnesses' INTERNAL_API_KEY unless `env` names one). */
 export function startService(entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(PROJECT_ROOT, entry)], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'test', INTERNAL_API_KEY: TEST_INTERNAL_API_KEY, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

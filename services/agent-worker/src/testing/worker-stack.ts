@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, type Registry } from '@bedrock-mcp/common';
 import type { ModelConfig } from '@bedrock-mcp/contracts';
-import { startModelEmulator, startTestRedis, type ModelEmulator, type ModelEmulatorOptions, type TestRedis } from '@bedrock-mcp/test-support';
+import { startModelEmulator, startTestRedis, TEST_INTERNAL_API_KEY, type ModelEmulator, type ModelEmulatorOptions, type TestRedis } from '@bedrock-mcp/test-support';
 import { startAgentWorker, type AgentWorker } from '../agent-worker.js';
 import { fixturePath, startPoolProcess, writeAppConfig, type ServiceProcess } from './processes.js';
 import { TurnClient } from './turn-client.js';
@@ -65,6 +65,7 @@ export async function startWorkerStack(label: string, emulatorOptions: ModelEmul
     REDIS_URL: redis.url,
     REDIS_PREFIX: redis.prefix,
     MCP_POOL_URL: pool.url,
+    INTERNAL_API_KEY: TEST_INTERNAL_API_KEY,
     CONFIG_PATH: configPath,
     CREDENTIAL_CSV: join(dir, 'credential.csv'),
     AWS_REGION: 'us-east-1',

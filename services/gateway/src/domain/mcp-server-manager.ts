@@ -30,6 +30,8 @@ export interface McpServerManagerOptions {
 
 const POOL_TO_API: Record<PoolErrorCode, ApiErrorCode> = {
   invalid_request: 'invalid_request',
+  // The pool refused this gateway's INTERNAL_API_KEY: a deployment mistake, not the caller's.
+  unauthorized: 'internal_error',
   server_not_found: 'not_found',
   server_disabled: 'conflict',
   server_start_failed: 'upstream_error',

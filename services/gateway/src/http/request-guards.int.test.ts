@@ -1,3 +1,4 @@
+import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserApiKeyStore } from '../domain/user-api-key-store.js';
 import { SERVICE_KEY, startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
@@ -60,9 +61,17 @@ describe('authentication', () => {
     expect((await res.json()).error.param).toBe('X-User-ID');
   });
 
-  it('leaves health, readiness, metrics and docs open', async () => {
-    for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs']) expect((await fetch(`${h.url}${path}`)).status).toBe(200);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+  it('leaves health, readiness and docs open', async () => {
+    for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs']) expect((await fetch(`${h.url}${path}`)).status).toBe(200);
+  });
+
+  it('serves /metrics (it labels user ids) only with the internal key: 401 without it, with another key, or with an API key', async () => {
+    for (const authorization of [undefined, `Bearer ${SERVICE_KEY}`, 'Bearer another-internal-key-of-the-right-length-0123']) {
+      const res = await fetch(`${h.url}/metrics`, { headers: authorization === undefined ? {} : { authorization } });
+      expect(res.status, String(authorization)).toBe(401);
+      expect((await res.json()).error).toMatchObject({ code: 'unauthorized', type: 'authentication_error' });
+    }
+    const metrics = await (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
     expect(metrics).toContain('gateway_http_requests_total');
     expect(metrics).toContain('gateway_active_streams');
     expect(metrics).toContain('gateway_ttft_seconds');

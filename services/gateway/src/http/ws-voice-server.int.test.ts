@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { AppConfigFileSchema, VOICE_CLOSE_CODES, VoiceTicketResponseSchema, WS_CLOSE_CODES } from '@bedrock-mcp/contracts';
-import { startMcpPoolProcess, startModelEmulator, startTestRedis, type ModelEmulator, type PoolProcess, type TestRedis } from '@bedrock-mcp/test-support';
+import { startMcpPoolProcess, startModelEmulator, startTestRedis, TEST_INTERNAL_API_KEY, type ModelEmulator, type PoolProcess, type TestRedis } from '@bedrock-mcp/test-support';
 import { loadVoiceHistory } from '@bedrock-mcp/voice';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSonicClient } from '../domain/sonic-client.js';
@@ -49,7 +49,7 @@ async function connectReady(harness: GatewayHarness, params: Record<string, stri
 
 /** A sample of /metrics (every series carries the `service` label). */
 async function metric(harness: GatewayHarness, name: string, label = ''): Promise<number | undefined> {
-  const text = await (await fetch(`${harness.url}/metrics`)).text();
+  const text = await (await fetch(`${harness.url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{`) && candidate.includes(label));
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 }

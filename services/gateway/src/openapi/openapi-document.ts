@@ -78,7 +78,12 @@ function paths(): Record<string, Record<string, JsonObject>> {
   return {
     '/healthz': { get: ops('Liveness', 'Answers 200 while the process runs.') },
     '/readyz': { get: ops('Readiness', 'Redis and the MCP server config store reachable; 503 while draining.') },
-    '/metrics': { get: ops('Prometheus metrics', 'Requests, active streams, time to first token, Node.js runtime.') },
+    '/metrics': {
+      get: {
+        ...ops('Prometheus metrics', 'Requests, active streams, time to first token, Node.js runtime. Only for the platform’s internal credential: `Authorization: Bearer <INTERNAL_API_KEY>` (Prometheus `authorization` / `bearer_token`).'),
+        responses: { '200': { description: 'Prometheus text' }, '401': { description: 'no or another internal key' } },
+      },
+    },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
     '/docs': { get: { summary: 'API documentation (Swagger UI)', security: [], responses: { '200': { description: 'HTML' } } } },
     '/v1/chat/completions': {

@@ -1,9 +1,9 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { createUserServerStore, type UserServerStore } from '@bedrock-mcp/config-store';
-import { createLogger, createRedis, createRedisKeys, SettingsSchema, type Redis, type RedisKeys, type Settings } from '@bedrock-mcp/common';
+import { createLogger, createRedis, createRedisKeys, requireInternalApiKey, SettingsSchema, type Redis, type RedisKeys, type Settings } from '@bedrock-mcp/common';
 import { AppConfigFileSchema, type AppConfigFile } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
-import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { startTestRedis, TEST_INTERNAL_API_KEY, type TestRedis } from '@bedrock-mcp/test-support';
 import { createGatewayApp, type GatewayApp } from '../gateway-app.js';
 import type { WsVoiceServerOptions } from '../http/ws-voice-server.js';
 import { ScriptedTurnWorker } from './scripted-turn-worker.js';
@@ -46,6 +46,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
     REDIS_URL: testRedis.url,
     REDIS_PREFIX: testRedis.prefix,
     API_KEY: SERVICE_KEY,
+    INTERNAL_API_KEY: TEST_INTERNAL_API_KEY,
     MCP_POOL_URL: options.poolUrl ?? 'http://127.0.0.1:9',
     LOG_LEVEL: 'silent',
     ...options.env,
@@ -65,7 +66,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
     logger,
     redis,
     store,
-    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, requestTimeoutMs: 5000 }),
+    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey: requireInternalApiKey(settings), requestTimeoutMs: 5000 }),
     wsAuthTimeoutMs: options.wsAuthTimeoutMs,
     wsHeartbeatMs: options.wsHeartbeatMs,
     sonicClient: options.sonicClient,

@@ -1,6 +1,7 @@
 import { CALL_SOCKET_PATH, CallSocketServerFrameSchema, toolResultText, type CallSocketServerFrame } from '@bedrock-mcp/contracts';
 import { PoolClient, PoolClientError, type ToolProgress } from '@bedrock-mcp/pool-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { WebSocket } from 'ws';
 import { startTestPool, type TestPool } from '../testing/pool-harness.js';
 
@@ -35,7 +36,7 @@ async function untilOverSocket(client: PoolClient, requests = httpRequests): Pro
 
 /** A raw call-socket connection that records every frame. */
 async function rawSocket(): Promise<{ ws: WebSocket; frames: CallSocketServerFrame[]; closed: Promise<{ code: number; reason: string }> }> {
-  const ws = new WebSocket(`${pool.service.url.replace('http', 'ws')}${CALL_SOCKET_PATH}`);
+  const ws = new WebSocket(`${pool.service.url.replace('http', 'ws')}${CALL_SOCKET_PATH}`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } });
   const frames: CallSocketServerFrame[] = [];
   ws.on('message', (data) => frames.push(CallSocketServerFrameSchema.parse(JSON.parse(data.toString()))));
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -54,7 +55,7 @@ async function until<T>(read: () => T | undefined | Promise<T | undefined>, what
 
 describe('the call socket against the real pool and server-everything', () => {
   it('carries tool calls, many at once, with no HTTP request per call', async () => {
-    const client = new PoolClient({ baseUrl: pool.service.url });
+    const client = new PoolClient({ baseUrl: pool.service.url, internalApiKey: TEST_INTERNAL_API_KEY });
     await untilOverSocket(client);
     const before = httpRequests();
     const answers = await Promise.all(Array.from({ length: 20 }, (_, index) => client.callTool('sam', echo(`call ${index}`))));
@@ -64,7 +65,7 @@ describe('the call socket against the real pool and server-everything', () => {
   });
 
   it('passes progress through before the result, and the tool’s own errors as results', async () => {
-    const client = new PoolClient({ baseUrl: pool.service.url });
+    const client = new PoolClient({ baseUrl: pool.service.url, internalApiKey: TEST_INTERNAL_API_KEY });
     await untilOverSocket(client);
     const progress: ToolProgress[] = [];
     const { result } = await client.callTool('sam', longRunning(0.3, 3), { onProgress: (update) => progress.push(update) });
@@ -77,7 +78,7 @@ describe('the call socket against the real pool and server-everything', () => {
   });
 
   it('cancels a call at the server when the caller aborts, and the socket carries on', async () => {
-    const client = new PoolClient({ baseUrl: pool.service.url });
+    const client = new PoolClient({ baseUrl: pool.service.url, internalApiKey: TEST_INTERNAL_API_KEY });
     await untilOverSocket(client);
     const cancelledBefore = await pool.metric('mcp_pool_tool_call_duration_seconds_count', { outcome: 'cancelled' });
     const abort = new AbortController();
@@ -95,7 +96,7 @@ describe('the call socket against the real pool and server-everything', () => {
     expect(await until(() => raw.frames.find((frame) => frame.id === 7), 'the answer')).toEqual({ type: 'reroute', id: 7 });
     raw.ws.close();
 
-    const client = new PoolClient({ baseUrl: pool.service.url });
+    const client = new PoolClient({ baseUrl: pool.service.url, internalApiKey: TEST_INTERNAL_API_KEY });
     await untilOverSocket(client);
     const before = httpRequests();
     expect(toolResultText((await client.callTool('newcomer', echo('first'))).result)).toBe('Echo: first');
@@ -117,7 +118,7 @@ describe('the call socket against the real pool and server-everything', () => {
   });
 
   it('refuses other paths on upgrade with 404', async () => {
-    const ws = new WebSocket(`${pool.service.url.replace('http', 'ws')}/v1/elsewhere`);
+    const ws = new WebSocket(`${pool.service.url.replace('http', 'ws')}/v1/elsewhere`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } });
     const error = await new Promise<Error>((resolve) => ws.once('error', resolve));
     expect(error.message).toContain('404');
   });
@@ -126,7 +127,7 @@ describe('the call socket against the real pool and server-everything', () => {
 describe('the call socket on shutdown', () => {
   it('fails a call in flight with a PoolClientError; later calls meet the closed pool', async () => {
     const own = await startTestPool({ label: 'call-socket-close' });
-    const client = new PoolClient({ baseUrl: own.service.url });
+    const client = new PoolClient({ baseUrl: own.service.url, internalApiKey: TEST_INTERNAL_API_KEY });
     try {
       await untilOverSocket(client, countHttpRequests(own));
       const failure = client.callTool('sam', longRunning(5, 50)).catch((caught: unknown) => caught);

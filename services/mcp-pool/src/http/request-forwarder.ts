@@ -9,9 +9,10 @@ export const FORWARDED_HEADER = 'x-mcp-pool-forwarded-by';
  * unreachable: nothing reached the owner (connection refused) — safe to serve elsewhere;
  * retry: a kept-alive connection had gone stale before the request was read — safe to resend;
  * not_owner: the owner no longer owns the user (HTTP 421) — route again;
+ * refused: the owner refused this replica's internal credential (HTTP 401): the replicas' INTERNAL_API_KEY differ;
  * failed: the request may have reached the owner but no answer came.
  */
-export type ForwardOutcome = { kind: 'done' } | { kind: 'unreachable' } | { kind: 'retry' } | { kind: 'not_owner' } | { kind: 'failed'; message: string };
+export type ForwardOutcome = { kind: 'done' } | { kind: 'unreachable' } | { kind: 'retry' } | { kind: 'not_owner' } | { kind: 'refused' } | { kind: 'failed'; message: string };
 
 const PASSED_HEADERS = ['content-type', 'content-length', 'cache-control'] as const;
 
@@ -19,7 +20,11 @@ const PASSED_HEADERS = ['content-type', 'content-length', 'cache-control'] as co
 export class RequestForwarder {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-  constructor(private readonly replicaId: string) {}
+  /** @param authorization the `Authorization` header the owner requires (the internal credential) */
+  constructor(
+    private readonly replicaId: string,
+    private readonly authorization: string,
+  ) {}
 
   /** @param timeoutMs milliseconds of socket inactivity before giving up */
   forward(req: Request, res: Response, baseUrl: string, timeoutMs: number): Promise<ForwardOutcome> {
@@ -32,14 +37,15 @@ export class RequestForwarder {
         timeout: timeoutMs,
         headers: {
           [FORWARDED_HEADER]: this.replicaId,
+          authorization: this.authorization,
           ...(req.headers.accept ? { accept: req.headers.accept } : {}),
           ...(body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}),
         },
       });
       upstream.on('response', (answer) => {
-        if (answer.statusCode === 421) {
+        if (answer.statusCode === 421 || answer.statusCode === 401) {
           answer.resume();
-          resolve({ kind: 'not_owner' });
+          resolve({ kind: answer.statusCode === 421 ? 'not_owner' : 'refused' });
           return;
         }
         answered = true;

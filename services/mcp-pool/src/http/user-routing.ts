@@ -46,6 +46,9 @@ export function createUserRouting(options: UserRoutingOptions): RequestHandler<{
           return;
         case 'failed':
           return sendPoolError(res, new PoolFailure('internal', outcome.message));
+        case 'refused':
+          logger.error({ userId, replicaId: owner.replicaId }, 'the pool replica owning this user refused our INTERNAL_API_KEY: every replica must have the same one');
+          return sendPoolError(res, new PoolFailure('internal', `pool replica ${owner.replicaId} serves this user but refused this replica's internal credential (INTERNAL_API_KEY differs between replicas)`));
         case 'not_owner':
         case 'retry':
           ownership.forgetRemote(userId);

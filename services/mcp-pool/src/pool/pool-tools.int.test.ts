@@ -2,8 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BEDROCK_TOOL_NAME_PATTERN, toolResultText } from '@bedrock-mcp/contracts';
 import { PoolClientError, type ToolProgress } from '@bedrock-mcp/pool-client';
+import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPool, type TestPool } from '../testing/pool-harness.js';
+
+/** What PoolClient sends: the pool answers nothing else (internal-auth.int.test.ts). */
+const INTERNAL = { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` };
 
 let pool: TestPool;
 beforeAll(async () => {
@@ -101,10 +105,10 @@ describe('tools through the pool (server-everything, server-filesystem, real pro
     await expect(pool.client.callTool('alice', { serverId: 'everything', toolName: 'no-such-tool', arguments: {} })).rejects.toMatchObject({ code: 'tool_not_found', status: 404 });
     await expect(pool.client.callTool('alice', { serverId: 'nope', toolName: 'echo', arguments: {} })).rejects.toMatchObject({ code: 'server_not_found', status: 404 });
     await expect(pool.client.ensureServer('a/b', 'everything')).rejects.toBeInstanceOf(PoolClientError);
-    const response = await fetch(`${pool.service.url}/v1/users/alice/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"serverId": 5}' });
+    const response = await fetch(`${pool.service.url}/v1/users/alice/call`, { method: 'POST', headers: { ...INTERNAL, 'content-type': 'application/json' }, body: '{"serverId": 5}' });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 'invalid_request' } });
-    const malformed = await fetch(`${pool.service.url}/v1/users/alice/catalog`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    const malformed = await fetch(`${pool.service.url}/v1/users/alice/catalog`, { method: 'POST', headers: { ...INTERNAL, 'content-type': 'application/json' }, body: '{not json' });
     expect(malformed.status).toBe(400);
   });
 
@@ -124,7 +128,7 @@ describe('tools through the pool (server-everything, server-filesystem, real pro
       { body: '{"serverId":"nope","toolName":"echo"}', type: 'application/json; charset=utf-8' },
     ];
     const answer = async (userId: string, { body, type }: { body: string; type?: string }) => {
-      const response = await fetch(`${pool.service.url}/v1/users/${userId}/call`, { method: 'POST', headers: { 'content-type': type ?? 'application/json' }, body });
+      const response = await fetch(`${pool.service.url}/v1/users/${userId}/call`, { method: 'POST', headers: { ...INTERNAL, 'content-type': type ?? 'application/json' }, body });
       return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
     };
     for (const request of cases) {
@@ -157,7 +161,7 @@ describe('tools through the pool (server-everything, server-filesystem, real pro
     expect((await fetch(`${pool.service.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${pool.service.url}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { redis: 'ok', store: 'ok' } });
-    const metrics = await (await fetch(`${pool.service.url}/metrics`)).text();
+    const metrics = await (await fetch(`${pool.service.url}/metrics`, { headers: INTERNAL })).text();
     const sample = (name: string, label?: string) =>
       metrics
         .split('\n')

@@ -68,6 +68,31 @@ describe('two pool replicas sharing users', () => {
     expect(descendantsOf(replicaB.pid)).toContain(pid);
   });
 
+  it('refuses a replica given another INTERNAL_API_KEY: its forwards reach nothing on the owner', async () => {
+    const wrongKey = 'a-different-internal-key-for-this-replica-0123456789';
+    const env = testPoolEnv(redis, dir, testConf(), { POOL_REPLICA_ID: 'replica-wrong-key', POOL_HEARTBEAT_MS: '200', INTERNAL_API_KEY: wrongKey });
+    const stray = await startPoolProcess(env, await freePort());
+    try {
+      await replicaB.client.ensureServer('b-only', 'everything');
+      expect(await redis.client.get(keys().poolOwner('b-only'))).toBe('replica-b');
+      const before = await replicaB.client.listServers('b-only');
+
+      // The stray replica's own callers hold its key; its forward to the owner is refused there.
+      const failure = await stray.client.callTool('b-only', { serverId: 'everything', toolName: 'echo', arguments: { message: 'smuggled' } }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'internal', message: expect.stringContaining("refused this replica's internal credential") });
+      await expect(stray.client.ensureServer('b-only', 'fs')).rejects.toMatchObject({ code: 'internal' });
+      expect(stray.output()).toContain('refused our INTERNAL_API_KEY');
+
+      // Nothing happened at the owner, which still serves its rightful callers.
+      expect(await replicaB.client.listServers('b-only')).toEqual(before);
+      expect((await replicaB.client.listServers('b-only')).find((server) => server.serverId === 'fs')?.state).toBe('stopped');
+      expect(await redis.client.get(keys().poolOwner('b-only'))).toBe('replica-b');
+      expect(descendantsOf(stray.pid)).toEqual([]);
+    } finally {
+      await stray.kill();
+    }
+  });
+
   it("takes a dead replica's users over on their next call", async () => {
     const oldPid = (await replicaA.client.listServers('shared')).find((server) => server.serverId === 'everything')!.pid!;
     orphans.push(oldPid);

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, createRedis, loadConfig, type Logger, type Redis } from '@bedrock-mcp/common';
+import { createLogger, createRedis, loadConfig, requireInternalApiKey, type Logger, type Redis } from '@bedrock-mcp/common';
 import { createUserServerStore, type UserServerStore } from '@bedrock-mcp/config-store';
 import { PoolClient } from '@bedrock-mcp/pool-client';
-import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { startTestRedis, TEST_INTERNAL_API_KEY, type TestRedis } from '@bedrock-mcp/test-support';
 import { startPoolService, type PoolService } from '../pool-service.js';
 import { fixturePath, PROJECT_ROOT } from './processes.js';
 
@@ -70,6 +70,7 @@ export function testPoolEnv(testRedis: TestRedis, dir: string, conf: Record<stri
     POOL_HEARTBEAT_MS: '200',
     MCP_START_TIMEOUT_MS: '15000',
     SECRETS_KEY: 'pool-test-secrets-key-0123456789abcdef',
+    INTERNAL_API_KEY: TEST_INTERNAL_API_KEY,
     ...env,
   };
 }
@@ -87,7 +88,7 @@ export async function startTestPool(options: TestPoolOptions): Promise<TestPool>
   const redis = createRedis(testRedis.url, 'mcp-pool-test');
   const store = createUserServerStore({ settings: config.settings, redis, logger });
   const service = await startPoolService({ config, redis, store, logger, port: 0, ...(options.parentEnv ? { parentEnv: options.parentEnv } : {}) });
-  const client = new PoolClient({ baseUrl: service.url });
+  const client = new PoolClient({ baseUrl: service.url, internalApiKey: requireInternalApiKey(config.settings) });
   let closing: Promise<void> | undefined;
   return {
     service,

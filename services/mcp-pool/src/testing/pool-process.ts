@@ -45,7 +45,7 @@ export async function startPoolProcess(env: Record<string, string>, port: number
     child,
     pid: child.pid!,
     url,
-    client: new PoolClient({ baseUrl: url }),
+    client: new PoolClient({ baseUrl: url, internalApiKey: env.INTERNAL_API_KEY! }),
     exited,
     output: () => output,
     kill: async () => {
