@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddressPolicy } from './address-policy.js';
+import { AddressPolicy } from '@bedrock-mcp/common';
 import { assertUrlAllowed, createGuardedAgent, createGuardedFetch } from './guarded-fetch.js';
 
 let server: Server;

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { PoolFailure } from '../pool/pool-failure.js';
-import type { AddressPolicy } from './address-policy.js';
+import type { AddressPolicy } from '@bedrock-mcp/common';
 
 export type LookupAll = (hostname: string) => Promise<LookupAddress[]>;
 
