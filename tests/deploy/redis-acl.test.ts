@@ -41,6 +41,14 @@ describe('Redis ACL users', () => {
     expect(patterns('gateway')).toEqual(['~P:*', '&P:*']);
   });
 
+  it('uses the services’ REDIS_PREFIX, empty included (only an unset one means bmcp:)', () => {
+    const raw = (compose.services.redis!.command as string[]).filter((arg) => arg.includes('REDIS_PREFIX'));
+    expect(raw.length).toBeGreaterThan(0);
+    for (const arg of raw) expect(arg).toContain('${REDIS_PREFIX-bmcp:}');
+    expect(chartRedisArgs().filter((arg) => arg.includes('{{ $prefix }}')).length).toBe(raw.length);
+    expect(templates.get('redis.yaml')).toContain('ternary .Values.settings.REDIS_PREFIX "bmcp:" (hasKey .Values.settings "REDIS_PREFIX")');
+  });
+
   it('the chart defines the same users with the same rules', () => {
     expect([...chartUsers.keys()]).toEqual([...composeUsers.keys()]);
     for (const [user, rules] of composeUsers) expect(chartUsers.get(user), user).toEqual(rules);
