@@ -66,6 +66,9 @@ describe('Redis ACL users', () => {
     const helpers = templates.get('_helpers.tpl')!;
     expect(helpers).toContain('printf "redis://%s:$(REDIS_PASSWORD)@%s:6379" .component');
     expect(helpers).toMatch(/- name: REDIS_PASSWORD\s+valueFrom:\s+secretKeyRef:\s+name: \{\{ include "bmcp.redisSecretName" \$root \}\}\s+key: \{\{ \.component \}\}/);
+    // An external Redis: a component's own key of the Secret when given.
+    expect(helpers).toContain('key: {{ get $root.Values.redis.existingSecret.componentKeys $valuesKey | default $root.Values.redis.existingSecret.key }}');
+    expect(Object.keys(values.redis.existingSecret.componentKeys)).toEqual(['gateway', 'agentWorker', 'mcpPool']);
     const redis = templates.get('redis.yaml')!;
     expect(redis).toContain('range $user := list "gateway" "agent-worker" "mcp-pool"');
     expect(redis).toContain('randAlphaNum 40');

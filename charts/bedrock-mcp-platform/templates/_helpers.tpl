@@ -115,11 +115,12 @@ URL is put together by Kubernetes from REDIS_PASSWORD, so the password is in no 
 - name: REDIS_URL
   value: {{ printf "redis://%s:$(REDIS_PASSWORD)@%s:6379" .component (include "bmcp.componentName" (dict "root" $root "component" "redis")) | quote }}
 {{- else if $root.Values.redis.existingSecret.name }}
+{{- $valuesKey := get (dict "gateway" "gateway" "agent-worker" "agentWorker" "mcp-pool" "mcpPool") .component }}
 - name: REDIS_URL
   valueFrom:
     secretKeyRef:
       name: {{ $root.Values.redis.existingSecret.name }}
-      key: {{ $root.Values.redis.existingSecret.key }}
+      key: {{ get $root.Values.redis.existingSecret.componentKeys $valuesKey | default $root.Values.redis.existingSecret.key }}
 {{- else }}
 - name: REDIS_URL
   value: {{ required "redis.url (or redis.existingSecret.name) is required when redis.bundled.enabled is false" $root.Values.redis.url | quote }}
