@@ -123,12 +123,15 @@ describe('docker-compose.yml wiring', () => {
     expect(services['mcp-pool']!.ports).toBeUndefined();
   });
 
-  it('runs Redis with append-only persistence on a volume and a healthcheck', () => {
+  it('runs Redis with append-only persistence on a volume, a memory cap without eviction, and a healthcheck', () => {
     const redis = services.redis!;
-    expect((redis.command as string[]).join(' ')).toContain('--appendonly yes');
-    expect((redis.command as string[]).join(' ')).toContain('--maxmemory-policy noeviction');
+    const command = (redis.command as string[]).join(' ');
+    expect(command).toContain('--appendonly yes');
+    expect(command).toMatch(/--maxmemory \$\{REDIS_MAXMEMORY:-\d+mb\} /);
+    expect(command).toContain('--maxmemory-policy noeviction');
     expect(redis.volumes).toContain('redis-data:/data');
-    expect(redis.healthcheck!.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    // The default user is off: the healthcheck signs in as `probe`, which may only PING.
+    expect(redis.healthcheck!.test).toEqual(['CMD', 'redis-cli', '--user', 'probe', '--pass', 'probe', '--no-auth-warning', 'ping']);
   });
 
   it('declares every named volume it mounts', () => {

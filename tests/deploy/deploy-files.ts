@@ -124,3 +124,24 @@ export function tsconfigClosure(workspace: string): string[] {
   visit(workspace);
   return [...seen].sort();
 }
+
+/** The ACL users a redis-server command line defines (`--user <name> <rule>…`): name → rules. */
+export function redisAclUsers(args: readonly string[]): Map<string, string[]> {
+  const users = new Map<string, string[]>();
+  for (let index = 0; index < args.length; index++) {
+    if (args[index] !== '--user') continue;
+    const rules: string[] = [];
+    let next = index + 2;
+    for (; next < args.length && !args[next]!.startsWith('--'); next++) rules.push(args[next]!);
+    users.set(args[index + 1]!, rules);
+    index = next - 1;
+  }
+  return users;
+}
+
+/** The bundled Redis's arguments in the chart's redis.yaml (list items after `args:`), unquoted, as written (templates not rendered). */
+export function chartRedisArgs(): string[] {
+  const text = chartTemplates().get('redis.yaml')!;
+  const block = text.slice(text.indexOf('          args:\n'), text.indexOf('          ports:\n'));
+  return [...block.matchAll(/^\s+- (.+)$/gm)].map((match) => match[1]!.replace(/^"(.*)"$/, '$1'));
+}

@@ -14,7 +14,8 @@ const NOT_WIRED_IN_CHART: Record<string, string> = {
 };
 
 /** Environment variables the templates set that are not platform settings. */
-const CHART_EXTRA_ENV = new Set(['POD_NAME', 'POD_NAMESPACE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+// REDIS_PASSWORD: a component's Redis ACL password, from which the chart builds REDIS_URL.
+const CHART_EXTRA_ENV = new Set(['POD_NAME', 'POD_NAMESPACE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'REDIS_PASSWORD']);
 
 const settingNames = Object.keys(SettingsSchema.shape);
 const compose = loadCompose();

@@ -51,12 +51,26 @@ app.kubernetes.io/component: {{ .component }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
+{{/*
+The ServiceAccount of a component, one each: (dict "root" $ "component" "gateway"). With
+serviceAccount.create=false every component uses serviceAccount.name (or "default").
+*/}}
 {{- define "bmcp.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create }}
-{{- default (include "bmcp.fullname" .) .Values.serviceAccount.name }}
+{{- if .root.Values.serviceAccount.create }}
+{{- include "bmcp.componentName" (dict "root" .root "component" .component) }}
 {{- else }}
-{{- default "default" .Values.serviceAccount.name }}
+{{- default "default" .root.Values.serviceAccount.name }}
 {{- end }}
+{{- end }}
+
+{{/*
+Whether a component calls AWS, so its ServiceAccount carries the IAM role (IRSA): the agent
+worker (Bedrock), the gateway (voice: Bedrock; users' server configs: DynamoDB with ddb_table) and
+the pool (DynamoDB with ddb_table). Prints "true" or nothing. (dict "root" $ "component" "gateway")
+*/}}
+{{- define "bmcp.usesAws" -}}
+{{- $dynamo := .root.Values.settings.ddb_table }}
+{{- if or (eq .component "agent-worker") (eq .component "gateway") (and (eq .component "mcp-pool") $dynamo) }}true{{- end }}
 {{- end }}
 
 {{- define "bmcp.secretName" -}}
@@ -77,21 +91,39 @@ Image reference: (dict "root" $ "component" "gateway" "image" .Values.gateway.im
 {{- end }}
 {{- end }}
 
+{{- define "bmcp.redisSecretName" -}}
+{{- default (printf "%s-redis" (include "bmcp.fullname" .)) .Values.redis.bundled.auth.existingSecret }}
+{{- end }}
+
+{{/*
+REDIS_URL of a component: (dict "root" $ "component" "gateway"). The bundled Redis has one ACL
+user per component (named after it, see redis.yaml), its password from the Redis Secret; the
+URL is put together by Kubernetes from REDIS_PASSWORD, so the password is in no manifest.
+*/}}
 {{- define "bmcp.redisEnv" -}}
-{{- $external := or .Values.redis.url .Values.redis.existingSecret.name }}
-{{- if and $external .Values.redis.bundled.enabled }}
+{{- $root := .root }}
+{{- $external := or $root.Values.redis.url $root.Values.redis.existingSecret.name }}
+{{- if and $external $root.Values.redis.bundled.enabled }}
 {{- fail "redis: set redis.bundled.enabled=false when using redis.url or redis.existingSecret" }}
 {{- end }}
-- name: REDIS_URL
-{{- if .Values.redis.bundled.enabled }}
-  value: {{ printf "redis://%s:6379" (include "bmcp.componentName" (dict "root" . "component" "redis")) | quote }}
-{{- else if .Values.redis.existingSecret.name }}
+{{- if $root.Values.redis.bundled.enabled }}
+- name: REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.redis.existingSecret.name }}
-      key: {{ .Values.redis.existingSecret.key }}
+      name: {{ include "bmcp.redisSecretName" $root }}
+      key: {{ .component }}
+- name: REDIS_URL
+  value: {{ printf "redis://%s:$(REDIS_PASSWORD)@%s:6379" .component (include "bmcp.componentName" (dict "root" $root "component" "redis")) | quote }}
+{{- else if $root.Values.redis.existingSecret.name }}
+{{- $valuesKey := get (dict "gateway" "gateway" "agent-worker" "agentWorker" "mcp-pool" "mcpPool") .component }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.redis.existingSecret.name }}
+      key: {{ get $root.Values.redis.existingSecret.componentKeys $valuesKey | default $root.Values.redis.existingSecret.key }}
 {{- else }}
-  value: {{ required "redis.url (or redis.existingSecret.name) is required when redis.bundled.enabled is false" .Values.redis.url | quote }}
+- name: REDIS_URL
+  value: {{ required "redis.url (or redis.existingSecret.name) is required when redis.bundled.enabled is false" $root.Values.redis.url | quote }}
 {{- end }}
 {{- end }}
 
@@ -125,7 +157,7 @@ extraEnv. Every setting the chart manages is named here, so a workload cannot mi
 - name: CONFIG_PATH
   value: /etc/bedrock-mcp/config.json
 {{- if ne .component "web" }}
-{{ include "bmcp.redisEnv" $root }}
+{{ include "bmcp.redisEnv" (dict "root" $root "component" .component) }}
 {{- end }}
 - name: MCP_POOL_URL
   value: {{ printf "http://%s:%v" (include "bmcp.componentName" (dict "root" $root "component" "mcp-pool")) $root.Values.mcpPool.service.port | quote }}
@@ -149,10 +181,23 @@ extraEnv. Every setting the chart manages is named here, so a workload cannot mi
 - name: PUBLIC_GATEWAY_URL
   value: {{ . | quote }}
 {{- end }}
-{{- /* The web server only serves files: it gets no keys (nor the Redis URL above). INTERNAL_API_KEY:
-gateway, agent-worker and mcp-pool present it to each other and require it on /metrics. */}}
-{{- if ne .component "web" }}
-{{- range $env := list "API_KEY" "SECRETS_KEY" "INTERNAL_API_KEY" "COMPATIBLE_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{- /*
+Each component gets only the keys it uses: the gateway authenticates callers (API_KEY), encrypts
+users' server secrets (SECRETS_KEY) and calls AWS (voice, DynamoDB); the worker calls the models;
+the pool decrypts users' server secrets and reads DynamoDB. The web server only serves files: it
+gets no keys (nor the Redis URL above). INTERNAL_API_KEY: gateway, agent-worker and mcp-pool present
+it to each other and require it on /metrics.
+*/}}
+{{- if eq .component "gateway" }}
+{{- range $env := list "API_KEY" "SECRETS_KEY" "INTERNAL_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{ include "bmcp.secretEnv" (dict "root" $root "env" $env) }}
+{{- end }}
+{{- else if eq .component "agent-worker" }}
+{{- range $env := list "INTERNAL_API_KEY" "COMPATIBLE_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{ include "bmcp.secretEnv" (dict "root" $root "env" $env) }}
+{{- end }}
+{{- else if eq .component "mcp-pool" }}
+{{- range $env := list "SECRETS_KEY" "INTERNAL_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
 {{ include "bmcp.secretEnv" (dict "root" $root "env" $env) }}
 {{- end }}
 {{- end }}
@@ -214,7 +259,7 @@ readinessProbe:
 Pod-level fields shared by every platform workload: (dict "root" $ "values" .Values.gateway).
 */}}
 {{- define "bmcp.podSpec" -}}
-serviceAccountName: {{ include "bmcp.serviceAccountName" .root }}
+serviceAccountName: {{ include "bmcp.serviceAccountName" . }}
 automountServiceAccountToken: {{ .root.Values.serviceAccount.automountToken }}
 terminationGracePeriodSeconds: {{ .values.terminationGracePeriodSeconds }}
 securityContext:

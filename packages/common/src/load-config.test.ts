@@ -42,6 +42,9 @@ describe('loadConfig', () => {
     const cwd = project({ 'conf/config.json': repoConfig });
     expect(() => loadConfig({ env: { MCP_SERVICE_PORT: 'http' }, cwd })).toThrow(/environment variable MCP_SERVICE_PORT/);
     expect(() => loadConfig({ env: { MCP_USER_STDIO: 'everyone' }, cwd })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { IMAGE_FETCH_ALLOWED_RANGES: '10.0.0.0/8, intranet' }, cwd })).toThrow(/environment variable IMAGE_FETCH_ALLOWED_RANGES/);
+    expect(() => loadConfig({ env: { MCP_ALLOWED_URL_RANGES: '10.0.0.0/33' }, cwd })).toThrow(/environment variable MCP_ALLOWED_URL_RANGES/);
+    expect(loadConfig({ env: { IMAGE_FETCH_ALLOWED_RANGES: '10.1.0.0/16, fd00::/8 ,192.168.1.7' }, cwd }).settings.IMAGE_FETCH_ALLOWED_RANGES).toEqual(['10.1.0.0/16', 'fd00::/8', '192.168.1.7']);
   });
 
   it('names the bad field of conf/config.json', () => {

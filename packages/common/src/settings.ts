@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIpRange } from './address-policy.js';
 
 const bool = (fallback: boolean) =>
   z
@@ -11,6 +12,12 @@ const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+/** A comma-separated list of CIDR ranges (`10.1.0.0/16`, `fd00::/8`) or single addresses. */
+const ipRanges = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((range) => range.trim()).filter(Boolean))
+  .refine((ranges) => ranges.every(isIpRange), { message: 'expected comma-separated CIDR ranges such as 10.1.0.0/16 or fd00::/8' });
 
 /**
  * Every setting the platform reads from the environment, with its default. The seed's names are
@@ -115,14 +122,13 @@ export const SettingsSchema = z
     IMAGE_FETCH_MAX_BYTES: int(5 * 1024 * 1024, 1024),
     /** agent-worker: 1 lets image URLs of chat messages resolve to private, loopback or link-local addresses; 0 refuses them (users cannot make the worker fetch internal services). */
     IMAGE_FETCH_ALLOW_PRIVATE: bool(false),
+    /** agent-worker: CIDR ranges (comma-separated) image URLs of chat messages may resolve to although they are private or reserved, e.g. an internal image host; every redirect is checked too. */
+    IMAGE_FETCH_ALLOWED_RANGES: ipRanges,
 
     /** none | catalog | any: who may run user-added stdio servers. */
     MCP_USER_STDIO: z.enum(['none', 'catalog', 'any']).default('catalog'),
     /** CIDR ranges user-added URL servers may resolve to despite being private/loopback (comma-separated). */
-    MCP_ALLOWED_URL_RANGES: z
-      .string()
-      .default('')
-      .transform((value) => value.split(',').map((range) => range.trim()).filter(Boolean)),
+    MCP_ALLOWED_URL_RANGES: ipRanges,
     /** Longest an MCP server may take to start and initialize, in milliseconds. */
     MCP_START_TIMEOUT_MS: int(30_000, 100),
     /** Default timeout of one tool call, in milliseconds. */

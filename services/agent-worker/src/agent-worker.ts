@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type RuntimeConfig } from '@bedrock-mcp/common';
+import { AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type RuntimeConfig, type Settings } from '@bedrock-mcp/common';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import type { Worker } from 'bullmq';
 import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
@@ -87,7 +87,7 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
       maxTurns: settings.MAX_TURNS,
       modelCallTimeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
       turnTimeoutMs: settings.TURN_TIMEOUT_MS,
-      imageFetch: { timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS, maxBytes: settings.IMAGE_FETCH_MAX_BYTES, allowPrivate: settings.IMAGE_FETCH_ALLOW_PRIVATE },
+      imageFetch: { timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS, maxBytes: settings.IMAGE_FETCH_MAX_BYTES, addressPolicy: imageFetchPolicy(settings) },
     },
     logger,
   });
@@ -133,4 +133,9 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
       return closing;
     },
   };
+}
+
+/** Where image URLs of chat messages may lead: anywhere with IMAGE_FETCH_ALLOW_PRIVATE, else public addresses plus IMAGE_FETCH_ALLOWED_RANGES. */
+function imageFetchPolicy(settings: Settings): AddressPolicy {
+  return settings.IMAGE_FETCH_ALLOW_PRIVATE ? AddressPolicy.allowingEverything() : new AddressPolicy(settings.IMAGE_FETCH_ALLOWED_RANGES);
 }

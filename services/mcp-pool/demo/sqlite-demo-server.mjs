@@ -7,10 +7,15 @@
 // The server runs in this same process (its module reads process.argv when imported): one node
 // process per user instead of two. The database is written to a temporary name and renamed into
 // place, so a start that dies half-way never leaves a partial database behind.
-import { existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+//
+// Users' SQL runs here, so every connection is confined to its own file (sqlite-confinement.mjs:
+// no ATTACH, no VACUUM INTO, no extensions), and a database path that is a symbolic link is
+// refused: another user's demo.db stays out of reach even without a process sandbox.
+import { existsSync, linkSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { confineSqlite3 } from './sqlite-confinement.mjs';
 
 /** The demo tables; orders refer to customers and products. */
 export const DEMO_SQL = `
@@ -54,8 +59,9 @@ INSERT INTO orders (id, customer_id, product_id, quantity, ordered_at) VALUES
 
 const require = createRequire(import.meta.url);
 const serverEntry = require.resolve('mcp-server-sqlite-npx');
-// The sqlite3 binding the server itself loads (its dependency), so there is one native build.
-const sqlite3 = createRequire(serverEntry)('sqlite3');
+// The sqlite3 binding the server itself loads (its dependency), so there is one native build;
+// confined before the server module is imported, so every connection it opens is.
+const sqlite3 = confineSqlite3(createRequire(serverEntry)('sqlite3'));
 
 /** Creates `path` with the demo tables unless it exists. Returns whether it created it. */
 export async function ensureDemoDatabase(path) {
@@ -91,6 +97,10 @@ if (isMain) {
     process.exit(2);
   }
   const absolute = resolve(databasePath);
+  if (lstatSync(absolute, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    console.error(`refusing the database ${absolute}: it is a symbolic link`);
+    process.exit(1);
+  }
   try {
     if (await ensureDemoDatabase(absolute)) console.error(`created the demo database ${absolute}`);
   } catch (error) {

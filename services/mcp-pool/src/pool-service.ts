@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import {
+  AddressPolicy,
   createMetricsRegistry,
   createOpsHandler,
   createRedisKeys,
@@ -25,7 +26,6 @@ import { PoolMetrics } from './pool/pool-metrics.js';
 import { ServerPool } from './pool/server-pool.js';
 import { ReplicaHeartbeat, ownershipTtlMs } from './replicas/replica-heartbeat.js';
 import { UserOwnership } from './replicas/user-ownership.js';
-import { AddressPolicy } from './security/address-policy.js';
 import { createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
 

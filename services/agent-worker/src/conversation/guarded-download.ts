@@ -1,50 +1,18 @@
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import type { AddressPolicy } from '@bedrock-mcp/common';
 
 export class DownloadError extends Error {
   override readonly name = 'DownloadError';
 }
 
-/** Addresses a user-supplied URL must not reach: loopback, private, link-local (cloud metadata), CGNAT, multicast, reserved. */
-const NON_PUBLIC = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
-}
-
-export function isPublicAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return !NON_PUBLIC.check(mapped, 'ipv4');
-  return !NON_PUBLIC.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
 export interface DownloadOptions {
   timeoutMs: number;
   maxBytes: number;
-  /** Allow addresses that are not public (tests, trusted deployments). */
-  allowPrivate: boolean;
+  /** Which addresses every hop (the URL and each redirect) may resolve to. */
+  addressPolicy: AddressPolicy;
   signal?: AbortSignal;
   /** Redirects followed, each checked like the first URL. Default 3. */
   maxRedirects?: number;
@@ -56,9 +24,10 @@ export interface Download {
 }
 
 /**
- * GET of a user-supplied http(s) URL with a deadline and a size cap. The host is resolved once,
- * every address must be public (unless allowed), and the connection goes to that checked address,
- * so a DNS answer that changes between check and connect cannot reach an internal service.
+ * GET of a user-supplied http(s) URL with a deadline and a size cap. Redirects are followed here,
+ * not by the HTTP client, up to `maxRedirects`: for each hop the host is resolved once, every
+ * address must pass the policy, and the connection goes to that checked address, so neither a
+ * redirect nor a DNS answer that changes between check and connect can reach an internal service.
  */
 export async function guardedDownload(url: string, options: DownloadOptions): Promise<Download> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -66,7 +35,7 @@ export async function guardedDownload(url: string, options: DownloadOptions): Pr
   let current = new URL(url);
   for (let redirects = 0; ; redirects++) {
     if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new DownloadError(`only http(s) URLs are fetched, not ${current.protocol}`);
-    const response = await get(current, await checkedLookup(current.hostname, options.allowPrivate), signal, options.timeoutMs);
+    const response = await get(current, await checkedLookup(current.hostname, options.addressPolicy), signal, options.timeoutMs);
     const status = response.statusCode ?? 0;
     if (status >= 300 && status < 400 && response.headers.location) {
       response.resume();
@@ -82,7 +51,7 @@ export async function guardedDownload(url: string, options: DownloadOptions): Pr
   }
 }
 
-async function checkedLookup(hostname: string, allowPrivate: boolean): Promise<LookupFunction> {
+async function checkedLookup(hostname: string, policy: AddressPolicy): Promise<LookupFunction> {
   const host = hostname.replace(/^\[|\]$/g, '');
   let addresses: { address: string; family: number }[];
   try {
@@ -90,10 +59,10 @@ async function checkedLookup(hostname: string, allowPrivate: boolean): Promise<L
   } catch (error) {
     throw new DownloadError(`cannot resolve ${host}: ${(error as Error).message}`);
   }
-  if (!allowPrivate && (addresses.length === 0 || !addresses.every((entry) => isPublicAddress(entry.address)))) {
-    throw new DownloadError(`${host} resolves to a non-public address; only public hosts are fetched`);
-  }
-  const chosen = addresses[0]!;
+  const chosen = addresses[0];
+  if (!chosen) throw new DownloadError(`cannot resolve ${host}: no address`);
+  const refused = addresses.find((entry) => policy.refusal(entry.address) !== undefined);
+  if (refused) throw new DownloadError(`${host} resolves to a non-public address (${refused.address}); only public hosts are fetched`);
   return (_hostname, lookupOptions, callback) => {
     if ((lookupOptions as { all?: boolean }).all) (callback as (error: null, addresses: { address: string; family: number }[]) => void)(null, [chosen]);
     else callback(null, chosen.address, chosen.family);

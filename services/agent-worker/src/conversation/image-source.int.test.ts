@@ -1,32 +1,45 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AddressPolicy } from '@bedrock-mcp/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPublicAddress } from './guarded-download.js';
 import { fetchImage, ImageInputError } from './image-source.js';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 let server: Server;
 let base: string;
+// Another loopback address, standing for an internal service the tests' policy does not allow.
+let internal: Server;
+let internalBase: string;
+let internalHits = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/pixel') res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(PNG);
     else if (req.url === '/big') res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(4096));
     else if (req.url === '/redirect') res.writeHead(302, { location: '/pixel' }).end();
+    else if (req.url?.startsWith('/to?')) res.writeHead(302, { location: new URLSearchParams(req.url.slice(4)).get('url')! }).end();
     else if (req.url === '/text') res.writeHead(200, { 'content-type': 'text/plain' }).end('not an image');
     else if (req.url === '/slow') setTimeout(() => res.writeHead(200).end(PNG), 2000);
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  internal = createServer((_req, res) => {
+    internalHits++;
+    res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+  });
+  await new Promise<void>((resolve) => internal.listen(0, '127.0.0.2', resolve));
+  internalBase = `http://127.0.0.2:${(internal.address() as AddressInfo).port}`;
 });
-afterAll(() => {
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(resolve));
+afterAll(async () => {
+  for (const running of [server, internal]) {
+    running.closeAllConnections();
+    await new Promise((resolve) => running.close(resolve));
+  }
 });
 
 describe('fetchImage (http(s) image URLs of chat messages)', () => {
-  const options = { timeoutMs: 300, maxBytes: 1024, allowPrivate: true };
+  const options = { timeoutMs: 300, maxBytes: 1024, addressPolicy: AddressPolicy.allowingEverything() };
 
   it('downloads an image and tells its format from the bytes when the content type does not', async () => {
     const image = await fetchImage(`${base}/pixel`, options);
@@ -53,7 +66,18 @@ describe('image URLs that point inside the network', () => {
     await expect(fetchImage('http://169.254.169.254/latest/meta-data/', options)).rejects.toThrow(/non-public address/);
     await expect(fetchImage('http://[::1]:1/x.png', options)).rejects.toThrow(/non-public address/);
     await expect(fetchImage('http://localhost:1/x.png', options)).rejects.toThrow(/non-public address/);
-    expect(isPublicAddress('8.8.8.8')).toBe(true);
-    expect(['10.1.2.3', '172.20.0.1', '192.168.1.1', '100.64.0.1', '::ffff:127.0.0.1', 'fd00::1', 'fe80::1'].filter(isPublicAddress)).toEqual([]);
+    await expect(fetchImage('http://[::ffff:7f00:1]:1/x.png', options)).rejects.toThrow(/non-public address/);
+    await expect(fetchImage('http://[64:ff9b::a9fe:a9fe]/x.png', options)).rejects.toThrow(/non-public address/);
+  });
+
+  it('are refused when a redirect leads there from an allowed first hop (issue #15)', async () => {
+    // The tests' policy allows 127.0.0.1 only; 127.0.0.2 stands for an internal service.
+    const options = { timeoutMs: 1000, maxBytes: 1024, addressPolicy: new AddressPolicy(['127.0.0.1/32']) };
+    await expect(fetchImage(`${base}/redirect`, options)).resolves.toMatchObject({ format: 'png' });
+    await expect(fetchImage(`${internalBase}/pixel`, options)).rejects.toThrow(/non-public address/);
+    for (const target of [`${internalBase}/pixel`, `http://[::ffff:127.0.0.2]:${new URL(internalBase).port}/pixel`, 'http://169.254.169.254/latest/meta-data/']) {
+      await expect(fetchImage(`${base}/to?url=${encodeURIComponent(target)}`, options)).rejects.toThrow(/non-public address/);
+    }
+    expect(internalHits).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { AddressPolicy } from '@bedrock-mcp/common';
 import type { ImageFormat } from './conversation.js';
 import { DownloadError, guardedDownload } from './guarded-download.js';
 
@@ -27,22 +28,24 @@ function sniffImageFormat(bytes: Buffer): ImageFormat | undefined {
   return undefined;
 }
 
+const PUBLIC_ONLY = new AddressPolicy();
+
 export interface FetchImageOptions {
   /** Milliseconds for the whole download. */
   timeoutMs: number;
   /** Largest accepted body, in bytes. */
   maxBytes: number;
-  /** Allow URLs that resolve to private, loopback or link-local addresses (default: refused). */
-  allowPrivate?: boolean;
+  /** Which addresses the URL and each redirect may resolve to (default: public ones only). */
+  addressPolicy?: AddressPolicy;
   signal?: AbortSignal;
 }
 
-/** Downloads an http(s) image (public hosts only unless allowed) with a timeout and a size cap; throws ImageInputError saying what went wrong. */
+/** Downloads an http(s) image (public hosts only unless the policy allows more; every redirect checked) with a timeout and a size cap; throws ImageInputError saying what went wrong. */
 export async function fetchImage(url: string, options: FetchImageOptions): Promise<{ format: ImageFormat; bytes: Buffer }> {
   const shown = url.length > 120 ? `${url.slice(0, 120)}…` : url;
   let download;
   try {
-    download = await guardedDownload(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, allowPrivate: options.allowPrivate ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+    download = await guardedDownload(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, addressPolicy: options.addressPolicy ?? PUBLIC_ONLY, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     if (error instanceof DownloadError) throw new ImageInputError(`could not fetch image ${shown}: ${error.message}`);
     throw error;

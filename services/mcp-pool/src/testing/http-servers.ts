@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '@bedrock-mcp/test-support';
@@ -59,6 +59,36 @@ export async function startRecordingProxy(target: string): Promise<RunningHttpSe
   return {
     url: `http://127.0.0.1:${port}${targetUrl.pathname}`,
     requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A server on `host` that answers every request with `status` and a Location of `location` (relative ones resolve against it); counts requests in `hits`. */
+export async function startRedirectingServer(location: string, options: { status?: number; host?: string } = {}): Promise<RunningHttpServer & { hits: IncomingHttpHeaders[] }> {
+  return startAnsweringServer(options.host ?? '127.0.0.1', (res) => res.writeHead(options.status ?? 307, { location }).end());
+}
+
+/** A server on `host` that answers every request with 200 `reached`, recording each request's headers in `hits`. */
+export async function startCountingServer(host = '127.0.0.1'): Promise<RunningHttpServer & { hits: IncomingHttpHeaders[] }> {
+  return startAnsweringServer(host, (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('reached'));
+}
+
+async function startAnsweringServer(host: string, answer: (res: ServerResponse) => void): Promise<RunningHttpServer & { hits: IncomingHttpHeaders[] }> {
+  const hits: IncomingHttpHeaders[] = [];
+  const server: Server = createServer((req, res) => {
+    hits.push(req.headers);
+    req.resume();
+    answer(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}/mcp`,
+    hits,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,6 +1,6 @@
 import { toolResultText } from '@bedrock-mcp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEverythingOverHttp, startRecordingProxy, type RunningHttpServer } from '../testing/http-servers.js';
+import { startEverythingOverHttp, startRecordingProxy, startRedirectingServer, type RunningHttpServer } from '../testing/http-servers.js';
 import { startTestPool, testConf, type TestPool } from '../testing/pool-harness.js';
 
 let streamable: RunningHttpServer;
@@ -79,5 +79,18 @@ describe('URL transports (server-everything over HTTP, real processes)', () => {
     // Metadata stays refused: the allowance is the admin's range, not "anything goes".
     await allowing.store.put('trent', 'metadata', { transport: 'streamable_http', url: 'http://169.254.169.254/mcp', headers: {}, enabled: true });
     await expect(allowing.client.ensureServer('trent', 'metadata')).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('refuses a user-added URL server that redirects to the cloud metadata address, though its first hop is allowed', async () => {
+    const redirecting = await startRedirectingServer('http://169.254.169.254/latest/meta-data/');
+    try {
+      await allowing.store.put('trent', 'bouncer', { transport: 'streamable_http', url: redirecting.url, token: 'user-token', headers: {}, enabled: true });
+      const started = Date.now();
+      await expect(allowing.client.ensureServer('trent', 'bouncer')).rejects.toMatchObject({ code: 'forbidden', message: expect.stringContaining('169.254.169.254') });
+      expect(redirecting.hits.length).toBeGreaterThanOrEqual(1);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await redirecting.close();
+    }
   });
 });

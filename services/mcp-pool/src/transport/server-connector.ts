@@ -8,7 +8,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import type { ResolvedServer } from '../config/server-resolver.js';
 import { PoolFailure } from '../pool/pool-failure.js';
 import { assertUrlAllowed } from '../security/guarded-fetch.js';
-import type { AddressPolicy } from '../security/address-policy.js';
+import type { AddressPolicy } from '@bedrock-mcp/common';
 import { buildChildEnv } from './child-env.js';
 import { resolveCommand } from './command-path.js';
 import { deliverInOrder } from './ordered-delivery.js';
