@@ -1,6 +1,7 @@
 import { PoolClientError } from '@bedrock-mcp/pool-client';
 import { toolResultText } from '@bedrock-mcp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEverythingOverHttp, type RunningHttpServer } from '../testing/http-servers.js';
 import { startTestPool, testConf, type TestPool } from '../testing/pool-harness.js';
 import { fixturePath, isAlive } from '../testing/processes.js';
 
@@ -9,7 +10,10 @@ const MAX_TOOLS = 50;
 const oversized = (...args: string[]) => ({ command: 'node', args: [fixturePath('oversized-server.mjs'), ...args] });
 
 let pool: TestPool;
+let streamable: RunningHttpServer;
+let sse: RunningHttpServer;
 beforeAll(async () => {
+  [streamable, sse] = await Promise.all([startEverythingOverHttp('streamableHttp'), startEverythingOverHttp('sse')]);
   pool = await startTestPool({
     label: 'limits',
     env: { MCP_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES), MCP_MAX_TOOLS_PER_SERVER: String(MAX_TOOLS) },
@@ -20,10 +24,15 @@ beforeAll(async () => {
       bulky: oversized(`--line-bytes=${4 * 1024 * 1024}`),
       crowded: oversized(`--tools=${MAX_TOOLS + 1}`),
       roomy: oversized(`--tools=${MAX_TOOLS}`),
+      remote_http: { url: streamable.url },
+      remote_sse: { url: sse.url },
     }),
   });
 });
-afterAll(() => pool?.close());
+afterAll(async () => {
+  await pool?.close();
+  await Promise.all([streamable?.close(), sse?.close()]);
+});
 
 /** Calls `tool` while sampling this process's heap + buffers; returns the error and the peak growth in bytes. */
 async function callMeasured(serverId: string, toolName: string): Promise<{ error: unknown; growth: number }> {
@@ -77,5 +86,19 @@ describe('a server that lists more than MCP_MAX_TOOLS_PER_SERVER tools', () => {
     expect(catalog.tools.some((tool) => tool.serverId === 'everything')).toBe(true);
     const status = (await pool.client.listServers('alice')).find((server) => server.serverId === 'crowded');
     expect(status).toMatchObject({ state: 'error', error: expect.stringContaining('MCP_MAX_TOOLS_PER_SERVER') });
+  });
+});
+
+describe('an HTTP server whose answer passes MCP_MAX_MESSAGE_BYTES (server-everything echo, real processes)', () => {
+  it.each(['remote_http', 'remote_sse'])('%s: the call fails naming the limit, and the next call reconnects', async (serverId) => {
+    const big = 'x'.repeat(MAX_MESSAGE_BYTES + 1024);
+    const error = await pool.client.callTool('carol', { serverId, toolName: 'echo', arguments: { message: big } }).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(PoolClientError);
+    expect((error as Error).message).toMatch(/longer than 1048576 bytes \(MCP_MAX_MESSAGE_BYTES\); the pool closed the connection/);
+    const { result } = await pool.client.callTool('carol', { serverId, toolName: 'echo', arguments: { message: 'small again' } });
+    expect(toolResultText(result)).toContain('small again');
   });
 });
