@@ -3,10 +3,15 @@ import { limitMessageSize } from './message-size-fetch.js';
 import { MessageTooLargeError } from './json-rpc-line-reader.js';
 
 /** A fetch answering with `chunks` as the body, of content type `type`. */
-const serving = (type: string, chunks: string[]) => async () =>
-  new Response(new ReadableStream({ start: (controller) => { for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk)); controller.close(); } }), {
-    headers: { 'content-type': type },
+const serving = (type: string, chunks: string[]) => async () => {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+      controller.close();
+    },
   });
+  return new Response(body, { headers: { 'content-type': type } });
+};
 
 async function read(type: string, chunks: string[], maxBytes: number): Promise<{ text?: string; error?: unknown; told: MessageTooLargeError[] }> {
   const told: MessageTooLargeError[] = [];
