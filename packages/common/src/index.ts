@@ -5,6 +5,7 @@ export * from './logger.js';
 export * from './redis-keys.js';
 export * from './redis.js';
 export * from './turn-event-log.js';
+export * from './active-turns.js';
 export * from './ops-routes.js';
 export * from './shutdown.js';
 export * from './service-main.js';

@@ -18,6 +18,8 @@ export interface WsChatSessionOptions {
   authTimeoutMs: number;
   /** Bytes queued on the socket above which the session waits for the client to read before sending more. */
   highWaterBytes: number;
+  /** Called once, when the `auth` frame was accepted. */
+  onAuthenticated?: () => void;
 }
 
 type SessionState = { kind: 'awaiting_auth'; timer: NodeJS.Timeout } | { kind: 'authenticating' } | { kind: 'ready'; principal: Principal } | { kind: 'closed' };
@@ -117,6 +119,7 @@ export class WsChatSession {
         const principal = await this.services.auth.authenticate(frame.apiKey, frame.userId);
         if (this.state.kind !== 'authenticating') return;
         this.state = { kind: 'ready', principal };
+        this.options.onAuthenticated?.();
         await this.send({ type: 'ready', userId: principal.userId });
       } catch (error) {
         const forbidden = error instanceof GatewayError && error.code === 'forbidden';
