@@ -4,7 +4,12 @@ import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 export class DownloadError extends Error {
-  override readonly name = 'DownloadError';
+  override readonly name: string = 'DownloadError';
+}
+
+/** The body is larger than the download's maxBytes. */
+export class DownloadTooLargeError extends DownloadError {
+  override readonly name = 'DownloadTooLargeError';
 }
 
 /** Addresses a user-supplied URL must not reach: loopback, private, link-local (cloud metadata), CGNAT, multicast, reserved. */
@@ -112,7 +117,7 @@ function get(url: URL, lookupFn: LookupFunction, signal: AbortSignal, timeoutMs:
 async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<Buffer> {
   if (Number(response.headers['content-length'] ?? 0) > maxBytes) {
     response.destroy();
-    throw new DownloadError(`larger than ${maxBytes} bytes`);
+    throw new DownloadTooLargeError(`larger than ${maxBytes} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -121,7 +126,7 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
       size += chunk.length;
       if (size > maxBytes) {
         response.destroy();
-        throw new DownloadError(`larger than ${maxBytes} bytes`);
+        throw new DownloadTooLargeError(`larger than ${maxBytes} bytes`);
       }
       chunks.push(chunk);
     }

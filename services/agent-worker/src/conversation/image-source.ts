@@ -1,5 +1,5 @@
 import type { ImageFormat } from './conversation.js';
-import { DownloadError, guardedDownload } from './guarded-download.js';
+import { DownloadError, DownloadTooLargeError, guardedDownload } from './guarded-download.js';
 
 export class ImageInputError extends Error {
   override readonly name = 'ImageInputError';
@@ -27,26 +27,46 @@ function sniffImageFormat(bytes: Buffer): ImageFormat | undefined {
   return undefined;
 }
 
+/** What one turn's image URLs downloaded so far, against IMAGE_FETCH_MAX_TOTAL_BYTES. */
+export class ImageFetchBudget {
+  used = 0;
+  constructor(readonly maxTotalBytes: number) {}
+
+  get left(): number {
+    return Math.max(0, this.maxTotalBytes - this.used);
+  }
+}
+
 export interface FetchImageOptions {
   /** Milliseconds for the whole download. */
   timeoutMs: number;
   /** Largest accepted body, in bytes. */
   maxBytes: number;
+  /** Bytes all image URLs of one turn may download together (each within maxBytes too). Default: no total. */
+  maxTotalBytes?: number;
   /** Allow URLs that resolve to private, loopback or link-local addresses (default: refused). */
   allowPrivate?: boolean;
   signal?: AbortSignal;
 }
 
-/** Downloads an http(s) image (public hosts only unless allowed) with a timeout and a size cap; throws ImageInputError saying what went wrong. */
-export async function fetchImage(url: string, options: FetchImageOptions): Promise<{ format: ImageFormat; bytes: Buffer }> {
+/**
+ * Downloads an http(s) image (public hosts only unless allowed) with a timeout and a size cap, and
+ * within what is `budget` has left; throws ImageInputError saying what went wrong.
+ */
+export async function fetchImage(url: string, options: FetchImageOptions, budget?: ImageFetchBudget): Promise<{ format: ImageFormat; bytes: Buffer }> {
   const shown = url.length > 120 ? `${url.slice(0, 120)}…` : url;
+  const overTotal = () => `the image URLs of this request may download at most ${budget!.maxTotalBytes} bytes together (IMAGE_FETCH_MAX_TOTAL_BYTES)`;
+  if (budget && budget.left === 0) throw new ImageInputError(`image ${shown} not fetched: ${overTotal()}, and the images before it used them up`);
+  const maxBytes = budget ? Math.min(options.maxBytes, budget.left) : options.maxBytes;
   let download;
   try {
-    download = await guardedDownload(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, allowPrivate: options.allowPrivate ?? false, ...(options.signal ? { signal: options.signal } : {}) });
+    download = await guardedDownload(url, { timeoutMs: options.timeoutMs, maxBytes, allowPrivate: options.allowPrivate ?? false, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
+    if (error instanceof DownloadTooLargeError && maxBytes < options.maxBytes) throw new ImageInputError(`image ${shown} not fetched: ${overTotal()}, and it goes past that`);
     if (error instanceof DownloadError) throw new ImageInputError(`could not fetch image ${shown}: ${error.message}`);
     throw error;
   }
+  if (budget) budget.used += download.bytes.length;
   const format = imageFormatFor(download.contentType, download.bytes);
   if (!format) throw new ImageInputError(`image ${shown} is not png, jpeg, gif or webp`);
   return { format, bytes: download.bytes };
