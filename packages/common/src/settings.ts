@@ -167,7 +167,7 @@ export const SettingsSchema = z
     MCP_SERVER_STARTS_PER_MINUTE: int(30, 1),
     /** MCP server listings with live status (`GET /v1/mcp_servers`; the web UI polls it every 2 s while a server starts) per user per minute; more is refused with 429. */
     MCP_SERVER_LISTINGS_PER_MINUTE: int(120, 1),
-    /** Bytes a WebSocket client may send before it is authenticated (its `auth` frame included); more closes the socket with 1009. After authentication frames may be up to MAX_BODY_BYTES. */
+    /** Bytes a chat WebSocket client may send before it is authenticated (its `auth` frame included); more closes the socket with 1009. After authentication frames may be up to MAX_BODY_BYTES. */
     WS_PREAUTH_MAX_BYTES: int(16 * 1024, 256),
     /** WebSockets (chat and voice) one gateway keeps open while they are not yet authenticated; more are closed with 1013 (try again later). */
     WS_MAX_UNAUTHENTICATED: int(256, 1),
