@@ -58,6 +58,20 @@ describe('request size: messages, images and documents per request', () => {
   });
 });
 
+describe('request size over the chat WebSocket', () => {
+  it('answers an error frame for too many messages or images, and the socket stays usable', async () => {
+    const client = await authenticated('ws-counts');
+    const send = (requestId: string, messages: unknown[]) => client.socket.send(JSON.stringify({ type: 'chat', requestId, body: { model: TEST_MODEL, messages } }));
+    send('many', Array.from({ length: 6 }, () => ({ role: 'user', content: 'x' })));
+    await expect.poll(() => client.frames.find((frame) => frame.includes('limit of 5'))).toContain('"invalid_request"');
+    send('images', [{ role: 'user', content: [image, image, image] }]);
+    await expect.poll(() => client.frames.find((frame) => frame.includes('more than 2 images'))).toContain('"requestId":"images"');
+    send('fine', [{ role: 'user', content: 'hi' }]);
+    await expect.poll(() => client.frames.some((frame) => frame.includes('"accepted"') && frame.includes('"fine"'))).toBe(true);
+    client.socket.close();
+  });
+});
+
 describe('concurrent turns per user', () => {
   it('answers 429 while the user has MAX_CONCURRENT_TURNS_PER_USER turns running or queued, and admits again once one ends', async () => {
     await windowWithRoom();

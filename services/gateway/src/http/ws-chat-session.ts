@@ -10,6 +10,7 @@ import {
 import { WebSocket, type RawData } from 'ws';
 import type { Principal } from '../domain/api-key-authenticator.js';
 import { GatewayError } from '../domain/gateway-error.js';
+import { assertRawMessageCount } from '../domain/request-count-limits.js';
 import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
 import type { GatewayServices } from './gateway-services.js';
 
@@ -83,7 +84,9 @@ export class WsChatSession {
     let frame: WsClientFrame;
     try {
       if (isBinary) throw new GatewayError('invalid_request', 'frames must be JSON text');
-      const parsed = WsClientFrameSchema.safeParse(JSON.parse(rawText(data)));
+      const json: unknown = JSON.parse(rawText(data));
+      assertRawMessageCount((json as { body?: unknown } | null)?.body, this.services.settings.MAX_MESSAGES_PER_REQUEST);
+      const parsed = WsClientFrameSchema.safeParse(json);
       if (!parsed.success) {
         const body = zodErrorBody(parsed.error);
         throw new GatewayError('invalid_request', body.error.message, body.error.param);
