@@ -169,12 +169,16 @@ describe('chat WebSocket before authentication', () => {
     user.socket.close();
   });
 
-  it('closes with 1013 sockets beyond WS_MAX_UNAUTHENTICATED waiting to authenticate, while authenticated ones work', async () => {
+  it('closes with 1013 sockets (chat or voice) beyond WS_MAX_UNAUTHENTICATED waiting to authenticate, while authenticated ones work', async () => {
     const member = await authenticated('member');
     const waiting = [open(), open(), open()];
     await Promise.all(waiting.map((client) => client.opened));
     const extra = open();
     expect(await extra.closed).toBe(WS_CLOSE_CODES.tryAgainLater);
+    // The voice socket shares the gateway's places: it is refused the same way before its ticket is even read.
+    const voice = new WebSocket(h.voiceUrl({ ticket: 'A'.repeat(43) }));
+    voice.on('error', () => undefined);
+    expect(await new Promise((resolve) => voice.once('close', resolve))).toBe(WS_CLOSE_CODES.tryAgainLater);
     member.socket.send(JSON.stringify({ type: 'ping' }));
     await expect.poll(() => member.frames.some((frame) => frame.includes('"pong"'))).toBe(true);
     // One waiting socket leaves: a newcomer gets its place.

@@ -62,19 +62,20 @@ export class WsChatServer {
       const stopCounting = preAuth.countBytes(socket, head, () =>
         refuseSocket(ws, socket, WS_CLOSE_CODES.messageTooBig, `more than ${preAuth.options.maxBytes} bytes before authentication`),
       );
-      const authenticated = () => {
+      // Once authenticated (or gone) the socket no longer counts as waiting, and its bytes are MAX_BODY_BYTES' business.
+      const endPreAuth = () => {
         stopCounting();
         leavePreAuth();
       };
       const session = new WsChatSession(ws, this.services, {
         authTimeoutMs: this.options.authTimeoutMs ?? 10_000,
         highWaterBytes: this.options.highWaterBytes ?? 1024 * 1024,
-        onAuthenticated: authenticated,
+        onAuthenticated: endPreAuth,
       });
       this.sessions.add(session);
       this.services.metrics.wsConnections.inc();
       ws.on('close', () => {
-        authenticated();
+        endPreAuth();
         if (this.sessions.delete(session)) this.services.metrics.wsConnections.dec();
       });
     });
