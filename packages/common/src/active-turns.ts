@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from './redis-keys.js';
 
@@ -14,6 +15,7 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return held + 1
 `;
+const ADMIT_SHA = createHash('sha1').update(ADMIT_SCRIPT).digest('hex');
 
 export interface ActiveTurnsOptions {
   /**
@@ -50,7 +52,14 @@ export class ActiveTurns {
   async admit(userId: string, turnId: string, limit: number): Promise<TurnAdmission> {
     const now = this.now();
     const { slotTtlMs } = this.options;
-    const result = Number(await this.redis.eval(ADMIT_SCRIPT, 1, this.keys.userActiveTurns(userId), now, now + slotTtlMs, limit, turnId, slotTtlMs));
+    const args = [this.keys.userActiveTurns(userId), now, now + slotTtlMs, limit, turnId, slotTtlMs] as const;
+    let result: number;
+    try {
+      result = Number(await this.redis.evalsha(ADMIT_SHA, 1, ...args));
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      result = Number(await this.redis.eval(ADMIT_SCRIPT, 1, ...args));
+    }
     return { admitted: result > 0, held: Math.abs(result) };
   }
 
