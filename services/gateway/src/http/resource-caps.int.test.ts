@@ -162,6 +162,13 @@ describe('chat WebSocket before authentication', () => {
     await stranger.opened;
     stranger.socket.send(JSON.stringify({ type: 'auth', apiKey: 'k'.repeat(4096) }));
     expect(await stranger.closed).toBe(WS_CLOSE_CODES.messageTooBig);
+    // A frame as large as an authenticated user may send (16 MiB here) is cut off while it arrives.
+    const flooder = open();
+    await flooder.opened;
+    const started = Date.now();
+    flooder.socket.send(Buffer.alloc(16 * 1024 * 1024, 0x61));
+    expect(await flooder.closed).toBe(WS_CLOSE_CODES.messageTooBig);
+    expect(Date.now() - started).toBeLessThan(3000);
 
     const user = await authenticated('big-frames');
     user.socket.send(JSON.stringify({ type: 'chat', requestId: 'r1', body: { model: TEST_MODEL, messages: [{ role: 'user', content: 'x'.repeat(8192) }] } }));

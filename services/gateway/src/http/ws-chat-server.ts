@@ -56,11 +56,11 @@ export class WsChatServer {
     const leavePreAuth = preAuth.admit();
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!leavePreAuth) {
-        refuseSocket(ws, socket, WS_CLOSE_CODES.tryAgainLater, 'too many connections waiting to authenticate; retry shortly');
+        refuseSocket(ws, WS_CLOSE_CODES.tryAgainLater, 'too many connections waiting to authenticate; retry shortly');
         return;
       }
       const stopCounting = preAuth.countBytes(socket, head, () =>
-        refuseSocket(ws, socket, WS_CLOSE_CODES.messageTooBig, `more than ${preAuth.options.maxBytes} bytes before authentication`),
+        refuseSocket(ws, WS_CLOSE_CODES.messageTooBig, `more than ${preAuth.options.maxBytes} bytes before authentication`),
       );
       // Once authenticated (or gone) the socket no longer counts as waiting, and its bytes are MAX_BODY_BYTES' business.
       const endPreAuth = () => {

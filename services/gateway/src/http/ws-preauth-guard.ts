@@ -60,11 +60,12 @@ export class PreAuthGuard {
 }
 
 /**
- * Closes a socket the gateway refuses with `code`: stops reading from it at once (nothing more is
- * buffered), sends the close frame, and cuts the connection if the client has not closed it soon after.
+ * Closes a socket the gateway refuses with `code`: stops reading from it at once (ws.pause also
+ * keeps the library from resuming it, so nothing more is buffered), sends the close frame, and cuts
+ * the connection if the client has not closed it soon after.
  */
-export function refuseSocket(ws: WebSocket, socket: Duplex, code: number, reason: string): void {
-  socket.pause();
+export function refuseSocket(ws: WebSocket, code: number, reason: string): void {
+  ws.pause();
   ws.close(code, reason);
   setTimeout(() => ws.terminate(), REFUSAL_GRACE_MS).unref();
 }

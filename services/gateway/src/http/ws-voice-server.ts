@@ -59,7 +59,7 @@ export class WsVoiceServer {
     const leavePreAuth = this.preAuth ? this.preAuth.admit() : () => undefined;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (!leavePreAuth) {
-        refuseSocket(ws, socket, WS_CLOSE_CODES.tryAgainLater, 'too many connections waiting to authenticate; retry shortly');
+        refuseSocket(ws, WS_CLOSE_CODES.tryAgainLater, 'too many connections waiting to authenticate; retry shortly');
         return;
       }
       const session = new WsVoiceSession(ws, this.services, this.sessionOptions);
