@@ -53,6 +53,10 @@ export async function measureGatewayAlone(options: {
       MCP_SERVICE_HOST: '127.0.0.1',
       MCP_SERVICE_PORT: String(port),
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // Thousands of streams over 500 users, opened at once, answered by this file's own worker
+      // (which frees no concurrent-turn slots): the per-user and pre-auth caps would refuse them.
+      MAX_CONCURRENT_TURNS_PER_USER: '1000000',
+      WS_MAX_UNAUTHENTICATED: '1000000',
     },
     dir,
     { built: process.env.BENCH_FROM_SOURCE !== '1', nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) },

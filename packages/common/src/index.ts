@@ -6,6 +6,7 @@ export * from './redis-keys.js';
 export * from './redis.js';
 export * from './turn-event-log.js';
 export * from './internal-credential.js';
+export * from './active-turns.js';
 export * from './ops-routes.js';
 export * from './shutdown.js';
 export * from './service-main.js';

@@ -19,8 +19,10 @@ export function createRedisKeys(prefix: string) {
     userHistoryLock: (userId: string) => `${p}user:{${userId}}:history-lock`,
     /** counter bumped by every history write and by clearUserHistory: a turn whose loaded history changed or was removed since does not write it back */
     userHistoryEpoch: (userId: string) => `${p}user:{${userId}}:history-epoch`,
-    /** fixed-window counter for the rate limit */
-    userRateLimit: (userId: string, windowStart: number) => `${p}user:{${userId}}:rate:${windowStart}`,
+    /** fixed-window counter for a rate limit; `bucket` names a limit other than the chat one */
+    userRateLimit: (userId: string, windowStart: number, bucket?: string) => `${p}user:{${userId}}:rate:${bucket ? `${bucket}:` : ''}${windowStart}`,
+    /** sorted set of the user's running or queued turn ids, scored by the epoch ms each slot expires at */
+    userActiveTurns: (userId: string) => `${p}user:{${userId}}:active-turns`,
     /** hash of per-user API keys: sha256(key) → JSON {userId, createdAt, label} */
     userApiKeys: () => `${p}api-keys`,
 

@@ -135,6 +135,14 @@ export const SettingsSchema = z
     TOOL_CALL_TIMEOUT_MS: int(120_000, 100),
     /** Tool results larger than this (bytes of text + base64) are cut with a marker. */
     TOOL_RESULT_MAX_BYTES: int(200_000, 1024),
+    /**
+     * Longest MCP message (bytes) the pool reads from a server: one stdio line, one HTTP JSON body or
+     * SSE event. Results are cut to TOOL_RESULT_MAX_BYTES only after they are parsed, so this bounds
+     * the memory one server can make the pool hold; a server that sends more is stopped with an error.
+     */
+    MCP_MAX_MESSAGE_BYTES: int(8 * 1024 * 1024, 64 * 1024),
+    /** Tools one MCP server may list; a server listing more fails with an error naming the limit. */
+    MCP_MAX_TOOLS_PER_SERVER: int(256, 1, 10_000),
     /** Running MCP servers per user; the least recently used idle one is evicted when full. */
     POOL_MAX_SERVERS_PER_USER: int(10, 1),
     /** Running MCP servers per pool replica, all users together. */
@@ -162,6 +170,26 @@ export const SettingsSchema = z
     MAX_BODY_BYTES: int(25 * 1024 * 1024, 1024),
     /** Largest single attachment (image or file part) a chat message may carry, in decoded bytes. */
     MAX_ATTACHMENT_BYTES: int(10 * 1024 * 1024, 1024),
+    /** Messages one chat request may carry (system, assistant and tool messages included); more is refused with 400 naming `messages`. */
+    MAX_MESSAGES_PER_REQUEST: int(500, 1),
+    /** Image parts one chat request may carry (Bedrock accepts at most 20 images per request); more is refused with 400. */
+    MAX_IMAGES_PER_REQUEST: int(20, 0),
+    /** File (document) parts one chat request may carry (Bedrock accepts at most 5 documents per request); more is refused with 400. */
+    MAX_DOCUMENTS_PER_REQUEST: int(5, 0),
+    /** Chat turns one user may have running or queued at once, across all gateways; more is refused with 429 until one ends. */
+    MAX_CONCURRENT_TURNS_PER_USER: int(10, 1),
+    /** MCP server adds and tool listings (each may start a server process) per user per minute; more is refused with 429. */
+    MCP_SERVER_STARTS_PER_MINUTE: int(30, 1),
+    /** MCP server listings with live status (`GET /v1/mcp_servers`; the web UI polls it every 2 s while a server starts) per user per minute; more is refused with 429. */
+    MCP_SERVER_LISTINGS_PER_MINUTE: int(120, 1),
+    /** Bytes a chat WebSocket client may send before it is authenticated (its `auth` frame included); more closes the socket with 1009. After authentication frames may be up to MAX_BODY_BYTES. */
+    WS_PREAUTH_MAX_BYTES: int(16 * 1024, 256),
+    /** WebSockets (chat and voice) one gateway keeps open while they are not yet authenticated; more are closed with 1013 (try again later). */
+    WS_MAX_UNAUTHENTICATED: int(256, 1),
+    /** Milliseconds a chat WebSocket has to send its `auth` frame before it is closed with 4401. */
+    WS_AUTH_TIMEOUT_MS: int(10_000, 100),
+    /** agent-worker: bytes all http(s) image URLs of one turn may download together (each also within IMAGE_FETCH_MAX_BYTES); past that the turn ends with invalid_request. */
+    IMAGE_FETCH_MAX_TOTAL_BYTES: int(20 * 1024 * 1024, 1024),
     /** Browser origins the gateway answers CORS requests from (comma-separated); `*`: any. */
     CORS_ORIGINS: z
       .string()

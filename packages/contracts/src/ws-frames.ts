@@ -15,6 +15,10 @@ export const WS_CLOSE_CODES = {
   forbidden: 4403,
   /** The gateway is shutting down. */
   goingAway: 1001,
+  /** More bytes than allowed before authentication (WS_PREAUTH_MAX_BYTES), or a frame over the size limit. */
+  messageTooBig: 1009,
+  /** The gateway holds as many unauthenticated sockets as it allows (WS_MAX_UNAUTHENTICATED): reconnect a little later. */
+  tryAgainLater: 1013,
 } as const;
 
 export const WsClientFrameSchema = z.discriminatedUnion('type', [

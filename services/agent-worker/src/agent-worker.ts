@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type RuntimeConfig, type Settings } from '@bedrock-mcp/common';
+import { ActiveTurns, AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type RuntimeConfig, type Settings } from '@bedrock-mcp/common';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import type { Worker } from 'bullmq';
 import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
@@ -40,6 +40,8 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
   const bullConnection = createRedis(settings.REDIS_URL, 'agent-worker-bull', { maxRetriesPerRequest: null, enableAutoPipelining: false });
   const ttlSeconds = settings.STREAM_REPLAY_TTL_S;
   const events = new TurnEventLog(redis, keys, { maxEvents: settings.STREAM_REPLAY_MAX_EVENTS, ttlSeconds });
+  // Only releases here; the gateway takes the slots (and sets their expiry).
+  const activeTurns = new ActiveTurns(redis, keys, { slotTtlMs: settings.TURN_TIMEOUT_MS + ttlSeconds * 1000 });
 
   const credentials = readCredentialCsv(config.resolvePath(settings.CREDENTIAL_CSV));
   const bedrockClients = new BedrockClientPool({
@@ -83,11 +85,17 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
     history: new HistoryStore(redis, keys, { maxMessages: settings.HISTORY_MAX_MESSAGES, logger }),
     historyLock: new HistoryLock(redis, keys, { ttlMs: settings.HISTORY_LOCK_TTL_MS, waitMs: settings.HISTORY_LOCK_WAIT_MS }),
     cancels,
+    activeTurns,
     limits: {
       maxTurns: settings.MAX_TURNS,
       modelCallTimeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
       turnTimeoutMs: settings.TURN_TIMEOUT_MS,
-      imageFetch: { timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS, maxBytes: settings.IMAGE_FETCH_MAX_BYTES, addressPolicy: imageFetchPolicy(settings) },
+      imageFetch: {
+        timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS,
+        maxBytes: settings.IMAGE_FETCH_MAX_BYTES,
+        maxTotalBytes: settings.IMAGE_FETCH_MAX_TOTAL_BYTES,
+        addressPolicy: imageFetchPolicy(settings),
+      },
     },
     logger,
   });
@@ -103,6 +111,7 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
     maxStalledCount: settings.WORKER_MAX_STALLED_COUNT,
     runTurn: registry ? new TurnMetrics(registry, new Set(models.modelIds)).instrument(runTurn) : runTurn,
     events,
+    activeTurns,
     logger,
   });
   void worker.run().catch((error: unknown) => logger.error({ err: error }, 'chat worker stopped'));

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UserServerStore } from '@bedrock-mcp/config-store';
 import {
+  ActiveTurns,
   createMetricsRegistry,
   createOpsHandler,
   createRedisKeys,
@@ -34,6 +35,7 @@ import { createGatewayMetrics } from './gateway-metrics.js';
 import { createExpressApp } from './http/express-app.js';
 import type { GatewayServices } from './http/gateway-services.js';
 import { WsChatServer } from './http/ws-chat-server.js';
+import { PreAuthGuard } from './http/ws-preauth-guard.js';
 import { WsVoiceServer, type WsVoiceServerOptions } from './http/ws-voice-server.js';
 
 export interface GatewayDeps {
@@ -52,7 +54,7 @@ export interface GatewayDeps {
   registry?: Registry;
   /** Milliseconds between WebSocket heartbeats. Default 30 s. */
   wsHeartbeatMs?: number;
-  /** Milliseconds a WebSocket client has for its `auth` frame. Default 10 s. */
+  /** Milliseconds a WebSocket client has for its `auth` frame. Default WS_AUTH_TIMEOUT_MS. */
   wsAuthTimeoutMs?: number;
 }
 
@@ -87,6 +89,12 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const models = new ModelCatalog(deps.app.models);
   const servers = new McpServerDirectory(deps.app.mcpServers, store);
   const rateLimiter = new RateLimiter({ redis, keys, limit: settings.RATE_LIMIT_PER_MINUTE });
+  const mcpServerLimits = {
+    starts: new RateLimiter({ redis, keys, limit: settings.MCP_SERVER_STARTS_PER_MINUTE, bucket: { name: 'mcp-starts', counted: 'MCP server adds and tool listings' } }),
+    listings: new RateLimiter({ redis, keys, limit: settings.MCP_SERVER_LISTINGS_PER_MINUTE, bucket: { name: 'mcp-listings', counted: 'MCP server listings' } }),
+  };
+  // A slot outlives the longest turn by the replay window, a generous bound on time spent queued.
+  const activeTurns = new ActiveTurns(redis, keys, { slotTtlMs: settings.TURN_TIMEOUT_MS + settings.STREAM_REPLAY_TTL_S * 1000 });
   // A turn's owner must stay known for as long as its log may be resumed: the longest turn, then the replay window.
   const access = new TurnAccess({ redis, keys, ttlSeconds: settings.STREAM_REPLAY_TTL_S + Math.ceil(settings.TURN_TIMEOUT_MS / 1000) });
 
@@ -103,10 +111,24 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     metrics,
     auth,
     rateLimiter,
+    mcpServerLimits,
     models,
     servers,
     manager: new McpServerManager({ directory: servers, store, pool: deps.pool, logger, startTimeoutMs: settings.MCP_START_TIMEOUT_MS }),
-    submitter: new TurnSubmitter({ models, servers, access, hub, limiter: rateLimiter, queue, queueConnection, logger, maxAttachmentBytes: settings.MAX_ATTACHMENT_BYTES }),
+    submitter: new TurnSubmitter({
+      models,
+      servers,
+      access,
+      hub,
+      limiter: rateLimiter,
+      queue,
+      queueConnection,
+      logger,
+      maxAttachmentBytes: settings.MAX_ATTACHMENT_BYTES,
+      counts: { maxMessages: settings.MAX_MESSAGES_PER_REQUEST, maxImages: settings.MAX_IMAGES_PER_REQUEST, maxDocuments: settings.MAX_DOCUMENTS_PER_REQUEST },
+      activeTurns,
+      maxConcurrentTurns: settings.MAX_CONCURRENT_TURNS_PER_USER,
+    }),
     access,
     hub,
     history: new UserHistory(redis, keys),
@@ -152,8 +174,14 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const server = createServer(createExpressApp({ services, ops, version: VERSION }));
   // Streams may stay open long; Node's default request timeout (5 min) would cut them.
   server.requestTimeout = 0;
-  const wsServer = new WsChatServer(services, { maxPayloadBytes: settings.MAX_BODY_BYTES, heartbeatMs: deps.wsHeartbeatMs, authTimeoutMs: deps.wsAuthTimeoutMs });
-  const voiceServer = new WsVoiceServer(services, { heartbeatMs: deps.wsHeartbeatMs, ...deps.voice });
+  const preAuth = new PreAuthGuard({ maxSockets: settings.WS_MAX_UNAUTHENTICATED, maxBytes: settings.WS_PREAUTH_MAX_BYTES });
+  const wsServer = new WsChatServer(services, {
+    maxPayloadBytes: settings.MAX_BODY_BYTES,
+    heartbeatMs: deps.wsHeartbeatMs,
+    authTimeoutMs: deps.wsAuthTimeoutMs ?? settings.WS_AUTH_TIMEOUT_MS,
+    preAuth,
+  });
+  const voiceServer = new WsVoiceServer(services, { heartbeatMs: deps.wsHeartbeatMs, preAuth, ...deps.voice });
   server.on('upgrade', (req, socket, head) => {
     // Unknown paths are answered 404 by the chat server.
     if ((req.url ?? '').split('?')[0] === VOICE_WS_PATH) voiceServer.handleUpgrade(req, socket, head);

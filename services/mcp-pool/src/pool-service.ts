@@ -80,6 +80,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     projectRoot: config.projectRoot,
     parentEnv: deps.parentEnv ?? process.env,
     stopGraceMs: settings.MCP_STOP_GRACE_MS,
+    maxMessageBytes: settings.MCP_MAX_MESSAGE_BYTES,
     addressPolicy,
     guardedFetch: guarded.fetch,
   });
@@ -92,6 +93,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     startTimeoutMs: settings.MCP_START_TIMEOUT_MS,
     callTimeoutMs: settings.TOOL_CALL_TIMEOUT_MS,
     resultMaxBytes: settings.TOOL_RESULT_MAX_BYTES,
+    maxToolsPerServer: settings.MCP_MAX_TOOLS_PER_SERVER,
     backoff: { baseMs: settings.MCP_RESTART_BACKOFF_MS, maxMs: settings.MCP_RESTART_BACKOFF_MAX_MS },
     metrics: new PoolMetrics(registry, runningByOwner),
     logger,

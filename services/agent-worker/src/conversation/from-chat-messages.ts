@@ -1,7 +1,7 @@
 import { parseDataUrl, type ChatMessage, type UserContentPart } from '@bedrock-mcp/contracts';
 import type { ContentBlock, ConverseMessage } from './conversation.js';
 import { documentFormatFor, toDocumentName } from './document-name.js';
-import { ImageInputError, imageFormatFor, type FetchImageOptions, fetchImage } from './image-source.js';
+import { ImageFetchBudget, ImageInputError, imageFormatFor, type FetchImageOptions, fetchImage } from './image-source.js';
 import { mergeConsecutiveRoles } from './conversation-shaping.js';
 
 /** A chat message the model cannot be given (bad image, unsupported file, …); the turn fails with invalid_request. */
@@ -32,6 +32,8 @@ export interface ConverseInput {
 export async function fromChatMessages(chatMessages: readonly ChatMessage[], options: FromChatMessagesOptions): Promise<ConverseInput> {
   const system: string[] = [];
   const messages: ConverseMessage[] = [];
+  const { maxTotalBytes } = options.imageFetch;
+  const budget = maxTotalBytes === undefined ? undefined : new ImageFetchBudget(maxTotalBytes);
   for (const [index, message] of chatMessages.entries()) {
     switch (message.role) {
       case 'system':
@@ -41,7 +43,7 @@ export async function fromChatMessages(chatMessages: readonly ChatMessage[], opt
         break;
       }
       case 'user': {
-        const content = typeof message.content === 'string' ? textBlocks(message.content) : await userParts(message.content, index, options);
+        const content = typeof message.content === 'string' ? textBlocks(message.content) : await userParts(message.content, index, options, budget);
         if (content.length > 0) messages.push({ role: 'user', content });
         break;
       }
@@ -69,7 +71,7 @@ export function systemPromptOf(chatMessages: readonly ChatMessage[]): string[] {
   return chatMessages.flatMap((message) => (message.role === 'system' || message.role === 'developer' ? [textOf(message.content)] : [])).filter((text) => text.trim());
 }
 
-async function userParts(parts: readonly UserContentPart[], messageIndex: number, options: FromChatMessagesOptions): Promise<ContentBlock[]> {
+async function userParts(parts: readonly UserContentPart[], messageIndex: number, options: FromChatMessagesOptions, budget: ImageFetchBudget | undefined): Promise<ContentBlock[]> {
   const blocks: ContentBlock[] = [];
   const documentNames = new Set<string>();
   for (const [partIndex, part] of parts.entries()) {
@@ -78,7 +80,7 @@ async function userParts(parts: readonly UserContentPart[], messageIndex: number
       blocks.push(...textBlocks(part.text));
     } else if (part.type === 'image_url') {
       if (!options.supportsImages) throw new ChatInputError(`${where}: this model does not accept images`);
-      blocks.push({ image: await imageOf(part.image_url.url, where, options.imageFetch) });
+      blocks.push({ image: await imageOf(part.image_url.url, where, options.imageFetch, budget) });
     } else {
       if (!options.supportsDocuments) throw new ChatInputError(`${where}: this model does not accept documents`);
       const dataUrl = parseDataUrl(part.file.file_data);
@@ -100,7 +102,7 @@ async function userParts(parts: readonly UserContentPart[], messageIndex: number
   return blocks;
 }
 
-async function imageOf(url: string, where: string, fetchOptions: FetchImageOptions): Promise<{ format: 'png' | 'jpeg' | 'gif' | 'webp'; bytes: string }> {
+async function imageOf(url: string, where: string, fetchOptions: FetchImageOptions, budget: ImageFetchBudget | undefined): Promise<{ format: 'png' | 'jpeg' | 'gif' | 'webp'; bytes: string }> {
   const dataUrl = parseDataUrl(url);
   if (dataUrl) {
     const bytes = decodeBase64(dataUrl.base64, where);
@@ -109,7 +111,7 @@ async function imageOf(url: string, where: string, fetchOptions: FetchImageOptio
     return { format, bytes: bytes.toString('base64') };
   }
   try {
-    const fetched = await fetchImage(url, fetchOptions);
+    const fetched = await fetchImage(url, fetchOptions, budget);
     return { format: fetched.format, bytes: fetched.bytes.toString('base64') };
   } catch (error) {
     if (error instanceof ImageInputError) throw new ChatInputError(`${where}: ${error.message}`);

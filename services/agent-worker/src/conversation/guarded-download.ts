@@ -5,7 +5,12 @@ import { isIP, type LookupFunction } from 'node:net';
 import type { AddressPolicy } from '@bedrock-mcp/common';
 
 export class DownloadError extends Error {
-  override readonly name = 'DownloadError';
+  override readonly name: string = 'DownloadError';
+}
+
+/** The body is larger than the download's maxBytes. */
+export class DownloadTooLargeError extends DownloadError {
+  override readonly name = 'DownloadTooLargeError';
 }
 
 export interface DownloadOptions {
@@ -81,7 +86,7 @@ function get(url: URL, lookupFn: LookupFunction, signal: AbortSignal, timeoutMs:
 async function readCapped(response: IncomingMessage, maxBytes: number, signal: AbortSignal, timeoutMs: number): Promise<Buffer> {
   if (Number(response.headers['content-length'] ?? 0) > maxBytes) {
     response.destroy();
-    throw new DownloadError(`larger than ${maxBytes} bytes`);
+    throw new DownloadTooLargeError(`larger than ${maxBytes} bytes`);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -90,7 +95,7 @@ async function readCapped(response: IncomingMessage, maxBytes: number, signal: A
       size += chunk.length;
       if (size > maxBytes) {
         response.destroy();
-        throw new DownloadError(`larger than ${maxBytes} bytes`);
+        throw new DownloadTooLargeError(`larger than ${maxBytes} bytes`);
       }
       chunks.push(chunk);
     }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AddressPolicy } from '@bedrock-mcp/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchImage, ImageInputError } from './image-source.js';
+import { fetchImage, ImageFetchBudget, ImageInputError } from './image-source.js';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 let server: Server;
@@ -56,6 +56,20 @@ describe('fetchImage (http(s) image URLs of chat messages)', () => {
     await expect(fetchImage(`${base}/slow`, options)).rejects.toThrow(ImageInputError);
     await expect(fetchImage(`${base}/slow`, options)).rejects.toThrow(/timed out after 300 ms/);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('the total a turn may download (IMAGE_FETCH_MAX_TOTAL_BYTES)', () => {
+  it('counts every download against the budget and refuses the one that goes past it, and any after', async () => {
+    const options = { timeoutMs: 1000, maxBytes: 8192, addressPolicy: AddressPolicy.allowingEverything() };
+    const budget = new ImageFetchBudget(PNG.length + 100);
+    await fetchImage(`${base}/pixel`, options, budget);
+    expect(budget.used).toBe(PNG.length);
+    await expect(fetchImage(`${base}/big`, options, budget)).rejects.toThrow(/\/big not fetched: .*at most \d+ bytes together \(IMAGE_FETCH_MAX_TOTAL_BYTES\), and it goes past that/);
+    budget.used = budget.maxTotalBytes;
+    await expect(fetchImage(`${base}/pixel`, options, budget)).rejects.toThrow(/used them up/);
+    // The per-image limit still speaks for itself.
+    await expect(fetchImage(`${base}/big`, { ...options, maxBytes: 1024 }, new ImageFetchBudget(1_000_000))).rejects.toThrow(/larger than 1024 bytes/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { AddressPolicy } from '@bedrock-mcp/common';
 import type { ImageFormat } from './conversation.js';
-import { DownloadError, guardedDownload } from './guarded-download.js';
+import { DownloadError, DownloadTooLargeError, guardedDownload } from './guarded-download.js';
 
 export class ImageInputError extends Error {
   override readonly name = 'ImageInputError';
@@ -30,6 +30,16 @@ function sniffImageFormat(bytes: Buffer): ImageFormat | undefined {
 
 const PUBLIC_ONLY = new AddressPolicy();
 
+/** What one turn's image URLs downloaded so far, against IMAGE_FETCH_MAX_TOTAL_BYTES. */
+export class ImageFetchBudget {
+  used = 0;
+  constructor(readonly maxTotalBytes: number) {}
+
+  get left(): number {
+    return Math.max(0, this.maxTotalBytes - this.used);
+  }
+}
+
 export interface FetchImageOptions {
   /** Milliseconds for the whole download. */
   timeoutMs: number;
@@ -37,19 +47,30 @@ export interface FetchImageOptions {
   maxBytes: number;
   /** Which addresses the URL and each redirect may resolve to (default: public ones only). */
   addressPolicy?: AddressPolicy;
+  /** Bytes all image URLs of one turn may download together (each within maxBytes too). Default: no total. */
+  maxTotalBytes?: number;
   signal?: AbortSignal;
 }
 
-/** Downloads an http(s) image (public hosts only unless the policy allows more; every redirect checked) with a timeout and a size cap; throws ImageInputError saying what went wrong. */
-export async function fetchImage(url: string, options: FetchImageOptions): Promise<{ format: ImageFormat; bytes: Buffer }> {
+/**
+ * Downloads an http(s) image (public hosts only unless the policy allows more; every redirect
+ * checked) with a timeout and a size cap, and within what `budget` has left; throws
+ * ImageInputError saying what went wrong.
+ */
+export async function fetchImage(url: string, options: FetchImageOptions, budget?: ImageFetchBudget): Promise<{ format: ImageFormat; bytes: Buffer }> {
   const shown = url.length > 120 ? `${url.slice(0, 120)}…` : url;
+  const overTotal = () => `the image URLs of this request may download at most ${budget!.maxTotalBytes} bytes together (IMAGE_FETCH_MAX_TOTAL_BYTES)`;
+  if (budget && budget.left === 0) throw new ImageInputError(`image ${shown} not fetched: ${overTotal()}, and the images before it used them up`);
+  const maxBytes = budget ? Math.min(options.maxBytes, budget.left) : options.maxBytes;
   let download;
   try {
-    download = await guardedDownload(url, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes, addressPolicy: options.addressPolicy ?? PUBLIC_ONLY, ...(options.signal ? { signal: options.signal } : {}) });
+    download = await guardedDownload(url, { timeoutMs: options.timeoutMs, maxBytes, addressPolicy: options.addressPolicy ?? PUBLIC_ONLY, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
+    if (error instanceof DownloadTooLargeError && maxBytes < options.maxBytes) throw new ImageInputError(`image ${shown} not fetched: ${overTotal()}, and it goes past that`);
     if (error instanceof DownloadError) throw new ImageInputError(`could not fetch image ${shown}: ${error.message}`);
     throw error;
   }
+  if (budget) budget.used += download.bytes.length;
   const format = imageFormatFor(download.contentType, download.bytes);
   if (!format) throw new ImageInputError(`image ${shown} is not png, jpeg, gif or webp`);
   return { format, bytes: download.bytes };

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ActiveTurns } from '@bedrock-mcp/common';
 import type { BedrockRecordedRequest } from '@bedrock-mcp/test-support';
 import type { StreamEvent } from '@bedrock-mcp/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,10 +8,12 @@ import { chatJob } from '../testing/turn-client.js';
 import { CLAUDE, NOVA, startWorkerStack, type WorkerStack } from '../testing/worker-stack.js';
 
 let stack: WorkerStack;
+/** What all image URLs of one turn may download together, here. */
+const IMAGE_TOTAL_BYTES = 64 * 1024;
 
 beforeAll(async () => {
   stack = await startWorkerStack('loop');
-  await stack.startWorker({ MAX_TURNS: '3', IMAGE_FETCH_ALLOW_PRIVATE: '1' });
+  await stack.startWorker({ MAX_TURNS: '3', IMAGE_FETCH_ALLOW_PRIVATE: '1', IMAGE_FETCH_MAX_TOTAL_BYTES: String(IMAGE_TOTAL_BYTES) });
 }, 60_000);
 afterAll(() => stack?.close());
 beforeEach(() => stack.emulator.reset());
@@ -185,6 +188,27 @@ describe('images and documents', () => {
     }
   });
 
+  it('ends a turn whose image URLs together pass IMAGE_FETCH_MAX_TOTAL_BYTES with invalid_request naming the limit, before any model call', async () => {
+    // Each image is well within IMAGE_FETCH_MAX_BYTES; the two of them are not within the total.
+    const png = Buffer.concat([Buffer.from(TINY_PNG, 'base64'), Buffer.alloc(40 * 1024)]);
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(png));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const image = (name: string) => ({ type: 'image_url' as const, image_url: { url: `${base}/${name}.png` } });
+      const events = await stack.client.run(chatJob({ model: CLAUDE, messages: [{ role: 'user', content: [image('first'), { type: 'text', text: 'and' }, image('second')] }] }));
+      expect(types(events)).toEqual(['start', 'error', 'done']);
+      expect(events[1]).toMatchObject({
+        code: 'invalid_request',
+        message: expect.stringMatching(/^messages\[0\]\.content\[2\]: image .*\/second\.png not fetched: .*at most 65536 bytes together \(IMAGE_FETCH_MAX_TOTAL_BYTES\)/),
+      });
+      expect(bedrockRequests()).toHaveLength(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('sends an image a tool returned back to the model as an image block in the tool result', async () => {
     stack.emulator.script([
       { when: { lastUserText: 'show me' }, reply: { toolUses: [{ name: 'everything__get-tiny-image', input: {} }] } },
@@ -340,5 +364,19 @@ describe('stops, failures and retries', () => {
     const events = await watching.until;
     expect(types(events)).toEqual(['error', 'done']);
     expect(events[0]).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('messages') });
+  });
+});
+
+describe("the user's concurrent-turn slot (taken by the gateway)", () => {
+  it('is released when the turn ends, whether it ended well or with an error', async () => {
+    const slots = new ActiveTurns(stack.client.redis, stack.client.keys, { slotTtlMs: 60_000 });
+    stack.emulator.script([{ reply: { text: 'done' } }]);
+    const good = chatJob({ model: CLAUDE });
+    const bad = chatJob({ model: 'no-such-model', userId: good.userId });
+    for (const job of [good, bad]) expect(await slots.admit(job.userId, job.turnId, 2)).toMatchObject({ admitted: true });
+    expect((await stack.client.run(good)).at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
+    expect((await stack.client.run(bad)).at(-1)).toMatchObject({ type: 'done', finishReason: 'error' });
+    // Released before `done` was published: nothing to wait for.
+    expect(await slots.held(good.userId)).toBe(0);
   });
 });

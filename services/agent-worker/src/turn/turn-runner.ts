@@ -1,4 +1,4 @@
-import type { Logger, TurnEventLog } from '@bedrock-mcp/common';
+import type { ActiveTurns, Logger, TurnEventLog } from '@bedrock-mcp/common';
 import type { CatalogTool, ChatJob, FinishReason, TurnErrorCode } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
 import { toolUsesOf, type ConverseMessage } from '../conversation/conversation.js';
@@ -37,6 +37,8 @@ export interface TurnRunnerOptions {
   history: HistoryStore;
   historyLock: HistoryLock;
   cancels: CancelWatcher;
+  /** The users' concurrent-turn slots (taken by the gateway); on the connection `events` writes on, so a release lands before the `done` after it. */
+  activeTurns: Pick<ActiveTurns, 'release'>;
   limits: TurnLimits;
   logger: Logger;
 }
@@ -89,6 +91,7 @@ export class TurnRunner {
     if (ended?.type === 'done') return ended.finishReason;
     if (checkpoint?.status === 'done') {
       const finishReason = checkpoint.finishReason ?? 'end_turn';
+      this.releaseSlot(job, log);
       void emitter.emit({ type: 'done', finishReason, usage: checkpoint.usage });
       await emitter.flush();
       return finishReason;
@@ -326,6 +329,14 @@ export class TurnRunner {
    * turn's record; a done checkpoint is written first only after a history save, so a worker
    * taking over between the save and `done` does not save the history twice.
    */
+  /**
+   * Frees the user's concurrent-turn slot. Sent just before `done` on the same connection, so a
+   * client that starts its next turn when it sees `done` finds the slot free; not awaited.
+   */
+  private releaseSlot(job: ChatJob, log: Logger): void {
+    this.options.activeTurns.release(job.userId, job.turnId).catch((error: unknown) => log.warn({ err: error }, 'could not release the turn slot; it expires on its own'));
+  }
+
   private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
     const { job, state, emitter, log } = turn;
     if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
@@ -337,6 +348,7 @@ export class TurnRunner {
       saved = this.options.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
       saved.catch(() => undefined);
     }
+    this.releaseSlot(job, log);
     void emitter.emit({ type: 'done', finishReason, usage: state.usage });
     await saved;
     await emitter.flush();

@@ -1,4 +1,4 @@
-import type { Logger, Redis, TurnEventLog } from '@bedrock-mcp/common';
+import type { ActiveTurns, Logger, Redis, TurnEventLog } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, ChatJobSchema, formatIssuePath, TurnIdSchema, type ChatJob, type FinishReason, type TurnErrorCode } from '@bedrock-mcp/contracts';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 
@@ -22,6 +22,8 @@ export interface ChatWorkerOptions {
   runTurn: (job: ChatJob, context: TurnContext) => Promise<FinishReason>;
   /** Ends turns the runner could not (bad payload, lost too often) with error + done. */
   events: TurnEventLog;
+  /** Frees the concurrent-turn slot of a turn ended here. */
+  activeTurns: Pick<ActiveTurns, 'release'>;
   logger: Logger;
 }
 
@@ -40,6 +42,11 @@ const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
  */
 export function createChatWorker(options: ChatWorkerOptions): Worker {
   const { logger, events } = options;
+  const releaseSlotOf = async (job: Job, turnId: string) => {
+    const userId = (job.data as { userId?: unknown } | null)?.userId;
+    if (typeof userId !== 'string') return;
+    await options.activeTurns.release(userId, turnId).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not release the turn slot; it expires on its own'));
+  };
   const worker = new Worker(
     CHAT_QUEUE_NAME,
     async (job: Job, _token?: string, signal?: AbortSignal) => {
@@ -49,7 +56,10 @@ export function createChatWorker(options: ChatWorkerOptions): Worker {
         const message = `invalid chat job: ${issue ? `${formatIssuePath(issue.path) || '(root)'}: ${issue.message}` : 'unreadable'}`;
         const turnId = TurnIdSchema.safeParse((job.data as { turnId?: unknown } | null)?.turnId);
         logger.warn({ jobId: job.id, reason: message }, 'refused a chat job');
-        if (turnId.success) await endTurnIfOpen(events, turnId.data, 'invalid_request', message);
+        if (turnId.success) {
+          await releaseSlotOf(job, turnId.data);
+          await endTurnIfOpen(events, turnId.data, 'invalid_request', message);
+        }
         throw new UnrecoverableError(message);
       }
       // BullMQ counts every start (a stalled job taken over starts again).
@@ -75,6 +85,7 @@ export function createChatWorker(options: ChatWorkerOptions): Worker {
     logger.error({ jobId: job.id, err: error }, lost ? 'a turn was lost too many times' : 'a turn failed');
     if (!turnId.success) return;
     const message = lost ? 'the workers running this turn stopped too many times; it was given up' : 'internal error while running the turn';
+    void releaseSlotOf(job, turnId.data);
     void endTurnIfOpen(events, turnId.data, lost ? 'worker_lost' : 'internal_error', message).catch((endError: unknown) =>
       logger.error({ err: endError, turnId: turnId.data }, 'could not end the turn'),
     );

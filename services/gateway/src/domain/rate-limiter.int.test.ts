@@ -53,3 +53,16 @@ describe('RateLimiter.shouldWait', () => {
     await subscriber.quit();
   });
 });
+
+describe('RateLimiter buckets', () => {
+  it('counts a named bucket apart from the chat limit, and its 429 says what was counted', async () => {
+    const keys = createRedisKeys(testRedis.prefix);
+    const now = () => 5_000_000;
+    const chat = new RateLimiter({ redis: testRedis.client, keys, limit: 1, windowMs: 1000, now });
+    const starts = new RateLimiter({ redis: testRedis.client, keys, limit: 1, windowMs: 1000, now, bucket: { name: 'mcp-starts', counted: 'MCP server adds' } });
+    await chat.enforce('dora');
+    await starts.enforce('dora');
+    await expect(starts.enforce('dora')).rejects.toMatchObject({ code: 'rate_limit_exceeded', message: expect.stringContaining('Rate limit of 1 MCP server adds per minute') });
+    await expect(chat.enforce('dora')).rejects.toMatchObject({ message: expect.stringContaining('Rate limit of 1 requests per minute') });
+  });
+});

@@ -8,6 +8,8 @@ export interface RateLimiterOptions {
   limit: number;
   /** Window length in milliseconds; default one minute. */
   windowMs?: number;
+  /** Names a limit other than the chat one: its own counters, and its 429 says what was counted. */
+  bucket?: { name: string; counted: string };
   now?: () => number;
 }
 
@@ -17,6 +19,8 @@ export interface RateLimitDecision {
   remaining: number;
   /** Seconds until the window resets. */
   resetSeconds: number;
+  /** What is counted, for the 429's message; default "requests". */
+  counted?: string;
 }
 
 /**
@@ -99,7 +103,7 @@ export class RateLimiter {
       'x-ratelimit-reset-requests': `${decision.resetSeconds}s`,
     };
     if (!decision.allowed) {
-      throw new GatewayError('rate_limit_exceeded', `Rate limit of ${decision.limit} requests per minute reached; retry in ${decision.resetSeconds} s.`, null, {
+      throw new GatewayError('rate_limit_exceeded', `Rate limit of ${decision.limit} ${decision.counted ?? 'requests'} per minute reached; retry in ${decision.resetSeconds} s.`, null, {
         ...headers,
         'retry-after': String(decision.resetSeconds),
       });
@@ -113,13 +117,14 @@ export class RateLimiter {
 
   private window(userId: string): { key: string; windowStart: number } {
     const windowStart = this.windowStartAt(this.now());
-    return { key: this.options.keys.userRateLimit(userId, windowStart), windowStart };
+    return { key: this.options.keys.userRateLimit(userId, windowStart, this.options.bucket?.name), windowStart };
   }
 
   private decide(userId: string, windowStart: number, count: number): RateLimitDecision {
     this.remember(userId, windowStart, count);
     const resetSeconds = Math.max(1, Math.ceil((windowStart + this.windowMs - this.now()) / 1000));
-    return { allowed: count <= this.options.limit, limit: this.options.limit, remaining: Math.max(0, this.options.limit - count), resetSeconds };
+    const decision: RateLimitDecision = { allowed: count <= this.options.limit, limit: this.options.limit, remaining: Math.max(0, this.options.limit - count), resetSeconds };
+    return this.options.bucket ? { ...decision, counted: this.options.bucket.counted } : decision;
   }
 
   /** Keeps the last two windows' counts (what shouldWait reads); older ones are dropped once per window. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger, Redis } from '@bedrock-mcp/common';
+import type { ActiveTurns, Logger, Redis } from '@bedrock-mcp/common';
 import type { ChatCompletionRequest, ChatJob, ModelConfig } from '@bedrock-mcp/contracts';
 import type { JobsOptions } from 'bullmq';
 import { assertAttachmentSizes } from './attachment-limits.js';
@@ -8,6 +8,7 @@ import { GatewayError } from './gateway-error.js';
 import type { McpServerDirectory } from './mcp-server-directory.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { RateLimiter, type RateLimitDecision } from './rate-limiter.js';
+import { assertRequestCounts, type RequestCountLimits } from './request-count-limits.js';
 import type { TurnAccess } from './turn-access.js';
 import type { TurnEventHub, TurnEventStream } from './turn-event-stream.js';
 
@@ -28,6 +29,12 @@ export interface TurnSubmitterOptions {
   logger: Logger;
   /** Largest decoded attachment, in bytes. */
   maxAttachmentBytes: number;
+  /** Messages, images and documents one request may carry. */
+  counts: RequestCountLimits;
+  /** Each user's running or queued turns; a turn takes a slot before its job is enqueued. */
+  activeTurns: Pick<ActiveTurns, 'admit' | 'release'>;
+  /** Slots per user (MAX_CONCURRENT_TURNS_PER_USER). */
+  maxConcurrentTurns: number;
   now?: () => number;
 }
 
@@ -56,10 +63,12 @@ export function newTurnId(): string {
 }
 
 /**
- * Starts a chat turn: checks the model, the servers and the attachments, then records the turn's
- * owner, subscribes to its events, counts it against the rate limit and enqueues its job, in that
- * order on the wire but without waiting for one another (see RateLimiter.countTurn). A request
- * refused before that still counts, and over the limit its 429 wins.
+ * Starts a chat turn: checks the model, the request's size, the servers and the attachments, takes
+ * one of the user's concurrent-turn slots, then records the turn's owner, subscribes to its events,
+ * counts it against the rate limit and enqueues its job, in that order on the wire but without
+ * waiting for one another (see RateLimiter.countTurn). A request refused before that still counts,
+ * and over the limit its 429 wins. The slot is released by the worker when the turn ends, or here
+ * when the turn is given up before it could run.
  */
 export class TurnSubmitter {
   private readonly now: () => number;
@@ -74,6 +83,7 @@ export class TurnSubmitter {
     let mcpServerIds: string[];
     try {
       model = this.options.models.require(body.model);
+      assertRequestCounts(body.messages, this.options.counts);
       assertAttachmentSizes(body.messages, this.options.maxAttachmentBytes);
       mcpServerIds = await this.options.servers.requireUsable(userId, body.mcp_server_ids);
     } catch (error) {
@@ -83,19 +93,34 @@ export class TurnSubmitter {
 
     const turnId = newTurnId();
     const createdAt = this.now();
+    const { activeTurns, maxConcurrentTurns } = this.options;
+    const admitting = activeTurns.admit(userId, turnId, maxConcurrentTurns);
+    admitting.catch(() => undefined);
     const created = access.create(turnId, { userId, model: model.model_id, status: 'queued', createdAt });
     const opening = hub.openTracked(turnId, { fresh: true });
     // The worker's first event must not reach Redis before the SUBSCRIBE.
     await opening.sent;
-    // Near the limit the count is awaited before the job goes in, and a refused turn is never queued.
-    const waits = limiter.shouldWait(userId);
-    const counted = waits ? limiter.consume(userId) : limiter.countTurn(userId, turnId, this.options.queueConnection);
     const abandon = async (stopQueuedJob: boolean) => {
       if (stopQueuedJob) await access.requestStop(turnId).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not flag an abandoned turn as stopped'));
       const [stream] = await Promise.allSettled([opening.opened, created]);
       if (stream.status === 'fulfilled') stream.value.close();
-      await access.remove(turnId).catch(() => undefined);
+      await Promise.all([access.remove(turnId).catch(() => undefined), activeTurns.release(userId, turnId).catch(() => undefined)]);
     };
+    const admission = await admitting.catch(async (error: unknown) => {
+      await abandon(false);
+      throw error;
+    });
+    if (!admission.admitted) {
+      await abandon(false);
+      await limiter.enforce(userId);
+      throw new GatewayError(
+        'rate_limit_exceeded',
+        `You have ${admission.held} chat turns running or queued, the most allowed at once (MAX_CONCURRENT_TURNS_PER_USER=${maxConcurrentTurns}); wait for one to finish or stop one.`,
+      );
+    }
+    // Near the limit the count is awaited before the job goes in, and a refused turn is never queued.
+    const waits = limiter.shouldWait(userId);
+    const counted = waits ? limiter.consume(userId) : limiter.countTurn(userId, turnId, this.options.queueConnection);
     if (waits) {
       const early = await counted.catch(async (error: unknown) => {
         await abandon(false);

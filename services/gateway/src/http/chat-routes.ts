@@ -6,6 +6,7 @@ import { OpenAiStreamFormatter } from '../domain/format/openai-stream-format.js'
 import { SeedStreamFormatter } from '../domain/format/seed-stream-format.js';
 import { streamFormatFrom, type StreamFormatContext, type StreamFormatter } from '../domain/format/stream-formatter.js';
 import { GatewayError } from '../domain/gateway-error.js';
+import { assertRawMessageCount } from '../domain/request-count-limits.js';
 import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
 import { principalOf, type GatewayServices } from './gateway-services.js';
 import { respondWithSse } from './sse-turn-responder.js';
@@ -32,7 +33,14 @@ export function chatRoutes(services: GatewayServices): Router {
   router.post('/v1/chat/completions', async (req, res) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
-    const parsed = ChatCompletionRequestSchema.safeParse(req.body);
+    let parsed;
+    try {
+      assertRawMessageCount(req.body, services.settings.MAX_MESSAGES_PER_REQUEST);
+      parsed = ChatCompletionRequestSchema.safeParse(req.body);
+    } catch (error) {
+      await services.rateLimiter.enforce(userId);
+      throw error;
+    }
     if (!parsed.success) {
       // A refused request counts too; over the limit, its 429 wins.
       await services.rateLimiter.enforce(userId);

@@ -22,6 +22,8 @@ export interface GatewayServices {
   metrics: GatewayMetrics;
   auth: ApiKeyAuthenticator;
   rateLimiter: RateLimiter;
+  /** Per-user limits of the MCP server routes: adds and tool listings (they may start processes), and live-status listings. */
+  mcpServerLimits: { starts: RateLimiter; listings: RateLimiter };
   models: ModelCatalog;
   servers: McpServerDirectory;
   manager: McpServerManager;

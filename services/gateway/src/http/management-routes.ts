@@ -38,17 +38,25 @@ export function managementRoutes(services: GatewayServices): Router {
     });
   });
 
+  // Each asks the mcp-pool for live state, and adds and tool listings may start a server process:
+  // counted per user before any of that work.
   router.get('/v1/mcp_servers', async (_req, res) => {
-    res.json(await services.manager.listDetailed(principalOf(res).userId));
+    const { userId } = principalOf(res);
+    res.set(await services.mcpServerLimits.listings.enforce(userId));
+    res.json(await services.manager.listDetailed(userId));
   });
 
   router.get('/v1/mcp_servers/:serverId/tools', async (req, res) => {
-    res.json(ok('ok', await services.manager.tools(principalOf(res).userId, serverIdParam(req.params.serverId))));
+    const { userId } = principalOf(res);
+    res.set(await services.mcpServerLimits.starts.enforce(userId));
+    res.json(ok('ok', await services.manager.tools(userId, serverIdParam(req.params.serverId))));
   });
 
   router.post('/v1/add/mcp_server', async (req, res) => {
+    const { userId } = principalOf(res);
+    res.set(await services.mcpServerLimits.starts.enforce(userId));
     const request = AddMcpServerRequestSchema.parse(req.body ?? {});
-    res.json(ok(`MCP server '${request.serverId}' added`, await services.manager.add(principalOf(res).userId, request)));
+    res.json(ok(`MCP server '${request.serverId}' added`, await services.manager.add(userId, request)));
   });
 
   router.delete('/v1/remove/mcp_server/:serverId', async (req, res) => {

@@ -4,6 +4,7 @@ import { WS_CLOSE_CODES } from '@bedrock-mcp/contracts';
 import { WebSocketServer } from 'ws';
 import type { GatewayServices } from './gateway-services.js';
 import { WsChatSession } from './ws-chat-session.js';
+import { refuseSocket, type PreAuthGuard } from './ws-preauth-guard.js';
 
 export const WS_CHAT_PATH = '/ws/chat';
 
@@ -14,8 +15,10 @@ export interface WsChatServerOptions {
   heartbeatMs?: number;
   /** Bytes queued per socket before sending waits for the client. Default 1 MiB. */
   highWaterBytes?: number;
-  /** Largest accepted frame, bytes. */
+  /** Largest accepted frame once authenticated, bytes. */
   maxPayloadBytes: number;
+  /** Limits sockets and bytes before authentication. */
+  preAuth: PreAuthGuard;
 }
 
 /** The chat WebSocket endpoint: upgrades on `/ws/chat`, one WsChatSession per socket, heartbeats. */
@@ -49,11 +52,30 @@ export class WsChatServer {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
+    const { preAuth } = this.options;
+    const leavePreAuth = preAuth.admit();
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new WsChatSession(ws, this.services, { authTimeoutMs: this.options.authTimeoutMs ?? 10_000, highWaterBytes: this.options.highWaterBytes ?? 1024 * 1024 });
+      if (!leavePreAuth) {
+        refuseSocket(ws, WS_CLOSE_CODES.tryAgainLater, 'too many connections waiting to authenticate; retry shortly');
+        return;
+      }
+      const stopCounting = preAuth.countBytes(socket, head, () =>
+        refuseSocket(ws, WS_CLOSE_CODES.messageTooBig, `more than ${preAuth.options.maxBytes} bytes before authentication`),
+      );
+      // Once authenticated (or gone) the socket no longer counts as waiting, and its bytes are MAX_BODY_BYTES' business.
+      const endPreAuth = () => {
+        stopCounting();
+        leavePreAuth();
+      };
+      const session = new WsChatSession(ws, this.services, {
+        authTimeoutMs: this.options.authTimeoutMs ?? 10_000,
+        highWaterBytes: this.options.highWaterBytes ?? 1024 * 1024,
+        onAuthenticated: endPreAuth,
+      });
       this.sessions.add(session);
       this.services.metrics.wsConnections.inc();
       ws.on('close', () => {
+        endPreAuth();
         if (this.sessions.delete(session)) this.services.metrics.wsConnections.dec();
       });
     });

@@ -10,6 +10,7 @@ import {
 import { WebSocket, type RawData } from 'ws';
 import type { Principal } from '../domain/api-key-authenticator.js';
 import { GatewayError } from '../domain/gateway-error.js';
+import { assertRawMessageCount } from '../domain/request-count-limits.js';
 import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
 import type { GatewayServices } from './gateway-services.js';
 
@@ -18,6 +19,8 @@ export interface WsChatSessionOptions {
   authTimeoutMs: number;
   /** Bytes queued on the socket above which the session waits for the client to read before sending more. */
   highWaterBytes: number;
+  /** Called once, when the `auth` frame was accepted. */
+  onAuthenticated?: () => void;
 }
 
 type SessionState = { kind: 'awaiting_auth'; timer: NodeJS.Timeout } | { kind: 'authenticating' } | { kind: 'ready'; principal: Principal } | { kind: 'closed' };
@@ -81,7 +84,9 @@ export class WsChatSession {
     let frame: WsClientFrame;
     try {
       if (isBinary) throw new GatewayError('invalid_request', 'frames must be JSON text');
-      const parsed = WsClientFrameSchema.safeParse(JSON.parse(rawText(data)));
+      const json: unknown = JSON.parse(rawText(data));
+      assertRawMessageCount((json as { body?: unknown } | null)?.body, this.services.settings.MAX_MESSAGES_PER_REQUEST);
+      const parsed = WsClientFrameSchema.safeParse(json);
       if (!parsed.success) {
         const body = zodErrorBody(parsed.error);
         throw new GatewayError('invalid_request', body.error.message, body.error.param);
@@ -117,6 +122,7 @@ export class WsChatSession {
         const principal = await this.services.auth.authenticate(frame.apiKey, frame.userId);
         if (this.state.kind !== 'authenticating') return;
         this.state = { kind: 'ready', principal };
+        this.options.onAuthenticated?.();
         await this.send({ type: 'ready', userId: principal.userId });
       } catch (error) {
         const forbidden = error instanceof GatewayError && error.code === 'forbidden';

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WS_CLOSE_CODES } from '@bedrock-mcp/contracts';
 import { WebSocketServer } from 'ws';
 import type { GatewayServices } from './gateway-services.js';
+import { refuseSocket, type PreAuthGuard } from './ws-preauth-guard.js';
 import { WsVoiceSession, type WsVoiceSessionOptions } from './ws-voice-session.js';
 
 export interface WsVoiceServerOptions extends Partial<WsVoiceSessionOptions> {
@@ -10,6 +11,8 @@ export interface WsVoiceServerOptions extends Partial<WsVoiceSessionOptions> {
   maxFrameBytes?: number;
   /** Milliseconds between heartbeat pings; a socket that did not answer the previous one is terminated. Default 30 s. */
   heartbeatMs?: number;
+  /** Counts the sockets still being authorized against the gateway's limit (their bytes are bounded by maxFrameBytes × maxEarlyAudioFrames). */
+  preAuth?: PreAuthGuard;
 }
 
 /** Defaults: 256 KiB (~4 s of base64 24 kHz audio) in the socket, 4 MiB (~1 min) more waiting before a client counts as too slow. */
@@ -26,13 +29,15 @@ export class WsVoiceServer {
   private readonly sessions = new Set<WsVoiceSession>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly sessionOptions: WsVoiceSessionOptions;
+  private readonly preAuth: PreAuthGuard | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
     private readonly services: GatewayServices,
     options: WsVoiceServerOptions = {},
   ) {
-    const { maxFrameBytes = 64 * 1024, heartbeatMs = 30_000, ...session } = options;
+    const { maxFrameBytes = 64 * 1024, heartbeatMs = 30_000, preAuth, ...session } = options;
+    this.preAuth = preAuth;
     this.sessionOptions = { ...SESSION_DEFAULTS, ...withoutUndefined(session) };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });
     this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
@@ -51,14 +56,20 @@ export class WsVoiceServer {
       return;
     }
     const params = new URL(req.url ?? '/', 'http://gateway').searchParams;
+    const leavePreAuth = this.preAuth ? this.preAuth.admit() : () => undefined;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!leavePreAuth) {
+        refuseSocket(ws, WS_CLOSE_CODES.tryAgainLater, 'too many connections waiting to authenticate; retry shortly');
+        return;
+      }
       const session = new WsVoiceSession(ws, this.services, this.sessionOptions);
       this.sessions.add(session);
       this.services.metrics.voiceConnections.inc();
       ws.on('close', () => {
         if (this.sessions.delete(session)) this.services.metrics.voiceConnections.dec();
       });
-      void session.open(params);
+      ws.on('close', leavePreAuth);
+      void session.open(params, leavePreAuth).finally(leavePreAuth);
     });
   }
 

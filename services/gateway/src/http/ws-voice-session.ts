@@ -63,12 +63,13 @@ export class WsVoiceSession {
   }
 
   /** Authorizes the socket from its query and starts the conversation; refusals close it with their code. */
-  async open(params: URLSearchParams): Promise<void> {
+  async open(params: URLSearchParams, onAuthorized?: () => void): Promise<void> {
     let admission: VoiceAdmission;
     let catalog: CatalogResponse;
     let history: VoiceTurn[];
     try {
       admission = await this.services.voice.authorizer.authorize(params);
+      onAuthorized?.();
       catalog = await this.services.voice.pool.catalog(admission.userId, admission.mcpServerIds);
       history = admission.keepSession ? await this.services.voice.loadHistory(admission.userId) : [];
     } catch (error) {

@@ -133,20 +133,24 @@ function paths(): Record<string, Record<string, JsonObject>> {
     },
     '/v1/mcp_servers': {
       get: operation('MCP servers with live status (for the web UI)', {
-        responses: { '200': { description: 'ok', content: json('McpServerDetailListResponse') }, ...managementErrors(401) },
+        description: 'At most MCP_SERVER_LISTINGS_PER_MINUTE per user (429 beyond).',
+        responses: { '200': { description: 'ok', content: json('McpServerDetailListResponse') }, ...managementErrors(401, 429) },
       }),
     },
     '/v1/mcp_servers/{server_id}/tools': {
       get: operation('The tools of one MCP server (starting it when needed)', {
+        description: 'Counts with the adds against MCP_SERVER_STARTS_PER_MINUTE per user (429 beyond).',
         parameters: [{ $ref: '#/components/parameters/UserId' }, pathParam('server_id', 'server id')],
-        responses: { '200': { description: 'Bedrock toolSpecs', content: json('McpServerToolsResponse') }, ...managementErrors(400, 401, 404, 502, 503, 504) },
+        responses: { '200': { description: 'Bedrock toolSpecs', content: json('McpServerToolsResponse') }, ...managementErrors(400, 401, 404, 429, 502, 503, 504) },
       }),
     },
     '/v1/add/mcp_server': {
       post: operation('Add an MCP server (fields, or `config_json` `{"mcpServers":{…}}`)', {
-        description: 'Stores the server, starts it through the MCP pool and lists its tools (30 s); when it cannot start, the config is removed again.',
+        description:
+          'Stores the server, starts it through the MCP pool and lists its tools (30 s); when it cannot start, the config is removed again. ' +
+          'Counts with the tool listings against MCP_SERVER_STARTS_PER_MINUTE per user (429 beyond).',
         requestBody: { required: true, content: json('AddMcpServerRequest') },
-        responses: { '200': { description: 'added; its tools', content: json('McpServerToolsResponse') }, ...managementErrors(400, 401, 403, 409, 502, 503, 504) },
+        responses: { '200': { description: 'added; its tools', content: json('McpServerToolsResponse') }, ...managementErrors(400, 401, 403, 409, 429, 502, 503, 504) },
       }),
     },
     '/v1/remove/mcp_server/{server_id}': {
@@ -164,8 +168,10 @@ function paths(): Record<string, Record<string, JsonObject>> {
       get: {
         summary: 'Chat WebSocket',
         description:
-          'Upgrade to a WebSocket. The first frame must be `auth` (within 10 s; else close 4401). Then `chat` (answered by `accepted` and `event` frames), ' +
-          '`stop`, `resume` {turnId, afterSeq}, `ping`. Frames: components WsClientFrame and WsServerFrame.',
+          'Upgrade to a WebSocket. The first frame must be `auth` (within WS_AUTH_TIMEOUT_MS, 10 s; else close 4401). Then `chat` (answered by `accepted` and `event` frames), ' +
+          '`stop`, `resume` {turnId, afterSeq}, `ping`. Frames: components WsClientFrame and WsServerFrame. ' +
+          'More than WS_PREAUTH_MAX_BYTES (16 KiB) before authentication closes the socket with 1009; while WS_MAX_UNAUTHENTICATED sockets wait to ' +
+          'authenticate, a new one is closed with 1013 (retry shortly).',
         security: [],
         responses: { '101': { description: 'switching protocols' }, '426': { description: 'not a WebSocket upgrade' } },
       },
@@ -184,7 +190,8 @@ function paths(): Record<string, Record<string, JsonObject>> {
         summary: 'Voice WebSocket (Nova Sonic speech-to-speech with the user’s MCP tools)',
         description:
           'Upgrade to a WebSocket, authorized by `ticket` (from POST /v1/voice/ticket); the seed’s `token` (an API key) + `user_id` only where VOICE_ALLOW_QUERY_TOKEN=1. ' +
-          'Refused sockets are closed with 4401 (no, unknown, expired or used ticket), 4403 (the key may not act for the user) or ' +
+          'Refused sockets are closed with 4401 (no, unknown, expired or used ticket), 4403 (the key may not act for the user), ' +
+          '1013 (WS_MAX_UNAUTHENTICATED sockets already wait to be authorized on this gateway; retry shortly) or ' +
           `${VOICE_CLOSE_CODES.invalidRequest} (unknown voice or MCP server). Client → server: binary frames of PCM16 little-endian mono 16 kHz (~32 ms each; ` +
           'frames over 64 KiB close the socket with 1009) and JSON control frames (component VoiceClientFrame). Server → client: JSON frames (component ' +
           'VoiceServerFrame): `connection_established`, `ready`, `text` (one bubble per `utteranceId`, updated in place), `toolUse`, `toolResult`, ' +

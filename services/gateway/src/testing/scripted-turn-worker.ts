@@ -1,4 +1,4 @@
-import { createRedis, TurnEventLog, type Redis, type RedisKeys } from '@bedrock-mcp/common';
+import { ActiveTurns, createRedis, TurnEventLog, type Redis, type RedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, ChatJobSchema, type ChatJob, type StreamEvent, type StreamEventDraft } from '@bedrock-mcp/contracts';
 import { Worker } from 'bullmq';
 
@@ -26,7 +26,8 @@ export const echoScript: TurnScript = async (job, emit) => {
 
 /**
  * A stand-in for the agent worker in the gateway's own integration tests: a real BullMQ worker on
- * the chat queue that logs scripted events through the real TurnEventLog. (The cross-service e2e
+ * the chat queue that logs scripted events through the real TurnEventLog, and frees the turn's
+ * concurrent-turn slot just before its `done`, as the real worker does. (The cross-service e2e
  * suite runs the real worker.)
  */
 export class ScriptedTurnWorker {
@@ -35,16 +36,21 @@ export class ScriptedTurnWorker {
   private readonly connection: Redis;
   private readonly worker: Worker;
   private readonly log: TurnEventLog;
+  private readonly activeTurns: ActiveTurns;
 
   constructor(redisUrl: string, redis: Redis, keys: RedisKeys) {
     this.log = new TurnEventLog(redis, keys, { maxEvents: 1000, ttlSeconds: 120 });
+    this.activeTurns = new ActiveTurns(redis, keys, { slotTtlMs: 120_000 });
     this.connection = createRedis(redisUrl, 'scripted-worker', { maxRetriesPerRequest: null });
     this.worker = new Worker(
       CHAT_QUEUE_NAME,
       async (job) => {
         const chatJob = ChatJobSchema.parse(job.data);
         this.jobs.push(chatJob);
-        await this.script(chatJob, (draft) => this.log.append({ ...draft, turnId: chatJob.turnId } as StreamEventDraft));
+        await this.script(chatJob, async (draft) => {
+          if (draft.type === 'done') await this.activeTurns.release(chatJob.userId, chatJob.turnId);
+          return this.log.append({ ...draft, turnId: chatJob.turnId } as StreamEventDraft);
+        });
       },
       { connection: this.connection, prefix: keys.bullPrefix, concurrency: 100 },
     );

@@ -34,6 +34,8 @@ export interface ManagedServerOptions {
   connector: ServerConnector;
   /** Milliseconds for spawn + initialize + the first tools/list. */
   startTimeoutMs: number;
+  /** Tools the server may list; more (or more pages than that) fails the listing. */
+  maxTools: number;
   backoff: RestartBackoff;
   hooks: ManagedServerHooks;
   now?: () => number;
@@ -126,7 +128,7 @@ export class ManagedServer {
   async listTools(): Promise<Tool[]> {
     const connection = await this.connection();
     if (!this.tools) {
-      const listing = listAllTools(connection, this.options.startTimeoutMs);
+      const listing = this.listAllTools(connection, this.options.startTimeoutMs);
       this.tools = listing;
       listing.then(
         (tools) => {
@@ -218,7 +220,7 @@ export class ManagedServer {
       let tools: Tool[];
       try {
         connection = await this.options.connector(this.resolved, events, { timeoutMs: this.options.startTimeoutMs });
-        tools = await listAllTools(connection, Math.max(1, this.options.startTimeoutMs - (this.now() - begin)));
+        tools = await this.listAllTools(connection, Math.max(1, this.options.startTimeoutMs - (this.now() - begin)));
       } catch (error) {
         const tail = connection?.stderrTail() ?? (error instanceof ConnectFailure ? error.stderrTail : []);
         await connection?.close();
@@ -263,6 +265,27 @@ export class ManagedServer {
     this.state = { kind: 'error', message, stderrTail, failedAt: now, retryAt: now + delay };
   }
 
+  /**
+   * Every page of the server's tools/list, refusing more than maxTools tools: each tool goes into
+   * every model request of a turn that enables the server. Pages are bounded too (a page may be
+   * empty, but not maxTools of them), so a server cannot keep the listing going forever.
+   */
+  private async listAllTools(connection: ServerConnection, timeoutMs: number): Promise<Tool[]> {
+    const { maxTools } = this.options;
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    for (let pages = 1; ; pages++) {
+      const page = await connection.client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs });
+      tools.push(...page.tools);
+      if (tools.length > maxTools) {
+        throw new PoolFailure('server_start_failed', `server '${this.serverId}' lists more than ${maxTools} tools (MCP_MAX_TOOLS_PER_SERVER); it cannot be used`);
+      }
+      cursor = page.nextCursor;
+      if (!cursor) return tools;
+      if (pages >= maxTools) throw new PoolFailure('server_start_failed', `server '${this.serverId}' sent more than ${maxTools} pages of tools; it cannot be used`);
+    }
+  }
+
   private isCurrent(connection: ServerConnection): boolean {
     return this.state.kind === 'ready' && this.state.connection === connection;
   }
@@ -295,13 +318,4 @@ export class ManagedServer {
   }
 }
 
-async function listAllTools(connection: ServerConnection, timeoutMs: number): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await connection.client.listTools(cursor ? { cursor } : undefined, { timeout: timeoutMs });
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
-}
+

@@ -29,6 +29,8 @@ export interface ServerPoolOptions {
   callTimeoutMs: number;
   /** Tool results over this many bytes are cut with a marker. */
   resultMaxBytes: number;
+  /** Tools one server may list; one listing more fails to start (or to list again). */
+  maxToolsPerServer: number;
   backoff: RestartBackoff;
   metrics: PoolMetrics;
   logger: Logger;
@@ -231,6 +233,7 @@ export class ServerPool {
         resolved,
         connector: this.options.connector,
         startTimeoutMs: this.options.startTimeoutMs,
+        maxTools: this.options.maxToolsPerServer,
         backoff: this.options.backoff,
         hooks: this.hooks,
         ...(this.options.now ? { now: this.options.now } : {}),

@@ -11,6 +11,7 @@ import { assertUrlAllowed } from '../security/guarded-fetch.js';
 import type { AddressPolicy } from '@bedrock-mcp/common';
 import { buildChildEnv } from './child-env.js';
 import { resolveCommand } from './command-path.js';
+import { limitMessageSize } from './message-size-fetch.js';
 import { deliverInOrder } from './ordered-delivery.js';
 import { ProcessGroupStdioTransport } from './stdio-launcher.js';
 
@@ -55,6 +56,8 @@ export interface ServerConnectorOptions {
   parentEnv: NodeJS.ProcessEnv;
   /** Milliseconds per stop step of a stdio server. */
   stopGraceMs: number;
+  /** Longest message read from a server, in bytes (a stdio line, an HTTP JSON body or SSE event). */
+  maxMessageBytes: number;
   /** For user-added (untrusted) URL servers: checks every address before connecting. */
   addressPolicy: AddressPolicy;
   guardedFetch: FetchLike;
@@ -74,15 +77,22 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
     const secrets = config.transport === 'stdio' ? Object.values(config.env) : [config.token ?? '', ...Object.values(config.headers)];
     let stdio: ProcessGroupStdioTransport | undefined;
     let transport: Transport;
+    /** Why the pool ended an HTTP connection itself (a message over the size limit). */
+    let httpFailure: string | undefined;
     if (config.transport === 'stdio') {
       const env = buildChildEnv(options.parentEnv, config.env, [binDir]);
       const cwd = config.cwd ?? options.projectRoot;
       const command = resolveCommand(config.command, env.PATH, cwd);
-      stdio = new ProcessGroupStdioTransport({ command, args: config.args, env, cwd, stopGraceMs: options.stopGraceMs });
+      stdio = new ProcessGroupStdioTransport({ command, args: config.args, env, cwd, stopGraceMs: options.stopGraceMs, maxMessageBytes: options.maxMessageBytes });
       transport = stdio;
     } else {
       if (!server.trusted) await assertUrlAllowed(config.url, options.addressPolicy);
-      transport = urlTransport(config, server.trusted ? undefined : options.guardedFetch);
+      const fetchImpl = limitMessageSize(server.trusted ? fetch : options.guardedFetch, options.maxMessageBytes, (error) => {
+        httpFailure ??= `${error.message}; the pool closed the connection`;
+        // Runs once the connection below exists: only responses to its own requests get here.
+        void connection.close();
+      });
+      transport = urlTransport(config, fetchImpl);
     }
 
     const client = new Client({ name: options.clientName ?? 'bedrock-mcp-pool', version: options.clientVersion ?? '0.1.0' }, { capabilities: {} });
@@ -94,7 +104,7 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
         return stdio?.pid;
       },
       stderrTail: () => (stdio ? scrubSecrets(stdio.stderr.tail(), secrets) : []),
-      endReason: () => describeEnd(stdio),
+      endReason: () => httpFailure ?? describeEnd(stdio),
       close: () => {
         closing ??= closeQuietly(client, transport);
         return closing;
@@ -105,7 +115,7 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
     } catch (error) {
       await connection.close();
       const tail = connection.stderrTail();
-      const reason = stdio?.exitInfo ? `; ${describeEnd(stdio)}` : '';
+      const reason = httpFailure ? `; ${httpFailure}` : stdio?.exitInfo || stdio?.failure ? `; ${describeEnd(stdio)}` : '';
       if (error instanceof PoolFailure) throw error;
       throw new ConnectFailure(`${(error as Error).message}${reason}`, tail, { cause: error });
     }
@@ -115,12 +125,11 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
   };
 }
 
-function urlTransport(config: UrlServerConfig, guardedFetch: FetchLike | undefined): Transport {
+function urlTransport(config: UrlServerConfig, fetchImpl: FetchLike): Transport {
   const headers: Record<string, string> = { ...config.headers, ...(config.token ? { Authorization: `Bearer ${config.token}` } : {}) };
   const url = new URL(config.url);
-  const fetchOption = guardedFetch ? { fetch: guardedFetch } : {};
-  if (config.transport === 'sse') return new SSEClientTransport(url, { requestInit: { headers }, ...fetchOption });
-  return new StreamableHTTPClientTransport(url, { requestInit: { headers }, ...fetchOption });
+  if (config.transport === 'sse') return new SSEClientTransport(url, { requestInit: { headers }, fetch: fetchImpl });
+  return new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: fetchImpl });
 }
 
 async function closeQuietly(client: Client, transport: Transport): Promise<void> {
@@ -142,6 +151,7 @@ export function scrubSecrets(lines: string[], secrets: string[]): string[] {
 function describeEnd(stdio: ProcessGroupStdioTransport | undefined): string {
   const exit = stdio?.exitInfo;
   if (!stdio) return 'connection closed';
+  if (stdio.failure) return stdio.failure;
   if (!exit) return 'server process still running';
   if (exit.signal) return `server process killed by ${exit.signal}`;
   return `server process exited with code ${exit.code}`;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { deserializeMessage, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcLineReader, MessageTooLargeError } from './json-rpc-line-reader.js';
 import { StderrRing } from './stderr-ring.js';
 
 export interface StdioLaunchOptions {
@@ -15,6 +16,8 @@ export interface StdioLaunchOptions {
   stopGraceMs: number;
   /** Kept stderr tail; default 50 lines / 16 KiB. */
   stderr?: StderrRing;
+  /** Longest stdout line (one message) read, in bytes; a longer one stops the server. Default 8 MiB. */
+  maxMessageBytes?: number;
 }
 
 export interface ChildExit {
@@ -27,6 +30,8 @@ export interface ChildExit {
  * with the child leading its own process group (`detached`), so stopping it reaches everything
  * it started: stdin is closed first, then the group gets SIGTERM, then SIGKILL. stderr goes into
  * a bounded ring buffer. When the child exits on its own, the rest of its group is stopped too.
+ * A stdout line longer than maxMessageBytes stops the server (`failure` says why) rather than
+ * being buffered (the SDK's ReadBuffer holds up to 10 MiB and copies it once per chunk).
  */
 export class ProcessGroupStdioTransport implements Transport {
   onclose?: () => void;
@@ -34,7 +39,9 @@ export class ProcessGroupStdioTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T) => void;
 
   readonly stderr: StderrRing;
-  private readonly readBuffer = new ReadBuffer();
+  private readonly lines: JsonRpcLineReader;
+  /** Why the pool stopped the server itself, when it did. */
+  private stoppedFor: string | undefined;
   private child: ChildProcess | undefined;
   private exit: ChildExit | undefined;
   private exited: Promise<void> = Promise.resolve();
@@ -43,6 +50,12 @@ export class ProcessGroupStdioTransport implements Transport {
 
   constructor(private readonly options: StdioLaunchOptions) {
     this.stderr = options.stderr ?? new StderrRing();
+    this.lines = new JsonRpcLineReader(options.maxMessageBytes ?? 8 * 1024 * 1024);
+  }
+
+  /** Why the pool stopped the server (it broke a limit), if it did. */
+  get failure(): string | undefined {
+    return this.stoppedFor;
   }
 
   get pid(): number | undefined {
@@ -110,23 +123,26 @@ export class ProcessGroupStdioTransport implements Transport {
   }
 
   private receive(chunk: Buffer): void {
+    if (this.stoppedFor) return;
+    let lines: string[];
     try {
-      this.readBuffer.append(chunk);
+      lines = this.lines.push(chunk);
     } catch (error) {
-      this.onerror?.(error as Error);
+      if (!(error instanceof MessageTooLargeError)) throw error;
+      this.stoppedFor = `${error.message}; the pool stopped it`;
+      this.onerror?.(error);
       void this.close();
       return;
     }
-    for (;;) {
-      let message: JSONRPCMessage | null;
+    for (const line of lines) {
+      let message: JSONRPCMessage;
       try {
-        message = this.readBuffer.readMessage();
+        message = deserializeMessage(line);
       } catch (error) {
         // A line that is not JSON-RPC (a server logging to stdout): reported, skipped.
         this.onerror?.(error as Error);
         continue;
       }
-      if (message === null) return;
       this.onmessage?.(message);
     }
   }
@@ -150,7 +166,7 @@ export class ProcessGroupStdioTransport implements Transport {
     child.stdout?.destroy();
     child.stderr?.destroy();
     child.stdin?.destroy();
-    this.readBuffer.clear();
+    this.lines.clear();
   }
 
   private notifyClosed(): void {
