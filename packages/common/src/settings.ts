@@ -114,6 +114,23 @@ export const SettingsSchema = z
       .string()
       .default('')
       .transform((value) => value.split(',').map((range) => range.trim()).filter(Boolean)),
+    /**
+     * auto | bwrap | none: how stdio MCP servers are isolated. bwrap: each runs under bubblewrap with
+     * its own pid, user, mount and network namespaces, seeing only system folders, the project's
+     * node_modules, its own files and its user's workspace. auto: bwrap when a start-up probe shows it
+     * works, else a warning (development) or a start-up error (production). none: no sandbox (warned).
+     */
+    MCP_SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    /** 1 gives sandboxed user-added stdio servers that are not in the catalog (MCP_USER_STDIO=any) the host network; 0 leaves them none (not even loopback). */
+    MCP_SANDBOX_USER_NETWORK: bool(false),
+    /** Processes and threads one stdio MCP server may run (RLIMIT_NPROC; a node process uses ~11 threads); 0: no limit. */
+    MCP_SERVER_MAX_PROCESSES: int(256, 0),
+    /** Virtual memory (address space, RLIMIT_AS) of each process of a stdio MCP server, in MiB; node reserves ~1 GiB of it at start; 0: no limit. */
+    MCP_SERVER_MAX_MEMORY_MB: int(4096, 0),
+    /** Open files per process of a stdio MCP server (RLIMIT_NOFILE); 0: no limit. */
+    MCP_SERVER_MAX_OPEN_FILES: int(1024, 0),
+    /** CPU seconds per process of a stdio MCP server over its whole life (RLIMIT_CPU; the pool restarts it when it is killed); 0: no limit. */
+    MCP_SERVER_MAX_CPU_SECONDS: int(3600, 0),
     /** Longest an MCP server may take to start and initialize, in milliseconds. */
     MCP_START_TIMEOUT_MS: int(30_000, 100),
     /** Default timeout of one tool call, in milliseconds. */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import {
   createMetricsRegistry,
   createOpsHandler,
@@ -23,6 +24,7 @@ import { ServerPool } from './pool/server-pool.js';
 import { ReplicaHeartbeat, ownershipTtlMs } from './replicas/replica-heartbeat.js';
 import { UserOwnership } from './replicas/user-ownership.js';
 import { AddressPolicy } from './security/address-policy.js';
+import { createSandbox } from './sandbox/create-sandbox.js';
 import { createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
 
@@ -63,19 +65,38 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   }
   const addressPolicy = new AddressPolicy(settings.MCP_ALLOWED_URL_RANGES);
   const guarded = createGuardedFetch(addressPolicy, { connectTimeoutMs: settings.MCP_START_TIMEOUT_MS });
+  const parentEnv = deps.parentEnv ?? process.env;
+  const workspacesDir = config.resolvePath(settings.USER_WORKSPACES_DIR);
+  const sandbox = await createSandbox({
+    mode: settings.MCP_SANDBOX,
+    production: settings.NODE_ENV === 'production',
+    limits: {
+      maxProcesses: settings.MCP_SERVER_MAX_PROCESSES,
+      maxMemoryMb: settings.MCP_SERVER_MAX_MEMORY_MB,
+      maxOpenFiles: settings.MCP_SERVER_MAX_OPEN_FILES,
+      maxCpuSeconds: settings.MCP_SERVER_MAX_CPU_SECONDS,
+    },
+    projectRoot: config.projectRoot,
+    // conf/ holds credential files; data/ every user's databases and workspaces.
+    protectedPaths: [workspacesDir, config.resolvePath('data'), config.resolvePath('conf'), dirname(config.resolvePath(settings.CONFIG_PATH))],
+    parentEnv,
+    logger,
+  });
   const resolver = new ServerResolver({
     globalServers: config.app.mcpServers,
     catalog: config.app.userServerCatalog,
     store,
     userStdio: settings.MCP_USER_STDIO,
+    userStdioNetwork: settings.MCP_SANDBOX_USER_NETWORK,
     projectRoot: config.projectRoot,
-    workspacesDir: config.resolvePath(settings.USER_WORKSPACES_DIR),
+    workspacesDir,
     configCacheMs: settings.POOL_CONFIG_CACHE_MS,
   });
   const connector = createServerConnector({
     projectRoot: config.projectRoot,
-    parentEnv: deps.parentEnv ?? process.env,
+    parentEnv,
     stopGraceMs: settings.MCP_STOP_GRACE_MS,
+    sandbox,
     addressPolicy,
     guardedFetch: guarded.fetch,
   });
@@ -139,7 +160,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     logger,
   });
   await heartbeat.start();
-  logger.info({ port, replicaId, url, userStdio: settings.MCP_USER_STDIO }, 'mcp-pool listening');
+  logger.info({ port, replicaId, url, userStdio: settings.MCP_USER_STDIO, sandbox: sandbox.kind }, 'mcp-pool listening');
 
   let serverClosed: Promise<void> = Promise.resolve();
   const steps: ShutdownStep[] = [

@@ -34,6 +34,8 @@ export interface TestPoolOptions {
   parentEnv?: NodeJS.ProcessEnv;
   /** Keep every log line (debug level and up) in `logs` instead of discarding them. */
   captureLogs?: boolean;
+  /** The platform's folder (holding conf/ and package.json); default this repository. */
+  projectRoot?: string;
 }
 
 export interface TestPool {
@@ -79,7 +81,7 @@ export async function startTestPool(options: TestPoolOptions): Promise<TestPool>
   const testRedis = await startTestRedis(`pool-${options.label}`);
   const dir = mkdtempSync(join(tmpdir(), 'mcp-pool-test-'));
   const env = testPoolEnv(testRedis, dir, options.conf ?? testConf(), options.env);
-  const config = loadConfig({ env, cwd: PROJECT_ROOT, readDotenv: false });
+  const config = loadConfig({ env, cwd: options.projectRoot ?? PROJECT_ROOT, readDotenv: false });
   const logs: string[] = [];
   const logger = options.captureLogs
     ? createLogger({ service: `mcp-pool-test-${options.label}`, level: 'debug', destination: { write: (line: string) => void logs.push(line) } })

@@ -7,6 +7,7 @@ import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/tran
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../config/server-resolver.js';
 import { PoolFailure } from '../pool/pool-failure.js';
+import type { Sandbox, SandboxProfile } from '../sandbox/sandbox.js';
 import { assertUrlAllowed } from '../security/guarded-fetch.js';
 import type { AddressPolicy } from '../security/address-policy.js';
 import { buildChildEnv } from './child-env.js';
@@ -55,6 +56,8 @@ export interface ServerConnectorOptions {
   parentEnv: NodeJS.ProcessEnv;
   /** Milliseconds per stop step of a stdio server. */
   stopGraceMs: number;
+  /** Isolates every stdio server (see createSandbox); default none. */
+  sandbox?: Sandbox;
   /** For user-added (untrusted) URL servers: checks every address before connecting. */
   addressPolicy: AddressPolicy;
   guardedFetch: FetchLike;
@@ -78,7 +81,8 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
       const env = buildChildEnv(options.parentEnv, config.env, [binDir]);
       const cwd = config.cwd ?? options.projectRoot;
       const command = resolveCommand(config.command, env.PATH, cwd);
-      stdio = new ProcessGroupStdioTransport({ command, args: config.args, env, cwd, stopGraceMs: options.stopGraceMs });
+      const launch = options.sandbox ? options.sandbox.wrap({ command, args: config.args, env, cwd }, server.sandbox ?? NO_ACCESS) : { command, args: config.args, env, cwd };
+      stdio = new ProcessGroupStdioTransport({ ...launch, stopGraceMs: options.stopGraceMs });
       transport = stdio;
     } else {
       if (!server.trusted) await assertUrlAllowed(config.url, options.addressPolicy);
@@ -114,6 +118,9 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
     return connection;
   };
 }
+
+/** A server resolved without a profile sees nothing extra and has no network. */
+const NO_ACCESS: SandboxProfile = { network: false, workspace: undefined, exposeArgFiles: false };
 
 function urlTransport(config: UrlServerConfig, guardedFetch: FetchLike | undefined): Transport {
   const headers: Record<string, string> = { ...config.headers, ...(config.token ? { Authorization: `Bearer ${config.token}` } : {}) };
