@@ -9,3 +9,4 @@ export * from './ops-routes.js';
 export * from './shutdown.js';
 export * from './service-main.js';
 export * from './user-history.js';
+export * from './service-secrets.js';
