@@ -46,7 +46,7 @@ export async function createSandbox(options: CreateSandboxOptions): Promise<Sand
   const message = `bubblewrap sandbox unavailable: ${problem}`;
   if (options.mode === 'bwrap') throw new Error(`MCP_SANDBOX=bwrap: ${message}`);
   if (options.production) {
-    throw new Error(`${message}. Install bubblewrap and allow user namespaces (see docs/deployment.md), or set MCP_SANDBOX=none explicitly to run MCP servers unsandboxed`);
+    throw new Error(`${message}. Install bubblewrap and allow user namespaces (README: MCP servers, the sandbox), or set MCP_SANDBOX=none explicitly to run MCP servers unsandboxed`);
   }
   logger.error(`${message} — stdio MCP servers run UNSANDBOXED and can read the pool's secrets and every user's workspace (a production start refuses this)`);
   return unsandboxed;
