@@ -123,10 +123,29 @@ export const SettingsSchema = z
     MCP_SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('auto'),
     /** 1 gives sandboxed user-added stdio servers that are not in the catalog (MCP_USER_STDIO=any) the host network; 0 leaves them none (not even loopback). */
     MCP_SANDBOX_USER_NETWORK: bool(false),
-    /** Processes and threads one stdio MCP server may run (RLIMIT_NPROC; a node process uses ~11 threads); 0: no limit. */
+    /**
+     * Processes and threads of one stdio MCP server, all its processes together (its cgroup's pids.max; a
+     * sandboxed node server uses 13). Enforced only where the pool can create cgroups (its start-up log
+     * says); elsewhere only MCP_ALL_SERVERS_MAX_PROCESSES applies. 0: no limit.
+     */
     MCP_SERVER_MAX_PROCESSES: int(256, 0),
+    /**
+     * Memory of one stdio MCP server, all its processes together, in MiB (its cgroup's memory.max or
+     * memory.limit_in_bytes, no swap on top; the kernel kills the server over it and the pool restarts it;
+     * the presets peak at ~30 MiB). Enforced only where the pool can create cgroups. 0: no limit.
+     */
+    MCP_SERVER_MAX_MEMORY_MB: int(1024, 0),
+    /**
+     * Without cgroups only: a ceiling on the processes and threads of ALL the pool's stdio servers
+     * together, not per server (RLIMIT_NPROC, which the kernel counts per user: every server's tasks and
+     * the pool's own; one server can use it all and the others then fail to start). Fits POOL_MAX_SERVERS
+     * sandboxed node servers (13 tasks each, measured) plus the pool's own threads; bound the pool as a
+     * whole with its container's pids limit (compose pids_limit, kubelet podPidsLimit). Not applied to a
+     * pool running as root. 0: no limit.
+     */
+    MCP_ALL_SERVERS_MAX_PROCESSES: int(4096, 0),
     /** Virtual memory (address space, RLIMIT_AS) of each process of a stdio MCP server, in MiB; node reserves ~1 GiB of it at start; 0: no limit. */
-    MCP_SERVER_MAX_MEMORY_MB: int(4096, 0),
+    MCP_SERVER_MAX_ADDRESS_SPACE_MB: int(4096, 0),
     /** Open files per process of a stdio MCP server (RLIMIT_NOFILE); 0: no limit. */
     MCP_SERVER_MAX_OPEN_FILES: int(1024, 0),
     /** CPU seconds per process of a stdio MCP server over its whole life (RLIMIT_CPU; the pool restarts it when it is killed); 0: no limit. */

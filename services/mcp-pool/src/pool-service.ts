@@ -25,6 +25,7 @@ import { ReplicaHeartbeat, ownershipTtlMs } from './replicas/replica-heartbeat.j
 import { UserOwnership } from './replicas/user-ownership.js';
 import { AddressPolicy } from './security/address-policy.js';
 import { createSandbox } from './sandbox/create-sandbox.js';
+import { setUpServerCgroups } from './sandbox/server-cgroups.js';
 import { createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
 
@@ -37,6 +38,8 @@ export interface PoolServiceDependencies {
   parentEnv?: NodeJS.ProcessEnv;
   /** Port to listen on; default MCP_POOL_PORT (0: any free port). */
   port?: number;
+  /** false: no per-server cgroups even where they could be made (tests of the RLIMIT_NPROC ceiling); default true. */
+  serverCgroups?: boolean;
 }
 
 export interface PoolService {
@@ -67,21 +70,42 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   const guarded = createGuardedFetch(addressPolicy, { connectTimeoutMs: settings.MCP_START_TIMEOUT_MS });
   const parentEnv = deps.parentEnv ?? process.env;
   const workspacesDir = config.resolvePath(settings.USER_WORKSPACES_DIR);
-  const sandbox = await createSandbox({
-    mode: settings.MCP_SANDBOX,
-    production: settings.NODE_ENV === 'production',
-    limits: {
-      maxProcesses: settings.MCP_SERVER_MAX_PROCESSES,
-      maxMemoryMb: settings.MCP_SERVER_MAX_MEMORY_MB,
-      maxOpenFiles: settings.MCP_SERVER_MAX_OPEN_FILES,
-      maxCpuSeconds: settings.MCP_SERVER_MAX_CPU_SECONDS,
-    },
-    projectRoot: config.projectRoot,
-    // conf/ holds credential files; data/ every user's databases and workspaces.
-    protectedPaths: [workspacesDir, config.resolvePath('data'), config.resolvePath('conf'), dirname(config.resolvePath(settings.CONFIG_PATH))],
-    parentEnv,
-    logger,
-  });
+  const cgroupSetUp =
+    deps.serverCgroups === false
+      ? { unavailable: 'turned off' }
+      : await setUpServerCgroups({ limits: { maxProcesses: settings.MCP_SERVER_MAX_PROCESSES, maxMemoryMb: settings.MCP_SERVER_MAX_MEMORY_MB } });
+  const cgroups = 'unavailable' in cgroupSetUp ? undefined : cgroupSetUp;
+  const serverLimits = cgroups
+    ? `per server: ${cgroups.description}`
+    : `no per-server process or memory limit; RLIMIT_NPROC ${settings.MCP_ALL_SERVERS_MAX_PROCESSES} for all servers together${process.getuid?.() === 0 ? ' (not enforced: the pool runs as root)' : ''}`;
+  if (!cgroups) {
+    logger.warn(
+      { reason: 'unavailable' in cgroupSetUp ? cgroupSetUp.unavailable : undefined },
+      'no cgroups for MCP servers: MCP_SERVER_MAX_PROCESSES and MCP_SERVER_MAX_MEMORY_MB are not enforced, and one server can use all of MCP_ALL_SERVERS_MAX_PROCESSES so that others fail to start; bound the pool with its container pids limit',
+    );
+  }
+  let sandbox;
+  try {
+    sandbox = await createSandbox({
+      mode: settings.MCP_SANDBOX,
+      production: settings.NODE_ENV === 'production',
+      limits: {
+        // With cgroups each server has its own process limit; RLIMIT_NPROC would only let one server starve the rest.
+        uidMaxProcesses: cgroups ? 0 : settings.MCP_ALL_SERVERS_MAX_PROCESSES,
+        maxAddressSpaceMb: settings.MCP_SERVER_MAX_ADDRESS_SPACE_MB,
+        maxOpenFiles: settings.MCP_SERVER_MAX_OPEN_FILES,
+        maxCpuSeconds: settings.MCP_SERVER_MAX_CPU_SECONDS,
+      },
+      projectRoot: config.projectRoot,
+      // conf/ holds credential files; data/ every user's databases and workspaces.
+      protectedPaths: [workspacesDir, config.resolvePath('data'), config.resolvePath('conf'), dirname(config.resolvePath(settings.CONFIG_PATH))],
+      parentEnv,
+      logger,
+    });
+  } catch (error) {
+    await cgroups?.close();
+    throw error;
+  }
   const resolver = new ServerResolver({
     globalServers: config.app.mcpServers,
     catalog: config.app.userServerCatalog,
@@ -97,6 +121,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     parentEnv,
     stopGraceMs: settings.MCP_STOP_GRACE_MS,
     sandbox,
+    ...(cgroups ? { cgroups } : {}),
     addressPolicy,
     guardedFetch: guarded.fetch,
   });
@@ -160,7 +185,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     logger,
   });
   await heartbeat.start();
-  logger.info({ port, replicaId, url, userStdio: settings.MCP_USER_STDIO, sandbox: sandbox.kind }, 'mcp-pool listening');
+  logger.info({ port, replicaId, url, userStdio: settings.MCP_USER_STDIO, sandbox: sandbox.kind, serverLimits }, 'mcp-pool listening');
 
   let serverClosed: Promise<void> = Promise.resolve();
   const steps: ShutdownStep[] = [
@@ -174,6 +199,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       },
     },
     { name: 'mcp servers', close: () => pool.close() },
+    { name: 'server cgroups', close: () => cgroups?.close() },
     {
       name: 'http: close connections',
       close: async () => {

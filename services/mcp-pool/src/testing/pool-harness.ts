@@ -36,6 +36,8 @@ export interface TestPoolOptions {
   captureLogs?: boolean;
   /** The platform's folder (holding conf/ and package.json); default this repository. */
   projectRoot?: string;
+  /** false: no per-server cgroups (the RLIMIT_NPROC path); default: where they can be made. */
+  serverCgroups?: boolean;
 }
 
 export interface TestPool {
@@ -88,7 +90,7 @@ export async function startTestPool(options: TestPoolOptions): Promise<TestPool>
     : createLogger({ service: `mcp-pool-test-${options.label}`, level: config.settings.LOG_LEVEL });
   const redis = createRedis(testRedis.url, 'mcp-pool-test');
   const store = createUserServerStore({ settings: config.settings, redis, logger });
-  const service = await startPoolService({ config, redis, store, logger, port: 0, ...(options.parentEnv ? { parentEnv: options.parentEnv } : {}) });
+  const service = await startPoolService({ config, redis, store, logger, port: 0, ...(options.parentEnv ? { parentEnv: options.parentEnv } : {}), ...(options.serverCgroups === false ? { serverCgroups: false } : {}) });
   const client = new PoolClient({ baseUrl: service.url });
   let closing: Promise<void> | undefined;
   return {

@@ -8,6 +8,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import type { ResolvedServer } from '../config/server-resolver.js';
 import { PoolFailure } from '../pool/pool-failure.js';
 import type { Sandbox, SandboxProfile } from '../sandbox/sandbox.js';
+import type { ServerCgroup, ServerCgroups } from '../sandbox/server-cgroups.js';
 import { assertUrlAllowed } from '../security/guarded-fetch.js';
 import type { AddressPolicy } from '../security/address-policy.js';
 import { buildChildEnv } from './child-env.js';
@@ -58,6 +59,8 @@ export interface ServerConnectorOptions {
   stopGraceMs: number;
   /** Isolates every stdio server (see createSandbox); default none. */
   sandbox?: Sandbox;
+  /** Each stdio server runs in a cgroup of its own (process and memory limits for its whole tree); default none. */
+  cgroups?: ServerCgroups;
   /** For user-added (untrusted) URL servers: checks every address before connecting. */
   addressPolicy: AddressPolicy;
   guardedFetch: FetchLike;
@@ -82,7 +85,12 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
       const cwd = config.cwd ?? options.projectRoot;
       const command = resolveCommand(config.command, env.PATH, cwd);
       const launch = options.sandbox ? options.sandbox.wrap({ command, args: config.args, env, cwd }, server.sandbox ?? NO_ACCESS) : { command, args: config.args, env, cwd };
-      stdio = new ProcessGroupStdioTransport({ ...launch, stopGraceMs: options.stopGraceMs });
+      const cgroup = createCgroup(options.cgroups);
+      stdio = new ProcessGroupStdioTransport({
+        ...(cgroup ? cgroup.enter(launch) : launch),
+        stopGraceMs: options.stopGraceMs,
+        ...(cgroup ? { afterStop: () => cgroup.remove() } : {}),
+      });
       transport = stdio;
     } else {
       if (!server.trusted) await assertUrlAllowed(config.url, options.addressPolicy);
@@ -117,6 +125,15 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
     client.onclose = () => events.onClosed();
     return connection;
   };
+}
+
+/** The server's cgroup; a server is never started outside the limits the pool announced. */
+function createCgroup(cgroups: ServerCgroups | undefined): ServerCgroup | undefined {
+  try {
+    return cgroups?.create();
+  } catch (error) {
+    throw new ConnectFailure(`cannot create the server's cgroup: ${(error as Error).message}`, [], { cause: error });
+  }
 }
 
 /** A server resolved without a profile sees nothing extra and has no network. */

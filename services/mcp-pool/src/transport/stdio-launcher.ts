@@ -15,6 +15,8 @@ export interface StdioLaunchOptions {
   stopGraceMs: number;
   /** Kept stderr tail; default 50 lines / 16 KiB. */
   stderr?: StderrRing;
+  /** Runs once the process group is gone or was killed, before close() resolves (e.g. removes the server's cgroup). */
+  afterStop?: () => Promise<void>;
 }
 
 export interface ChildExit {
@@ -105,7 +107,9 @@ export class ProcessGroupStdioTransport implements Transport {
 
   /** Idempotent: resolves once the whole process group is gone (or SIGKILL was sent to it). */
   close(): Promise<void> {
-    this.closing ??= this.stopGroup().finally(() => this.notifyClosed());
+    this.closing ??= this.stopGroup()
+      .then(() => this.options.afterStop?.())
+      .finally(() => this.notifyClosed());
     return this.closing;
   }
 
