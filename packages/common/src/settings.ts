@@ -124,9 +124,11 @@ export const SettingsSchema = z
     /** 1 gives sandboxed user-added stdio servers that are not in the catalog (MCP_USER_STDIO=any) the host network; 0 leaves them none (not even loopback). */
     MCP_SANDBOX_USER_NETWORK: bool(false),
     /**
-     * Processes and threads of one stdio MCP server, all its processes together (its cgroup's pids.max; a
-     * sandboxed node server uses 13). Enforced only where the pool can create cgroups (its start-up log
-     * says); elsewhere only MCP_ALL_SERVERS_MAX_PROCESSES applies. 0: no limit.
+     * Processes and threads of one stdio MCP server, all its processes together (a sandboxed node server
+     * uses 13). Enforced by the server's own cgroup (pids.max) where the pool can create cgroups;
+     * otherwise as RLIMIT_NPROC inside the server's bubblewrap user namespace, which Linux 5.14+ counts
+     * per namespace (a start-up probe checks; unsandboxed or on older kernels it is not enforced). The
+     * start-up log line says which applies. 0: no limit.
      */
     MCP_SERVER_MAX_PROCESSES: int(256, 0),
     /**
@@ -136,12 +138,12 @@ export const SettingsSchema = z
      */
     MCP_SERVER_MAX_MEMORY_MB: int(1024, 0),
     /**
-     * Without cgroups only: a ceiling on the processes and threads of ALL the pool's stdio servers
-     * together, not per server (RLIMIT_NPROC, which the kernel counts per user: every server's tasks and
-     * the pool's own; one server can use it all and the others then fail to start). Fits POOL_MAX_SERVERS
-     * sandboxed node servers (13 tasks each, measured) plus the pool's own threads; bound the pool as a
-     * whole with its container's pids limit (compose pids_limit, kubelet podPidsLimit). Not applied to a
-     * pool running as root. 0: no limit.
+     * Without cgroups: a ceiling on the processes and threads of ALL the pool's stdio servers together
+     * (RLIMIT_NPROC set before each sandbox is made; the kernel counts it over every task of the pool's
+     * user, the pool's own threads included): not per server — one server may take what the others
+     * leave, and at the ceiling no server can start. Fits POOL_MAX_SERVERS sandboxed node servers (13
+     * tasks each, measured) plus the pool; bound the pool as a whole with its container's pids limit
+     * (compose pids_limit, kubelet podPidsLimit). Not applied to a pool running as root. 0: no limit.
      */
     MCP_ALL_SERVERS_MAX_PROCESSES: int(4096, 0),
     /** Virtual memory (address space, RLIMIT_AS) of each process of a stdio MCP server, in MiB; node reserves ~1 GiB of it at start; 0: no limit. */

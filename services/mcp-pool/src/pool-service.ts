@@ -75,13 +75,10 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       ? { unavailable: 'turned off' }
       : await setUpServerCgroups({ limits: { maxProcesses: settings.MCP_SERVER_MAX_PROCESSES, maxMemoryMb: settings.MCP_SERVER_MAX_MEMORY_MB } });
   const cgroups = 'unavailable' in cgroupSetUp ? undefined : cgroupSetUp;
-  const serverLimits = cgroups
-    ? `per server: ${cgroups.description}`
-    : `no per-server process or memory limit; RLIMIT_NPROC ${settings.MCP_ALL_SERVERS_MAX_PROCESSES} for all servers together${process.getuid?.() === 0 ? ' (not enforced: the pool runs as root)' : ''}`;
   if (!cgroups) {
     logger.warn(
       { reason: 'unavailable' in cgroupSetUp ? cgroupSetUp.unavailable : undefined },
-      'no cgroups for MCP servers: MCP_SERVER_MAX_PROCESSES and MCP_SERVER_MAX_MEMORY_MB are not enforced, and one server can use all of MCP_ALL_SERVERS_MAX_PROCESSES so that others fail to start; bound the pool with its container pids limit',
+      'no cgroups for MCP servers: MCP_SERVER_MAX_MEMORY_MB is not enforced, and MCP_SERVER_MAX_PROCESSES only inside the bubblewrap sandbox on Linux 5.14 or later; bound the pool with its container pids limit',
     );
   }
   let sandbox;
@@ -90,8 +87,9 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       mode: settings.MCP_SANDBOX,
       production: settings.NODE_ENV === 'production',
       limits: {
-        // With cgroups each server has its own process limit; RLIMIT_NPROC would only let one server starve the rest.
-        uidMaxProcesses: cgroups ? 0 : settings.MCP_ALL_SERVERS_MAX_PROCESSES,
+        // With cgroups each server has its own process limit; RLIMIT_NPROC would add nothing but a shared ceiling.
+        allServersMaxProcesses: cgroups ? 0 : settings.MCP_ALL_SERVERS_MAX_PROCESSES,
+        serverMaxProcesses: cgroups ? 0 : settings.MCP_SERVER_MAX_PROCESSES,
         maxAddressSpaceMb: settings.MCP_SERVER_MAX_ADDRESS_SPACE_MB,
         maxOpenFiles: settings.MCP_SERVER_MAX_OPEN_FILES,
         maxCpuSeconds: settings.MCP_SERVER_MAX_CPU_SECONDS,
@@ -106,6 +104,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     await cgroups?.close();
     throw error;
   }
+  const serverLimits = describeServerLimits(settings, cgroups?.description, sandbox.serverMaxProcesses);
   const resolver = new ServerResolver({
     globalServers: config.app.mcpServers,
     catalog: config.app.userServerCatalog,
@@ -232,6 +231,15 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       return closing;
     },
   };
+}
+
+/** What limits each server's processes and memory, for the start-up log line. */
+function describeServerLimits(settings: RuntimeConfig['settings'], cgroups: string | undefined, sandboxProcesses: number): string {
+  if (cgroups) return `per server: ${cgroups}`;
+  const root = process.getuid?.() === 0 ? ' (not enforced: the pool runs as root)' : '';
+  const ceiling = `RLIMIT_NPROC ${settings.MCP_ALL_SERVERS_MAX_PROCESSES} for all servers together${root}`;
+  if (sandboxProcesses > 0) return `per server: RLIMIT_NPROC ${sandboxProcesses} in its user namespace, no memory limit; ${ceiling}`;
+  return `no per-server process or memory limit; ${ceiling}`;
 }
 
 /** Gives in-flight responses (already failed by the pool's close) a moment (500 ms) to finish, then drops what is left. */

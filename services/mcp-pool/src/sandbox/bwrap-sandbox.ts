@@ -46,8 +46,9 @@ export interface BwrapSandboxOptions {
  * bubblewrap: new user, pid, mount, ipc, uts, cgroup and (unless the profile allows it) network
  * namespaces; an empty root with read-only system folders, the project's node_modules, the
  * server's own files and its user's workspace (read-write); a private /proc (the pool's pid is not
- * in it), /dev, /tmp and HOME; no capabilities; `--die-with-parent`. Within, `prlimit` applies the
- * resource limits before the server's command runs.
+ * in it), /dev, /tmp and HOME; no capabilities; `--die-with-parent`. `prlimit` sets the ceiling on
+ * all servers' processes before bwrap makes the user namespace, and the per-process limits (and
+ * the per-server process limit) within it, before the server's command runs.
  *
  * No `--new-session`: the pool spawns bwrap detached, so it already leads a new session without a
  * controlling terminal (nothing to inject keystrokes into), and the server staying in bwrap's
@@ -55,6 +56,7 @@ export interface BwrapSandboxOptions {
  */
 export class BwrapSandbox implements Sandbox {
   readonly kind = 'bwrap';
+  readonly serverMaxProcesses: number;
   private readonly systemArgs: string[];
   private readonly systemPaths: string[];
 
@@ -62,6 +64,7 @@ export class BwrapSandbox implements Sandbox {
     const system = systemMounts();
     this.systemArgs = system.args;
     this.systemPaths = system.paths;
+    this.serverMaxProcesses = options.prlimitPath ? options.limits.serverMaxProcesses : 0;
   }
 
   wrap(launch: ProcessLaunch, profile: SandboxProfile): ProcessLaunch {
@@ -95,11 +98,15 @@ export class BwrapSandbox implements Sandbox {
       '--',
       ...this.limited(launch),
     ];
-    return { command: this.options.bwrapPath, args, env: { ...launch.env, HOME: SANDBOX_HOME, TMPDIR: '/tmp' }, cwd: launch.cwd };
+    const env = { ...launch.env, HOME: SANDBOX_HOME, TMPDIR: '/tmp' };
+    const { prlimitPath } = this.options;
+    const ceiling = this.options.limits.allServersMaxProcesses;
+    if (!prlimitPath || ceiling <= 0) return { command: this.options.bwrapPath, args, env, cwd: launch.cwd };
+    return { command: prlimitPath, args: [`--nproc=${ceiling}`, '--', this.options.bwrapPath, ...args], env, cwd: launch.cwd };
   }
 
   private limited(launch: ProcessLaunch): string[] {
-    const limits = prlimitOptions(this.options.limits);
+    const limits = prlimitOptions(this.options.limits, this.options.limits.serverMaxProcesses);
     if (!this.options.prlimitPath || limits.length === 0) return [launch.command, ...launch.args];
     return [this.options.prlimitPath, ...limits, '--', launch.command, ...launch.args];
   }

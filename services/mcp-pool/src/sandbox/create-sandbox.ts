@@ -59,18 +59,43 @@ async function probeBwrap(options: CreateSandboxOptions, prlimitPath: string | u
   const truePath = findCommand('true', options.parentEnv);
   if (!truePath) return '`true` not found on PATH for the probe';
   const caFile = options.parentEnv.NODE_EXTRA_CA_CERTS;
-  const sandbox = new BwrapSandbox({
-    bwrapPath,
-    prlimitPath,
-    limits: options.limits,
-    projectRoot: options.projectRoot,
-    protectedPaths: options.protectedPaths,
-    extraReadOnly: caFile && isAbsolute(caFile) && existsSync(caFile) && !isInside(caFile, '/etc') && !isInside(caFile, '/usr') ? [caFile] : [],
-  });
-  const probe = sandbox.wrap({ command: truePath, args: [], env: { PATH: options.parentEnv.PATH ?? '/usr/bin:/bin' }, cwd: options.projectRoot }, { network: false, workspace: undefined, exposeArgFiles: false });
+  const build = (limits: ResourceLimits) =>
+    new BwrapSandbox({
+      bwrapPath,
+      prlimitPath,
+      limits,
+      projectRoot: options.projectRoot,
+      protectedPaths: options.protectedPaths,
+      extraReadOnly: caFile && isAbsolute(caFile) && existsSync(caFile) && !isInside(caFile, '/etc') && !isInside(caFile, '/usr') ? [caFile] : [],
+    });
+  const sandbox = build(options.limits);
+  const problem = await runProbe(sandbox, truePath, [], options);
+  if (problem) return `${bwrapPath} failed: ${problem}`;
+  if (options.limits.serverMaxProcesses <= 0 || !prlimitPath || (await countsPerNamespace(build, options))) return sandbox;
+  options.logger.warn(
+    'this kernel counts RLIMIT_NPROC per user, not per user namespace (Linux before 5.14): MCP_SERVER_MAX_PROCESSES is not enforced without cgroups, only MCP_ALL_SERVERS_MAX_PROCESSES for all servers together',
+  );
+  return build({ ...options.limits, serverMaxProcesses: 0 });
+}
+
+/**
+ * Whether RLIMIT_NPROC set inside a sandbox counts only that sandbox's tasks: with a limit of 4, a
+ * shell in it forks once (3 tasks in the namespace, with bwrap's init), which a count over the
+ * pool's whole uid (the pool's own threads are more than 4) would refuse.
+ */
+async function countsPerNamespace(build: (limits: ResourceLimits) => BwrapSandbox, options: CreateSandboxOptions): Promise<boolean> {
+  const shPath = findCommand('sh', options.parentEnv);
+  if (!shPath) return false;
+  const probe = build({ ...options.limits, allServersMaxProcesses: 0, serverMaxProcesses: 4 });
+  return (await runProbe(probe, shPath, ['-c', 'true & wait $!'], options)) === undefined;
+}
+
+/** Runs a command as a server would run (namespaces, mounts, limits): undefined when it succeeds, else why not. */
+function runProbe(sandbox: BwrapSandbox, command: string, args: string[], options: CreateSandboxOptions): Promise<string | undefined> {
+  const probe = sandbox.wrap({ command, args, env: { PATH: options.parentEnv.PATH ?? '/usr/bin:/bin' }, cwd: options.projectRoot }, { network: false, workspace: undefined, exposeArgFiles: false });
   return new Promise((resolve) => {
     execFile(probe.command, probe.args, { env: probe.env, cwd: probe.cwd, timeout: options.probeTimeoutMs ?? 10_000 }, (error, _stdout, stderr) => {
-      resolve(error ? `${bwrapPath} failed: ${(stderr.trim() || error.message).slice(0, 500)}` : sandbox);
+      resolve(error ? (stderr.trim() || error.message).slice(0, 500) : undefined);
     });
   });
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { toolResultText } from '@bedrock-mcp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '../testing/processes.js';
@@ -92,7 +92,7 @@ describe.skipIf(cgroupsUnavailable !== undefined)(`per-server cgroups${cgroupsUn
   });
 });
 
-describe('without cgroups: RLIMIT_NPROC as a ceiling on all servers together', () => {
+describe('without cgroups: RLIMIT_NPROC per sandbox and as a ceiling on all servers together', () => {
   let pool: TestPool;
   beforeAll(async () => {
     pool = await startTestPool({
@@ -100,16 +100,25 @@ describe('without cgroups: RLIMIT_NPROC as a ceiling on all servers together', (
       conf,
       serverCgroups: false,
       captureLogs: true,
-      env: { MCP_ALL_SERVERS_MAX_PROCESSES: String(ALL_SERVERS_MAX_PROCESSES), MCP_SERVER_MAX_ADDRESS_SPACE_MB: '1536' },
+      env: {
+        MCP_SERVER_MAX_PROCESSES: String(MAX_PROCESSES),
+        MCP_ALL_SERVERS_MAX_PROCESSES: String(ALL_SERVERS_MAX_PROCESSES),
+        MCP_SERVER_MAX_ADDRESS_SPACE_MB: '1536',
+      },
     });
   });
   afterAll(() => pool?.close());
 
-  it('applies MCP_ALL_SERVERS_MAX_PROCESSES and MCP_SERVER_MAX_ADDRESS_SPACE_MB to each server, and the log says there is no per-server limit', async () => {
-    expect(await ownLimit(pool, 'alice', 'Max processes')).toBe(String(ALL_SERVERS_MAX_PROCESSES));
-    expect(await ownLimit(pool, 'alice', 'Max address space')).toBe(String(1536 * 1024 * 1024));
+  it('sets the ceiling on the sandbox, the per-server and per-process limits inside it, and says so in the log', async () => {
     const listening = pool.logs.map((line) => JSON.parse(line) as { msg: string; serverLimits?: string }).find((line) => line.msg === 'mcp-pool listening');
-    expect(listening?.serverLimits).toMatch(/^no per-server process or memory limit; RLIMIT_NPROC 3000 for all servers together/);
+    expect(listening?.serverLimits).toMatch(/RLIMIT_NPROC 3000 for all servers together/);
+    const perServer = listening?.serverLimits?.startsWith(`per server: RLIMIT_NPROC ${MAX_PROCESSES} in its user namespace`) ?? false;
+    expect(await ownLimit(pool, 'alice', 'Max processes')).toBe(String(perServer ? MAX_PROCESSES : ALL_SERVERS_MAX_PROCESSES));
+    expect(await ownLimit(pool, 'alice', 'Max address space')).toBe(String(1536 * 1024 * 1024));
+    // The sandbox's first process (bwrap, outside the namespace) holds the ceiling its user namespace is made with.
+    const sandboxPid = (await pool.client.listServers('alice')).find((status) => status.serverId === 'escape')?.pid;
+    const limits = readFileSync(`/proc/${sandboxPid}/limits`, 'utf8');
+    expect(limits).toMatch(new RegExp(`^Max processes +${ALL_SERVERS_MAX_PROCESSES} +${ALL_SERVERS_MAX_PROCESSES} `, 'm'));
   });
 
   it('stops a memory hog at MCP_SERVER_MAX_ADDRESS_SPACE_MB, and the pool and other users carry on', async () => {

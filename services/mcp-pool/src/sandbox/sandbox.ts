@@ -23,5 +23,7 @@ export interface SandboxProfile {
 /** Turns a server's launch into the launch of the same server isolated (or as-is, for `none`). */
 export interface Sandbox {
   readonly kind: 'bwrap' | 'none';
+  /** The RLIMIT_NPROC each server gets in its own user namespace, counted per server (0: none, only the ceiling on all). */
+  readonly serverMaxProcesses: number;
   wrap(launch: ProcessLaunch, profile: SandboxProfile): ProcessLaunch;
 }
