@@ -173,6 +173,7 @@ async function tryV2(membership: string, mountinfo: string, poolName: string): P
     if (!enableControllers(own, wanted)) return undefined;
   }
   const dir = join(own, poolName);
+  removeStalePools(own);
   try {
     mkdirSync(dir, { recursive: true });
     if (!enableControllers(dir, wanted)) throw new Error('controllers refused');
@@ -195,7 +196,9 @@ function tryV1(membership: string, mountinfo: string, poolName: string): Hierarc
       problems.push(`no cgroup v1 ${controller} hierarchy`);
       continue;
     }
-    const dir = join(mount.point, relative(mount.root, line.split(':').slice(2).join(':')), poolName);
+    const own = join(mount.point, relative(mount.root, line.split(':').slice(2).join(':')));
+    const dir = join(own, poolName);
+    removeStalePools(own);
     try {
       mkdirSync(dir, { recursive: true });
       hierarchies.push({ dir, controllers: [controller], version: 1 });
@@ -295,6 +298,37 @@ async function removeCgroups(dirs: string[]): Promise<void> {
       }
       await new Promise((resolve) => setTimeout(resolve, 20).unref());
     }
+  }
+}
+
+/**
+ * Removes the empty cgroups a pool killed with SIGKILL left beside ours (its servers died with it:
+ * `--die-with-parent`). Never kills: a cgroup that still holds a process stays.
+ */
+function removeStalePools(dir: string): void {
+  for (const name of subdirectories(dir)) {
+    const pid = /^mcp-servers-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || processExists(Number(pid))) continue;
+    const pool = join(dir, name);
+    for (const server of subdirectories(pool)) rmdirQuietly(join(pool, server));
+    rmdirQuietly(pool);
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Still in use (or already gone).
   }
 }
 
