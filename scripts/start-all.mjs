@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { envForService } from '@bedrock-mcp/common';
 import { parse as parseDotenv } from 'dotenv';
 import { ensureDevelopmentApiKey, ensureDevelopmentInternalApiKey, generateInternalApiKey } from './dev-secrets.mjs';
 
@@ -32,8 +33,9 @@ const apiUrl = `http://${host}:${gatewayPort}/v1`;
 const docsUrl = `http://${host}:${gatewayPort}/docs`;
 // Every child gets the env file's variables too (real ones win, as in the services' own reading
 // of it): the AWS SDK finds credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE…) only in the process
-// environment, and the web server reads no env file. MCP servers still get only the pool's
-// allowlisted variables.
+// environment, and the web server reads no env file. But each gets only the platform secrets it
+// uses (PLATFORM_SECRETS in packages/common): the pool, which runs users' MCP servers, holds no
+// API key and no model credentials. MCP servers get only the pool's allowlisted variables.
 // An INTERNAL_API_KEY that could not be saved is made up for this run: the four start together, so
 // they still agree on it.
 const oneRunInternalKey = internalKey.error ? generateInternalApiKey() : undefined;
@@ -57,7 +59,7 @@ const children = new Map();
 let stopping = false;
 
 for (const service of services) {
-  const child = spawn(process.execPath, [join(root, service.entry)], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, service.entry)], { cwd: root, env: envForService(service.name, childEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(service.name, child);
   const prefix = `${service.name.padEnd(width)} |`;
   for (const stream of [child.stdout, child.stderr]) {

@@ -123,6 +123,12 @@ describe('docker-compose.yml wiring', () => {
     expect(services['mcp-pool']!.ports).toBeUndefined();
   });
 
+  it("bounds the pool's processes above the ceiling its MCP servers share (no cgroups in a container)", () => {
+    const ceiling = SettingsSchema.parse(composeEnvironment(services['mcp-pool']!)).MCP_ALL_SERVERS_MAX_PROCESSES;
+    expect(ceiling).toBeGreaterThan(0);
+    expect(services['mcp-pool']!.pids_limit).toBeGreaterThan(ceiling);
+  });
+
   it('runs Redis with append-only persistence on a volume, a memory cap without eviction, and a healthcheck', () => {
     const redis = services.redis!;
     const command = (redis.command as string[]).join(' ');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { freePort, startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT as root } from './support/service-process.js';
@@ -35,6 +36,10 @@ describe('npm start (scripts/start-all.mjs)', () => {
         REDIS_URL: redis.url,
         REDIS_PREFIX: redis.prefix,
         API_KEY: 'start-all-test-key',
+        SECRETS_KEY: 'start-all-secrets-key-0123456789',
+        COMPATIBLE_API_KEY: 'start-all-openai-key',
+        AWS_ACCESS_KEY_ID: 'AKIASTARTALL',
+        AWS_SECRET_ACCESS_KEY: 'start-all-aws-secret',
         ENV_FILE: '/nonexistent/.env',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,6 +66,22 @@ describe('npm start (scripts/start-all.mjs)', () => {
     expect(output).toContain(`:${ports.MCP_SERVICE_PORT}/docs (API docs)`);
   });
 
+  it('gives each service only the platform secrets it uses: the pool holds no API key and no model credentials', () => {
+    const environOf = (entry: string) => {
+      const pid = readdirSync('/proc').find((name) => /^\d+$/.test(name) && readProcFile(`/proc/${name}/stat`).split(') ')[1]?.split(' ')[1] === String(child.pid) && readProcFile(`/proc/${name}/cmdline`).includes(entry));
+      expect(pid, entry).toBeDefined();
+      return Object.fromEntries(readProcFile(`/proc/${pid}/environ`).split('\0').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    };
+    const pool = environOf('services/mcp-pool/dist/main.js');
+    for (const name of ['API_KEY', 'COMPATIBLE_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) expect(pool[name], `mcp-pool has ${name}`).toBeUndefined();
+    expect(pool.SECRETS_KEY).toBe('start-all-secrets-key-0123456789');
+    expect(environOf('services/gateway/dist/main.js')).toMatchObject({ API_KEY: 'start-all-test-key', AWS_ACCESS_KEY_ID: 'AKIASTARTALL' });
+    const worker = environOf('services/agent-worker/dist/main.js');
+    expect(worker).toMatchObject({ COMPATIBLE_API_KEY: 'start-all-openai-key', AWS_ACCESS_KEY_ID: 'AKIASTARTALL' });
+    expect(worker.API_KEY).toBeUndefined();
+    expect(environOf('services/web/server.mjs').AWS_SECRET_ACCESS_KEY).toBeUndefined();
+  });
+
   it('stops all four on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
@@ -70,3 +91,11 @@ describe('npm start (scripts/start-all.mjs)', () => {
     }
   });
 });
+
+function readProcFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -12,3 +12,4 @@ export * from './shutdown.js';
 export * from './service-main.js';
 export * from './user-history.js';
 export * from './address-policy.js';
+export * from './service-secrets.js';

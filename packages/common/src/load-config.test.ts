@@ -29,6 +29,15 @@ describe('loadConfig', () => {
     expect(config.app.models.length).toBeGreaterThan(0);
   });
 
+  it("leaves out of a service's settings the platform secrets it does not use, from .env and the environment", () => {
+    const cwd = project({ 'conf/config.json': repoConfig, '.env': 'API_KEY=from-dotenv\nSECRETS_KEY=pool-needs-this-key\n' });
+    const pool = loadConfig({ env: { COMPATIBLE_API_KEY: 'openai' }, cwd, service: 'mcp-pool' });
+    expect(pool.settings.API_KEY).toBeUndefined();
+    expect(pool.settings.COMPATIBLE_API_KEY).toBeUndefined();
+    expect(pool.settings.SECRETS_KEY).toBe('pool-needs-this-key');
+    expect(loadConfig({ env: {}, cwd, service: 'gateway' }).settings.API_KEY).toBe('from-dotenv');
+  });
+
   it('reads .env, and real environment variables win over it', () => {
     const cwd = project({ 'conf/config.json': repoConfig, '.env': 'MAX_TURNS=5\nINACTIVE_TIME=0.5\nuse_bedrock=0\nDDB_TABLE=tbl\n' });
     const config = loadConfig({ env: { MAX_TURNS: '7' }, cwd });

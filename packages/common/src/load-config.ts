@@ -4,6 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { AppConfigFileSchema, formatIssuePath, type AppConfigFile } from '@bedrock-mcp/contracts';
 import type { z } from 'zod';
 import { findProjectRoot } from './project-root.js';
+import { isPlatformService, secretsWithheldFrom } from './service-secrets.js';
 import { SettingsSchema, type Settings } from './settings.js';
 
 export class ConfigError extends Error {
@@ -28,6 +29,8 @@ export interface LoadConfigOptions {
   cwd?: string;
   /** Read `<root>/.env` (or ENV_FILE); default true. */
   readDotenv?: boolean;
+  /** The service loading it: the platform secrets it does not use are left out (see PLATFORM_SECRETS). */
+  service?: string;
 }
 
 /** Environment + .env + conf/config.json, parsed once; throws ConfigError naming the bad value. */
@@ -35,8 +38,13 @@ export function loadConfig(options: LoadConfigOptions = {}): RuntimeConfig {
   const projectRoot = findProjectRoot(options.cwd);
   const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(projectRoot, path));
   const realEnv = options.env ?? process.env;
-  const fileEnv = options.readDotenv === false ? {} : readDotenvFile(realEnv.ENV_FILE ?? join(projectRoot, '.env'), resolvePath);
-  const env = { ...fileEnv, ...realEnv };
+  const allFileEnv = options.readDotenv === false ? {} : readDotenvFile(realEnv.ENV_FILE ?? join(projectRoot, '.env'), resolvePath);
+  const merged: NodeJS.ProcessEnv = { ...allFileEnv, ...realEnv };
+  const withheld = new Set(options.service !== undefined && isPlatformService(options.service) ? secretsWithheldFrom(options.service, merged) : []);
+  const fileEnv = Object.fromEntries(Object.entries(allFileEnv).filter(([name]) => !withheld.has(name)));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(merged).filter(([name]) => !withheld.has(name)));
+  // The secrets this service does not use stay out of reach of its libraries and children.
+  if (options.env === undefined) for (const name of withheld) delete process.env[name];
   // Libraries that read the process environment themselves (the AWS SDK's credential chain and
   // AWS_ENDPOINT_URL_*) must see .env values too; real variables still win.
   if (options.env === undefined) {

@@ -16,7 +16,7 @@ export interface ServiceContext {
 export async function runService(service: string, start: (context: ServiceContext) => Promise<ShutdownStep[]>): Promise<void> {
   let config: RuntimeConfig;
   try {
-    config = loadConfig();
+    config = loadConfig({ service });
   } catch (error) {
     process.stderr.write(`${service}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);

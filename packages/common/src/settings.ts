@@ -129,6 +129,44 @@ export const SettingsSchema = z
     MCP_USER_STDIO: z.enum(['none', 'catalog', 'any']).default('catalog'),
     /** CIDR ranges user-added URL servers may resolve to despite being private/loopback (comma-separated). */
     MCP_ALLOWED_URL_RANGES: ipRanges,
+    /**
+     * auto | bwrap | none: how stdio MCP servers are isolated. bwrap: each runs under bubblewrap with
+     * its own pid, user, mount and network namespaces, seeing only system folders, the project's
+     * node_modules, its own files and its user's workspace. auto: bwrap when a start-up probe shows it
+     * works, else a warning (development) or a start-up error (production). none: no sandbox (warned).
+     */
+    MCP_SANDBOX: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    /** 1 gives sandboxed user-added stdio servers that are not in the catalog (MCP_USER_STDIO=any) the host network; 0 leaves them none (not even loopback). */
+    MCP_SANDBOX_USER_NETWORK: bool(false),
+    /**
+     * Processes and threads of one stdio MCP server, all its processes together (a sandboxed node server
+     * uses 13). Enforced by the server's own cgroup (pids.max) where the pool can create cgroups;
+     * otherwise as RLIMIT_NPROC inside the server's bubblewrap user namespace, which Linux 5.14+ counts
+     * per namespace (a start-up probe checks; unsandboxed or on older kernels it is not enforced). The
+     * start-up log line says which applies. 0: no limit.
+     */
+    MCP_SERVER_MAX_PROCESSES: int(256, 0),
+    /**
+     * Memory of one stdio MCP server, all its processes together, in MiB (its cgroup's memory.max or
+     * memory.limit_in_bytes, no swap on top; the kernel kills the server over it and the pool restarts it;
+     * the presets peak at ~30 MiB). Enforced only where the pool can create cgroups. 0: no limit.
+     */
+    MCP_SERVER_MAX_MEMORY_MB: int(1024, 0),
+    /**
+     * Without cgroups: a ceiling on the processes and threads of ALL the pool's stdio servers together
+     * (RLIMIT_NPROC set before each sandbox is made; the kernel counts it over every task of the pool's
+     * user, the pool's own threads included): not per server — one server may take what the others
+     * leave, and at the ceiling no server can start. Fits POOL_MAX_SERVERS sandboxed node servers (13
+     * tasks each, measured) plus the pool; bound the pool as a whole with its container's pids limit
+     * (compose pids_limit, kubelet podPidsLimit). Not applied to a pool running as root. 0: no limit.
+     */
+    MCP_ALL_SERVERS_MAX_PROCESSES: int(4096, 0),
+    /** Virtual memory (address space, RLIMIT_AS) of each process of a stdio MCP server, in MiB; node reserves ~1 GiB of it at start; 0: no limit. */
+    MCP_SERVER_MAX_ADDRESS_SPACE_MB: int(4096, 0),
+    /** Open files per process of a stdio MCP server (RLIMIT_NOFILE); 0: no limit. */
+    MCP_SERVER_MAX_OPEN_FILES: int(1024, 0),
+    /** CPU seconds per process of a stdio MCP server over its whole life (RLIMIT_CPU; the pool restarts it when it is killed); 0: no limit. */
+    MCP_SERVER_MAX_CPU_SECONDS: int(3600, 0),
     /** Longest an MCP server may take to start and initialize, in milliseconds. */
     MCP_START_TIMEOUT_MS: int(30_000, 100),
     /** Default timeout of one tool call, in milliseconds. */

@@ -25,6 +25,8 @@ export const CatalogServerSchema = z
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
     env_keys: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+    /** The sandboxed server gets the host network (default: none, not even loopback). */
+    network: z.boolean().default(false),
     description: z.string().optional(),
   })
   .strict();

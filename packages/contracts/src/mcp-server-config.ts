@@ -77,6 +77,11 @@ export const McpServerEntrySchema = z.object({
    * users (`false`). `${USER_ID}` and `${USER_WORKSPACE}` in args, env and cwd are replaced per user.
    */
   per_user: z.boolean().optional(),
+  /**
+   * conf/config.json only: a sandboxed stdio server gets the host network (default: none, not even
+   * loopback, so it cannot reach Redis or the platform's services). Ignored in users' own configs.
+   */
+  network: z.boolean().optional(),
 });
 export type McpServerEntry = z.infer<typeof McpServerEntrySchema>;
 

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import {
   AddressPolicy,
   createMetricsRegistry,
@@ -26,6 +27,8 @@ import { PoolMetrics } from './pool/pool-metrics.js';
 import { ServerPool } from './pool/server-pool.js';
 import { ReplicaHeartbeat, ownershipTtlMs } from './replicas/replica-heartbeat.js';
 import { UserOwnership } from './replicas/user-ownership.js';
+import { createSandbox } from './sandbox/create-sandbox.js';
+import { setUpServerCgroups } from './sandbox/server-cgroups.js';
 import { createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
 
@@ -38,6 +41,8 @@ export interface PoolServiceDependencies {
   parentEnv?: NodeJS.ProcessEnv;
   /** Port to listen on; default MCP_POOL_PORT (0: any free port). */
   port?: number;
+  /** false: no per-server cgroups even where they could be made (tests of the RLIMIT_NPROC ceiling); default true. */
+  serverCgroups?: boolean;
 }
 
 export interface PoolService {
@@ -67,20 +72,60 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   }
   const addressPolicy = new AddressPolicy(settings.MCP_ALLOWED_URL_RANGES);
   const guarded = createGuardedFetch(addressPolicy, { connectTimeoutMs: settings.MCP_START_TIMEOUT_MS });
+  const parentEnv = deps.parentEnv ?? process.env;
+  const workspacesDir = config.resolvePath(settings.USER_WORKSPACES_DIR);
+  const cgroupSetUp =
+    deps.serverCgroups === false
+      ? { unavailable: 'turned off' }
+      : await setUpServerCgroups({ limits: { maxProcesses: settings.MCP_SERVER_MAX_PROCESSES, maxMemoryMb: settings.MCP_SERVER_MAX_MEMORY_MB } });
+  const cgroups = 'unavailable' in cgroupSetUp ? undefined : cgroupSetUp;
+  if (!cgroups) {
+    logger.warn(
+      { reason: 'unavailable' in cgroupSetUp ? cgroupSetUp.unavailable : undefined },
+      'no cgroups for MCP servers: MCP_SERVER_MAX_MEMORY_MB is not enforced, and MCP_SERVER_MAX_PROCESSES only inside the bubblewrap sandbox on Linux 5.14 or later; bound the pool with its container pids limit',
+    );
+  }
+  let sandbox;
+  try {
+    sandbox = await createSandbox({
+      mode: settings.MCP_SANDBOX,
+      production: settings.NODE_ENV === 'production',
+      limits: {
+        // With cgroups each server has its own process limit; RLIMIT_NPROC would add nothing but a shared ceiling.
+        allServersMaxProcesses: cgroups ? 0 : settings.MCP_ALL_SERVERS_MAX_PROCESSES,
+        serverMaxProcesses: cgroups ? 0 : settings.MCP_SERVER_MAX_PROCESSES,
+        maxAddressSpaceMb: settings.MCP_SERVER_MAX_ADDRESS_SPACE_MB,
+        maxOpenFiles: settings.MCP_SERVER_MAX_OPEN_FILES,
+        maxCpuSeconds: settings.MCP_SERVER_MAX_CPU_SECONDS,
+      },
+      projectRoot: config.projectRoot,
+      // conf/ holds credential files; data/ every user's databases and workspaces.
+      protectedPaths: [workspacesDir, config.resolvePath('data'), config.resolvePath('conf'), dirname(config.resolvePath(settings.CONFIG_PATH))],
+      parentEnv,
+      logger,
+    });
+  } catch (error) {
+    await cgroups?.close();
+    throw error;
+  }
+  const serverLimits = describeServerLimits(settings, cgroups?.description, sandbox.serverMaxProcesses);
   const resolver = new ServerResolver({
     globalServers: config.app.mcpServers,
     catalog: config.app.userServerCatalog,
     store,
     userStdio: settings.MCP_USER_STDIO,
+    userStdioNetwork: settings.MCP_SANDBOX_USER_NETWORK,
     projectRoot: config.projectRoot,
-    workspacesDir: config.resolvePath(settings.USER_WORKSPACES_DIR),
+    workspacesDir,
     configCacheMs: settings.POOL_CONFIG_CACHE_MS,
   });
   const connector = createServerConnector({
     projectRoot: config.projectRoot,
-    parentEnv: deps.parentEnv ?? process.env,
+    parentEnv,
     stopGraceMs: settings.MCP_STOP_GRACE_MS,
     maxMessageBytes: settings.MCP_MAX_MESSAGE_BYTES,
+    sandbox,
+    ...(cgroups ? { cgroups } : {}),
     addressPolicy,
     guardedFetch: guarded.fetch,
   });
@@ -149,7 +194,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     logger,
   });
   await heartbeat.start();
-  logger.info({ port, replicaId, url, userStdio: settings.MCP_USER_STDIO }, 'mcp-pool listening');
+  logger.info({ port, replicaId, url, userStdio: settings.MCP_USER_STDIO, sandbox: sandbox.kind, serverLimits }, 'mcp-pool listening');
 
   let serverClosed: Promise<void> = Promise.resolve();
   const steps: ShutdownStep[] = [
@@ -163,6 +208,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       },
     },
     { name: 'mcp servers', close: () => pool.close() },
+    { name: 'server cgroups', close: () => cgroups?.close() },
     {
       name: 'http: close connections',
       close: async () => {
@@ -195,6 +241,15 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       return closing;
     },
   };
+}
+
+/** What limits each server's processes and memory, for the start-up log line. */
+function describeServerLimits(settings: RuntimeConfig['settings'], cgroups: string | undefined, sandboxProcesses: number): string {
+  if (cgroups) return `per server: ${cgroups}`;
+  const root = process.getuid?.() === 0 ? ' (not enforced: the pool runs as root)' : '';
+  const ceiling = `RLIMIT_NPROC ${settings.MCP_ALL_SERVERS_MAX_PROCESSES} for all servers together${root}`;
+  if (sandboxProcesses > 0) return `per server: RLIMIT_NPROC ${sandboxProcesses} in its user namespace, no memory limit; ${ceiling}`;
+  return `no per-server process or memory limit; ${ceiling}`;
 }
 
 /** Gives in-flight responses (already failed by the pool's close) a moment (500 ms) to finish, then drops what is left. */

@@ -3,7 +3,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { normalizeMcpServerEntry, type CatalogServer, type McpServerConfig, type McpServerEntry } from '@bedrock-mcp/contracts';
 import type { UserServerRecord, UserServerStore } from '@bedrock-mcp/config-store';
 import { PoolFailure } from '../pool/pool-failure.js';
-import { userStdioRefusal, type UserStdioMode } from '../security/user-stdio-policy.js';
+import type { SandboxProfile } from '../sandbox/sandbox.js';
+import { catalogEntryFor, userStdioRefusal, type UserStdioMode } from '../security/user-stdio-policy.js';
 import { substituteUserPlaceholders, usesPlaceholder } from './user-placeholders.js';
 
 /** A server as the pool runs it for one user. */
@@ -18,6 +19,8 @@ export interface ResolvedServer {
   config: McpServerConfig;
   /** A running instance built from another version is replaced on next use (user config's updatedAt; 0 for conf). */
   version: number;
+  /** stdio: what the sandboxed process may see and reach. */
+  sandbox?: SandboxProfile;
 }
 
 export interface ServerSummary {
@@ -34,6 +37,8 @@ export interface ServerResolverOptions {
   catalog: Readonly<Record<string, CatalogServer>>;
   store: UserServerStore;
   userStdio: UserStdioMode;
+  /** MCP_SANDBOX_USER_NETWORK: whether user-added stdio servers outside the catalog get the network. */
+  userStdioNetwork?: boolean;
   projectRoot: string;
   /** Absolute folder holding one workspace per user (created on first use). */
   workspacesDir: string;
@@ -47,6 +52,8 @@ export interface ServerResolverOptions {
 interface GlobalServer {
   config: McpServerConfig;
   shared: boolean;
+  /** conf `network: true`: the sandboxed server gets the host network. */
+  network: boolean;
 }
 
 interface CachedRecord {
@@ -74,21 +81,25 @@ export class ServerResolver {
       if (shared && config.transport === 'stdio' && usesPlaceholder(config)) {
         throw new Error(`conf mcpServers.${serverId}: per_user is false but it uses \${USER_ID} or \${USER_WORKSPACE}`);
       }
-      this.globals.set(serverId, { config, shared });
+      this.globals.set(serverId, { config, shared, network: entry.network ?? false });
     }
   }
 
   /** @param fresh read the user's config from the store rather than the short-lived cache */
   async resolve(userId: string, serverId: string, { fresh }: { fresh: boolean }): Promise<ResolvedServer> {
     const global = this.globals.get(serverId);
-    if (global) return this.prepare(userId, serverId, global.config, { scope: 'global', shared: global.shared, trusted: true, version: 0 });
+    if (global) return this.prepare(userId, serverId, global.config, { scope: 'global', shared: global.shared, trusted: true, version: 0 }, { network: global.network, adminWritten: true });
     const record = await this.userRecord(userId, serverId, fresh);
     if (!record) throw new PoolFailure('server_not_found', `no MCP server '${serverId}' for this user`);
+    let access = { network: false, adminWritten: false };
     if (record.config.transport === 'stdio') {
       const refusal = userStdioRefusal(record.config, this.options.userStdio, this.options.catalog);
       if (refusal) throw new PoolFailure('forbidden', `server '${serverId}' refused: ${refusal}`);
+      // A catalog entry's command and args are the admin's; anything else is the user's own.
+      const entry = catalogEntryFor(record.config, this.options.catalog);
+      access = entry ? { network: entry.network, adminWritten: true } : { network: this.options.userStdioNetwork ?? false, adminWritten: false };
     }
-    return this.prepare(userId, serverId, record.config, { scope: 'user', shared: false, trusted: false, version: record.updatedAt });
+    return this.prepare(userId, serverId, record.config, { scope: 'user', shared: false, trusted: false, version: record.updatedAt }, access);
   }
 
   /** Every server the user can use: conf servers, then the user's own (ids shadowed by conf are left out). */
@@ -122,20 +133,29 @@ export class ServerResolver {
     return record;
   }
 
-  private prepare(userId: string, serverId: string, config: McpServerConfig, meta: Omit<ResolvedServer, 'serverId' | 'config'>): ResolvedServer {
+  private prepare(
+    userId: string,
+    serverId: string,
+    config: McpServerConfig,
+    meta: Omit<ResolvedServer, 'serverId' | 'config' | 'sandbox'>,
+    access: { network: boolean; adminWritten: boolean },
+  ): ResolvedServer {
     if (config.enabled === false) throw new PoolFailure('server_disabled', `server '${serverId}' is disabled`);
     if (config.transport !== 'stdio') return { serverId, config, ...meta };
     let prepared = config;
     let defaultCwd = this.options.projectRoot;
+    let mountedWorkspace: string | undefined;
     if (!meta.shared) {
       const needsWorkspace = meta.scope === 'user' || usesPlaceholder(config, 'USER_WORKSPACE');
       const workspace = needsWorkspace ? this.workspaceOf(userId) : join(this.options.workspacesDir, userId);
+      if (needsWorkspace) mountedWorkspace = workspace;
       prepared = substituteUserPlaceholders(config, { USER_ID: userId, USER_WORKSPACE: workspace });
       // A user's own stdio server starts in that user's workspace, not in the platform's folder.
       if (meta.scope === 'user') defaultCwd = workspace;
     }
     const cwd = prepared.cwd === undefined ? defaultCwd : isAbsolute(prepared.cwd) ? prepared.cwd : resolve(this.options.projectRoot, prepared.cwd);
-    return { serverId, config: { ...prepared, cwd }, ...meta };
+    const sandbox: SandboxProfile = { network: access.network, workspace: mountedWorkspace, exposeArgFiles: access.adminWritten };
+    return { serverId, config: { ...prepared, cwd }, ...meta, sandbox };
   }
 
   private workspaceOf(userId: string): string {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { userStdioRefusal } from './user-stdio-policy.js';
 
 const catalog = {
-  everything: { command: 'mcp-server-everything', args: ['stdio'], env_keys: ['DEMO_API_KEY'] },
+  everything: { command: 'mcp-server-everything', args: ['stdio'], env_keys: ['DEMO_API_KEY'], network: false },
 };
 const stdio = (fields: Record<string, unknown>) => StdioServerConfigSchema.parse({ transport: 'stdio', ...fields });
 

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { toolResultText } from '@bedrock-mcp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath } from '../testing/processes.js';
+import { PROJECT_ROOT } from '../testing/processes.js';
 import { startTestPool, testConf, type TestPool } from '../testing/pool-harness.js';
 
 /** The pool's own environment, full of credentials no server may inherit. */
@@ -16,7 +17,9 @@ const parentEnv = {
 const PLATFORM_SECRETS = ['AKIAPLATFORM', 'platform-aws-secret', 'platform-api-key', 'platform-secrets-key', 'platform-openai-key', 'redis://:password'];
 
 const demo = { transport: 'stdio' as const, command: 'mcp-server-everything', args: ['stdio'], env: { DEMO_API_KEY: 'user-demo-secret' }, enabled: true };
-const anyCommand = { transport: 'stdio' as const, command: 'node', args: [fixturePath('stubborn-server.mjs')], env: {}, enabled: true };
+// Not the catalog's command line; a file the sandbox shows (the project's node_modules).
+const everythingEntry = join(PROJECT_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const anyCommand = { transport: 'stdio' as const, command: 'node', args: [everythingEntry, 'stdio'], env: {}, enabled: true };
 
 let catalogPool: TestPool;
 let nonePool: TestPool;
@@ -62,8 +65,8 @@ describe('MCP_USER_STDIO and the server environment', () => {
   });
 
   it('any: runs any command, and says so with a warning at start-up', async () => {
-    const { result } = await anyPool.client.callTool('user1', { serverId: 'custom', toolName: 'pids', arguments: {} });
-    expect(JSON.parse(toolResultText(result))).toMatchObject({ pid: expect.any(Number) });
+    const { result } = await anyPool.client.callTool('user1', { serverId: 'custom', toolName: 'echo', arguments: { message: 'hello' } });
+    expect(toolResultText(result)).toContain('hello');
     expect(anyPool.logs.some((line) => line.includes('"level":"warn"') && line.includes('MCP_USER_STDIO=any'))).toBe(true);
   });
 

@@ -34,6 +34,10 @@ export interface TestPoolOptions {
   parentEnv?: NodeJS.ProcessEnv;
   /** Keep every log line (debug level and up) in `logs` instead of discarding them. */
   captureLogs?: boolean;
+  /** The platform's folder (holding conf/ and package.json); default this repository. */
+  projectRoot?: string;
+  /** false: no per-server cgroups (the RLIMIT_NPROC path); default: where they can be made. */
+  serverCgroups?: boolean;
 }
 
 export interface TestPool {
@@ -80,14 +84,14 @@ export async function startTestPool(options: TestPoolOptions): Promise<TestPool>
   const testRedis = await startTestRedis(`pool-${options.label}`);
   const dir = mkdtempSync(join(tmpdir(), 'mcp-pool-test-'));
   const env = testPoolEnv(testRedis, dir, options.conf ?? testConf(), options.env);
-  const config = loadConfig({ env, cwd: PROJECT_ROOT, readDotenv: false });
+  const config = loadConfig({ env, cwd: options.projectRoot ?? PROJECT_ROOT, readDotenv: false });
   const logs: string[] = [];
   const logger = options.captureLogs
     ? createLogger({ service: `mcp-pool-test-${options.label}`, level: 'debug', destination: { write: (line: string) => void logs.push(line) } })
     : createLogger({ service: `mcp-pool-test-${options.label}`, level: config.settings.LOG_LEVEL });
   const redis = createRedis(testRedis.url, 'mcp-pool-test');
   const store = createUserServerStore({ settings: config.settings, redis, logger });
-  const service = await startPoolService({ config, redis, store, logger, port: 0, ...(options.parentEnv ? { parentEnv: options.parentEnv } : {}) });
+  const service = await startPoolService({ config, redis, store, logger, port: 0, ...(options.parentEnv ? { parentEnv: options.parentEnv } : {}), ...(options.serverCgroups === false ? { serverCgroups: false } : {}) });
   const client = new PoolClient({ baseUrl: service.url, internalApiKey: requireInternalApiKey(config.settings) });
   let closing: Promise<void> | undefined;
   return {

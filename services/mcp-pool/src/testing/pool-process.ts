@@ -18,15 +18,17 @@ export interface PoolProcess {
 
 /**
  * The pool as production runs it: `node --conditions=source --import tsx services/mcp-pool/src/main.ts`,
- * configured only through its environment. Resolves once /readyz answers 200.
+ * configured only through its environment (as `uid`/`gid` when given: the test must run as root).
+ * Resolves once /readyz answers 200.
  */
-export async function startPoolProcess(env: Record<string, string>, port: number): Promise<PoolProcess> {
+export async function startPoolProcess(env: Record<string, string>, port: number, options: { uid?: number; gid?: number } = {}): Promise<PoolProcess> {
   // POOL_NODE_ARGS (space-separated): extra node flags for the pool process, e.g. `--cpu-prof` to profile it.
   const nodeArgs = (process.env.POOL_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, '--conditions=source', '--import', 'tsx', 'services/mcp-pool/src/main.ts'], {
     cwd: PROJECT_ROOT,
     env: { ...env, MCP_POOL_PORT: String(port), LOG_LEVEL: env.LOG_LEVEL === 'silent' ? 'warn' : (env.LOG_LEVEL ?? 'warn') },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
   });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

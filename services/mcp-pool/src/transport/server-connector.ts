@@ -7,6 +7,8 @@ import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/tran
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../config/server-resolver.js';
 import { PoolFailure } from '../pool/pool-failure.js';
+import type { Sandbox, SandboxProfile } from '../sandbox/sandbox.js';
+import type { ServerCgroup, ServerCgroups } from '../sandbox/server-cgroups.js';
 import { assertUrlAllowed } from '../security/guarded-fetch.js';
 import type { AddressPolicy } from '@bedrock-mcp/common';
 import { buildChildEnv } from './child-env.js';
@@ -58,6 +60,10 @@ export interface ServerConnectorOptions {
   stopGraceMs: number;
   /** Longest message read from a server, in bytes (a stdio line, an HTTP JSON body or SSE event). */
   maxMessageBytes: number;
+  /** Isolates every stdio server (see createSandbox); default none. */
+  sandbox?: Sandbox;
+  /** Each stdio server runs in a cgroup of its own (process and memory limits for its whole tree); default none. */
+  cgroups?: ServerCgroups;
   /** For user-added (untrusted) URL servers: checks every address before connecting. */
   addressPolicy: AddressPolicy;
   guardedFetch: FetchLike;
@@ -83,7 +89,14 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
       const env = buildChildEnv(options.parentEnv, config.env, [binDir]);
       const cwd = config.cwd ?? options.projectRoot;
       const command = resolveCommand(config.command, env.PATH, cwd);
-      stdio = new ProcessGroupStdioTransport({ command, args: config.args, env, cwd, stopGraceMs: options.stopGraceMs, maxMessageBytes: options.maxMessageBytes });
+      const launch = options.sandbox ? options.sandbox.wrap({ command, args: config.args, env, cwd }, server.sandbox ?? NO_ACCESS) : { command, args: config.args, env, cwd };
+      const cgroup = createCgroup(options.cgroups);
+      stdio = new ProcessGroupStdioTransport({
+        ...(cgroup ? cgroup.enter(launch) : launch),
+        stopGraceMs: options.stopGraceMs,
+        maxMessageBytes: options.maxMessageBytes,
+        ...(cgroup ? { afterStop: () => cgroup.remove() } : {}),
+      });
       transport = stdio;
     } else {
       if (!server.trusted) await assertUrlAllowed(config.url, options.addressPolicy);
@@ -124,6 +137,18 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
     return connection;
   };
 }
+
+/** The server's cgroup; a server is never started outside the limits the pool announced. */
+function createCgroup(cgroups: ServerCgroups | undefined): ServerCgroup | undefined {
+  try {
+    return cgroups?.create();
+  } catch (error) {
+    throw new ConnectFailure(`cannot create the server's cgroup: ${(error as Error).message}`, [], { cause: error });
+  }
+}
+
+/** A server resolved without a profile sees nothing extra and has no network. */
+const NO_ACCESS: SandboxProfile = { network: false, workspace: undefined, exposeArgFiles: false };
 
 function urlTransport(config: UrlServerConfig, fetchImpl: FetchLike): Transport {
   const headers: Record<string, string> = { ...config.headers, ...(config.token ? { Authorization: `Bearer ${config.token}` } : {}) };

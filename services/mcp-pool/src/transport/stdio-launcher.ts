@@ -18,6 +18,8 @@ export interface StdioLaunchOptions {
   stderr?: StderrRing;
   /** Longest stdout line (one message) read, in bytes; a longer one stops the server. Default 8 MiB. */
   maxMessageBytes?: number;
+  /** Runs once the process group is gone or was killed, before close() resolves (e.g. removes the server's cgroup). */
+  afterStop?: () => Promise<void>;
 }
 
 export interface ChildExit {
@@ -118,7 +120,9 @@ export class ProcessGroupStdioTransport implements Transport {
 
   /** Idempotent: resolves once the whole process group is gone (or SIGKILL was sent to it). */
   close(): Promise<void> {
-    this.closing ??= this.stopGroup().finally(() => this.notifyClosed());
+    this.closing ??= this.stopGroup()
+      .then(() => this.options.afterStop?.())
+      .finally(() => this.notifyClosed());
     return this.closing;
   }
 
