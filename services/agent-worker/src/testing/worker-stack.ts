@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, type Registry } from '@bedrock-mcp/common';
@@ -23,10 +23,10 @@ export interface WorkerStack {
   emulator: ModelEmulator;
   pool: { url: string; process: ServiceProcess };
   client: TurnClient;
-  /** Temp folder of this stack (config, counter file, credential.csv). */
+  /** Temp folder of this stack (config, users' workspaces with their counter files, credential.csv). */
   dir: string;
   configPath: string;
-  /** Labels the counter server's `count` tool was called with, one per call. */
+  /** Labels the counter server's `count` tool was called with, one per call (all users' workspaces). */
   counted(): string[];
   /** Environment for a worker of this stack (in-process or a process). */
   workerEnv(overrides?: Record<string, string>): Record<string, string>;
@@ -41,17 +41,18 @@ export interface WorkerStack {
  */
 export async function startWorkerStack(label: string, emulatorOptions: ModelEmulatorOptions = {}): Promise<WorkerStack> {
   const dir = mkdtempSync(join(tmpdir(), `aw-${label}-`));
-  const counterFile = join(dir, 'counted.txt');
+  const workspacesDir = join(dir, 'workspaces');
   const configPath = writeAppConfig(dir, {
     models: MODELS,
     mcpServers: {
       everything: { command: 'mcp-server-everything', args: ['stdio'] },
-      counter: { command: process.execPath, args: [fixturePath('counter-server.mjs'), counterFile] },
+      // In the user's workspace: the only place a sandboxed server may write.
+      counter: { command: process.execPath, args: [fixturePath('counter-server.mjs'), '${USER_WORKSPACE}/counted.txt'] },
     },
   });
   const redis = await startTestRedis(`aw-${label}`);
   const emulator = await startModelEmulator(emulatorOptions);
-  const pool = await startPoolProcess({ redisUrl: redis.url, redisPrefix: redis.prefix, configPath });
+  const pool = await startPoolProcess({ redisUrl: redis.url, redisPrefix: redis.prefix, configPath, extraEnv: { USER_WORKSPACES_DIR: workspacesDir } });
   const client = new TurnClient(redis.url, redis.prefix);
   const workers: AgentWorker[] = [];
 
@@ -91,11 +92,11 @@ export async function startWorkerStack(label: string, emulatorOptions: ModelEmul
     dir,
     configPath,
     counted: () => {
-      try {
-        return readFileSync(counterFile, 'utf8').split('\n').filter(Boolean);
-      } catch {
-        return [];
-      }
+      if (!existsSync(workspacesDir)) return [];
+      return readdirSync(workspacesDir)
+        .map((user) => join(workspacesDir, user, 'counted.txt'))
+        .filter((file) => existsSync(file))
+        .flatMap((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean));
     },
     workerEnv,
     startWorker: async (overrides, registry) => {
