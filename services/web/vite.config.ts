@@ -1,32 +1,21 @@
 import { fileURLToPath } from 'node:url';
-import type { ServerResponse } from 'node:http';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig } from 'vite';
 
 const contractsEntry = fileURLToPath(new URL('../../packages/contracts/src/index.ts', import.meta.url));
 
-/** The dev server answers `/chat/runtime-config.json` as server.mjs does in production. */
-function runtimeConfigPlugin(): Plugin {
-  const send = (res: ServerResponse) => {
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(JSON.stringify({ gatewayUrl: process.env.PUBLIC_GATEWAY_URL?.trim() ?? '' }));
-  };
-  return {
-    name: 'bedrock-mcp-runtime-config',
-    configureServer(server) {
-      server.middlewares.use('/chat/runtime-config.json', (_req, res) => send(res));
-    },
-    configurePreviewServer(server) {
-      server.middlewares.use('/chat/runtime-config.json', (_req, res) => send(res));
-    },
-  };
-}
+/** Paths the gateway answers: the dev server proxies them as server.mjs does, so the UI sees one origin. */
+const gatewayUrl = process.env.GATEWAY_URL?.trim() || 'http://127.0.0.1:7002';
+const gatewayProxy = Object.fromEntries(
+  ['/v1', '/auth', '/docs', '/openapi.json'].map((path) => [path, { target: gatewayUrl, changeOrigin: false, xfwd: true }] as const),
+);
+const proxy = { ...gatewayProxy, '/ws': { target: gatewayUrl, ws: true, changeOrigin: false, xfwd: true } };
 
 export default defineConfig({
   base: '/chat/',
-  plugins: [react(), runtimeConfigPlugin()],
+  plugins: [react()],
   resolve: { alias: { '@bedrock-mcp/contracts': contractsEntry } },
-  server: { port: Number(process.env.WEB_PORT ?? 3000), strictPort: false },
+  server: { port: Number(process.env.WEB_PORT ?? 3000), strictPort: false, proxy },
+  preview: { proxy },
   build: { outDir: 'dist', sourcemap: true, chunkSizeWarningLimit: 1500 },
 });

@@ -35,7 +35,7 @@ export interface WebServer {
 
 /**
  * Builds the web app into a temp folder (vite build, base /chat/) and serves it with the
- * production server (services/web/server.mjs) on a free port, pointed at `gatewayUrl`.
+ * production server (services/web/server.mjs) on a free port, proxying the gateway at `gatewayUrl`.
  */
 export async function startWebServer(gatewayUrl: string): Promise<WebServer> {
   const distDir = mkdtempSync(join(tmpdir(), 'bmcp-web-dist-'));
@@ -43,7 +43,7 @@ export async function startWebServer(gatewayUrl: string): Promise<WebServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [join(WEB_DIR, 'server.mjs')], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', WEB_PORT: String(port), WEB_HOST: '127.0.0.1', WEB_DIST_DIR: distDir, PUBLIC_GATEWAY_URL: gatewayUrl },
+    env: { PATH: process.env.PATH ?? '', WEB_PORT: String(port), WEB_HOST: '127.0.0.1', WEB_DIST_DIR: distDir, GATEWAY_URL: gatewayUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
