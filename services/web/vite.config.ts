@@ -1,32 +1,27 @@
 import { fileURLToPath } from 'node:url';
-import type { ServerResponse } from 'node:http';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type Plugin } from 'vite';
+import { defineConfig, type ProxyOptions } from 'vite';
 
 const contractsEntry = fileURLToPath(new URL('../../packages/contracts/src/index.ts', import.meta.url));
 
-/** The dev server answers `/chat/runtime-config.json` as server.mjs does in production. */
-function runtimeConfigPlugin(): Plugin {
-  const send = (res: ServerResponse) => {
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
-    res.end(JSON.stringify({ gatewayUrl: process.env.PUBLIC_GATEWAY_URL?.trim() ?? '' }));
-  };
-  return {
-    name: 'bedrock-mcp-runtime-config',
-    configureServer(server) {
-      server.middlewares.use('/chat/runtime-config.json', (_req, res) => send(res));
-    },
-    configurePreviewServer(server) {
-      server.middlewares.use('/chat/runtime-config.json', (_req, res) => send(res));
-    },
-  };
-}
+/**
+ * The browser talks only to this origin: like server.mjs in production, the dev and preview
+ * servers pass the API, sign-in and WebSocket paths to the gateway at GATEWAY_URL.
+ */
+const gateway: ProxyOptions = { target: process.env.GATEWAY_URL?.trim() || 'http://127.0.0.1:7002', xfwd: true };
+const proxy: Record<string, ProxyOptions> = {
+  '/v1': gateway,
+  '/auth': gateway,
+  '/ws': { ...gateway, ws: true },
+  '/docs': gateway,
+  '/openapi.json': gateway,
+};
 
 export default defineConfig({
   base: '/chat/',
-  plugins: [react(), runtimeConfigPlugin()],
+  plugins: [react()],
   resolve: { alias: { '@bedrock-mcp/contracts': contractsEntry } },
-  server: { port: Number(process.env.WEB_PORT ?? 3000), strictPort: false },
+  server: { port: Number(process.env.WEB_PORT ?? 3000), strictPort: false, proxy },
+  preview: { proxy },
   build: { outDir: 'dist', sourcemap: true, chunkSizeWarningLimit: 1500 },
 });
