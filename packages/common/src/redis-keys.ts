@@ -23,8 +23,18 @@ export function createRedisKeys(prefix: string) {
     userRateLimit: (userId: string, windowStart: number, bucket?: string) => `${p}user:{${userId}}:rate:${bucket ? `${bucket}:` : ''}${windowStart}`,
     /** sorted set of the user's running or queued turn ids, scored by the epoch ms each slot expires at */
     userActiveTurns: (userId: string) => `${p}user:{${userId}}:active-turns`,
-    /** hash of per-user API keys: sha256(key) → JSON {userId, createdAt, label} */
+    /** hash of per-user API keys: sha256(key) → JSON {userId, createdAt, label, prefix?, expiresAt?} */
     userApiKeys: () => `${p}api-keys`,
+    /** hash sha256(key) → epoch ms the key was last used (written at most once a minute per key) */
+    userApiKeysLastUsed: () => `${p}api-keys:last-used`,
+    /** set of the sha256 of every browser session id of the user (for sign-out everywhere) */
+    userSessions: (userId: string) => `${p}user:{${userId}}:sessions`,
+
+    // sign-in
+    /** JSON of one browser session, by sha256 of its cookie value; expires with the session */
+    session: (sessionHash: string) => `${p}session:${sessionHash}`,
+    /** JSON of one sign-in in progress (PKCE verifier, state, nonce, return path), by sha256 of its cookie value; single use */
+    loginState: (loginHash: string) => `${p}login-state:${loginHash}`,
 
     // turns
     /** pub/sub channel of a turn's stream events */

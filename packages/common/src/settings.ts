@@ -39,8 +39,51 @@ export const SettingsSchema = z
     /** Prepended to every Redis key and channel (lets several deployments share one Redis). */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/).default('bmcp:'),
 
-    /** Service API keys (comma-separated): may act for the user named in X-User-ID. */
+    /** Service API keys (comma-separated): may act for the user named in X-User-ID. For trusted back-ends only: whoever holds one can act as anyone. People sign in (AUTH_MODE) and integrations use personal keys. */
     API_KEY: optionalString,
+    /**
+     * How people sign in to the UI: `oidc` (an OpenID Connect provider, OIDC_ISSUER_URL), `local`
+     * (everyone who reaches the gateway is LOCAL_USER_ID, no sign-in; meant for one person on
+     * loopback), or `auto`: oidc when OIDC_ISSUER_URL is set, else local when the gateway binds a
+     * loopback address (MCP_SERVICE_HOST), else the gateway refuses to start.
+     */
+    AUTH_MODE: z.enum(['auto', 'oidc', 'local']).default('auto'),
+    /**
+     * The origin people open the UI at (e.g. `https://mcp.example.com`); empty:
+     * `http://localhost:<WEB_PORT>`. Gives the OIDC redirect URI (`<PUBLIC_URL>/auth/callback`), the
+     * only Origin a cookie-authenticated WebSocket is accepted from, and (https) Secure `__Host-` cookies.
+     */
+    PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    /** AUTH_MODE=local: the user id everyone who reaches the UI acts as. */
+    LOCAL_USER_ID: z.string().regex(/^[A-Za-z0-9_@+-][A-Za-z0-9._@+-]{0,127}$/, 'a user id: letters, digits and . _ @ + -').default('local'),
+    /** OpenID Connect issuer URL (its `/.well-known/openid-configuration` is read at start-up); setting it turns sign-in on (AUTH_MODE=auto). */
+    OIDC_ISSUER_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    /** OpenID Connect client id registered at the provider, with redirect URI `<PUBLIC_URL>/auth/callback`. */
+    OIDC_CLIENT_ID: optionalString,
+    /** OpenID Connect client secret (a secret: never logged); empty: a public client (PKCE only). */
+    OIDC_CLIENT_SECRET: optionalString,
+    /** Scopes asked for at sign-in (space-separated). */
+    OIDC_SCOPES: z.string().default('openid profile email'),
+    /** ID token / userinfo claim that becomes the user id (letters, digits and . _ @ + -, e.g. `sub`, `email`, `preferred_username`). */
+    OIDC_USER_CLAIM: z.string().min(1).default('sub'),
+    /** Claim shown as the signed-in person's name (falls back to the user id). */
+    OIDC_NAME_CLAIM: z.string().min(1).default('name'),
+    /** Email domains (comma-separated) allowed to sign in, checked on a verified `email` claim; empty: any. */
+    OIDC_ALLOWED_DOMAINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((domain) => domain.trim().toLowerCase()).filter(Boolean)),
+    /** Groups (comma-separated) of which a person must be in at least one to sign in (OIDC_GROUPS_CLAIM); empty: any. */
+    OIDC_ALLOWED_GROUPS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((group) => group.trim()).filter(Boolean)),
+    /** Claim holding the person's groups (an array or a space-separated string; Cognito: `cognito:groups`). */
+    OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    /** Seconds a browser session lives without a request before it must sign in again. */
+    SESSION_IDLE_TIMEOUT_S: int(28_800, 60),
+    /** Seconds a browser session lives at most from sign-in, however active. */
+    SESSION_MAX_AGE_S: int(604_800, 60),
     /**
      * Passphrase (at least 16 characters, e.g. `openssl rand -base64 32`) from which the key that
      * encrypts secrets at rest (MCP env values, tokens, header values; AES-256-GCM) is derived with
@@ -75,8 +118,8 @@ export const SettingsSchema = z
     /** Minutes a server may sit unused before the pool evicts it (fractions allowed). */
     INACTIVE_TIME: z.coerce.number().positive().max(60 * 24 * 7).default(10),
 
-    /** Gateway bind address (the seed's name). */
-    MCP_SERVICE_HOST: z.string().default('0.0.0.0'),
+    /** Gateway bind address (the seed's name); loopback by default (containers set 0.0.0.0; see AUTH_MODE for what a non-loopback bind requires). */
+    MCP_SERVICE_HOST: z.string().default('127.0.0.1'),
     /** Gateway port (the seed's name). */
     MCP_SERVICE_PORT: port(7002),
     /** mcp-pool bind address; loopback by default (containers set 0.0.0.0 to serve the cluster network). */
@@ -91,8 +134,8 @@ export const SettingsSchema = z
     AGENT_WORKER_PORT: port(7004),
     /** Web UI port (static build served under /chat). */
     WEB_PORT: port(3000),
-    /** Where the browser reaches the gateway; empty: same host, MCP_SERVICE_PORT. */
-    PUBLIC_GATEWAY_URL: optionalString,
+    /** web: where the web server proxies `/v1`, `/auth`, `/ws`, `/docs` and `/openapi.json` to (the browser talks only to the web origin). */
+    GATEWAY_URL: z.string().default('http://127.0.0.1:7002'),
 
     /** Concurrent turns per worker process. */
     WORKER_CONCURRENCY: int(20, 1, 1000),

@@ -6,6 +6,8 @@ export const API_ERRORS = {
   invalid_request: { status: 400, type: 'invalid_request_error' },
   unauthorized: { status: 401, type: 'authentication_error' },
   forbidden: { status: 403, type: 'permission_error' },
+  /** A cookie-authenticated request that changes state came without the session's X-CSRF-Token. */
+  csrf_failed: { status: 403, type: 'permission_error' },
   not_found: { status: 404, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   conflict: { status: 409, type: 'invalid_request_error' },

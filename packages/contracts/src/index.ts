@@ -11,3 +11,4 @@ export * from './pool-api.js';
 export * from './chat-job.js';
 export * from './ws-frames.js';
 export * from './voice-frames.js';
+export * from './auth.js';

@@ -3,7 +3,8 @@ import { ConfigError, createRedis, createRedisKeys, loadConfig } from '@bedrock-
 import { UserApiKeyStore } from './domain/user-api-key-store.js';
 
 const USAGE = `usage: npm run admin -w services/gateway -- <command> [options]
-  create-key --user <id> [--label <text>]   create a per-user API key (printed once)
+  create-key --user <id> [--label <text>] [--expires-days <n>]
+                                            create a per-user API key (printed once)
   list-keys [--user <id>]                   list keys (ids, users, labels; never the keys)
   revoke-key --id <key-id> [--user <id>]    revoke a key by its 12-hex-digit id`;
 
@@ -14,13 +15,15 @@ export async function runAdminCli(argv: string[], out: (line: string) => void, s
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { user: { type: 'string' }, label: { type: 'string' }, id: { type: 'string' } },
+    options: { user: { type: 'string' }, label: { type: 'string' }, id: { type: 'string' }, 'expires-days': { type: 'string' } },
     strict: true,
   });
   switch (command) {
     case 'create-key': {
       if (!values.user) throw new UsageError('create-key needs --user <id>');
-      const { apiKey, keyId } = await store.create(values.user, values.label);
+      const days = values['expires-days'] === undefined ? undefined : Number(values['expires-days']);
+      if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= 3650)) throw new UsageError('--expires-days must be a whole number of days from 1 to 3650');
+      const { apiKey, keyId } = await store.create(values.user, { label: values.label, expiresInMs: days === undefined ? undefined : days * 86_400_000 });
       out(`created key ${keyId} for user ${values.user}${values.label ? ` (${values.label})` : ''}`);
       out(`api key (shown only now): ${apiKey}`);
       return 0;
@@ -28,7 +31,10 @@ export async function runAdminCli(argv: string[], out: (line: string) => void, s
     case 'list-keys': {
       const keys = await store.list(values.user);
       if (keys.length === 0) out('no keys');
-      for (const key of keys) out(`${key.keyId}  ${key.userId}  ${new Date(key.createdAt).toISOString()}  ${key.label ?? ''}`.trimEnd());
+      for (const key of keys) {
+        const expiry = key.expiresAt === undefined ? '' : `  expires ${new Date(key.expiresAt).toISOString()}`;
+        out(`${key.keyId}  ${key.userId}  ${new Date(key.createdAt).toISOString()}  ${key.label ?? ''}${expiry}`.trimEnd());
+      }
       return 0;
     }
     case 'revoke-key': {

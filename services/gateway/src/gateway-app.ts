@@ -37,6 +37,12 @@ import type { GatewayServices } from './http/gateway-services.js';
 import { WsChatServer } from './http/ws-chat-server.js';
 import { PreAuthGuard } from './http/ws-preauth-guard.js';
 import { WsVoiceServer, type WsVoiceServerOptions } from './http/ws-voice-server.js';
+import { WsUpgradeAuth } from './http/ws-upgrade-auth.js';
+import { publicUrl, resolveAuthMode } from './identity/auth-mode.js';
+import type { IdentityServices } from './identity/identity-services.js';
+import { OidcSignIn } from './identity/oidc-sign-in.js';
+import { SessionStore } from './identity/session-store.js';
+import { AUTH_PATHS } from '@bedrock-mcp/contracts';
 
 export interface GatewayDeps {
   settings: Settings;
@@ -100,7 +106,9 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
 
   const sonicClient = deps.sonicClient ?? createSonicClient(settings.AWS_REGION);
   const tickets = new VoiceTicketStore(redis, keys, { ttlSeconds: settings.VOICE_TICKET_TTL_S });
-  const auth = new ApiKeyAuthenticator({ serviceKeys: parseServiceKeys(settings.API_KEY), userKeys: new UserApiKeyStore(redis, keys) });
+  const userKeys = new UserApiKeyStore(redis, keys);
+  const auth = new ApiKeyAuthenticator({ serviceKeys: parseServiceKeys(settings.API_KEY), userKeys });
+  const identity = createIdentityServices(settings, redis, keys, logger);
 
   let draining = false;
   let liveStreams = 0;
@@ -110,6 +118,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     logger,
     metrics,
     auth,
+    identity,
+    userKeys,
     rateLimiter,
     mcpServerLimits,
     models,
@@ -182,11 +192,20 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     preAuth,
   });
   const voiceServer = new WsVoiceServer(services, { heartbeatMs: deps.wsHeartbeatMs, preAuth, ...deps.voice });
+  const upgradeAuth = new WsUpgradeAuth(identity, logger);
   server.on('upgrade', (req, socket, head) => {
-    // Unknown paths are answered 404 by the chat server.
-    if ((req.url ?? '').split('?')[0] === VOICE_WS_PATH) voiceServer.handleUpgrade(req, socket, head);
-    else wsServer.handleUpgrade(req, socket, head);
+    void upgradeAuth.check(req, socket).then((verdict) => {
+      if (verdict.kind === 'refused') return;
+      // Unknown paths are answered 404 by the chat server.
+      if ((req.url ?? '').split('?')[0] === VOICE_WS_PATH) voiceServer.handleUpgrade(req, socket, head);
+      else wsServer.handleUpgrade(req, socket, head, verdict.kind === 'session' ? verdict.principal : undefined);
+    });
   });
+
+  if (identity.oidc) {
+    // Early, so a wrong issuer shows in the log at start-up; a login retries it anyway.
+    identity.oidc.discover().catch((error: unknown) => logger.warn({ err: error }, 'the OIDC provider cannot be reached yet; sign-in will retry'));
+  }
 
   let closing: Promise<void> | undefined;
   const close = (drainTimeoutMs = 0): Promise<void> => {
@@ -231,5 +250,23 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
         });
       }),
     close,
+  };
+}
+
+/** Sign-in as AUTH_MODE decides (throws when it refuses the configuration). */
+function createIdentityServices(settings: Settings, redis: Redis, keys: ReturnType<typeof createRedisKeys>, logger: Logger): IdentityServices {
+  const { mode } = resolveAuthMode(settings);
+  const url = publicUrl(settings);
+  return {
+    mode,
+    sessions: new SessionStore(redis, keys, { idleTimeoutS: settings.SESSION_IDLE_TIMEOUT_S, maxAgeS: settings.SESSION_MAX_AGE_S }),
+    oidc:
+      mode === 'oidc'
+        ? new OidcSignIn({ settings, redirectUri: new URL(AUTH_PATHS.callback, url).href, redis, keys, logger: logger.child({ component: 'oidc' }) })
+        : undefined,
+    publicOrigin: url.origin,
+    secureCookies: url.protocol === 'https:',
+    localUserId: settings.LOCAL_USER_ID,
+    sessionMaxAgeS: settings.SESSION_MAX_AGE_S,
   };
 }

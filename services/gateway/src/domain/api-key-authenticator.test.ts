@@ -17,8 +17,8 @@ async function failure(promise: Promise<unknown>): Promise<GatewayError> {
 
 describe('ApiKeyAuthenticator', () => {
   it('lets any service key act for the user named in X-User-ID', async () => {
-    expect(await auth.authenticate('svc-two', 'bob')).toEqual({ userId: 'bob', keyKind: 'service' });
-    expect(await auth.authenticate('svc-one', 'alice')).toEqual({ userId: 'alice', keyKind: 'service' });
+    expect(await auth.authenticate('svc-two', 'bob')).toEqual({ userId: 'bob', method: 'service_key' });
+    expect(await auth.authenticate('svc-one', 'alice')).toEqual({ userId: 'alice', method: 'service_key' });
   });
 
   it('gives a service key without X-User-ID an id derived from the key, never the key itself', async () => {
@@ -29,8 +29,8 @@ describe('ApiKeyAuthenticator', () => {
   });
 
   it('binds a per-user key to its user', async () => {
-    expect(await auth.authenticate('bmk_alice', undefined)).toEqual({ userId: 'alice', keyKind: 'user' });
-    expect(await auth.authenticate('bmk_alice', 'alice')).toEqual({ userId: 'alice', keyKind: 'user' });
+    expect(await auth.authenticate('bmk_alice', undefined)).toEqual({ userId: 'alice', method: 'user_key' });
+    expect(await auth.authenticate('bmk_alice', 'alice')).toEqual({ userId: 'alice', method: 'user_key' });
     const error = await failure(auth.authenticate('bmk_alice', 'bob'));
     expect([error.status, error.code]).toEqual([403, 'forbidden']);
   });

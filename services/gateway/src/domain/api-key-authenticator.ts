@@ -1,12 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { UserIdSchema } from '@bedrock-mcp/contracts';
+import { UserIdSchema, type AuthMethod } from '@bedrock-mcp/contracts';
 import { GatewayError } from './gateway-error.js';
 import { sha256Hex, type UserApiKeyStore } from './user-api-key-store.js';
 
-/** Who a request acts for, and with which kind of key. */
+/** Who a request acts for, and how it proved it. */
 export interface Principal {
   userId: string;
-  keyKind: 'service' | 'user';
+  method: AuthMethod;
+  /** The signed-in person's name (sessions); else the user id is shown. */
+  displayName?: string;
+  /** Set when a browser session authenticated the request. */
+  session?: { hash: string; csrfToken: string };
 }
 
 export interface ApiKeyAuthenticatorOptions {
@@ -57,14 +61,14 @@ export class ApiKeyAuthenticator {
     const presented = createHash('sha256').update(apiKey).digest();
     let isServiceKey = false;
     for (const hash of this.serviceKeyHashes) isServiceKey = timingSafeEqual(hash, presented) || isServiceKey;
-    if (isServiceKey) return { userId: requested ?? serviceKeyUserId(apiKey), keyKind: 'service' };
+    if (isServiceKey) return { userId: requested ?? serviceKeyUserId(apiKey), method: 'service_key' };
 
     const stored = await this.options.userKeys.lookup(presented.toString('hex'));
     if (!stored) throw new GatewayError('unauthorized', 'Invalid API key.');
     if (requested !== undefined && requested !== stored.userId) {
       throw new GatewayError('forbidden', 'This API key may act only for its own user.', 'X-User-ID');
     }
-    return { userId: stored.userId, keyKind: 'user' };
+    return { userId: stored.userId, method: 'user_key' };
   }
 
   private parseUserId(value: string): string {

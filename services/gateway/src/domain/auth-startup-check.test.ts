@@ -1,10 +1,10 @@
-import { createLogger } from '@bedrock-mcp/common';
+import { createLogger, SettingsSchema } from '@bedrock-mcp/common';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { checkAuthConfiguration } from './auth-startup-check.js';
 
 function capture() {
-  const lines: Array<{ level: string; msg: string }> = [];
+  const lines: Array<{ level: string; msg: string; authMode?: string }> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(JSON.parse(chunk.toString()) as { level: string; msg: string });
@@ -13,25 +13,34 @@ function capture() {
   });
   return { lines, logger: createLogger({ service: 'test', destination }) };
 }
-const keys = (count: number) => ({ count: async () => count });
+const settings = (env: Record<string, string>) => SettingsSchema.parse(env);
 
 describe('checkAuthConfiguration', () => {
-  it('refuses a production gateway with no API_KEY and no per-user key, naming the way out', async () => {
+  it('refuses AUTH_MODE=auto on a non-loopback bind without an identity provider, naming AUTH_MODE and the ways out', () => {
     const { logger } = capture();
-    await expect(checkAuthConfiguration({ NODE_ENV: 'production', API_KEY: undefined }, keys(0), logger)).rejects.toThrow(/set API_KEY .* create-key --user/);
+    expect(() => checkAuthConfiguration(settings({ MCP_SERVICE_HOST: '0.0.0.0' }), logger)).toThrow(/AUTH_MODE=local.*|OIDC_ISSUER_URL/);
+    expect(() => checkAuthConfiguration(settings({ MCP_SERVICE_HOST: '10.0.0.5', API_KEY: 'k' }), logger)).toThrow(/AUTH_MODE/);
   });
 
-  it('starts in production on per-user keys alone, and warns in development that only per-user keys work', async () => {
-    for (const [env, count] of [['production', 2], ['development', 0]] as const) {
+  it('signs in the local user on a loopback bind, and with an issuer through OIDC', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1']) {
       const { lines, logger } = capture();
-      await checkAuthConfiguration({ NODE_ENV: env, API_KEY: undefined }, keys(count), logger);
-      expect(lines.find((line) => line.level === 'warn')?.msg).toMatch(/only per-user keys work/);
+      checkAuthConfiguration(settings({ MCP_SERVICE_HOST: host }), logger);
+      expect(lines.at(-1)?.authMode).toBe('local');
     }
+    const { lines, logger } = capture();
+    checkAuthConfiguration(settings({ MCP_SERVICE_HOST: '0.0.0.0', OIDC_ISSUER_URL: 'https://id.example.com', OIDC_CLIENT_ID: 'bmcp' }), logger);
+    expect(lines.at(-1)?.authMode).toBe('oidc');
   });
 
-  it('is silent when service keys are set', async () => {
+  it('allows an explicit AUTH_MODE=local on any bind, with a warning', () => {
     const { lines, logger } = capture();
-    await checkAuthConfiguration({ NODE_ENV: 'production', API_KEY: 'a,b' }, keys(0), logger);
-    expect(lines).toEqual([]);
+    checkAuthConfiguration(settings({ MCP_SERVICE_HOST: '0.0.0.0', AUTH_MODE: 'local' }), logger);
+    expect(lines.find((line) => line.level === 'warn')?.msg).toMatch(/AUTH_MODE=local on 0\.0\.0\.0/);
+  });
+
+  it('refuses AUTH_MODE=oidc without an issuer and client id', () => {
+    const { logger } = capture();
+    expect(() => checkAuthConfiguration(settings({ AUTH_MODE: 'oidc' }), logger)).toThrow(/OIDC_ISSUER_URL and OIDC_CLIENT_ID/);
   });
 });

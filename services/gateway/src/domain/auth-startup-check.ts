@@ -1,18 +1,21 @@
 import type { Logger, Settings } from '@bedrock-mcp/common';
+import { resolveAuthMode, type AuthSettings } from '../identity/auth-mode.js';
 import { parseServiceKeys } from './api-key-authenticator.js';
-import type { UserApiKeyStore } from './user-api-key-store.js';
 
 export const CREATE_KEY_HINT = 'npm run admin -w services/gateway -- create-key --user <user-id>';
 
 /**
- * Refuses to start a production gateway nobody could call (no API_KEY and no per-user key);
- * elsewhere, warns when only per-user keys will work.
+ * Decides at start-up how people sign in (AUTH_MODE; throws when `auto` has neither an identity
+ * provider nor a loopback bind) and logs what the gateway accepts: sign-in, personal keys, and
+ * service keys when API_KEY is set.
  */
-export async function checkAuthConfiguration(settings: Pick<Settings, 'API_KEY' | 'NODE_ENV'>, userKeys: Pick<UserApiKeyStore, 'count'>, logger: Logger): Promise<void> {
-  if (parseServiceKeys(settings.API_KEY).length > 0) return;
-  const userKeyCount = await userKeys.count();
-  if (settings.NODE_ENV === 'production' && userKeyCount === 0) {
-    throw new Error(`no API key is configured: set API_KEY (service keys) or create a per-user key with \`${CREATE_KEY_HINT}\``);
-  }
-  logger.warn({ userKeyCount }, `API_KEY is not set: only per-user keys work (create one with \`${CREATE_KEY_HINT}\`)`);
+export function checkAuthConfiguration(settings: AuthSettings & Pick<Settings, 'API_KEY' | 'LOCAL_USER_ID'>, logger: Logger): void {
+  const { mode, warning } = resolveAuthMode(settings);
+  if (warning) logger.warn({ authMode: mode }, warning);
+  const serviceKeys = parseServiceKeys(settings.API_KEY).length;
+  logger.info(
+    { authMode: mode, serviceKeys },
+    `sign-in: ${mode === 'oidc' ? `OpenID Connect (${settings.OIDC_ISSUER_URL ?? ''})` : `local user '${settings.LOCAL_USER_ID}', no identity provider`}; ` +
+      `personal API keys; ${serviceKeys > 0 ? `${serviceKeys} service key(s) (API_KEY)` : 'no service keys (API_KEY unset)'}`,
+  );
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express } from 'express';
+import { accountRoutes } from './account-routes.js';
 import { authMiddleware } from './auth-middleware.js';
+import { authRoutes } from './auth-routes.js';
 import { chatRoutes } from './chat-routes.js';
 import { corsMiddleware } from './cors.js';
 import { docsRoutes } from './docs-routes.js';
@@ -17,7 +19,7 @@ export interface ExpressAppOptions {
   version: string;
 }
 
-/** The gateway's HTTP routes: ops and docs open, everything under /v1 authenticated, errors as OpenAI bodies. */
+/** The gateway's HTTP routes: ops, docs and sign-in open, everything under /v1 authenticated, errors as OpenAI bodies. */
 export function createExpressApp({ services, ops, version }: ExpressAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -30,9 +32,11 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
     }, next);
   });
   app.use(docsRoutes(version));
+  app.use(authRoutes(services));
   // Authenticate before reading a (possibly large) body.
-  app.use('/v1', authMiddleware(services.auth));
+  app.use('/v1', authMiddleware(services.auth, services.identity));
   app.use(express.json({ limit: services.settings.MAX_BODY_BYTES, type: () => true }));
+  app.use(accountRoutes(services, services.userKeys));
   app.use(chatRoutes(services));
   app.use(managementRoutes(services));
   app.use(voiceRoutes(services));

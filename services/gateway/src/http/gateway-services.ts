@@ -11,9 +11,11 @@ import type { RateLimiter } from '../domain/rate-limiter.js';
 import type { TurnAccess } from '../domain/turn-access.js';
 import type { TurnEventHub } from '../domain/turn-event-stream.js';
 import type { TurnSubmitter } from '../domain/turn-submitter.js';
+import type { UserApiKeyStore } from '../domain/user-api-key-store.js';
 import type { UserHistory } from '../domain/user-history.js';
 import type { VoiceSocketAuthorizer } from '../domain/voice-socket-authorizer.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
+import type { IdentityServices } from '../identity/identity-services.js';
 
 /** Everything the HTTP and WebSocket layers call into. */
 export interface GatewayServices {
@@ -21,6 +23,10 @@ export interface GatewayServices {
   logger: Logger;
   metrics: GatewayMetrics;
   auth: ApiKeyAuthenticator;
+  /** Sign-in: mode, browser sessions, the OIDC flow. */
+  identity: IdentityServices;
+  /** Personal API keys (the caller's own, through /v1/keys). */
+  userKeys: UserApiKeyStore;
   rateLimiter: RateLimiter;
   /** Per-user limits of the MCP server routes: adds and tool listings (they may start processes), and live-status listings. */
   mcpServerLimits: { starts: RateLimiter; listings: RateLimiter };

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WS_CLOSE_CODES } from '@bedrock-mcp/contracts';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal } from '../domain/api-key-authenticator.js';
 import type { GatewayServices } from './gateway-services.js';
 import { WsChatSession } from './ws-chat-session.js';
 import { refuseSocket, type PreAuthGuard } from './ws-preauth-guard.js';
@@ -44,12 +45,19 @@ export class WsChatServer {
     return max;
   }
 
-  /** Takes an HTTP upgrade request; answers 404 for other paths and 503 while draining. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /**
+   * Takes an HTTP upgrade request; answers 404 for other paths and 503 while draining. With a
+   * `principal` (a session cookie checked at the upgrade) the socket is authenticated at once.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, principal?: Principal): void {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_CHAT_PATH || this.closed || this.services.isDraining()) {
       const status = path !== WS_CHAT_PATH ? '404 Not Found' : '503 Service Unavailable';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    if (principal) {
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.track(ws, new WsChatSession(ws, this.services, { ...this.sessionOptions(), principal })));
       return;
     }
     const { preAuth } = this.options;
@@ -67,17 +75,20 @@ export class WsChatServer {
         stopCounting();
         leavePreAuth();
       };
-      const session = new WsChatSession(ws, this.services, {
-        authTimeoutMs: this.options.authTimeoutMs ?? 10_000,
-        highWaterBytes: this.options.highWaterBytes ?? 1024 * 1024,
-        onAuthenticated: endPreAuth,
-      });
-      this.sessions.add(session);
-      this.services.metrics.wsConnections.inc();
-      ws.on('close', () => {
-        endPreAuth();
-        if (this.sessions.delete(session)) this.services.metrics.wsConnections.dec();
-      });
+      ws.on('close', endPreAuth);
+      this.track(ws, new WsChatSession(ws, this.services, { ...this.sessionOptions(), onAuthenticated: endPreAuth }));
+    });
+  }
+
+  private sessionOptions() {
+    return { authTimeoutMs: this.options.authTimeoutMs ?? 10_000, highWaterBytes: this.options.highWaterBytes ?? 1024 * 1024 };
+  }
+
+  private track(ws: WebSocket, session: WsChatSession): void {
+    this.sessions.add(session);
+    this.services.metrics.wsConnections.inc();
+    ws.on('close', () => {
+      if (this.sessions.delete(session)) this.services.metrics.wsConnections.dec();
     });
   }
 

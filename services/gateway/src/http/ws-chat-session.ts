@@ -21,6 +21,8 @@ export interface WsChatSessionOptions {
   highWaterBytes: number;
   /** Called once, when the `auth` frame was accepted. */
   onAuthenticated?: () => void;
+  /** Already authenticated (a session cookie checked at the upgrade): no `auth` frame; its session is re-checked before each frame. */
+  principal?: Principal;
 }
 
 type SessionState = { kind: 'awaiting_auth'; timer: NodeJS.Timeout } | { kind: 'authenticating' } | { kind: 'ready'; principal: Principal } | { kind: 'closed' };
@@ -43,8 +45,13 @@ export class WsChatSession {
     private readonly services: GatewayServices,
     private readonly options: WsChatSessionOptions,
   ) {
-    const timer = setTimeout(() => this.closeWith(WS_CLOSE_CODES.unauthorized, 'no auth frame in time'), options.authTimeoutMs);
-    this.state = { kind: 'awaiting_auth', timer };
+    if (options.principal) {
+      this.state = { kind: 'ready', principal: options.principal };
+      void this.send({ type: 'ready', userId: options.principal.userId });
+    } else {
+      const timer = setTimeout(() => this.closeWith(WS_CLOSE_CODES.unauthorized, 'no auth frame in time'), options.authTimeoutMs);
+      this.state = { kind: 'awaiting_auth', timer };
+    }
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('pong', () => {
       this.alive = true;
@@ -130,7 +137,12 @@ export class WsChatSession {
       }
       return;
     }
-    const { userId } = this.state.principal;
+    const { userId, session } = this.state.principal;
+    // A signed-out or expired browser session stops working on its open sockets too.
+    if (session && frame.type !== 'ping' && !(await this.services.identity.sessions.isLive(session.hash))) {
+      this.closeWith(WS_CLOSE_CODES.unauthorized, 'your session has ended: sign in again');
+      return;
+    }
     switch (frame.type) {
       case 'auth':
         throw new GatewayError('invalid_request', 'already authenticated');

@@ -1,5 +1,10 @@
 import {
   AddMcpServerRequestSchema,
+  ApiKeyListResponseSchema,
+  AuthConfigResponseSchema,
+  CreateApiKeyRequestSchema,
+  CreateApiKeyResponseSchema,
+  MeResponseSchema,
   ChatCompletionChunkSchema,
   ChatCompletionRequestSchema,
   ChatCompletionSchema,
@@ -43,6 +48,11 @@ const COMPONENTS: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> 
   VoiceTicketResponse: { schema: VoiceTicketResponseSchema, io: 'output' },
   VoiceClientFrame: { schema: VoiceClientFrameSchema, io: 'input' },
   VoiceServerFrame: { schema: VoiceServerFrameSchema, io: 'output' },
+  AuthConfigResponse: { schema: AuthConfigResponseSchema, io: 'output' },
+  MeResponse: { schema: MeResponseSchema, io: 'output' },
+  ApiKeyListResponse: { schema: ApiKeyListResponseSchema, io: 'output' },
+  CreateApiKeyRequest: { schema: CreateApiKeyRequestSchema, io: 'input' },
+  CreateApiKeyResponse: { schema: CreateApiKeyResponseSchema, io: 'output' },
 };
 
 const ref = (name: keyof typeof COMPONENTS) => ({ $ref: `#/components/schemas/${name}` });
@@ -51,8 +61,8 @@ const errors = (body: 'OpenAiErrorBody' | 'ManagementErrorBody', ...statuses: nu
   Object.fromEntries(statuses.map((status) => [String(status), { description: ERROR_TEXT[status] ?? 'error', content: json(body) }]));
 const ERROR_TEXT: Record<number, string> = {
   400: 'invalid request (names the field)',
-  401: 'missing or invalid API key',
-  403: 'the key may not act for this user, or the resource is not the user’s',
+  401: 'missing or invalid API key, or no live session',
+  403: 'the key may not act for this user, the resource is not the user’s, or (csrf_failed) a session request without its X-CSRF-Token',
   404: 'not found',
   409: 'already exists',
   413: 'body or attachment too large',
@@ -64,7 +74,12 @@ const ERROR_TEXT: Record<number, string> = {
 const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 
 function operation(summary: string, spec: JsonObject): JsonObject {
-  return { summary, security: [{ bearer: [] }], parameters: [{ $ref: '#/components/parameters/UserId' }], ...spec };
+  return { summary, security: [{ bearer: [] }, { session: [] }], parameters: [{ $ref: '#/components/parameters/UserId' }], ...spec };
+}
+
+/** A browser sign-in route: no credential, answers with redirects or a small HTML page. */
+function signIn(summary: string, description: string, responses: JsonObject): JsonObject {
+  return { summary, description, security: [], tags: ['sign-in'], responses };
 }
 
 function ops(summary: string, description: string): JsonObject {
@@ -86,6 +101,54 @@ function paths(): Record<string, Record<string, JsonObject>> {
     },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
     '/docs': { get: { summary: 'API documentation (Swagger UI)', security: [], responses: { '200': { description: 'HTML' } } } },
+    '/auth/config': {
+      get: { summary: 'How people sign in here', security: [], tags: ['sign-in'], responses: { '200': { description: '`oidc` or `local`', content: json('AuthConfigResponse') } } },
+    },
+    '/auth/login': {
+      get: signIn(
+        'Sign in',
+        'oidc: redirects to the identity provider (authorization code flow, PKCE S256). local: starts a session for LOCAL_USER_ID and redirects to `return_to`. ' +
+          '`return_to` must be a path on this origin (else /chat/).',
+        { '303': { description: 'to the provider, or to return_to' }, '503': { description: 'the provider cannot be reached' } },
+      ),
+    },
+    '/auth/callback': {
+      get: signIn('Where the identity provider sends the browser back', 'Sets the session cookie (a new id) and redirects to the return path; a refused sign-in gets an HTML page saying why.', {
+        '303': { description: 'signed in' },
+        '400': { description: 'expired, replayed or failed sign-in' },
+        '403': { description: 'the person may not sign in here (user claim, allowed domains or groups)' },
+      }),
+    },
+    '/auth/logout': {
+      post: signIn('Sign out this browser', 'Needs the session’s X-CSRF-Token; clears the cookie.', { '204': { description: 'signed out' }, '403': { description: 'csrf_failed', content: json('OpenAiErrorBody') } }),
+    },
+    '/auth/logout-all': {
+      post: signIn('Sign out everywhere', 'Ends every session of the user. Needs the session’s X-CSRF-Token.', {
+        '204': { description: 'signed out' },
+        '403': { description: 'csrf_failed', content: json('OpenAiErrorBody') },
+      }),
+    },
+    '/v1/me': {
+      get: operation('Who am I', {
+        description: 'The caller’s user id, display name and how it authenticated; a browser session also gets its `csrf_token` (send it as X-CSRF-Token on POST and DELETE).',
+        responses: { '200': { description: 'ok', content: json('MeResponse') }, ...errors('OpenAiErrorBody', 401) },
+      }),
+    },
+    '/v1/keys': {
+      get: operation('The caller’s personal API keys', { responses: { '200': { description: 'ok (never the keys themselves)', content: json('ApiKeyListResponse') }, ...errors('OpenAiErrorBody', 401) } }),
+      post: operation('Create a personal API key', {
+        description: 'The key acts only as the caller’s user and appears only in this answer (it is stored as a SHA-256 hash). Optional expiry in days.',
+        requestBody: { required: true, content: json('CreateApiKeyRequest') },
+        responses: { '201': { description: 'created', content: json('CreateApiKeyResponse') }, ...errors('OpenAiErrorBody', 400, 401, 403) },
+      }),
+    },
+    '/v1/keys/{key_id}': {
+      delete: operation('Revoke one of the caller’s personal API keys', {
+        description: 'Effective on the next request. Another user’s key answers 404 like an unknown one.',
+        parameters: [{ $ref: '#/components/parameters/UserId' }, pathParam('key_id', 'the key’s 12-hex-digit id')],
+        responses: { '204': { description: 'revoked' }, ...errors('OpenAiErrorBody', 401, 403, 404) },
+      }),
+    },
     '/v1/chat/completions': {
       post: operation('Chat completion (OpenAI-compatible, with the seed’s extensions)', {
         description:
@@ -168,12 +231,18 @@ function paths(): Record<string, Record<string, JsonObject>> {
       get: {
         summary: 'Chat WebSocket',
         description:
-          'Upgrade to a WebSocket. The first frame must be `auth` (within WS_AUTH_TIMEOUT_MS, 10 s; else close 4401). Then `chat` (answered by `accepted` and `event` frames), ' +
+          'Upgrade to a WebSocket. From the browser, the session cookie authenticates it (the Origin must be PUBLIC_URL’s, else 403; a dead session 401) and the server sends `ready` at once. ' +
+          'Without the cookie, the first frame must be `auth` (within WS_AUTH_TIMEOUT_MS, 10 s; else close 4401). Then `chat` (answered by `accepted` and `event` frames), ' +
           '`stop`, `resume` {turnId, afterSeq}, `ping`. Frames: components WsClientFrame and WsServerFrame. ' +
           'More than WS_PREAUTH_MAX_BYTES (16 KiB) before authentication closes the socket with 1009; while WS_MAX_UNAUTHENTICATED sockets wait to ' +
           'authenticate, a new one is closed with 1013 (retry shortly).',
         security: [],
-        responses: { '101': { description: 'switching protocols' }, '426': { description: 'not a WebSocket upgrade' } },
+        responses: {
+          '101': { description: 'switching protocols' },
+          '401': { description: 'the session cookie is expired or unknown' },
+          '403': { description: 'a session cookie from a page of another origin' },
+          '426': { description: 'not a WebSocket upgrade' },
+        },
       },
     },
     '/v1/voice/ticket': {
@@ -229,13 +298,18 @@ export function buildOpenApiDocument(version: string): JsonObject {
     info: {
       title: 'Bedrock MCP Platform gateway',
       version,
-      description: 'OpenAI-compatible chat with MCP tools, the seed’s management API, a chat WebSocket and a voice WebSocket.',
+      description:
+        'OpenAI-compatible chat with MCP tools, the seed’s management API, a chat WebSocket and a voice WebSocket. Browsers authenticate with the session cookie of ' +
+        'a sign-in (/auth/login); integrations with a personal API key (POST /v1/keys); trusted back-ends with a service key (API_KEY) and X-User-ID.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     paths: paths(),
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A service key (API_KEY) or a per-user key' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A personal API key (acts only as its user) or a service key (API_KEY; acts for X-User-ID)' },
+        session: { type: 'apiKey', in: 'cookie', name: 'bmcp_session', description: 'The browser session from /auth/login (`__Host-bmcp_session` on https); POST and DELETE also need X-CSRF-Token' },
+      },
       parameters: {
         UserId: {
           name: 'X-User-ID',
