@@ -22,7 +22,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'services/{gateway,agent-worker,mcp-pool}/src/**/*.test.ts'],
+          // services/web/*.test.ts: the web server (server.mjs), real HTTP and WebSockets.
+          include: ['packages/*/src/**/*.test.ts', 'services/{gateway,agent-worker,mcp-pool}/src/**/*.test.ts', 'services/web/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

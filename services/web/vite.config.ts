@@ -1,21 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type ProxyOptions } from 'vite';
+import { defineConfig } from 'vite';
 
 const contractsEntry = fileURLToPath(new URL('../../packages/contracts/src/index.ts', import.meta.url));
 
-/**
- * The browser talks only to this origin: like server.mjs in production, the dev and preview
- * servers pass the API, sign-in and WebSocket paths to the gateway at GATEWAY_URL.
- */
-const gateway: ProxyOptions = { target: process.env.GATEWAY_URL?.trim() || 'http://127.0.0.1:7002', xfwd: true };
-const proxy: Record<string, ProxyOptions> = {
-  '/v1': gateway,
-  '/auth': gateway,
-  '/ws': { ...gateway, ws: true },
-  '/docs': gateway,
-  '/openapi.json': gateway,
-};
+/** Paths the gateway answers: the dev server proxies them as server.mjs does, so the UI sees one origin. */
+const gatewayUrl = process.env.GATEWAY_URL?.trim() || 'http://127.0.0.1:7002';
+const gatewayProxy = Object.fromEntries(
+  ['/v1', '/auth', '/docs', '/openapi.json'].map((path) => [path, { target: gatewayUrl, changeOrigin: false, xfwd: true }] as const),
+);
+const proxy = { ...gatewayProxy, '/ws': { target: gatewayUrl, ws: true, changeOrigin: false, xfwd: true } };
 
 export default defineConfig({
   base: '/chat/',
