@@ -19,10 +19,11 @@ const FIELD_ERROR: Record<Field, string> = {
 };
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const formatTime = (iso: string) => {
+/** An ISO 8601 time from the gateway, in the reader's locale. */
+function Time({ iso }: { iso: string }) {
   const time = new Date(iso);
-  return Number.isNaN(time.getTime()) ? iso : dateTime.format(time);
-};
+  return <time dateTime={iso}>{Number.isNaN(time.getTime()) ? iso : dateTime.format(time)}</time>;
+}
 
 /**
  * The signed-in user's personal API keys, for scripts and integrations that act as them: create
@@ -99,7 +100,7 @@ export function ApiKeysDialog({ client, userId, onClose }: ApiKeysDialogProps) {
     <Modal title="API keys" onClose={onClose} wide>
       <p className="lead-small">
         A personal API key lets a script or an integration use the API as you (<code>{userId}</code>), and only as you. Send it as{' '}
-        <code>Authorization: Bearer &lt;key&gt;</code> to <code>{window.location.origin}/v1</code>.
+        <code>Authorization: Bearer &lt;key&gt;</code> to <code className="api-base-url">{window.location.origin}/v1</code>.
       </p>
 
       {created ? (
@@ -239,12 +240,14 @@ function KeyRow({ apiKey, onRevoke }: { apiKey: ApiKeyInfo; onRevoke: () => Prom
       <td>
         <code>{apiKey.prefix}…</code>
       </td>
-      <td>{formatTime(apiKey.created_at)}</td>
       <td>
-        {apiKey.expires_at === null ? <span className="muted">Never</span> : formatTime(apiKey.expires_at)}
+        <Time iso={apiKey.created_at} />
+      </td>
+      <td>
+        {apiKey.expires_at === null ? <span className="muted">Never</span> : <Time iso={apiKey.expires_at} />}
         {expired ? <span className="badge badge-danger">expired</span> : null}
       </td>
-      <td>{apiKey.last_used_at === null ? <span className="muted">Never used</span> : formatTime(apiKey.last_used_at)}</td>
+      <td>{apiKey.last_used_at === null ? <span className="muted">Never used</span> : <Time iso={apiKey.last_used_at} />}</td>
       <td className="key-actions">
         {confirming ? (
           <span className="confirm" role="group" aria-label={`Confirm revoking ${apiKey.name}`}>
