@@ -2,9 +2,11 @@
 // Starts the four services in one terminal (for a machine without Docker): mcp-pool, agent-worker,
 // gateway and web, from their builds (`npm run build` first; `npm start` does it). Each line of
 // output is prefixed with its service; SIGINT/SIGTERM stop them all; if one dies, all stop.
-// Prints one line per service with its URL, and once all answer, where to go and the API key to
-// use (in development an API key and the services' INTERNAL_API_KEY are generated into .env when
-// none is set: see dev-secrets.mjs).
+// Prints one line per service with its URL, and once all answer, where to go. The browser talks only
+// to the web server (it proxies the gateway's /v1, /auth, /ws and /docs), and with no identity
+// provider configured the gateway signs the local person in as the local user: nothing to paste.
+// In development a service API key (for curl and integrations) and the services' INTERNAL_API_KEY
+// are generated into .env when none is set: see dev-secrets.mjs.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -27,9 +29,10 @@ const webPort = setting('WEB_PORT', '3000');
 const poolPort = setting('MCP_POOL_PORT', '7003');
 const workerPort = setting('AGENT_WORKER_PORT', '7004');
 const host = 'localhost';
-const chatUrl = `http://${host}:${webPort}/chat`;
-const apiUrl = `http://${host}:${gatewayPort}/v1`;
-const docsUrl = `http://${host}:${gatewayPort}/docs`;
+const webUrl = `http://${host}:${webPort}`;
+const chatUrl = `${webUrl}/chat`;
+const apiUrl = `${webUrl}/v1`;
+const docsUrl = `${webUrl}/docs`;
 // Every child gets the env file's variables too (real ones win, as in the services' own reading
 // of it): the AWS SDK finds credentials (AWS_ACCESS_KEY_ID, AWS_PROFILE…) only in the process
 // environment, and the web server reads no env file. MCP servers still get only the pool's
@@ -37,12 +40,18 @@ const docsUrl = `http://${host}:${gatewayPort}/docs`;
 // An INTERNAL_API_KEY that could not be saved is made up for this run: the four start together, so
 // they still agree on it.
 const oneRunInternalKey = internalKey.error ? generateInternalApiKey() : undefined;
-const childEnv = { ...fileEnv, ...process.env, ...(oneRunInternalKey ? { INTERNAL_API_KEY: oneRunInternalKey } : {}) };
+// Both bind loopback unless told otherwise (the settings' defaults); the web server finds the gateway here.
+const childEnv = {
+  GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+  ...fileEnv,
+  ...process.env,
+  ...(oneRunInternalKey ? { INTERNAL_API_KEY: oneRunInternalKey } : {}),
+};
 const services = [
   { name: 'mcp-pool', entry: 'services/mcp-pool/dist/main.js', url: `http://${host}:${poolPort} (internal)`, ready: `http://127.0.0.1:${poolPort}/readyz` },
   { name: 'agent-worker', entry: 'services/agent-worker/dist/main.js', url: `http://${host}:${workerPort}/healthz`, ready: `http://127.0.0.1:${workerPort}/readyz` },
-  { name: 'gateway', entry: 'services/gateway/dist/main.js', url: `${apiUrl} (API) · ${docsUrl} (API docs)`, ready: `http://127.0.0.1:${gatewayPort}/readyz` },
-  { name: 'web', entry: 'services/web/server.mjs', url: `${chatUrl} (chat UI)`, ready: `http://127.0.0.1:${webPort}/healthz` },
+  { name: 'gateway', entry: 'services/gateway/dist/main.js', url: `http://127.0.0.1:${gatewayPort} (behind the web server)`, ready: `http://127.0.0.1:${gatewayPort}/readyz` },
+  { name: 'web', entry: 'services/web/server.mjs', url: `${chatUrl} (chat UI) · ${apiUrl} (API) · ${docsUrl} (API docs)`, ready: `http://127.0.0.1:${webPort}/healthz` },
 ].filter((service) => {
   if (existsSync(join(root, service.entry))) return true;
   console.error(`[start] ${service.name}: ${service.entry} is missing — run \`npm run build\` first`);
@@ -76,7 +85,7 @@ for (const service of services) {
 }
 void announceWhenReady();
 
-/** Once every service answers (or after 2 minutes), says where to go and which key to use. */
+/** Once every service answers (or after 2 minutes), says where to go, how people sign in, and the service key for curl. */
 async function announceWhenReady() {
   const deadline = Date.now() + 120_000;
   let waiting = services;
@@ -91,16 +100,20 @@ async function announceWhenReady() {
     return;
   }
   const keyLine = apiKey.printable
-    ? `${apiKey.key}  (${apiKey.generated ? 'generated now into' : 'from'} ${envFile}; for development only)`
-    : 'the API_KEY value this platform was started with';
+    ? `${apiKey.key}  (service key for curl and back-ends, acts for any X-User-ID; ${apiKey.generated ? 'generated now into' : 'from'} ${envFile}; the UI needs none)`
+    : 'the API_KEY value this platform was started with (service key for curl and back-ends; the UI needs none)';
+  const mode = await fetch(`http://127.0.0.1:${webPort}/auth/config`, { signal: AbortSignal.timeout(2000) })
+    .then((response) => response.json())
+    .then((config) => config.mode, () => undefined);
+  const signIn = mode === 'oidc' ? 'sign in with your identity provider' : 'signed in as the local user; no identity provider configured';
   console.log(
     [
       '[start] ready',
-      `[start]   chat UI   ${chatUrl}`,
-      `[start]   API       ${apiUrl}`,
+      `[start]   API       ${apiUrl}  (personal keys: create them in the UI under API keys)`,
       `[start]   API docs  ${docsUrl}`,
       `[start]   API key   ${keyLine}`,
       '[start]   first try: "show all of tables in the db" (docs/quick-start.md has the whole demo and how to add model credentials)',
+      `[start]   chat UI   ${chatUrl} (${signIn})`,
     ].join('\n'),
   );
 }

@@ -58,7 +58,22 @@ describe('npm start (scripts/start-all.mjs)', () => {
       expect(await waitHealthy(`http://127.0.0.1:${ports[name]}/healthz`, deadline), `${name}\n${output}`).toBe(200);
     }
     expect(output).toContain(`/chat (chat UI)`);
-    expect(output).toContain(`:${ports.MCP_SERVICE_PORT}/docs (API docs)`);
+    expect(output).toContain(`:${ports.WEB_PORT}/docs (API docs)`);
+  });
+
+  it('ends with the chat UI, signed in as the local user, and the web server signs the browser in with no input', async () => {
+    const deadline = Date.now() + 30_000;
+    while (!output.includes('[start]   chat UI') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = output.trimEnd().split('\n');
+    expect(lines.at(-1)).toBe(`[start]   chat UI   http://localhost:${ports.WEB_PORT}/chat (signed in as the local user; no identity provider configured)`);
+    const web = `http://127.0.0.1:${ports.WEB_PORT}`;
+    expect(await (await fetch(`${web}/auth/config`)).json()).toEqual({ mode: 'local' });
+    const login = await fetch(`${web}/auth/login?return_to=/chat/`, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/chat/');
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const me = await fetch(`${web}/v1/me`, { headers: { cookie } });
+    expect(await me.json()).toMatchObject({ user_id: 'local', display_name: 'local', auth_method: 'local' });
   });
 
   it('stops all four on SIGTERM', async () => {

@@ -265,6 +265,8 @@ function createIdentityServices(settings: Settings, redis: Redis, keys: ReturnTy
         ? new OidcSignIn({ settings, redirectUri: new URL(AUTH_PATHS.callback, url).href, redis, keys, logger: logger.child({ component: 'oidc' }) })
         : undefined,
     publicOrigin: url.origin,
+    // The default PUBLIC_URL says localhost, but people open 127.0.0.1 just as often.
+    allowedOrigins: new Set(settings.PUBLIC_URL ? [url.origin] : ['localhost', '127.0.0.1', '[::1]'].map((host) => `http://${host}:${settings.WEB_PORT}`)),
     secureCookies: url.protocol === 'https:',
     localUserId: settings.LOCAL_USER_ID,
     sessionMaxAgeS: settings.SESSION_MAX_AGE_S,

@@ -29,7 +29,7 @@ export class WsUpgradeAuth {
 
   async check(req: IncomingMessage, socket: Duplex): Promise<UpgradeVerdict> {
     if (readCookie(req.headers, sessionCookieName(this.identity.secureCookies)) === undefined) return { kind: 'none' };
-    if (req.headers.origin !== this.identity.publicOrigin) {
+    if (!this.identity.allowedOrigins.has(req.headers.origin ?? '')) {
       this.logger.warn({ origin: req.headers.origin ?? null, path: (req.url ?? '').split('?')[0] }, 'websocket with a session cookie from a foreign origin refused');
       return refuse(socket, '403 Forbidden', `a signed-in WebSocket must come from ${this.identity.publicOrigin}`);
     }

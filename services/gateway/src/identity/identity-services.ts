@@ -8,8 +8,10 @@ export interface IdentityServices {
   sessions: SessionStore;
   /** Present in oidc mode. */
   oidc: OidcSignIn | undefined;
-  /** The origin people open the UI at (PUBLIC_URL): the only Origin a cookie-authenticated WebSocket is accepted from. */
+  /** The origin people open the UI at (PUBLIC_URL). */
   publicOrigin: string;
+  /** The Origins a cookie-authenticated WebSocket is accepted from: PUBLIC_URL's, and without PUBLIC_URL the loopback spellings of it. */
+  allowedOrigins: ReadonlySet<string>;
   /** True when PUBLIC_URL is https: Secure, `__Host-` cookies. */
   secureCookies: boolean;
   /** AUTH_MODE=local: who everyone is. */
