@@ -52,7 +52,11 @@ beforeAll(async () => {
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await expect.poll(() => output, { timeout: 90_000, interval: 200, message: 'waiting for start-all' }).toContain('[start] ready');
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('[start] ready')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`start-all did not get ready:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }, 180_000);
 
 afterAll(async () => {
