@@ -17,7 +17,7 @@ const unauthorized = { error: { message: 'Sign in first.', type: 'authentication
  * A stand-in gateway on loopback with the sign-in routes, the few REST routes the chat screen
  * reads at start, and a chat WebSocket that is ready at once (as the real one is for a session).
  */
-async function startAuthGateway(options: { mode: AuthMode; me?: MeResponse; refuse?: string[]; down?: boolean }) {
+async function startAuthGateway(options: { mode: AuthMode; me?: MeResponse; refuse?: string[]; down?: boolean; refuseSockets?: boolean }) {
   const state = { me: options.me, refuse: new Set(options.refuse ?? []), down: options.down ?? false };
   const requests: RecordedRequest[] = [];
   const socketFrames: string[] = [];
@@ -41,7 +41,8 @@ async function startAuthGateway(options: { mode: AuthMode; me?: MeResponse; refu
       return json(404, { error: { message: 'no route', type: 'invalid_request_error', code: 'not_found', param: null } });
     });
   });
-  const sockets = new WebSocketServer({ server, path: '/ws/chat' });
+  // refuseSockets: the upgrade is refused (403) as the gateway refuses one from a foreign Origin.
+  const sockets = new WebSocketServer({ server, path: '/ws/chat', verifyClient: () => !options.refuseSockets });
   sockets.on('connection', (socket) => {
     socket.send(JSON.stringify({ type: 'ready', userId: state.me?.user_id ?? 'nobody' }));
     socket.on('message', (data: Buffer) => socketFrames.push(data.toString('utf8')));
@@ -186,6 +187,16 @@ describe('signed in', () => {
   it('in local mode, a session that ended signs in again by itself', async () => {
     const { navigate } = await renderApp({ mode: 'local', me: LOCAL_ME, refuse: ['/v1/mcp_servers'] });
     await waitFor(() => expect(navigate).toHaveBeenCalledWith('/auth/login?return_to=%2Fchat%2F'));
+  });
+
+  it('says to check PUBLIC_URL when the chat socket keeps being refused while the session is fine', async () => {
+    await renderApp({ mode: 'oidc', me: ALICE, refuseSockets: true });
+    const banner = await screen.findByRole('alert', {}, { timeout: 10_000 });
+    expect(banner).toHaveTextContent('The chat connection keeps failing');
+    expect(banner).toHaveTextContent(`PUBLIC_URL`);
+    expect(banner).toHaveTextContent(window.location.origin);
+    // Still signed in: nothing sent the page back to the sign-in.
+    expect(screen.getByTestId('user-button')).toBeInTheDocument();
   });
 
   it('keeps each person\'s conversation apart in the tab', async () => {

@@ -41,6 +41,9 @@ const SOCKET_LABEL = {
   closed: 'Offline',
 } as const;
 
+/** Failed chat socket connects, with the session still good, before the banner names the likely cause. */
+const REFUSED_SOCKET_HINT_AFTER = 3;
+
 let messageCounter = 0;
 
 /** The chat page of the signed-in person: header, MCP sidebar, conversation and composer. */
@@ -127,9 +130,17 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
   // A socket the gateway refuses, or that cannot connect, may mean the session ended: asking who is
   // signed in answers 401 then, and the client's 401 handler returns to the sign-in.
   // Asked again at each failed attempt (each is a new status), at most once per reconnect delay.
+  // Each attempt the session survives counts: a socket refused while the session is fine is most
+  // likely refused for its Origin (the gateway's PUBLIC_URL is not this page's address).
   const { socketStatus } = chat;
+  const [refusedWhileSignedIn, setRefusedWhileSignedIn] = useState(0);
   useEffect(() => {
-    if (socketStatus.state === 'auth_failed' || socketStatus.state === 'reconnecting') void client.me().catch(() => undefined);
+    if (socketStatus.state === 'ready') setRefusedWhileSignedIn(0);
+    if (socketStatus.state !== 'auth_failed' && socketStatus.state !== 'reconnecting') return;
+    client.me().then(
+      () => setRefusedWhileSignedIn((count) => count + 1),
+      () => undefined,
+    );
   }, [socketStatus, client]);
 
   const signOut = (everywhere: boolean) => {
@@ -237,7 +248,13 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
               {chat.socketStatus.detail}
             </Banner>
           ) : null}
-          {socketState === 'reconnecting' ? (
+          {socketState === 'reconnecting' && refusedWhileSignedIn >= REFUSED_SOCKET_HINT_AFTER ? (
+            <Banner tone="warn" title="The chat connection keeps failing" busy>
+              You are signed in, but the chat socket does not connect. The gateway accepts it only from the address in its <code>PUBLIC_URL</code>: if
+              that is not <code>{window.location.origin}</code>, ask whoever runs the platform to set it so.
+            </Banner>
+          ) : null}
+          {socketState === 'reconnecting' && refusedWhileSignedIn < REFUSED_SOCKET_HINT_AFTER ? (
             <Banner tone="info" title="Reconnecting to the gateway…" busy>
               {chat.socketStatus.detail ? `${chat.socketStatus.detail}. ` : ''}An answer in progress continues where it left off.
             </Banner>
