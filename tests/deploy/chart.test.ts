@@ -72,7 +72,9 @@ describe('values.yaml and values.schema.json', () => {
     it.each(settingSchemas)('%s', (name, propertySchema) => {
       const check = compileStrict(propertySchema);
       const fallback = defaults[name];
-      const samples = fallback === undefined ? ['some-value'] : [Array.isArray(fallback) ? fallback.join(',') : String(fallback), ...(Array.isArray(fallback) ? [] : [fallback])];
+      // A setting without a default is tried with its schema's example (a URL, say), else any text.
+      const example = (propertySchema as { examples?: unknown[] }).examples?.[0] ?? 'some-value';
+      const samples = fallback === undefined ? [example] : [Array.isArray(fallback) ? fallback.join(',') : String(fallback), ...(Array.isArray(fallback) ? [] : [fallback])];
       for (const sample of samples) {
         expect(check(sample), `${name}: default ${JSON.stringify(sample)} rejected by values.schema.json`).toBe(true);
         expect(shape[name]!.safeParse(typeof sample === 'boolean' ? (sample ? '1' : '0') : String(sample)).success).toBe(true);
@@ -199,7 +201,7 @@ describe('chart templates (not rendered: checked as text)', () => {
     for (const annotation of ['proxy-read-timeout', 'proxy-send-timeout']) expect(ingress).toContain(`nginx.ingress.kubernetes.io/${annotation}: {{ $ingress.timeoutSeconds | quote }}`);
     expect(ingress).toContain('cert-manager.io/cluster-issuer');
     expect(ingress).toMatch(/tls:\s+- hosts:/);
-    expect(ingress).toContain('range $path := list "/v1" "/ws" "/docs"');
+    expect(ingress).toContain('range $path := list "/v1" "/auth" "/ws" "/docs"');
     expect(ingress).toMatch(/path: \/openapi\.json\s+pathType: Exact/);
   });
 

@@ -91,7 +91,7 @@ describe('chart: secrets, ServiceAccounts and NetworkPolicies', () => {
   };
 
   it('gives each component only the keys it uses', () => {
-    expect(keysOf('gateway')).toEqual(['API_KEY', 'SECRETS_KEY', 'INTERNAL_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    expect(keysOf('gateway')).toEqual(['API_KEY', 'SECRETS_KEY', 'INTERNAL_API_KEY', 'OIDC_CLIENT_SECRET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
     expect(keysOf('agent-worker')).toEqual(['INTERNAL_API_KEY', 'COMPATIBLE_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
     expect(keysOf('mcp-pool')).toEqual(['SECRETS_KEY', 'INTERNAL_API_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
     expect(keysOf('web')).toEqual([]);

@@ -127,9 +127,10 @@ URL is put together by Kubernetes from REDIS_PASSWORD, so the password is in no 
 {{- end }}
 {{- end }}
 
-{{- define "bmcp.publicGatewayUrl" -}}
-{{- if .Values.publicGatewayUrl }}
-{{- .Values.publicGatewayUrl }}
+{{/* PUBLIC_URL: where people open the UI (the OIDC redirect URI and the WebSocket Origin derive from it). */}}
+{{- define "bmcp.publicUrl" -}}
+{{- if .Values.publicUrl }}
+{{- .Values.publicUrl }}
 {{- else if .Values.ingress.enabled }}
 {{- printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host }}
 {{- end }}
@@ -177,19 +178,27 @@ extraEnv. Every setting the chart manages is named here, so a workload cannot mi
   value: "3000"
 - name: USER_WORKSPACES_DIR
   value: /app/data/workspaces
-{{- with (include "bmcp.publicGatewayUrl" $root) }}
-- name: PUBLIC_GATEWAY_URL
+- name: WEB_HOST
+  value: 0.0.0.0
+- name: GATEWAY_URL
+  value: {{ printf "http://%s:%v" (include "bmcp.componentName" (dict "root" $root "component" "gateway")) $root.Values.gateway.service.port | quote }}
+{{- with (include "bmcp.publicUrl" $root) }}
+- name: PUBLIC_URL
   value: {{ . | quote }}
 {{- end }}
+{{- if and (eq .component "gateway") (not $root.Values.settings.OIDC_ISSUER_URL) (not $root.Values.settings.AUTH_MODE) }}
+{{- fail "sign-in: set settings.OIDC_ISSUER_URL and settings.OIDC_CLIENT_ID (and secrets.oidcClientSecret) for your identity provider, or settings.AUTH_MODE=local to let everyone who reaches the UI act as one local user (docs/deployment.md)" }}
+{{- end }}
 {{- /*
-Each component gets only the keys it uses: the gateway authenticates callers (API_KEY), encrypts
+Each component gets only the keys it uses: the gateway authenticates callers (API_KEY; OIDC_CLIENT_SECRET
+for sign-in), encrypts
 users' server secrets (SECRETS_KEY) and calls AWS (voice, DynamoDB); the worker calls the models;
-the pool decrypts users' server secrets and reads DynamoDB. The web server only serves files: it
-gets no keys (nor the Redis URL above). INTERNAL_API_KEY: gateway, agent-worker and mcp-pool present
+the pool decrypts users' server secrets and reads DynamoDB. The web server only serves files and
+proxies the gateway: it gets no keys (nor the Redis URL above). INTERNAL_API_KEY: gateway, agent-worker and mcp-pool present
 it to each other and require it on /metrics.
 */}}
 {{- if eq .component "gateway" }}
-{{- range $env := list "API_KEY" "SECRETS_KEY" "INTERNAL_API_KEY" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
+{{- range $env := list "API_KEY" "SECRETS_KEY" "INTERNAL_API_KEY" "OIDC_CLIENT_SECRET" "AWS_ACCESS_KEY_ID" "AWS_SECRET_ACCESS_KEY" }}
 {{ include "bmcp.secretEnv" (dict "root" $root "env" $env) }}
 {{- end }}
 {{- else if eq .component "agent-worker" }}
