@@ -62,6 +62,7 @@ describe('ApiKeysDialog', () => {
     const { stub: api } = await renderDialog();
     const user = userEvent.setup();
     await screen.findByText('No keys yet.');
+    expect(screen.getByText(`${api.url}/v1`)).toBeInTheDocument();
     // The dialog opens with the name field focused.
     expect(screen.getByLabelText('Name')).toHaveFocus();
     await user.keyboard('ci pipeline');
@@ -82,6 +83,7 @@ describe('ApiKeysDialog', () => {
     expect(row).not.toHaveTextContent(NEW_KEY);
 
     await user.click(screen.getByRole('button', { name: 'Done, I have copied it' }));
+    expect(screen.getByLabelText('Name')).toHaveFocus();
     expect(screen.queryByDisplayValue(NEW_KEY)).toBeNull();
     expect(document.body).not.toHaveTextContent(NEW_KEY);
   });

@@ -7,7 +7,7 @@ import { KeyIcon, TrashIcon } from '../common/icons.js';
 import { Modal } from '../common/modal.js';
 
 export interface ApiKeysDialogProps {
-  client: Pick<GatewayClient, 'listApiKeys' | 'createApiKey' | 'revokeApiKey'>;
+  client: Pick<GatewayClient, 'listApiKeys' | 'createApiKey' | 'revokeApiKey' | 'baseUrl'>;
   userId: string;
   onClose: () => void;
 }
@@ -41,6 +41,7 @@ export function ApiKeysDialog({ client, userId, onClose }: ApiKeysDialogProps) {
   const [created, setCreated] = useState<CreateApiKeyResponse>();
   const [revokeError, setRevokeError] = useState<string>();
   const listHeadingRef = useRef<HTMLHeadingElement>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
 
   const refresh = useCallback(async () => {
     try {
@@ -100,7 +101,7 @@ export function ApiKeysDialog({ client, userId, onClose }: ApiKeysDialogProps) {
     <Modal title="API keys" onClose={onClose} wide>
       <p className="lead-small">
         A personal API key lets a script or an integration use the API as you (<code>{userId}</code>), and only as you. Send it as{' '}
-        <code>Authorization: Bearer &lt;key&gt;</code> to <code className="api-base-url">{window.location.origin}/v1</code>.
+        <code>Authorization: Bearer &lt;key&gt;</code> to <code className="api-base-url">{client.baseUrl}/v1</code>.
       </p>
 
       {created ? (
@@ -116,7 +117,15 @@ export function ApiKeysDialog({ client, userId, onClose }: ApiKeysDialogProps) {
             <CopyButton text={created.key} label="Copy key" />
           </div>
           <div className="button-row">
-            <button type="button" className="button button-secondary" onClick={() => setCreated(undefined)}>
+            <button
+              type="button"
+              className="button button-secondary"
+              onClick={() => {
+                setCreated(undefined);
+                // The panel that had focus is gone: on to the next key.
+                nameRef.current?.focus();
+              }}
+            >
               Done, I have copied it
             </button>
           </div>
@@ -130,6 +139,7 @@ export function ApiKeysDialog({ client, userId, onClose }: ApiKeysDialogProps) {
             <div className={`field${fieldErrors.name ? ' field-invalid' : ''}`}>
               <label htmlFor={`${id}-name`}>Name</label>
               <input
+                ref={nameRef}
                 id={`${id}-name`}
                 value={name}
                 maxLength={200}
