@@ -139,6 +139,29 @@ describe('signing in with an OpenID provider, in Chromium', () => {
     expect(await openChatSocket('bmcp_session=forged-0123456789abcdefghijklmnopqrstuvwxyzABCD')).not.toBe('ready');
   });
 
+  it('a page of another origin cannot use the session on the chat WebSocket (cross-site WebSocket hijacking)', async () => {
+    const page = await openPage();
+    await page.goto(`${web.url}/chat/`);
+    await signIn(page, 'alice');
+    // Opens the chat socket from whatever page it runs in: 'ready' (the cookie went with it and was accepted) or how it ended.
+    // (The browser's WebSocket: `WebSocket` in this file is the ws package's.)
+    const tryChatSocket = (url: string) =>
+      new Promise<string>((resolve) => {
+        const socket = new globalThis.WebSocket(url);
+        socket.onmessage = (event) => {
+          resolve(String(JSON.parse(String(event.data)).type));
+          socket.close();
+        };
+        socket.onclose = (event) => resolve(`closed ${event.code}`);
+      });
+    const socketUrl = `${web.url.replace('http:', 'ws:')}/ws/chat`;
+    expect(await page.evaluate(tryChatSocket, socketUrl)).toBe('ready');
+    // Another origin on the same site (another loopback port): the browser sends the cookie, the Origin gives it away.
+    const foreign = await openPage(page.context());
+    await foreign.goto(`${provider.issuer}/.well-known/openid-configuration`);
+    expect(await foreign.evaluate(tryChatSocket, socketUrl)).toBe('closed 1006');
+  });
+
   it('a session ended from another device (sign out everywhere) sends this page back to the sign-in', async () => {
     const laptop = await openPage();
     await laptop.goto(`${web.url}/chat/`);
