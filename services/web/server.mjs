@@ -165,6 +165,7 @@ function proxyRequest(req, res, gateway) {
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
+  req.on('error', () => upstream.destroy());
   req.pipe(upstream);
 }
 

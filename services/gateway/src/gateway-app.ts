@@ -194,8 +194,11 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const voiceServer = new WsVoiceServer(services, { heartbeatMs: deps.wsHeartbeatMs, preAuth, ...deps.voice });
   const upgradeAuth = new WsUpgradeAuth(identity, logger);
   server.on('upgrade', (req, socket, head) => {
+    // Node's HTTP server stops listening for socket errors at an upgrade, and the ws library starts
+    // only in handleUpgrade (never for a refusal): a reset meanwhile would otherwise crash the process.
+    socket.on('error', () => socket.destroy());
     void upgradeAuth.check(req, socket).then((verdict) => {
-      if (verdict.kind === 'refused') return;
+      if (verdict.kind === 'refused' || socket.destroyed) return;
       // Unknown paths are answered 404 by the chat server.
       if ((req.url ?? '').split('?')[0] === VOICE_WS_PATH) voiceServer.handleUpgrade(req, socket, head);
       else wsServer.handleUpgrade(req, socket, head, verdict.kind === 'session' ? verdict.principal : undefined);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { WebSocket } from 'ws';
 import { startGatewayHarness, type GatewayHarness } from '../testing/gateway-harness.js';
 
@@ -49,5 +50,24 @@ describe('the embedded default: one local user on loopback, no identity provider
     const response = await fetch(`${h.url}/auth/callback?code=x&state=y`);
     expect(response.status).toBe(404);
     expect(await response.text()).toContain('not configured');
+  });
+});
+
+describe('a WebSocket upgrade reset while its cookie is checked', () => {
+  it('does not take the gateway down', async () => {
+    const { port } = new URL(h.url);
+    for (let i = 0; i < 40; i += 1) {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(
+        `GET /ws/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://localhost:3100\r\nCookie: bmcp_session=${'C'.repeat(43)}\r\n\r\n`,
+      );
+      // An RST, not a FIN: the gateway's next read or write on it fails with ECONNRESET / EPIPE.
+      setTimeout(() => socket.resetAndDestroy(), i % 4);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 });
