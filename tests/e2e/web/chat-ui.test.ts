@@ -99,8 +99,11 @@ describe('the chat UI in Chromium, against the real stack', () => {
     pages.push(page);
     const gatewayRequests: string[] = [];
     page.on('request', (request) => gatewayRequests.push(request.url()));
+    const started = performance.now();
     await page.goto(`${web.url}/`);
     await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+    console.info(`local sign-in in Chromium (/ → /auth/login → chat connected): ${Math.round(performance.now() - started)} ms`);
     // Signed in through /auth/login and back to the chat, on the web origin only.
     expect(page.url()).toBe(`${web.url}/chat/`);
     expect(gatewayRequests.some((url) => url.startsWith(`${web.url}/auth/login?return_to=`))).toBe(true);

@@ -99,7 +99,10 @@ describe('signing in with an OpenID provider, in Chromium', () => {
     const saved = await saveCommittedScreenshot(browser, SIGN_IN_SCREENSHOT, await page.screenshot({ animations: 'disabled', caret: 'hide' }));
     if (saved.written) console.info(`wrote ${SIGN_IN_SCREENSHOT} (${saved.changedPixels ?? 'new file,'} changed pixels)`);
 
+    const started = performance.now();
     await signIn(page, 'alice');
+    await connected(page);
+    console.info(`OIDC sign-in in Chromium (button → provider's login and consent → chat connected): ${Math.round(performance.now() - started)} ms`);
     const person = page.getByTestId('user-button');
     expect(await person.textContent()).toContain('Alice Martin');
     expect(await person.getAttribute('title')).toBe('Signed in as alice');
