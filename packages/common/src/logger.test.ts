@@ -18,4 +18,17 @@ describe('createLogger', () => {
     expect(line).toMatchObject({ level: 'info', service: 'test', userId: 'alice', msg: 'added' });
     for (const secret of ['sk-live-1', 'tok-2', 'k-3']) expect(lines[0]).not.toContain(secret);
   });
+
+  it('never writes sign-in secrets: the OIDC client secret, a session cookie or CSRF token', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'test', destination });
+    logger.info({ settings: { OIDC_CLIENT_SECRET: 'oidc-s-1' }, session: { csrfToken: 'csrf-2' }, req: { headers: { cookie: 'bmcp_session=c-3', 'x-csrf-token': 'csrf-4' } } }, 'x');
+    for (const secret of ['oidc-s-1', 'csrf-2', 'c-3', 'csrf-4']) expect(lines[0]).not.toContain(secret);
+  });
 });

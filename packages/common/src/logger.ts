@@ -31,6 +31,16 @@ export const REDACTED_PATHS = [
   '*.secretAccessKey',
   'sessionToken',
   '*.sessionToken',
+  // Sign-in: the OIDC client secret, a session's CSRF token, the session cookie in any headers object.
+  'OIDC_CLIENT_SECRET',
+  '*.OIDC_CLIENT_SECRET',
+  'csrfToken',
+  '*.csrfToken',
+  'csrf_token',
+  '*.csrf_token',
+  'headers.cookie',
+  '*.headers.cookie',
+  'req.headers["x-csrf-token"]',
 ];
 
 export interface CreateLoggerOptions {

@@ -25,7 +25,7 @@ const ipRanges = z
  */
 export const SettingsSchema = z
   .object({
-    /** development | production | test; production refuses unsafe defaults (no SECRETS_KEY, no API keys, the development INTERNAL_API_KEY). */
+    /** development | production | test; production refuses unsafe defaults (no SECRETS_KEY, the development INTERNAL_API_KEY). */
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     /** pino level of every service's JSON log lines. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

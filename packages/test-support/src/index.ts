@@ -3,3 +3,4 @@ export * from './redis.js';
 export * from './model-emulator/index.js';
 export * from './mcp-pool-process.js';
 export * from './internal-api-key.js';
+export * from './oidc-provider.js';

@@ -15,7 +15,7 @@ import {
   type Registry,
   type Settings,
 } from '@bedrock-mcp/common';
-import { CHAT_QUEUE_NAME, VOICE_WS_PATH, type AppConfigFile } from '@bedrock-mcp/contracts';
+import { AUTH_PATHS, CHAT_QUEUE_NAME, VOICE_WS_PATH, type AppConfigFile } from '@bedrock-mcp/contracts';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
 import { loadVoiceHistory, VoiceHistoryWriter, VoiceTicketStore } from '@bedrock-mcp/voice';
 import { Queue } from 'bullmq';
@@ -42,7 +42,6 @@ import { publicUrl, resolveAuthMode } from './identity/auth-mode.js';
 import type { IdentityServices } from './identity/identity-services.js';
 import { OidcSignIn } from './identity/oidc-sign-in.js';
 import { SessionStore } from './identity/session-store.js';
-import { AUTH_PATHS } from '@bedrock-mcp/contracts';
 
 export interface GatewayDeps {
   settings: Settings;

@@ -75,12 +75,12 @@ describe('npm start on a fresh machine (no .env)', () => {
     const key = /^API_KEY=(dev-[A-Za-z0-9_-]{32})$/m.exec(readFileSync(envFile, 'utf8'))?.[1];
     expect(key, first.output()).toBeDefined();
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
-    const gateway = `http://localhost:${ports.MCP_SERVICE_PORT}`;
+    const web = `http://localhost:${ports.WEB_PORT}`;
     for (const line of [
-      `[start]   chat UI   http://localhost:${ports.WEB_PORT}/chat`,
-      `[start]   API       ${gateway}/v1`,
-      `[start]   API docs  ${gateway}/docs`,
-      `[start]   API key   ${key}  (generated now into ${envFile}; for development only)`,
+      `[start]   API       ${web}/v1  (personal keys: create them in the UI under API keys)`,
+      `[start]   API docs  ${web}/docs`,
+      `[start]   API key   ${key}  (service key for curl and back-ends, acts for any X-User-ID; generated now into ${envFile}; the UI needs none)`,
+      `[start]   chat UI   ${web}/chat (signed in as the local user; no identity provider configured)`,
     ]) {
       expect(first.output()).toContain(`${line}\n`);
     }
@@ -95,14 +95,19 @@ describe('npm start on a fresh machine (no .env)', () => {
     expect(models.status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.MCP_SERVICE_PORT}/v1/models`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(`http://127.0.0.1:${ports.MCP_SERVICE_PORT}/docs`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.WEB_PORT}/docs`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.WEB_PORT}/chat/`)).status).toBe(200);
+    // The browser needs no key: the local user is signed in by visiting /auth/login.
+    const login = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/auth/login?return_to=/chat/`, { redirect: 'manual' });
+    const me = await fetch(`http://127.0.0.1:${ports.WEB_PORT}/v1/me`, { headers: { cookie: login.headers.getSetCookie()[0]!.split(';')[0]! } });
+    expect(await me.json()).toMatchObject({ user_id: 'local', auth_method: 'local' });
     expect(await stop(first)).toBe(0);
 
     // The next start keeps the same key and shows it again.
     const before = readFileSync(envFile, 'utf8');
     const second = startAll(envFile);
     await waitForOutput(second, '[start] ready');
-    expect(second.output()).toContain(`[start]   API key   ${key}  (from ${envFile}; for development only)\n`);
+    expect(second.output()).toContain(`[start]   API key   ${key}  (service key for curl and back-ends, acts for any X-User-ID; from ${envFile}; the UI needs none)\n`);
     expect(readFileSync(envFile, 'utf8')).toBe(before);
     expect(await stop(second)).toBe(0);
   });
@@ -110,7 +115,7 @@ describe('npm start on a fresh machine (no .env)', () => {
   it('never generates or prints a key in production', async () => {
     const envFile = join(dir, 'production.env');
     const production = startAll(envFile, { NODE_ENV: 'production' });
-    // A production gateway without any key refuses to start, and start-all stops the rest.
+    // Production refuses the missing INTERNAL_API_KEY and SECRETS_KEY (nothing is generated), and start-all stops the rest.
     expect(await production.exited).toBe(1);
     expect(existsSync(envFile)).toBe(false);
     expect(production.output()).not.toMatch(/dev-[A-Za-z0-9_-]{32}|API key {3}/);

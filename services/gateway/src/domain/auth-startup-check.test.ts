@@ -39,6 +39,13 @@ describe('checkAuthConfiguration', () => {
     expect(lines.find((line) => line.level === 'warn')?.msg).toMatch(/AUTH_MODE=local on 0\.0\.0\.0/);
   });
 
+  it('warns when AUTH_MODE=local leaves a configured identity provider unused', () => {
+    const { lines, logger } = capture();
+    checkAuthConfiguration(settings({ AUTH_MODE: 'local', OIDC_ISSUER_URL: 'https://id.example.com', OIDC_CLIENT_ID: 'x' }), logger);
+    expect(lines.find((line) => line.level === 'warn')?.msg).toMatch(/ignores OIDC_ISSUER_URL/);
+    expect(lines.at(-1)?.authMode).toBe('local');
+  });
+
   it('refuses AUTH_MODE=oidc without an issuer and client id', () => {
     const { logger } = capture();
     expect(() => checkAuthConfiguration(settings({ AUTH_MODE: 'oidc' }), logger)).toThrow(/OIDC_ISSUER_URL and OIDC_CLIENT_ID/);

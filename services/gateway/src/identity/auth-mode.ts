@@ -29,13 +29,14 @@ export function resolveAuthMode(settings: AuthSettings): ResolvedAuthMode {
     case 'oidc':
       if (!settings.OIDC_ISSUER_URL || !settings.OIDC_CLIENT_ID) throw new Error('AUTH_MODE=oidc needs OIDC_ISSUER_URL and OIDC_CLIENT_ID');
       return { mode: 'oidc' };
-    case 'local':
-      return loopback
-        ? { mode: 'local' }
-        : {
-            mode: 'local',
-            warning: `AUTH_MODE=local on ${settings.MCP_SERVICE_HOST}: everyone who reaches the gateway (or the web server in front of it) acts as the local user; publish its ports on loopback only`,
-          };
+    case 'local': {
+      const warnings = [
+        ...(loopback ? [] : [`AUTH_MODE=local on ${settings.MCP_SERVICE_HOST}: everyone who reaches the gateway (or the web server in front of it) acts as the local user; publish its ports on loopback only`]),
+        // docker-compose.yml sets AUTH_MODE=local unless .env says otherwise.
+        ...(settings.OIDC_ISSUER_URL ? ['AUTH_MODE=local ignores OIDC_ISSUER_URL: set AUTH_MODE=oidc (or auto) to sign in with the identity provider'] : []),
+      ];
+      return warnings.length > 0 ? { mode: 'local', warning: warnings.join('; ') } : { mode: 'local' };
+    }
     case 'auto':
       if (settings.OIDC_ISSUER_URL) {
         if (!settings.OIDC_CLIENT_ID) throw new Error('OIDC_ISSUER_URL is set but OIDC_CLIENT_ID is not');

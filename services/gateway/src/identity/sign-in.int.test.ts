@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { BrowserSession } from '../testing/browser-session.js';
 import { SERVICE_KEY, startGatewayHarness, type GatewayHarness } from '../testing/gateway-harness.js';
-import { startTestOidcProvider, TEST_OIDC_CLIENT_ID, TEST_OIDC_CLIENT_SECRET, type TestOidcProvider } from '../testing/test-oidc-provider.js';
+import { startTestOidcProvider, TEST_OIDC_CLIENT_ID, TEST_OIDC_CLIENT_SECRET, type TestOidcProvider } from '@bedrock-mcp/test-support';
 import { SessionStore } from './session-store.js';
 
 // The origin people open the UI at; the test's "browser" sends its requests to the gateway directly

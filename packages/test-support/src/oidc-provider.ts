@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
 
 export const TEST_OIDC_CLIENT_ID = 'bmcp-gateway';
 export const TEST_OIDC_CLIENT_SECRET = 'test-oidc-client-secret-0123456789';
@@ -22,6 +21,8 @@ export async function startTestOidcProvider(redirectUri: string, accounts: TestA
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Loaded here, not at the top: every test imports this package, few need an OpenID provider.
+  const { default: Provider } = await import('oidc-provider');
   const provider = new Provider(issuer, {
     clients: [
       {
