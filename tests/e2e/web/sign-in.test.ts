@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startTestOidcProvider, TEST_OIDC_CLIENT_ID, TEST_OIDC_CLIENT_SECRET, type TestOidcProvider } from '../../../services/gateway/src/testing/test-oidc-provider.js';
+import { startTestOidcProvider, TEST_OIDC_CLIENT_ID, TEST_OIDC_CLIENT_SECRET, type TestOidcProvider } from '@bedrock-mcp/test-support';
 import { saveCommittedScreenshot } from '../demo/committed-screenshot.js';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { startStack, type Stack } from '../support/stack.js';
