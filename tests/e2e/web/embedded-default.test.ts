@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startModelEmulator, startTestRedis, type ModelEmulator, type TestRedis } from '@bedrock-mcp/test-support';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { lastAnswer, launchChromium, newContext, screenshot, sendMessage } from './web-harness.js';
 
@@ -70,6 +70,17 @@ afterAll(async () => {
   await emulator?.close();
   await redis?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// A failure leaves the page's screenshot and text, and what start-all printed.
+afterEach(async (context) => {
+  const page = pages.at(-1);
+  if (context.task.result?.state !== 'fail') return;
+  if (page && !page.isClosed()) {
+    await screenshot(page, 'failed-embedded-default').catch(() => undefined);
+    console.error(`[embedded-default] ${page.url()} page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
+  }
+  console.error(`[embedded-default] start-all output:\n${output.slice(-6000)}`);
 });
 
 describe('the embedded default (npm start, no identity provider)', () => {
