@@ -96,6 +96,8 @@ describe('the embedded default (npm start, no identity provider)', () => {
     expect(await page.getByTestId('user-button').textContent()).toContain('local user — no identity provider configured');
     // The message box is the only thing to type in.
     expect(await page.getByRole('textbox').count()).toBe(1);
+    // Sending waits for the server list (a message before it would offer the model no tools).
+    await page.getByRole('region', { name: 'Global servers' }).locator('[data-server-id="local_fs"]').waitFor();
     await sendMessage(page, QUESTION);
     await expect.poll(() => lastAnswer(page).getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
     expect(await lastAnswer(page).locator('.markdown').innerText()).toBe(ANSWER);

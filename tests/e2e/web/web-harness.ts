@@ -128,10 +128,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Sends a message through the composer. */
+/** Sends a message through the composer, once the page lets it be sent (models and servers loaded, nothing streaming). */
 export async function sendMessage(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
+  await page.locator('button[aria-label="Send message"]:enabled').waitFor();
   await box.press('Enter');
 }
 
