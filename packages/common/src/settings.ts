@@ -84,6 +84,8 @@ export const SettingsSchema = z
     SESSION_IDLE_TIMEOUT_S: int(28_800, 60),
     /** Seconds a browser session lives at most from sign-in, however active. */
     SESSION_MAX_AGE_S: int(604_800, 60),
+    /** Sign-ins (`GET /auth/login` with an identity provider) one address may start per minute; each keeps a little state in Redis for 10 minutes, so a flood is refused with 429. */
+    SIGN_INS_PER_MINUTE: int(30, 1),
     /**
      * Passphrase (at least 16 characters, e.g. `openssl rand -base64 32`) from which the key that
      * encrypts secrets at rest (MCP env values, tokens, header values; AES-256-GCM) is derived with

@@ -272,5 +272,6 @@ function createIdentityServices(settings: Settings, redis: Redis, keys: ReturnTy
     secureCookies: url.protocol === 'https:',
     localUserId: settings.LOCAL_USER_ID,
     sessionMaxAgeS: settings.SESSION_MAX_AGE_S,
+    signInLimiter: new RateLimiter({ redis, keys, limit: settings.SIGN_INS_PER_MINUTE, bucket: { name: 'sign-ins', counted: 'sign-ins from this address' } }),
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AUTH_PATHS, type AuthConfigResponse } from '@bedrock-mcp/contracts';
 import { Router, type Request, type Response } from 'express';
 import { GatewayError } from '../domain/gateway-error.js';
+import { clientAddress } from '../identity/client-address.js';
 import { SignInRefused } from '../identity/oidc-claims.js';
 import { LOGIN_STATE_TTL_S, SignInFailed } from '../identity/oidc-sign-in.js';
 import { safeReturnTo } from '../identity/return-to.js';
@@ -46,6 +47,14 @@ export function authRoutes(services: GatewayServices): Router {
       await startSession(req, res, identity, { userId: identity.localUserId, displayName: identity.localUserId, method: 'local' });
       services.logger.info({ userId: identity.localUserId }, 'signed in (local)');
       res.redirect(303, returnTo);
+      return;
+    }
+    try {
+      await identity.signInLimiter.enforce(clientAddress(req));
+    } catch (error) {
+      if (!(error instanceof GatewayError) || error.code !== 'rate_limit_exceeded') throw error;
+      res.set(error.headers);
+      signInErrorPage(res, 429, 'Too many sign-ins from your address. Please wait a minute and try again.');
       return;
     }
     const loginValue = randomBytes(32).toString('base64url');

@@ -1,4 +1,5 @@
 import type { AuthMode } from '@bedrock-mcp/contracts';
+import type { RateLimiter } from '../domain/rate-limiter.js';
 import type { OidcSignIn } from './oidc-sign-in.js';
 import type { SessionStore } from './session-store.js';
 
@@ -18,4 +19,6 @@ export interface IdentityServices {
   localUserId: string;
   /** Seconds a session lives at most (the cookie's Max-Age). */
   sessionMaxAgeS: number;
+  /** Counts the sign-ins each client address starts (SIGN_INS_PER_MINUTE). */
+  signInLimiter: Pick<RateLimiter, 'enforce'>;
 }

@@ -27,6 +27,7 @@ beforeAll(async () => {
       OIDC_CLIENT_ID: TEST_OIDC_CLIENT_ID,
       OIDC_CLIENT_SECRET: TEST_OIDC_CLIENT_SECRET,
       PUBLIC_URL,
+      SIGN_INS_PER_MINUTE: '40',
     },
     wsAuthTimeoutMs: 300,
   });
@@ -149,6 +150,18 @@ describe('OpenID Connect sign-in (real oidc-provider on loopback)', () => {
       if (returnTo.startsWith('/%')) expect(landed.url).toBe(`${PUBLIC_URL}/%0d%0aSet-Cookie:x=1`);
       else expect(landed.url, returnTo).toBe(`${PUBLIC_URL}/chat/`);
     }
+  });
+
+  it('refuses a flood of sign-ins from one address (each keeps state in Redis) with 429, counting the address the proxy saw', async () => {
+    const start = (forwardedFor: string) => fetch(`${h.url}/auth/login`, { redirect: 'manual', headers: { 'x-forwarded-for': forwardedFor } });
+    for (let i = 0; i < 40; i += 1) expect((await start('198.51.100.7')).status).toBe(303);
+    const refused = await start('198.51.100.7');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await refused.text()).toContain('Too many sign-ins');
+    // A client cannot dodge it by claiming another address in front: the last hop counts.
+    expect((await start('203.0.113.9, 198.51.100.7')).status).toBe(429);
+    expect((await start('198.51.100.8')).status).toBe(303);
   });
 
   it('gives every sign-in a new session id and ends the one the browser came with', async () => {
