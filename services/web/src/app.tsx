@@ -1,51 +1,33 @@
-import { useEffect, useState } from 'react';
+import { useSession, type UseSessionOptions } from './auth/use-session.js';
+import { GatewayUnavailableScreen, SignInScreen } from './components/auth/sign-in-screen.js';
 import { ChatScreen } from './components/chat-screen.js';
-import { FirstRunScreen } from './components/settings/first-run-screen.js';
-import { ConversationStorage } from './chat/conversation-storage.js';
-import {
-  clearConnectionSettings,
-  loadConnectionSettings,
-  saveConnectionSettings,
-  type ConnectionSettings,
-} from './settings/connection-settings.js';
-import { loadDefaultGatewayUrl } from './settings/runtime-config.js';
 import { useTheme } from './theme/use-theme.js';
 
-/** First run until the connection is set, then the chat. */
-export function App() {
+/**
+ * Who is signed in decides the screen: the chat for a session, the sign-in otherwise (the local
+ * mode signs in on its own, so its person sees only a moment of loading).
+ */
+export function App({ session: sessionOptions }: { session?: UseSessionOptions } = {}) {
   const { theme, toggle } = useTheme();
-  const [connection, setConnection] = useState<ConnectionSettings | undefined>(() => loadConnectionSettings());
-  const [defaultGatewayUrl, setDefaultGatewayUrl] = useState<string>();
+  const session = useSession(sessionOptions);
+  const { state } = session;
 
-  useEffect(() => {
-    if (connection) return;
-    let cancelled = false;
-    void loadDefaultGatewayUrl().then((url) => !cancelled && setDefaultGatewayUrl(url));
-    return () => {
-      cancelled = true;
-    };
-  }, [connection]);
-
-  const save = (settings: ConnectionSettings) => {
-    saveConnectionSettings(settings);
-    setConnection(settings);
-  };
-
-  if (!connection) {
-    if (defaultGatewayUrl === undefined) return <div className="loading-screen" aria-busy="true" />;
-    return <FirstRunScreen initial={{ gatewayUrl: defaultGatewayUrl, apiKey: '', userId: '' }} onSaved={save} />;
+  switch (state.status) {
+    case 'loading':
+    case 'redirecting':
+      return (
+        <div className="loading-screen" aria-busy="true">
+          <span className="visually-hidden">{state.status === 'loading' ? 'Loading…' : 'Signing in…'}</span>
+        </div>
+      );
+    case 'unavailable':
+      return <GatewayUnavailableScreen message={state.message} onRetry={session.retry} />;
+    case 'signed_out':
+      return <SignInScreen mode={state.mode} reason={state.reason} onSignIn={session.signIn} />;
+    case 'signed_in':
+      return session.client ? (
+        // Keyed by user: another person's sign-in in this tab starts from a fresh chat screen.
+        <ChatScreen key={state.me.user_id} client={session.client} me={state.me} onSignOut={session.signOut} theme={theme} onToggleTheme={toggle} />
+      ) : null;
   }
-  return (
-    <ChatScreen
-      connection={connection}
-      onConnectionChange={save}
-      onSignOut={() => {
-        clearConnectionSettings();
-        new ConversationStorage().clear();
-        setConnection(undefined);
-      }}
-      theme={theme}
-      onToggleTheme={toggle}
-    />
-  );
 }

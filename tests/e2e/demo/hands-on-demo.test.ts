@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { connectedContext, lastAnswer, launchChromium, screenshot, sendMessage, startWebServer, type WebServer } from '../web/web-harness.js';
+import { lastAnswer, launchChromium, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type WebServer } from '../web/web-harness.js';
 import { saveCommittedScreenshot } from './committed-screenshot.js';
 import { HANDS_ON_QUESTIONS, HANDS_ON_TOOL_CALLS, handsOnScript, readPathQuestion } from './hands-on-script.js';
 import { DEMO_SERVER_IDS, realConf } from './real-conf.js';
@@ -27,10 +27,15 @@ let client: OpenAI;
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ label: 'demo', app: { models: conf.models, mcpServers: conf.mcpServers, userServerCatalog: conf.userServerCatalog } });
+  const origin = await reserveWebOrigin();
+  stack = await startStack({
+    label: 'demo',
+    app: { models: conf.models, mcpServers: conf.mcpServers, userServerCatalog: conf.userServerCatalog },
+    gatewayEnv: { PUBLIC_URL: origin.url },
+  });
   stack.emulator.script(handsOnScript());
   client = new OpenAI({ baseURL: stack.baseUrl, apiKey: stack.apiKey, maxRetries: 0 });
-  [web, browser] = await Promise.all([startWebServer(stack.gatewayUrl), launchChromium()]);
+  [web, browser] = await Promise.all([startWebServer(stack.gatewayUrl, { port: origin.port }), launchChromium()]);
 }, 180_000);
 
 afterAll(async () => {
@@ -148,7 +153,7 @@ describe('the hands-on demo of the quick start', () => {
 
   it('answers the six questions in the chat UI (Chromium) and leaves the README screenshot', async () => {
     const userId = 'demo-ui';
-    const context = await connectedContext(browser, { gatewayUrl: stack.gatewayUrl, apiKey: stack.apiKey, userId }, { viewport: { width: 1280, height: 800 } });
+    const context = await signedInContext(browser, stack, web, userId, { viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     pages.push(page);
     await page.goto(`${web.url}/chat/`);

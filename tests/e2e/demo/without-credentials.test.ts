@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ssePayloads } from '../support/sse.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { connectedContext, lastAnswer, launchChromium, screenshot, sendMessage, startWebServer, type WebServer } from '../web/web-harness.js';
+import { lastAnswer, launchChromium, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type WebServer } from '../web/web-harness.js';
 import { HANDS_ON_QUESTIONS } from './hands-on-script.js';
 import { DEMO_SERVER_IDS, realConf } from './real-conf.js';
 
@@ -26,6 +26,7 @@ const pages: Page[] = [];
 
 beforeAll(async () => {
   emptyHome = mkdtempSync(join(tmpdir(), 'bmcp-no-aws-home-'));
+  const origin = await reserveWebOrigin();
   stack = await startStack({
     label: 'no-credentials',
     app: { models: conf.models, mcpServers: conf.mcpServers, userServerCatalog: conf.userServerCatalog },
@@ -42,8 +43,9 @@ beforeAll(async () => {
       COMPATIBLE_API_BASE: '',
       COMPATIBLE_API_KEY: '',
     },
+    gatewayEnv: { PUBLIC_URL: origin.url },
   });
-  [web, browser] = await Promise.all([startWebServer(stack.gatewayUrl), launchChromium()]);
+  [web, browser] = await Promise.all([startWebServer(stack.gatewayUrl, { port: origin.port }), launchChromium()]);
 }, 180_000);
 
 afterAll(async () => {
@@ -80,7 +82,7 @@ describe('a first start without model credentials', () => {
   });
 
   it('shows the chat UI with a banner saying what to set, not a broken chat', async () => {
-    const context = await connectedContext(browser, { gatewayUrl: stack.gatewayUrl, apiKey: stack.apiKey, userId: 'newcomer-ui' });
+    const context = await signedInContext(browser, stack, web, 'newcomer-ui');
     const page = await context.newPage();
     pages.push(page);
     await page.goto(`${web.url}/chat/`);

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, STACK_OPENAI_MODEL, type Stack } from '../support/stack.js';
-import { connectedContext, lastAnswer, launchChromium, screenshot, sendMessage, startWebServer, type WebServer } from './web-harness.js';
+import { lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type ContextOptions, type WebServer } from './web-harness.js';
 
 /** "w001 w002 … wNNN": numbered words make a gap or a duplicate visible in the final text. */
 const numberedWords = (count: number) => Array.from({ length: count }, (_, index) => `w${String(index + 1).padStart(3, '0')}`).join(' ');
@@ -33,10 +33,13 @@ let browser: Browser;
 const pages: Page[] = [];
 
 beforeAll(async () => {
+  const origin = await reserveWebOrigin();
   stack = await startStack({
     label: 'web',
     // No OpenAI-compatible base on the worker: that model's turns fail with model_not_configured.
     workerEnv: { COMPATIBLE_API_BASE: '' },
+    // The gateway binds loopback with no identity provider: the local user (AUTH_MODE=auto → local).
+    gatewayEnv: { PUBLIC_URL: origin.url },
   });
   stack.emulator.script([
     { when: { lastUserText: 'echo through a tool' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'ping from the browser' } }] } },
@@ -56,7 +59,7 @@ beforeAll(async () => {
       reply: { reasoning: { text: 'The user wants the tables. I will list them in a table and show a query.', signature: 'sig' }, text: MARKDOWN_ANSWER, chunkCount: 12 },
     },
   ]);
-  web = await startWebServer(stack.gatewayUrl);
+  web = await startWebServer(stack.gatewayUrl, { port: origin.port });
   browser = await launchChromium();
 }, 180_000);
 
@@ -76,8 +79,8 @@ afterEach(async (context) => {
   console.error(`[${name}] page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
 });
 
-async function openChat(userId: string, options: Parameters<typeof connectedContext>[2] = {}): Promise<Page> {
-  const context = await connectedContext(browser, { gatewayUrl: stack.gatewayUrl, apiKey: stack.apiKey, userId }, options);
+async function openChat(userId: string, options: ContextOptions = {}): Promise<Page> {
+  const context = await signedInContext(browser, stack, web, userId, options);
   const page = await context.newPage();
   pages.push(page);
   await page.goto(`${web.url}/chat/`);
@@ -90,28 +93,35 @@ const answerText = (page: Page) => lastAnswer(page).locator('.markdown').allInne
 const answerStatus = (page: Page) => lastAnswer(page).getAttribute('data-status');
 
 describe('the chat UI in Chromium, against the real stack', () => {
-  it('first run: says what to fill in, refuses a wrong key plainly, then connects', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' });
+  it('first visit: the local user is signed in with no typing, the header says so, and the chat is ready', async () => {
+    const context = await newContext(browser);
     const page = await context.newPage();
     pages.push(page);
+    const gatewayRequests: string[] = [];
+    page.on('request', (request) => gatewayRequests.push(request.url()));
+    const started = performance.now();
     await page.goto(`${web.url}/`);
-    await expect.poll(() => page.url()).toBe(`${web.url}/chat/`);
-    await page.getByRole('heading', { name: 'Connect to your gateway' }).waitFor();
-    // The gateway URL comes from the web server's PUBLIC_GATEWAY_URL.
-    expect(await page.getByLabel('Gateway URL').inputValue()).toBe(stack.gatewayUrl);
-    await page.getByLabel('API key').fill('not-the-key');
-    await page.getByLabel('User id').fill('web-first-run');
-    await page.getByRole('button', { name: 'Connect and start chatting' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^The gateway refused the API key/);
-    await screenshot(page, 'first-run-error');
-    await page.getByLabel('API key').fill(stack.apiKey);
-    await page.getByRole('button', { name: 'Connect and start chatting' }).click();
     await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
     await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+    console.info(`local sign-in in Chromium (/ → /auth/login → chat connected): ${Math.round(performance.now() - started)} ms`);
+    // Signed in through /auth/login and back to the chat, on the web origin only.
+    expect(page.url()).toBe(`${web.url}/chat/`);
+    expect(gatewayRequests.some((url) => url.startsWith(`${web.url}/auth/login?return_to=`))).toBe(true);
+    expect(gatewayRequests.every((url) => url.startsWith(`${web.url}/`))).toBe(true);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+    const person = page.getByTestId('user-button');
+    expect(await person.textContent()).toContain('local user — no identity provider configured');
+    expect(await person.getAttribute('title')).toBe('Signed in as local');
+    // Nothing asked for a gateway URL, a key or a user id: the only text field is the message box.
+    expect(await page.getByRole('textbox').count()).toBe(1);
+    expect((await context.cookies()).map((cookie) => [cookie.name, cookie.httpOnly, cookie.sameSite])).toEqual([['bmcp_session', true, 'Lax']]);
     const models = await page.getByRole('combobox', { name: 'Model' }).locator('option').allTextContents();
     expect(models).toEqual(['Claude Sonnet 4.5 (emulated)', 'Nova Pro (emulated)', 'OpenAI-compatible (emulated)']);
     await page.getByRole('region', { name: 'Global servers' }).getByText('everything', { exact: true }).waitFor();
     await screenshot(page, 'empty-chat');
+    await person.click();
+    await page.getByRole('menu', { name: 'Account' }).waitFor();
+    await screenshot(page, 'user-menu');
   });
 
   it('shows a tool call as a card with its server, tool, input and result', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
-import { connectedContext, launchChromium, screenshot, startWebServer, type WebServer } from './web-harness.js';
+import { launchChromium, reserveWebOrigin, screenshot, signedInContext, startWebServer, type WebServer } from './web-harness.js';
 
 // Chromium with a fake microphone that plays a generated WAV file: the page captures it with its
 // AudioWorklet, resamples it to 16 kHz and streams it to the real gateway, whose Nova Sonic session
@@ -57,8 +57,9 @@ let wavDir: string;
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ label: 'web-voice' });
-  web = await startWebServer(stack.gatewayUrl);
+  const origin = await reserveWebOrigin();
+  stack = await startStack({ label: 'web-voice', gatewayEnv: { PUBLIC_URL: origin.url } });
+  web = await startWebServer(stack.gatewayUrl, { port: origin.port });
   wavDir = mkdtempSync(join(tmpdir(), 'bmcp-voice-wav-'));
   const wav = join(wavDir, 'question.wav');
   writeSpeechWav(wav);
@@ -93,7 +94,7 @@ describe('voice mode in Chromium, against the real stack', () => {
       audioChunkDelayMs: 20,
       turns: [{ userTranscript: SPOKEN, toolUse: { name: 'everything__echo', input: { message: 'hello from the browser' } }, assistantText: ({ toolResult }) => `The tool said ${toolResult ?? 'nothing'}.` }],
     });
-    const context = await connectedContext(browser, { gatewayUrl: stack.gatewayUrl, apiKey: stack.apiKey, userId: 'web-voice' });
+    const context = await signedInContext(browser, stack, web, 'web-voice');
     const page = await context.newPage();
     pages.push(page);
     const pageErrors: string[] = [];

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '@bedrock-mcp/test-support';
+import { sessionCookieName } from '../../../services/gateway/src/identity/session-cookie.js';
+import { SessionStore } from '../../../services/gateway/src/identity/session-store.js';
 import { PROJECT_ROOT } from '../support/service-process.js';
+import type { Stack } from '../support/stack.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(PROJECT_ROOT, 'artifacts', 'screenshots');
@@ -33,14 +36,21 @@ export interface WebServer {
   stop(): Promise<void>;
 }
 
+/** A free port for the web server and the origin the browser will open, chosen before the gateway starts (its PUBLIC_URL). */
+export async function reserveWebOrigin(): Promise<{ port: number; url: string }> {
+  const port = await freePort();
+  return { port, url: `http://127.0.0.1:${port}` };
+}
+
 /**
  * Builds the web app into a temp folder (vite build, base /chat/) and serves it with the
- * production server (services/web/server.mjs) on a free port, proxying the gateway at `gatewayUrl`.
+ * production server (services/web/server.mjs), which proxies the API and the sockets to
+ * `gatewayUrl`: the browser talks to the web origin only. `port`: one from reserveWebOrigin.
  */
-export async function startWebServer(gatewayUrl: string): Promise<WebServer> {
+export async function startWebServer(gatewayUrl: string, options: { port?: number } = {}): Promise<WebServer> {
   const distDir = mkdtempSync(join(tmpdir(), 'bmcp-web-dist-'));
   await run(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--outDir', distDir, '--emptyOutDir', '--logLevel', 'warn'], WEB_DIR, 120_000);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, [join(WEB_DIR, 'server.mjs')], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', WEB_PORT: String(port), WEB_HOST: '127.0.0.1', WEB_DIST_DIR: distDir, GATEWAY_URL: gatewayUrl },
@@ -88,18 +98,25 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
   });
 }
 
-export interface ConnectionSeed {
-  gatewayUrl: string;
-  apiKey: string;
-  userId: string;
+export interface ContextOptions {
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
 }
 
-/** A fresh browser context whose localStorage already holds the connection (skips the first-run screen). */
-export async function connectedContext(browser: Browser, seed: ConnectionSeed, options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, colorScheme: options.colorScheme ?? 'light', deviceScaleFactor: 1 });
-  await context.addInitScript((value: string) => {
-    if (!localStorage.getItem('bmcp.connection.v1')) localStorage.setItem('bmcp.connection.v1', value);
-  }, JSON.stringify(seed));
+export async function newContext(browser: Browser, options: ContextOptions = {}): Promise<BrowserContext> {
+  return browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, colorScheme: options.colorScheme ?? 'light', deviceScaleFactor: 1 });
+}
+
+/**
+ * A fresh browser context already signed in as `userId`: a session made by the gateway's own
+ * session store in the stack's Redis, its cookie set for the web origin as the sign-in would set
+ * it. (Signing in itself is tested in sign-in.test.ts; here each test gets its own user at no cost.)
+ */
+export async function signedInContext(browser: Browser, stack: Stack, web: WebServer, userId: string, options: ContextOptions = {}): Promise<BrowserContext> {
+  const sessions = new SessionStore(stack.redis.client, stack.keys, { idleTimeoutS: 3600, maxAgeS: 3600 });
+  const { cookieValue } = await sessions.create({ userId, displayName: userId, method: 'oidc' });
+  const context = await newContext(browser, options);
+  await context.addCookies([{ name: sessionCookieName(false), value: cookieValue, url: web.url, httpOnly: true, sameSite: 'Lax' }]);
   return context;
 }
 
@@ -111,10 +128,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Sends a message through the composer. */
+/** Sends a message through the composer, once the page lets it be sent (models and servers loaded, nothing streaming). */
 export async function sendMessage(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Message' });
   await box.fill(text);
+  await page.locator('button[aria-label="Send message"]:enabled').waitFor();
   await box.press('Enter');
 }
 

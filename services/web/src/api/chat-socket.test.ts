@@ -20,22 +20,26 @@ interface Connection {
   frames: WsClientFrame[];
 }
 
-/** A WebSocket server speaking the gateway's chat protocol with a scripted turn. */
-async function startProtocolServer(options: { acceptKey?: string; dropAfterSeq?: number } = {}) {
+const GOOD_COOKIE = 'bmcp_session=good-session';
+
+/**
+ * A WebSocket server speaking the gateway's chat protocol with a scripted turn: a socket whose
+ * upgrade carries the good session cookie is ready at once; any other is closed as unauthorized.
+ */
+async function startProtocolServer(options: { dropAfterSeq?: number; withholdReady?: boolean } = {}) {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws/chat' });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const connections: Connection[] = [];
   const send = (socket: WebSocket, frame: WsServerFrame) => socket.send(JSON.stringify(frame));
-  server.on('connection', (socket) => {
+  server.on('connection', (socket, request) => {
     const connection: Connection = { socket, frames: [] };
     connections.push(connection);
+    if (request.headers.cookie !== GOOD_COOKIE) socket.close(WS_CLOSE_CODES.unauthorized, 'The session expired: sign in again');
+    else if (!options.withholdReady) send(socket, { type: 'ready', userId: 'alice' });
     socket.on('message', (data: Buffer) => {
       const frame = WsClientFrameSchema.parse(JSON.parse(data.toString('utf8')));
       connection.frames.push(frame);
-      if (frame.type === 'auth') {
-        if (frame.apiKey !== (options.acceptKey ?? 'good-key')) socket.close(WS_CLOSE_CODES.unauthorized, 'invalid API key');
-        else send(socket, { type: 'ready', userId: frame.userId ?? 'anon' });
-      } else if (frame.type === 'chat') {
+      if (frame.type === 'chat') {
         send(socket, { type: 'accepted', requestId: frame.requestId, turnId: TURN_ID });
         for (const event of events) {
           if (options.dropAfterSeq !== undefined && event.seq > options.dropAfterSeq && connections.length === 1) {
@@ -53,7 +57,7 @@ async function startProtocolServer(options: { acceptKey?: string; dropAfterSeq?:
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `ws://127.0.0.1:${port}/ws/chat`,
     connections,
     close: () =>
       new Promise<void>((resolve) => {
@@ -106,7 +110,12 @@ function createListener() {
   };
 }
 
-const createWebSocket = (url: string) => new WebSocket(url) as unknown as WebSocketLike;
+/** As a browser does: the session cookie goes with the upgrade. */
+const withCookie =
+  (cookie = GOOD_COOKIE) =>
+  (url: string) =>
+    new WebSocket(url, { headers: { cookie } }) as unknown as WebSocketLike;
+const createWebSocket = withCookie();
 const body = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 let cleanups: Array<() => Promise<void> | void> = [];
@@ -116,22 +125,21 @@ afterEach(async () => {
 });
 
 describe('ChatSocket', () => {
-  it('builds the ws URL from the gateway URL', () => {
-    expect(chatSocketUrl('http://host:7002/')).toBe('ws://host:7002/ws/chat');
-    expect(chatSocketUrl('https://example.com')).toBe('wss://example.com/ws/chat');
+  it('opens /ws/chat on the page\'s own origin, wss: for an https: page', () => {
+    expect(chatSocketUrl({ protocol: 'http:', host: 'localhost:3000' })).toBe('ws://localhost:3000/ws/chat');
+    expect(chatSocketUrl({ protocol: 'https:', host: 'chat.example.com' })).toBe('wss://chat.example.com/ws/chat');
   });
 
-  it('authenticates first, queues the chat until ready, and delivers its events', async () => {
+  it('sends no auth frame: queues the chat until the gateway says ready, and delivers its events', async () => {
     const server = await startProtocolServer();
     cleanups.push(server.close);
     const probe = createListener();
-    const socket = new ChatSocket({ gatewayUrl: server.url, apiKey: 'good-key', userId: 'alice', createWebSocket }, probe.listener);
+    const socket = new ChatSocket({ url: server.url, createWebSocket }, probe.listener);
     cleanups.push(() => socket.close());
     socket.sendChat('req-1', body);
     socket.start();
     await probe.until(() => probe.received.length === events.length);
-    expect(server.connections[0]?.frames.map((frame) => frame.type)).toEqual(['auth', 'chat']);
-    expect(server.connections[0]?.frames[0]).toEqual({ type: 'auth', apiKey: 'good-key', userId: 'alice' });
+    expect(server.connections[0]?.frames.map((frame) => frame.type)).toEqual(['chat']);
     expect(probe.accepted).toEqual([['req-1', TURN_ID]]);
     expect(probe.received.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(probe.states).toEqual(['connecting', 'ready']);
@@ -141,13 +149,13 @@ describe('ChatSocket', () => {
     const server = await startProtocolServer({ dropAfterSeq: 3 });
     cleanups.push(server.close);
     const probe = createListener();
-    const socket = new ChatSocket({ gatewayUrl: server.url, apiKey: 'good-key', createWebSocket, reconnectDelaysMs: [20] }, probe.listener);
+    const socket = new ChatSocket({ url: server.url, createWebSocket, reconnectDelaysMs: [20] }, probe.listener);
     cleanups.push(() => socket.close());
     socket.start();
     socket.sendChat('req-1', body);
     await probe.until(() => probe.received.some((event) => event.type === 'done'));
     expect(server.connections).toHaveLength(2);
-    expect(server.connections[1]?.frames).toEqual([{ type: 'auth', apiKey: 'good-key' }, { type: 'resume', turnId: TURN_ID, afterSeq: 3 }]);
+    expect(server.connections[1]?.frames).toEqual([{ type: 'resume', turnId: TURN_ID, afterSeq: 3 }]);
     expect(probe.received.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(probe.states).toEqual(['connecting', 'ready', 'reconnecting', 'ready']);
     expect(probe.errors).toEqual([]);
@@ -157,27 +165,28 @@ describe('ChatSocket', () => {
     const server = await startProtocolServer();
     cleanups.push(server.close);
     const probe = createListener();
-    const socket = new ChatSocket({ gatewayUrl: server.url, apiKey: 'good-key', createWebSocket }, probe.listener);
+    const socket = new ChatSocket({ url: server.url, createWebSocket }, probe.listener);
     cleanups.push(() => socket.close());
     socket.resume(TURN_ID, 4);
     socket.start();
     await probe.until(() => probe.received.length === 2);
     expect(probe.received.map((event) => event.seq)).toEqual([5, 6]);
-    expect(server.connections[0]?.frames.map((frame) => frame.type)).toEqual(['auth', 'resume']);
+    expect(server.connections[0]?.frames.map((frame) => frame.type)).toEqual(['resume']);
   });
 
-  it('stops reconnecting when the gateway refuses the key, and fails queued chats', async () => {
+  it('stops reconnecting when the gateway refuses the session, and fails queued chats', async () => {
     const server = await startProtocolServer();
     cleanups.push(server.close);
     const probe = createListener();
-    const socket = new ChatSocket({ gatewayUrl: server.url, apiKey: 'bad-key', createWebSocket, reconnectDelaysMs: [10] }, probe.listener);
+    const socket = new ChatSocket({ url: server.url, createWebSocket: withCookie('bmcp_session=expired'), reconnectDelaysMs: [10] }, probe.listener);
     cleanups.push(() => socket.close());
     socket.sendChat('req-9', body);
     socket.start();
     await probe.until(() => probe.states.includes('auth_failed'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(server.connections).toHaveLength(1);
-    expect(probe.errors).toEqual([{ requestId: 'req-9', code: 'unauthorized', message: 'invalid API key' }]);
+    expect(probe.errors).toEqual([{ requestId: 'req-9', code: 'unauthorized', message: 'The session expired: sign in again' }]);
+    expect(server.connections[0]?.frames).toEqual([]);
     expect(socket.currentState).toBe('auth_failed');
   });
 
@@ -186,7 +195,7 @@ describe('ChatSocket', () => {
     cleanups.push(server.close);
     server.connections.length = 0;
     const probe = createListener();
-    const socket = new ChatSocket({ gatewayUrl: server.url, apiKey: 'good-key', createWebSocket, reconnectDelaysMs: [5000] }, probe.listener);
+    const socket = new ChatSocket({ url: server.url, createWebSocket, reconnectDelaysMs: [5000] }, probe.listener);
     cleanups.push(() => socket.close());
     socket.start();
     await probe.until(() => probe.states.includes('ready'));
@@ -199,12 +208,23 @@ describe('ChatSocket', () => {
     expect(probe.errors[0]).toMatchObject({ requestId: 'req-lost', code: 'connection_lost' });
   });
 
+  it('replaces a socket on which the gateway never says ready', async () => {
+    const server = await startProtocolServer({ withholdReady: true });
+    cleanups.push(server.close);
+    const probe = createListener();
+    const socket = new ChatSocket({ url: server.url, createWebSocket, readyTimeoutMs: 50, reconnectDelaysMs: [10] }, probe.listener);
+    cleanups.push(() => socket.close());
+    socket.start();
+    await probe.until(() => server.connections.length >= 2);
+    expect(probe.states.slice(0, 2)).toEqual(['connecting', 'reconnecting']);
+  });
+
   it('replaces a socket that went silent', async () => {
     const server = await startProtocolServer();
     cleanups.push(server.close);
     const probe = createListener();
     const socket = new ChatSocket(
-      { gatewayUrl: server.url, apiKey: 'good-key', createWebSocket, pingIntervalMs: 40, pongTimeoutMs: 40, reconnectDelaysMs: [10] },
+      { url: server.url, createWebSocket, pingIntervalMs: 40, pongTimeoutMs: 40, reconnectDelaysMs: [10] },
       probe.listener,
     );
     cleanups.push(() => socket.close());

@@ -36,10 +36,8 @@ export interface WebSocketLike {
 export type WebSocketFactory = (url: string) => WebSocketLike;
 
 export interface ChatSocketOptions {
-  /** The gateway's HTTP base URL; `/ws/chat` is appended and the scheme switched to ws(s). */
-  gatewayUrl: string;
-  apiKey: string;
-  userId?: string;
+  /** The chat WebSocket's URL; default `/ws/chat` on this page's origin (the web server proxies it to the gateway). */
+  url?: string;
   createWebSocket?: WebSocketFactory;
   /** Waits between reconnect attempts, in milliseconds; the last one repeats. */
   reconnectDelaysMs?: readonly number[];
@@ -47,40 +45,40 @@ export interface ChatSocketOptions {
   pingIntervalMs?: number;
   /** A socket that has been silent this long (ms) after a ping is considered dead and replaced. */
   pongTimeoutMs?: number;
-  /** How long the gateway has to answer the auth frame, in milliseconds. */
-  authTimeoutMs?: number;
+  /** How long the gateway has to say `ready` once the socket is open, in milliseconds. */
+  readyTimeoutMs?: number;
 }
 
 const OPEN = 1;
-/** Closes after which reconnecting with the same key cannot help (1008: policy violation). */
+/** Closes after which reconnecting with the same session cannot help (1008: policy violation). */
 const AUTH_CLOSE_CODES = new Set<number>([WS_CLOSE_CODES.unauthorized, WS_CLOSE_CODES.forbidden, 1008]);
 
-export function chatSocketUrl(gatewayUrl: string): string {
-  const url = new URL('/ws/chat', gatewayUrl.replace(/\/+$/, '') + '/');
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  return url.toString();
+/** `/ws/chat` on the page's own origin: ws: for an http: page, wss: for https:. */
+export function chatSocketUrl(location: Pick<Location, 'protocol' | 'host'> = window.location): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws/chat`;
 }
 
 /**
- * One authenticated WebSocket to `/ws/chat` that survives drops: it reconnects with backoff and
- * re-sends `resume` for every turn still in flight, from the last event it delivered in order,
- * so the listener sees each event once (it should still deduplicate by seq).
+ * One WebSocket to `/ws/chat` that survives drops. The browser sends the session cookie with the
+ * upgrade, so the gateway authenticates the socket at once and says `ready` first (no auth frame).
+ * It reconnects with backoff and re-sends `resume` for every turn still in flight, from the last
+ * event it delivered in order, so the listener sees each event once (it should still deduplicate by seq).
  */
 export class ChatSocket {
   private readonly createWebSocket: WebSocketFactory;
   private readonly reconnectDelaysMs: readonly number[];
   private readonly pingIntervalMs: number;
   private readonly pongTimeoutMs: number;
-  private readonly authTimeoutMs: number;
+  private readonly readyTimeoutMs: number;
   private socket: WebSocketLike | undefined;
   private state: ChatSocketState = 'closed';
   private attempt = 0;
   private closed = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private authTimer: ReturnType<typeof setTimeout> | undefined;
+  private readyTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private lastFrameAt = 0;
-  /** Frames waiting for the socket to be authenticated. */
+  /** Frames waiting for the gateway to say `ready`. */
   private outbox: WsClientFrameInput[] = [];
   /** Chat requests sent on the current socket but not yet accepted. */
   private readonly unaccepted = new Set<string>();
@@ -95,7 +93,7 @@ export class ChatSocket {
     this.reconnectDelaysMs = options.reconnectDelaysMs ?? [250, 500, 1000, 2000, 5000];
     this.pingIntervalMs = options.pingIntervalMs ?? 20_000;
     this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
-    this.authTimeoutMs = options.authTimeoutMs ?? 10_000;
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
   }
 
   get currentState(): ChatSocketState {
@@ -136,7 +134,8 @@ export class ChatSocket {
     if (socket) {
       socket.onclose = null;
       socket.onmessage = null;
-      socket.onerror = null;
+      // A socket closed while it connects reports an error; nobody is listening for it any more.
+      socket.onerror = () => undefined;
       socket.close(1000, 'client closed');
     }
     this.setState('closed');
@@ -146,7 +145,7 @@ export class ChatSocket {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let socket: WebSocketLike;
     try {
-      socket = this.createWebSocket(chatSocketUrl(this.options.gatewayUrl));
+      socket = this.createWebSocket(this.options.url ?? chatSocketUrl());
     } catch (error) {
       this.setState('closed', error instanceof Error ? error.message : String(error));
       this.scheduleReconnect();
@@ -155,8 +154,7 @@ export class ChatSocket {
     this.socket = socket;
     socket.onopen = () => {
       this.lastFrameAt = Date.now();
-      socket.send(JSON.stringify({ type: 'auth', apiKey: this.options.apiKey, ...(this.options.userId ? { userId: this.options.userId } : {}) }));
-      this.authTimer = setTimeout(() => this.replace('The gateway did not answer the auth frame'), this.authTimeoutMs);
+      this.readyTimer = setTimeout(() => this.replace('The gateway did not say ready'), this.readyTimeoutMs);
     };
     socket.onmessage = (event) => this.handleMessage(typeof event.data === 'string' ? event.data : String(event.data));
     socket.onerror = () => {
@@ -211,7 +209,7 @@ export class ChatSocket {
   }
 
   private onReady(): void {
-    clearTimeout(this.authTimer);
+    clearTimeout(this.readyTimer);
     this.attempt = 0;
     this.setState('ready');
     for (const [turnId, afterSeq] of this.followed) this.sendNow({ type: 'resume', turnId, afterSeq });
@@ -242,7 +240,7 @@ export class ChatSocket {
     this.unaccepted.clear();
     if (this.closed || this.state === 'auth_failed') return;
     if (AUTH_CLOSE_CODES.has(code)) {
-      this.failAuth(reason || 'The gateway refused the API key');
+      this.failAuth(reason || 'The gateway refused the session');
       return;
     }
     this.scheduleReconnect(reason);
@@ -310,10 +308,10 @@ export class ChatSocket {
 
   private clearTimers(): void {
     clearTimeout(this.reconnectTimer);
-    clearTimeout(this.authTimer);
+    clearTimeout(this.readyTimer);
     clearInterval(this.pingTimer);
     this.reconnectTimer = undefined;
-    this.authTimer = undefined;
+    this.readyTimer = undefined;
     this.pingTimer = undefined;
   }
 }

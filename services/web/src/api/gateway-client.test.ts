@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendJson, startHttpStub, type HttpStub } from '../testing/http-stub.js';
-import { GatewayClient } from './gateway-client.js';
+import { GatewayClient, type GatewayClientOptions } from './gateway-client.js';
 import { GatewayError } from './gateway-error.js';
 
 let stub: HttpStub | undefined;
@@ -9,20 +9,59 @@ afterEach(async () => {
   stub = undefined;
 });
 
-const connection = (url: string) => ({ gatewayUrl: `${url}/`, apiKey: 'key-1', userId: 'alice' });
+const clientFor = (url: string, options: Omit<GatewayClientOptions, 'baseUrl'> = {}) => new GatewayClient({ baseUrl: `${url}/`, ...options });
 
 describe('GatewayClient', () => {
-  it('sends the key and user id, and reads models with their capability flags', async () => {
+  it('reads models with their capability flags, sending no key or user id (the session cookie says who)', async () => {
     stub = await startHttpStub((_req, res) =>
       sendJson(res, 200, { models: [{ model_id: 'm1', model_name: 'Model 1', supports_thinking: true }, { model_id: 'm2', model_name: 'Model 2' }] }),
     );
-    const models = await new GatewayClient(connection(stub.url)).listModels();
+    const inits: Array<RequestInit | undefined> = [];
+    const models = await clientFor(stub.url, { csrfToken: 'csrf-1', fetchImpl: (input, init) => (inits.push(init), fetch(input, init)) }).listModels();
     expect(models).toEqual([
       { model_id: 'm1', model_name: 'Model 1', supports_thinking: true, supports_images: true, supports_documents: true },
       { model_id: 'm2', model_name: 'Model 2', supports_thinking: false, supports_images: true, supports_documents: true },
     ]);
     expect(stub.requests[0]).toMatchObject({ method: 'GET', url: '/v1/list/models' });
-    expect(stub.requests[0]?.headers).toMatchObject({ authorization: 'Bearer key-1', 'x-user-id': 'alice' });
+    expect(stub.requests[0]?.headers).not.toHaveProperty('authorization');
+    expect(stub.requests[0]?.headers).not.toHaveProperty('x-user-id');
+    // A GET changes nothing: no CSRF token on it.
+    expect(stub.requests[0]?.headers).not.toHaveProperty('x-csrf-token');
+    expect(inits[0]?.credentials).toBe('same-origin');
+  });
+
+  it('sends the CSRF token on every call that changes state', async () => {
+    stub = await startHttpStub((req, res) => {
+      if (req.method === 'DELETE' || req.url.startsWith('/auth/')) {
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.url === '/v1/keys') sendJson(res, 201, { id: '0123456789ab', name: 'ci', key: 'bmk_secret', prefix: 'bmk_secr', created_at: '2026-12-06T08:00:00.000Z', expires_at: null });
+      else sendJson(res, 200, { errno: 0, msg: 'ok' });
+    });
+    const client = clientFor(stub.url, { csrfToken: 'csrf-1' });
+    await client.removeHistory();
+    expect(await client.createApiKey({ name: 'ci' })).toMatchObject({ key: 'bmk_secret' });
+    await client.revokeApiKey('0123456789ab');
+    await client.signOut();
+    await client.signOut(true);
+    expect(stub.requests.map((request) => `${request.method} ${request.url} ${String(request.headers['x-csrf-token'])}`)).toEqual([
+      'POST /v1/remove/history csrf-1',
+      'POST /v1/keys csrf-1',
+      'DELETE /v1/keys/0123456789ab csrf-1',
+      'POST /auth/logout csrf-1',
+      'POST /auth/logout-all csrf-1',
+    ]);
+  });
+
+  it('tells its owner about a 401 (the session ended) before the call rejects', async () => {
+    stub = await startHttpStub((_req, res) => sendJson(res, 401, { error: { message: 'The session expired', type: 'authentication_error', code: 'unauthorized', param: null } }));
+    const ended: GatewayError[] = [];
+    const error = await clientFor(stub.url, { onUnauthorized: (caught) => ended.push(caught) })
+      .listModels()
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 401, code: 'unauthorized', message: 'The session expired' });
+    expect(ended).toEqual([error]);
   });
 
   it('lists servers with status, and falls back to the seed list where /v1/mcp_servers is missing', async () => {
@@ -30,7 +69,7 @@ describe('GatewayClient', () => {
       if (req.url === '/v1/mcp_servers') sendJson(res, 404, { error: { message: 'no route', type: 'invalid_request_error', code: 'not_found', param: null } });
       else sendJson(res, 200, { servers: [{ server_id: 'local_fs', server_name: 'Files' }] });
     });
-    const list = await new GatewayClient(connection(stub.url)).listMcpServers();
+    const list = await clientFor(stub.url).listMcpServers();
     expect(list.servers).toEqual([{ id: 'local_fs', name: 'Files', scope: 'user', enabledByDefault: false, transport: undefined, status: 'unknown', message: undefined, stderrTail: [], toolCount: undefined }]);
     expect(stub.requests.map((request) => request.url)).toEqual(['/v1/mcp_servers', '/v1/list/mcp_server']);
   });
@@ -41,7 +80,7 @@ describe('GatewayClient', () => {
       else if (req.url === '/v1/remove/history') sendJson(res, 200, { errno: -1, msg: 'history store down' });
       else sendJson(res, 401, { error: { message: 'invalid API key', type: 'authentication_error', code: 'unauthorized', param: null } });
     });
-    const client = new GatewayClient(connection(stub.url));
+    const client = clientFor(stub.url);
     await expect(client.addMcpServer({ server_id: 'x', server_desc: '', command: 'c', args: [], env: {}, config_json: {} })).rejects.toMatchObject({
       status: 409,
       code: 'conflict',
@@ -55,7 +94,7 @@ describe('GatewayClient', () => {
     stub = await startHttpStub((_req, res) =>
       sendJson(res, 200, { errno: 0, msg: 'ok', data: { tools: [{ toolSpec: { name: 'echo', description: 'Echoes', inputSchema: { json: { type: 'object' } } } }] } }),
     );
-    const tools = await new GatewayClient(connection(stub.url)).listServerTools('every thing');
+    const tools = await clientFor(stub.url).listServerTools('every thing');
     expect(tools).toEqual([{ name: 'echo', description: 'Echoes', inputSchema: { type: 'object' } }]);
     expect(stub.requests[0]?.url).toBe('/v1/mcp_servers/every%20thing/tools');
   });
@@ -64,12 +103,12 @@ describe('GatewayClient', () => {
     stub = await startHttpStub(() => {
       // never answers
     });
-    await expect(new GatewayClient(connection(stub.url), { timeoutMs: 200 }).listModels()).rejects.toMatchObject({ code: 'timeout' });
+    await expect(clientFor(stub.url, { timeoutMs: 200 }).listModels()).rejects.toMatchObject({ code: 'timeout' });
     const closedUrl = stub.url;
     await stub.close();
     stub = undefined;
-    const error = await new GatewayClient(connection(closedUrl)).listModels().catch((caught: unknown) => caught);
+    const error = await clientFor(closedUrl).listModels().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayError);
-    expect((error as GatewayError).message).toContain(`Cannot reach the gateway at ${closedUrl}`);
+    expect((error as GatewayError).message).toContain(`Cannot reach the gateway through ${closedUrl}`);
   });
 });

@@ -1,5 +1,22 @@
-import { SeedResponseSchema, VoiceTicketResponseSchema, type SeedResponse, type VoiceTicketRequest, type VoiceTicketResponse } from '@bedrock-mcp/contracts';
-import type { z } from 'zod';
+import {
+  ApiKeyListResponseSchema,
+  AUTH_PATHS,
+  AuthConfigResponseSchema,
+  CreateApiKeyResponseSchema,
+  CSRF_HEADER,
+  MeResponseSchema,
+  SeedResponseSchema,
+  VoiceTicketResponseSchema,
+  type ApiKeyInfo,
+  type AuthConfigResponse,
+  type CreateApiKeyRequest,
+  type CreateApiKeyResponse,
+  type MeResponse,
+  type SeedResponse,
+  type VoiceTicketRequest,
+  type VoiceTicketResponse,
+} from '@bedrock-mcp/contracts';
+import { z } from 'zod';
 import { GatewayError, gatewayErrorFromBody } from './gateway-error.js';
 import {
   McpServerListSchema,
@@ -9,14 +26,6 @@ import {
   type ModelInfo,
   type ToolInfo,
 } from './gateway-types.js';
-
-export interface GatewayConnection {
-  /** e.g. `http://localhost:7002`, no trailing slash needed. */
-  gatewayUrl: string;
-  apiKey: string;
-  /** Sent as X-User-ID when set. */
-  userId: string;
-}
 
 /** The body of `POST /v1/add/mcp_server`, as the seed's UI sends it. */
 export interface AddMcpServerBody {
@@ -31,24 +40,64 @@ export interface AddMcpServerBody {
 }
 
 export interface GatewayClientOptions {
+  /** Where the API is; default this page's origin (the web server proxies `/v1` and `/auth` to the gateway). */
+  baseUrl?: string;
+  /** The session's CSRF token (`GET /v1/me`), sent as X-CSRF-Token on every call that is not a GET. */
+  csrfToken?: string;
+  /** Called when the gateway answers 401 (the session ended or was revoked), before the call rejects. */
+  onUnauthorized?: (error: GatewayError) => void;
   fetchImpl?: typeof fetch;
   /** Per request, in milliseconds (adding a server may start it: the seed allowed 30 s). */
   timeoutMs?: number;
 }
 
-/** The gateway's REST API (`/v1/…`), every call authenticated and bounded by a timeout. */
+/** 204 No Content: nothing to parse. */
+const NoContentSchema = z.undefined();
+
+/**
+ * The gateway's REST API (`/v1/…`, `/auth/…`) on the page's own origin, authenticated by the
+ * session cookie (`credentials: 'same-origin'`), every call bounded by a timeout.
+ */
 export class GatewayClient {
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
-  private readonly baseUrl: string;
+  /** The origin the API is called on (no trailing slash); the WebSockets open there too. */
+  readonly baseUrl: string;
 
-  constructor(
-    private readonly connection: GatewayConnection,
-    options: GatewayClientOptions = {},
-  ) {
+  constructor(private readonly options: GatewayClientOptions = {}) {
     this.fetchImpl = options.fetchImpl ?? ((input, init) => globalThis.fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? 45_000;
-    this.baseUrl = connection.gatewayUrl.replace(/\/+$/, '');
+    this.baseUrl = (options.baseUrl ?? window.location.origin).replace(/\/+$/, '');
+  }
+
+  /** Whether people sign in through an identity provider (`oidc`) or as the local user (`local`). Public. */
+  async authConfig(): Promise<AuthConfigResponse> {
+    return this.request('GET', AUTH_PATHS.config, AuthConfigResponseSchema);
+  }
+
+  /** Who the session belongs to, and its CSRF token; 401 when not signed in. */
+  async me(): Promise<MeResponse> {
+    return this.request('GET', '/v1/me', MeResponseSchema);
+  }
+
+  /** Ends this session (`everywhere`: every session of the user, on every device). */
+  async signOut(everywhere = false): Promise<void> {
+    await this.request('POST', everywhere ? AUTH_PATHS.logoutAll : AUTH_PATHS.logout, NoContentSchema);
+  }
+
+  /** The signed-in user's personal API keys (never the keys themselves). */
+  async listApiKeys(): Promise<ApiKeyInfo[]> {
+    return (await this.request('GET', '/v1/keys', ApiKeyListResponseSchema)).data;
+  }
+
+  /** A new personal API key; the answer is the only time the key itself is shown. */
+  async createApiKey(body: CreateApiKeyRequest): Promise<CreateApiKeyResponse> {
+    return this.request('POST', '/v1/keys', CreateApiKeyResponseSchema, body);
+  }
+
+  /** Revokes a key: it stops working at once. */
+  async revokeApiKey(id: string): Promise<void> {
+    await this.request('DELETE', `/v1/keys/${encodeURIComponent(id)}`, NoContentSchema);
   }
 
   async listModels(): Promise<ModelInfo[]> {
@@ -98,14 +147,15 @@ export class GatewayClient {
   }
 
   private async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.connection.apiKey}` };
-    if (this.connection.userId) headers['X-User-ID'] = this.connection.userId;
+    const headers: Record<string, string> = {};
+    if (method !== 'GET' && method !== 'HEAD' && this.options.csrfToken) headers[CSRF_HEADER] = this.options.csrfToken;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
         headers,
+        credentials: 'same-origin',
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -113,7 +163,7 @@ export class GatewayClient {
       if ((error as { name?: unknown } | null)?.name === 'TimeoutError') {
         throw new GatewayError(`The gateway did not answer ${method} ${path} within ${Math.round(this.timeoutMs / 1000)} s`, 0, 'timeout');
       }
-      throw new GatewayError(`Cannot reach the gateway at ${this.baseUrl} (is it running, and is the URL right?)`, 0, 'network');
+      throw new GatewayError(`Cannot reach the gateway through ${this.baseUrl} (is it running?)`, 0, 'network');
     }
     const text = await response.text();
     let json: unknown;
@@ -122,7 +172,11 @@ export class GatewayClient {
     } catch {
       json = undefined;
     }
-    if (!response.ok) throw gatewayErrorFromBody(response.status, json, text);
+    if (!response.ok) {
+      const error = gatewayErrorFromBody(response.status, json, text);
+      if (response.status === 401) this.options.onUnauthorized?.(error);
+      throw error;
+    }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new GatewayError(`Unexpected answer from ${method} ${path}: ${parsed.error.issues[0]?.message ?? 'invalid body'}`, response.status, 'bad_response');

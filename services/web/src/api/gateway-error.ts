@@ -38,7 +38,8 @@ function codeForStatus(status: number): string {
 /** A sentence that says what to do about an error, for the places that show one. */
 export function describeGatewayError(error: unknown): string {
   if (error instanceof GatewayError) {
-    if (error.code === 'unauthorized') return `The gateway refused the API key: ${error.message}`;
+    if (error.code === 'unauthorized') return `Not signed in (the session ended): ${error.message}`;
+    if (error.code === 'csrf_failed') return `The gateway refused a request without this page's session token; reload the page: ${error.message}`;
     if (error.code === 'network') return error.message;
     return error.message;
   }

@@ -1,18 +1,26 @@
 import type { Conversation, ConversationMessage } from './conversation.js';
 
-const STORAGE_KEY = 'bmcp.conversation.v1';
+const STORAGE_KEY_PREFIX = 'bmcp.conversation.v1:';
 
 /**
  * The conversation of this tab, in sessionStorage: it survives a refresh (and carries the
  * in-flight turn's id and last applied seq, from which the answer resumes) but is not shared
- * with other tabs.
+ * with other tabs. Kept per signed-in user, so someone who signs in after another in the same
+ * tab never sees the other's conversation.
  */
 export class ConversationStorage {
-  constructor(private readonly storage: Storage = sessionStorage) {}
+  private readonly key: string;
+
+  constructor(
+    userId: string,
+    private readonly storage: Storage = sessionStorage,
+  ) {
+    this.key = `${STORAGE_KEY_PREFIX}${userId}`;
+  }
 
   load(): Conversation | undefined {
     try {
-      const raw = this.storage.getItem(STORAGE_KEY);
+      const raw = this.storage.getItem(this.key);
       if (!raw) return undefined;
       const parsed = JSON.parse(raw) as Conversation;
       return Array.isArray(parsed.messages) ? parsed : undefined;
@@ -24,18 +32,18 @@ export class ConversationStorage {
   /** Saves; when the browser's quota is reached, saves again without attachment and image data. */
   save(conversation: Conversation): void {
     try {
-      this.storage.setItem(STORAGE_KEY, JSON.stringify(conversation));
+      this.storage.setItem(this.key, JSON.stringify(conversation));
     } catch {
       try {
-        this.storage.setItem(STORAGE_KEY, JSON.stringify({ messages: conversation.messages.map(withoutBinaryData) }));
+        this.storage.setItem(this.key, JSON.stringify({ messages: conversation.messages.map(withoutBinaryData) }));
       } catch {
-        this.storage.removeItem(STORAGE_KEY);
+        this.storage.removeItem(this.key);
       }
     }
   }
 
   clear(): void {
-    this.storage.removeItem(STORAGE_KEY);
+    this.storage.removeItem(this.key);
   }
 }
 

@@ -1,13 +1,13 @@
 import { ChatCompletionRequestSchema, formatIssuePath } from '@bedrock-mcp/contracts';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { ChatSocket, type ChatSocketOptions, type ChatSocketState } from '../api/chat-socket.js';
-import type { ConnectionSettings } from '../settings/connection-settings.js';
 import { buildChatRequest, type BuildRequestInput } from './build-request.js';
 import { activeTurn, emptyConversation, reduceConversation, type ConversationAction, type UserChatMessage } from './conversation.js';
 import { ConversationStorage } from './conversation-storage.js';
 
 export interface UseChatOptions {
-  connection: ConnectionSettings | undefined;
+  /** The signed-in user: the conversation is kept per user, and the socket opened for them. */
+  userId: string;
   storage?: ConversationStorage;
   /** Socket tuning, for tests. */
   socketOptions?: Partial<ChatSocketOptions>;
@@ -36,8 +36,9 @@ export function newRequestId(): string {
  * The conversation of this tab, driven by the chat socket: send, stop, clear, and resuming the
  * answer in flight after a refresh or a dropped connection.
  */
-export function useChat({ connection, storage: givenStorage, socketOptions, gapResumeMs = 1500, gapGiveUpMs = 5000 }: UseChatOptions) {
-  const storageRef = useRef(givenStorage ?? new ConversationStorage());
+export function useChat({ userId, storage: givenStorage, socketOptions, gapResumeMs = 1500, gapGiveUpMs = 5000 }: UseChatOptions) {
+  // The chat screen is mounted once per signed-in user (keyed by user id), so the storage is fixed.
+  const storageRef = useRef(givenStorage ?? new ConversationStorage(userId));
   const [conversation, dispatch] = useReducer(reduceConversation, undefined, () => storageRef.current.load() ?? emptyConversation);
   const [socketStatus, setSocketStatus] = useState<SocketStatus>({ state: 'closed' });
   const [connectionError, setConnectionError] = useState<string>();
@@ -64,13 +65,12 @@ export function useChat({ connection, storage: givenStorage, socketOptions, gapR
     [flush],
   );
 
-  // One socket per connection setting; the answer in flight is resumed from its last applied seq.
+  // One socket (the session cookie authenticates it); the answer in flight is resumed from its last applied seq.
   const socketOptionsRef = useRef(socketOptions);
   useEffect(() => {
-    if (!connection) return undefined;
     setConnectionError(undefined);
     const socket = new ChatSocket(
-      { gatewayUrl: connection.gatewayUrl, apiKey: connection.apiKey, userId: connection.userId || undefined, ...socketOptionsRef.current },
+      { ...socketOptionsRef.current },
       {
         onEvent: (event) => enqueue({ type: 'events', events: [event] }),
         onAccepted: (requestId, turnId) => {
@@ -101,7 +101,7 @@ export function useChat({ connection, storage: givenStorage, socketOptions, gapR
       socketRef.current = undefined;
       socket.close();
     };
-  }, [connection, enqueue]);
+  }, [enqueue]);
 
   useEffect(
     () => () => {
@@ -158,7 +158,7 @@ export function useChat({ connection, storage: givenStorage, socketOptions, gapR
         return issue ? `${formatIssuePath(issue.path) || 'request'}: ${issue.message}` : 'The message cannot be sent.';
       }
       const socket = socketRef.current;
-      if (!socket) return 'Not connected: set the gateway URL and API key first.';
+      if (!socket) return 'Not connected to the gateway yet.';
       const requestId = newRequestId();
       dispatch({ type: 'send', message, requestId });
       socket.sendChat(requestId, body);

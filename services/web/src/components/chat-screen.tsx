@@ -1,5 +1,7 @@
+import type { MeResponse } from '@bedrock-mcp/contracts';
 import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
-import { GatewayClient } from '../api/gateway-client.js';
+import { chatSocketUrl } from '../api/chat-socket.js';
+import type { GatewayClient } from '../api/gateway-client.js';
 import { describeGatewayError } from '../api/gateway-error.js';
 import type { McpServerInfo } from '../api/gateway-types.js';
 import { useAttachments } from '../attachments/use-attachments.js';
@@ -7,13 +9,14 @@ import { useChat } from '../chat/use-chat.js';
 import { useModels } from '../chat/use-models.js';
 import { useMcpServers } from '../mcp/use-mcp-servers.js';
 import { loadChatOptions, saveChatOptions, type ChatOptions } from '../settings/chat-options.js';
-import type { ConnectionSettings } from '../settings/connection-settings.js';
 import type { Theme } from '../theme/use-theme.js';
 import { useVoice } from '../voice/use-voice.js';
 import { Composer } from './chat/composer.js';
 import { EmptyState } from './chat/empty-state.js';
 import { MessageList } from './chat/message-list.js';
 import { voiceStatusText } from './chat/voice-button.js';
+import { ApiKeysDialog } from './auth/api-keys-dialog.js';
+import { UserMenu } from './auth/user-menu.js';
 import { VoiceBanners } from './chat/voice-banners.js';
 import { MenuIcon, MoonIcon, SettingsIcon, SparkIcon, SunIcon, TrashIcon } from './common/icons.js';
 import { Banner, ModelNotConfiguredBanner } from './layout/banner.js';
@@ -21,9 +24,11 @@ import { McpSidebar } from './mcp/mcp-sidebar.js';
 import { SettingsDialog } from './settings/settings-dialog.js';
 
 export interface ChatScreenProps {
-  connection: ConnectionSettings;
-  onConnectionChange: (settings: ConnectionSettings) => void;
-  onSignOut: () => void;
+  /** The signed-in session's REST client. */
+  client: GatewayClient;
+  me: MeResponse;
+  /** Signs out (`everywhere`: every session of the user); rejects when the gateway could not. */
+  onSignOut: (everywhere: boolean) => Promise<void>;
   theme: Theme;
   onToggleTheme: () => void;
 }
@@ -32,22 +37,27 @@ const SOCKET_LABEL = {
   connecting: 'Connecting…',
   ready: 'Connected',
   reconnecting: 'Reconnecting…',
-  auth_failed: 'Not authorized',
+  auth_failed: 'Signed out',
   closed: 'Offline',
 } as const;
 
+/** Failed chat socket connects, with the session still good, before the banner names the likely cause. */
+const REFUSED_SOCKET_HINT_AFTER = 3;
+
 let messageCounter = 0;
 
-/** The chat page: header, MCP sidebar, conversation and composer. */
-export function ChatScreen({ connection, onConnectionChange, onSignOut, theme, onToggleTheme }: ChatScreenProps) {
-  const client = useMemo(() => new GatewayClient(connection), [connection]);
+/** The chat page of the signed-in person: header, MCP sidebar, conversation and composer. */
+export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: ChatScreenProps) {
   const { models, error: modelsError, retry: retryModels } = useModels(client);
   const mcp = useMcpServers(client);
-  const chat = useChat({ connection });
+  // The sockets open where the REST calls go: this page's origin (the web server passes them on).
+  const origin = useMemo(() => new URL(client.baseUrl), [client]);
+  const chat = useChat({ userId: me.user_id, socketOptions: { url: chatSocketUrl(origin) } });
   const attachments = useAttachments();
-  const voice = useVoice({ client, gatewayUrl: connection.gatewayUrl, anchor: chat.conversation.messages.length });
+  const voice = useVoice({ client, origin, anchor: chat.conversation.messages.length });
   const [options, setOptions] = useState<ChatOptions>(() => loadChatOptions());
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [keysOpen, setKeysOpen] = useState(false);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [notice, setNotice] = useState<string>();
@@ -117,11 +127,31 @@ export function ChatScreen({ connection, onConnectionChange, onSignOut, theme, o
       ? lastAssistant
       : undefined;
   const socketState = chat.socketStatus.state;
+  // A socket the gateway refuses, or that cannot connect, may mean the session ended: asking who is
+  // signed in answers 401 then, and the client's 401 handler returns to the sign-in.
+  // Asked again at each failed attempt (each is a new status), at most once per reconnect delay.
+  // Each attempt the session survives counts: a socket refused while the session is fine is most
+  // likely refused for its Origin (the gateway's PUBLIC_URL is not this page's address).
+  const { socketStatus } = chat;
+  const [refusedWhileSignedIn, setRefusedWhileSignedIn] = useState(0);
+  useEffect(() => {
+    if (socketStatus.state === 'ready') setRefusedWhileSignedIn(0);
+    if (socketStatus.state !== 'auth_failed' && socketStatus.state !== 'reconnecting') return;
+    client.me().then(
+      () => setRefusedWhileSignedIn((count) => count + 1),
+      () => undefined,
+    );
+  }, [socketStatus, client]);
+
+  const signOut = (everywhere: boolean) => {
+    setNotice(undefined);
+    onSignOut(everywhere).catch((caught: unknown) => setNotice(`You are still signed in: ${describeGatewayError(caught)}`));
+  };
   // Sending (or talking) before the server list is known would silently offer the model no tools.
-  const voiceDisabledReason = socketState === 'auth_failed' ? 'not authorized' : !mcp.loaded ? 'loading MCP servers' : undefined;
+  const voiceDisabledReason = socketState === 'auth_failed' ? 'signed out' : !mcp.loaded ? 'loading MCP servers' : undefined;
   const disabledReason =
     socketState === 'auth_failed'
-      ? 'Not authorized: check the API key in Settings.'
+      ? 'The gateway refused this session: sign in again.'
       : models.length === 0 && !modelsError
         ? 'Loading models…'
         : !mcp.loaded
@@ -205,6 +235,7 @@ export function ChatScreen({ connection, onConnectionChange, onSignOut, theme, o
             >
               {theme === 'dark' ? <SunIcon /> : <MoonIcon />}
             </button>
+            <UserMenu me={me} onOpenApiKeys={() => setKeysOpen(true)} onSignOut={signOut} />
           </div>
         </header>
 
@@ -213,19 +244,17 @@ export function ChatScreen({ connection, onConnectionChange, onSignOut, theme, o
             <ModelNotConfiguredBanner message={notConfigured.turn.error?.message ?? ''} onDismiss={() => setDismissedTurn(notConfigured.id)} />
           ) : null}
           {socketState === 'auth_failed' ? (
-            <Banner
-              tone="danger"
-              title="The gateway refused the API key"
-              action={
-                <button type="button" className="button button-secondary" onClick={() => setSettingsOpen(true)}>
-                  Open settings
-                </button>
-              }
-            >
+            <Banner tone="danger" title="The gateway refused this session">
               {chat.socketStatus.detail}
             </Banner>
           ) : null}
-          {socketState === 'reconnecting' ? (
+          {socketState === 'reconnecting' && refusedWhileSignedIn >= REFUSED_SOCKET_HINT_AFTER ? (
+            <Banner tone="warn" title="The chat connection keeps failing" busy>
+              You are signed in, but the chat socket does not connect. The gateway accepts it only from the address in its <code>PUBLIC_URL</code>: if
+              that is not <code>{window.location.origin}</code>, ask whoever runs the platform to set it so.
+            </Banner>
+          ) : null}
+          {socketState === 'reconnecting' && refusedWhileSignedIn < REFUSED_SOCKET_HINT_AFTER ? (
             <Banner tone="info" title="Reconnecting to the gateway…" busy>
               {chat.socketStatus.detail ? `${chat.socketStatus.detail}. ` : ''}An answer in progress continues where it left off.
             </Banner>
@@ -290,15 +319,10 @@ export function ChatScreen({ connection, onConnectionChange, onSignOut, theme, o
           options={options}
           onChange={updateOptions}
           model={model}
-          connection={connection}
-          onConnectionChange={(settings) => {
-            setSettingsOpen(false);
-            onConnectionChange(settings);
-          }}
-          onSignOut={onSignOut}
           onClose={() => setSettingsOpen(false)}
         />
       ) : null}
+      {keysOpen ? <ApiKeysDialog client={client} userId={me.user_id} onClose={() => setKeysOpen(false)} /> : null}
     </div>
   );
 }

@@ -15,13 +15,14 @@ import { VoiceConnection, type VoiceSessionRequest, type VoiceWebSocketLike } fr
 import { useVoice, type UseVoiceOptions, type VoicePlayer } from './use-voice.js';
 
 /** jsdom's global WebSocket does not work in this environment: the `ws` client stands in for the browser's. */
-const openWithWs: typeof VoiceConnection.open = (client, url, request, handlers) =>
-  VoiceConnection.open(client, url, request, handlers, (socketUrl) => new WebSocket(socketUrl) as unknown as VoiceWebSocketLike);
+const openWithWs: typeof VoiceConnection.open = (client, request, handlers, options) =>
+  VoiceConnection.open(client, request, handlers, { ...options, createWebSocket: (socketUrl) => new WebSocket(socketUrl) as unknown as VoiceWebSocketLike });
 
 const REQUEST: VoiceSessionRequest = { voiceId: 'tiffany', mcpServerIds: ['everything', 'cot'], keepSession: true };
 
 function VoiceHarness({ gatewayUrl, options = {} }: { gatewayUrl: string; options?: Partial<UseVoiceOptions> }) {
-  const voice = useVoice({ client: new GatewayClient({ gatewayUrl, apiKey: 'key-1', userId: 'alice' }), gatewayUrl, anchor: 0, openConnection: openWithWs, ...options });
+  // The stand-in gateway's origin plays the page's.
+  const voice = useVoice({ client: new GatewayClient({ baseUrl: gatewayUrl, csrfToken: 'csrf-1' }), origin: new URL(gatewayUrl), anchor: 0, openConnection: openWithWs, ...options });
   return (
     <>
       <VoiceBanners state={voice.state} onDismiss={voice.dismiss} />
@@ -33,7 +34,7 @@ function VoiceHarness({ gatewayUrl, options = {} }: { gatewayUrl: string; option
 
 /** A stand-in gateway on loopback: the ticket route and the voice socket, driven by the test. */
 async function startVoiceGateway() {
-  const tickets: Array<{ body: unknown; authorization: string | undefined }> = [];
+  const tickets: Array<{ body: unknown; csrfToken: string | undefined }> = [];
   const sockets: Array<{ socket: WebSocket; url: string; audio: Buffer[] }> = [];
   let ticketStatus = 200;
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -43,9 +44,9 @@ async function startVoiceGateway() {
       res.setHeader('access-control-allow-origin', '*');
       res.setHeader('content-type', 'application/json');
       if (req.method === 'POST' && req.url === '/v1/voice/ticket') {
-        tickets.push({ body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), authorization: req.headers.authorization });
+        tickets.push({ body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), csrfToken: req.headers['x-csrf-token'] as string | undefined });
         res.statusCode = ticketStatus;
-        res.end(ticketStatus === 200 ? JSON.stringify({ ticket: 't'.repeat(43), expires_in: 60 }) : JSON.stringify({ error: { message: 'Invalid API key.', type: 'authentication_error', code: 'unauthorized', param: null } }));
+        res.end(ticketStatus === 200 ? JSON.stringify({ ticket: 't'.repeat(43), expires_in: 60 }) : JSON.stringify({ error: { message: 'The session expired.', type: 'authentication_error', code: 'unauthorized', param: null } }));
         return;
       }
       res.statusCode = 404;
@@ -116,7 +117,7 @@ describe('voice mode errors', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Start a voice conversation' }));
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('Voice could not start');
-    expect(alert).toHaveTextContent('Invalid API key');
+    expect(alert).toHaveTextContent('The session expired');
     expect(capture.stopped).toBe(true);
     expect(player.closed).toBe(true);
   });
@@ -131,10 +132,11 @@ describe('a voice conversation', () => {
 
     await waitFor(() => expect(gateway!.sockets).toHaveLength(1));
     expect(VoiceTicketRequestSchema.parse(gateway.tickets[0]!.body)).toEqual({ voice_id: 'tiffany', mcp_server_ids: ['everything', 'cot'] });
-    expect(gateway.tickets[0]!.authorization).toBe('Bearer key-1');
+    // A POST from the session: it carries the CSRF token.
+    expect(gateway.tickets[0]!.csrfToken).toBe('csrf-1');
     const query = new URL(gateway.sockets[0]!.url, gateway.url).searchParams;
     expect(Object.fromEntries(query)).toEqual({ ticket: 't'.repeat(43), voice_id: 'tiffany', mcp_server_ids: 'everything,cot', keep_session: '1' });
-    expect(query.get('token')).toBeNull(); // the API key never goes into the URL
+    expect(query.get('token')).toBeNull(); // nothing that proves who the user is goes into the URL
 
     gateway.send({ type: 'connection_established', sessionId: 's1' });
     gateway.send({ type: 'ready', voiceId: 'tiffany' });

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useReducer, useRef } from 'react';
 import type { GatewayClient } from '../api/gateway-client.js';
 import { AudioPlayer } from './audio-player.js';
 import { startMicCapture, type MicCapture } from './mic-capture.js';
-import { VoiceConnection, type VoiceSessionRequest } from './voice-connection.js';
+import { VoiceConnection, type PageOrigin, type VoiceSessionRequest } from './voice-connection.js';
 import { VoiceError, type VoiceFailure } from './voice-failure.js';
 import { initialVoiceState, reduceVoice, type VoiceState } from './voice-reducer.js';
 
@@ -16,7 +16,8 @@ export interface VoicePlayer {
 
 export interface UseVoiceOptions {
   client: Pick<GatewayClient, 'createVoiceTicket'>;
-  gatewayUrl: string;
+  /** Where the voice socket opens (the gateway's origin as the page sees it); default this page's. */
+  origin?: PageOrigin;
   /** Messages in the text conversation now: new voice bubbles are placed after them. */
   anchor: number;
   /** Browser seams, replaced in tests. */
@@ -63,7 +64,7 @@ export function useVoice(options: UseVoiceOptions): UseVoice {
   const start = useCallback(
     async (request: VoiceSessionRequest) => {
       if (sessionRef.current) return;
-      const { client, gatewayUrl, startCapture = startMicCapture, createPlayer = (onPlaying) => new AudioPlayer(onPlaying), openConnection = VoiceConnection.open } = optionsRef.current;
+      const { client, origin, startCapture = startMicCapture, createPlayer = (onPlaying) => new AudioPlayer(onPlaying), openConnection = VoiceConnection.open } = optionsRef.current;
       const session: LiveSession = { stopped: false };
       sessionRef.current = session;
       dispatch({ type: 'start' });
@@ -77,17 +78,22 @@ export function useVoice(options: UseVoiceOptions): UseVoice {
           throw new VoiceError('unsupported', `The answer cannot be played: ${error instanceof Error ? error.message : String(error)}`);
         });
         if (session.stopped) return release(session);
-        session.connection = await openConnection(client, gatewayUrl, request, {
-          onFrame: (frame) => {
-            if (frame.type === 'audio_data') player.enqueue(frame.data);
-            else if (frame.type === 'interrupted') player.clear();
-            dispatch({ type: 'frame', frame, anchor: optionsRef.current.anchor, now: Date.now() });
+        session.connection = await openConnection(
+          client,
+          request,
+          {
+            onFrame: (frame) => {
+              if (frame.type === 'audio_data') player.enqueue(frame.data);
+              else if (frame.type === 'interrupted') player.clear();
+              dispatch({ type: 'frame', frame, anchor: optionsRef.current.anchor, now: Date.now() });
+            },
+            onClose: (code, reason) => {
+              release(session);
+              dispatch({ type: 'closed', code, reason });
+            },
           },
-          onClose: (code, reason) => {
-            release(session);
-            dispatch({ type: 'closed', code, reason });
-          },
-        });
+          { origin },
+        );
         if (session.stopped) session.connection.close();
       } catch (error) {
         release(session);

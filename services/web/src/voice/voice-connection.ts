@@ -34,17 +34,19 @@ const MAX_EARLY_FRAMES = 64;
 /** Microphone audio (~32 KB/s) allowed to wait for the network before the connection counts as too slow (about 15 s). */
 const MAX_UPLOAD_BUFFER_BYTES = 512 * 1024;
 
-export function voiceSocketUrl(gatewayUrl: string, params: Record<string, string>): string {
-  const url = new URL(VOICE_WS_PATH, gatewayUrl.replace(/\/+$/, '') + '/');
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+/** Where the page is: the voice socket opens on the same origin (ws: for http:, wss: for https:). */
+export type PageOrigin = Pick<Location, 'protocol' | 'host'>;
+
+export function voiceSocketUrl(params: Record<string, string>, origin: PageOrigin = window.location): string {
+  const url = new URL(VOICE_WS_PATH, `${origin.protocol === 'https:' ? 'wss:' : 'ws:'}//${origin.host}`);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url.toString();
 }
 
 /**
- * One voice conversation's socket: a ticket from the REST API (the API key never goes into the URL),
- * then `/ws/user-audio`. Frames from the gateway are checked against the contract; microphone frames
- * go out as binary messages.
+ * One voice conversation's socket: a single-use ticket from the REST API (nothing that proves who
+ * the user is goes into the URL), then `/ws/user-audio` on the page's origin. Frames from the
+ * gateway are checked against the contract; microphone frames go out as binary messages.
  */
 export class VoiceConnection {
   private early: ArrayBuffer[] = [];
@@ -59,10 +61,12 @@ export class VoiceConnection {
 
   static async open(
     client: Pick<GatewayClient, 'createVoiceTicket'>,
-    gatewayUrl: string,
     request: VoiceSessionRequest,
     handlers: VoiceConnectionHandlers,
-    createWebSocket: (url: string) => VoiceWebSocketLike = (url) => new WebSocket(url) as unknown as VoiceWebSocketLike,
+    {
+      origin = window.location,
+      createWebSocket = (url) => new WebSocket(url) as unknown as VoiceWebSocketLike,
+    }: { origin?: PageOrigin; createWebSocket?: (url: string) => VoiceWebSocketLike } = {},
   ): Promise<VoiceConnection> {
     let ticket: string;
     try {
@@ -71,12 +75,15 @@ export class VoiceConnection {
       throw new VoiceError('ticket', describeGatewayError(error));
     }
     const socket = createWebSocket(
-      voiceSocketUrl(gatewayUrl, {
-        ticket,
-        voice_id: request.voiceId,
-        mcp_server_ids: request.mcpServerIds.join(','),
-        keep_session: request.keepSession ? '1' : '0',
-      }),
+      voiceSocketUrl(
+        {
+          ticket,
+          voice_id: request.voiceId,
+          mcp_server_ids: request.mcpServerIds.join(','),
+          keep_session: request.keepSession ? '1' : '0',
+        },
+        origin,
+      ),
     );
     socket.binaryType = 'arraybuffer';
     socket.onmessage = (event) => {

@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function renderDialog(handler: Parameters<typeof startHttpStub>[0] = (_req, res) => sendJson(res, 200, { errno: 0, msg: 'ok', data: { tools: [] } })) {
   stub = await startHttpStub(handler);
-  const client = new GatewayClient({ gatewayUrl: stub.url, apiKey: 'k', userId: 'alice' });
+  const client = new GatewayClient({ baseUrl: stub.url, csrfToken: 'csrf-1' });
   const onAdded = vi.fn();
   render(<AddServerDialog client={client} onClose={() => undefined} onAdded={onAdded} />);
   return { onAdded, stub };

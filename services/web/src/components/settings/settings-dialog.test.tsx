@@ -20,9 +20,6 @@ function Harness({ model, onChange }: { model: ModelInfo; onChange: (options: Ch
         onChange(next);
       }}
       model={model}
-      connection={{ gatewayUrl: 'http://gw:7002', apiKey: 'secret-key', userId: 'alice' }}
-      onConnectionChange={() => undefined}
-      onSignOut={() => undefined}
       onClose={() => undefined}
     />
   );
@@ -62,11 +59,5 @@ describe('SettingsDialog', () => {
     expect(loadChatOptions().budgetTokens).toBe(3000);
     await user.type(screen.getByLabelText('System prompt'), 'Be brief.');
     expect(loadChatOptions()).toMatchObject({ systemPrompt: 'Be brief.', enableThinking: true });
-  });
-
-  it('shows the connection without the key', () => {
-    render(<Harness model={claude} onChange={() => undefined} />);
-    expect(screen.getByText('http://gw:7002')).toBeInTheDocument();
-    expect(screen.queryByText('secret-key')).not.toBeInTheDocument();
   });
 });

@@ -1,26 +1,20 @@
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { ModelInfo } from '../../api/gateway-types.js';
 import { VOICE_CHOICES, type ChatOptions } from '../../settings/chat-options.js';
-import type { ConnectionSettings } from '../../settings/connection-settings.js';
 import { Modal } from '../common/modal.js';
 import { NumberInput } from '../common/number-input.js';
 import { Switch } from '../common/switch.js';
-import { ConnectionForm } from './connection-form.js';
 
 export interface SettingsDialogProps {
   options: ChatOptions;
   onChange: (options: ChatOptions) => void;
   model: ModelInfo | undefined;
-  connection: ConnectionSettings;
-  onConnectionChange: (settings: ConnectionSettings) => void;
-  onSignOut: () => void;
   onClose: () => void;
 }
 
-/** Chat settings (system prompt, max tokens, temperature, thinking), the voice, and the connection. */
-export function SettingsDialog({ options, onChange, model, connection, onConnectionChange, onSignOut, onClose }: SettingsDialogProps) {
+/** Chat settings (system prompt, max tokens, temperature, thinking) and the voice. */
+export function SettingsDialog({ options, onChange, model, onClose }: SettingsDialogProps) {
   const id = useId();
-  const [editingConnection, setEditingConnection] = useState(false);
   const set = <K extends keyof ChatOptions>(key: K, value: ChatOptions[K]) => onChange({ ...options, [key]: value });
   const thinkingOn = Boolean(model?.supports_thinking && options.enableThinking);
   const budgetAboveMax = thinkingOn && options.budgetTokens >= options.maxTokens;
@@ -111,40 +105,6 @@ export function SettingsDialog({ options, onChange, model, connection, onConnect
             “Keep session on server” the spoken conversation joins the typed one.
           </p>
         </div>
-      </section>
-      <section className="settings-section" aria-labelledby={`${id}-conn`}>
-        <h3 id={`${id}-conn`}>Connection</h3>
-        {editingConnection ? (
-          <ConnectionForm
-            initial={connection}
-            submitLabel="Save connection"
-            onSaved={(settings) => {
-              setEditingConnection(false);
-              onConnectionChange(settings);
-            }}
-          />
-        ) : (
-          <>
-            <dl className="connection-summary">
-              <dt>Gateway</dt>
-              <dd>
-                <code>{connection.gatewayUrl}</code>
-              </dd>
-              <dt>User id</dt>
-              <dd>{connection.userId || <span className="muted">(the API key's own)</span>}</dd>
-              <dt>API key</dt>
-              <dd>{'•'.repeat(8)}</dd>
-            </dl>
-            <div className="button-row">
-              <button type="button" className="button button-secondary" onClick={() => setEditingConnection(true)}>
-                Change connection
-              </button>
-              <button type="button" className="button button-ghost danger" onClick={onSignOut}>
-                Forget key and sign out
-              </button>
-            </div>
-          </>
-        )}
       </section>
     </Modal>
   );
