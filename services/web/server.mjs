@@ -55,7 +55,8 @@ export function createWebServer(options = {}) {
   const distDir = path.resolve(options.distDir ?? fileURLToPath(new URL('./dist/', import.meta.url)));
   const gateway = new URL(options.gatewayUrl?.trim() || DEFAULT_GATEWAY_URL);
 
-  const server = createServer((req, res) => {
+  // Idle kept-alive connections outlive the clients' and load balancers' own (see the gateway's).
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, (req, res) => {
     const send = (status, headers, body) => {
       res.writeHead(status, { ...SECURITY_HEADERS, ...headers });
       res.end(req.method === 'HEAD' ? undefined : body);

@@ -180,7 +180,11 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     readiness: { redis: () => redis.ping(), store: () => store.ping() },
     isDraining: () => draining,
   });
-  const server = createServer(createExpressApp({ services, ops, version: VERSION }));
+  // An idle kept-alive connection lives longer here (65 s) than clients and load balancers keep
+  // theirs (undici ~4 s, an AWS ALB 60 s): with Node's default 5 s, the gateway could close a
+  // connection just as a client sends its next request on it, which the client sees as a dropped
+  // request (the fuzz run met it under load). headersTimeout must exceed keepAliveTimeout.
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, createExpressApp({ services, ops, version: VERSION }));
   // Streams may stay open long; Node's default request timeout (5 min) would cut them.
   server.requestTimeout = 0;
   const preAuth = new PreAuthGuard({ maxSockets: settings.WS_MAX_UNAUTHENTICATED, maxBytes: settings.WS_PREAUTH_MAX_BYTES });
