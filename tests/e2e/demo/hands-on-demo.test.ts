@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { lastAnswer, launchChromium, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type WebServer } from '../web/web-harness.js';
+import { lastAnswer, launchChromium, reserveWebOrigin, sendMessage, signedInContext, startWebServer, type WebServer, reportFailedTest } from '../web/web-harness.js';
 import { saveCommittedScreenshot } from './committed-screenshot.js';
 import { HANDS_ON_QUESTIONS, HANDS_ON_TOOL_CALLS, handsOnScript, readPathQuestion } from './hands-on-script.js';
 import { DEMO_SERVER_IDS, realConf } from './real-conf.js';
@@ -45,12 +45,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-afterEach(async (context) => {
-  const page = pages.at(-1);
-  if (context.task.result?.state !== 'fail' || !page || page.isClosed()) return;
-  await screenshot(page, `failed-demo-${context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
-  console.error(`page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
-});
+afterEach(reportFailedTest(pages, 'failed-demo'));
 
 const workspaceOf = (userId: string) => join(stack.dir, 'workspaces', userId);
 

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, STACK_OPENAI_MODEL, type Stack } from '../support/stack.js';
-import { lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type ContextOptions, type WebServer } from './web-harness.js';
+import { lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type ContextOptions, type WebServer, reportFailedTest } from './web-harness.js';
 
 /** "w001 w002 … wNNN": numbered words make a gap or a duplicate visible in the final text. */
 const numberedWords = (count: number) => Array.from({ length: count }, (_, index) => `w${String(index + 1).padStart(3, '0')}`).join(' ');
@@ -70,14 +70,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-// A failed test leaves a screenshot of its page and the page's text, for CI to keep.
-afterEach(async (context) => {
-  const page = pages.at(-1);
-  if (context.task.result?.state !== 'fail' || !page || page.isClosed()) return;
-  const name = `failed-${context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
-  await screenshot(page, name).catch(() => undefined);
-  console.error(`[${name}] page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
-});
+afterEach(reportFailedTest(pages, 'failed'));
 
 async function openChat(userId: string, options: ContextOptions = {}): Promise<Page> {
   const context = await signedInContext(browser, stack, web, userId, options);

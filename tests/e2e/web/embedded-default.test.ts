@@ -6,7 +6,7 @@ import { freePort, startModelEmulator, startTestRedis, type ModelEmulator, type 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/service-process.js';
-import { lastAnswer, launchChromium, newContext, screenshot, sendMessage } from './web-harness.js';
+import { lastAnswer, launchChromium, newContext, reportFailedPage, screenshot, sendMessage } from './web-harness.js';
 
 // The embedded default: `npm start` (scripts/start-all.mjs, the built services; `npm start` builds
 // first) with no identity provider, no key to paste, a newcomer's shell. Chromium opens the chat
@@ -74,12 +74,8 @@ afterAll(async () => {
 
 // A failure leaves the page's screenshot and text, and what start-all printed.
 afterEach(async (context) => {
-  const page = pages.at(-1);
   if (context.task.result?.state !== 'fail') return;
-  if (page && !page.isClosed()) {
-    await screenshot(page, 'failed-embedded-default').catch(() => undefined);
-    console.error(`[embedded-default] ${page.url()} page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
-  }
+  await reportFailedPage(pages.at(-1), 'failed-embedded-default');
   console.error(`[embedded-default] start-all output:\n${output.slice(-6000)}`);
 });
 

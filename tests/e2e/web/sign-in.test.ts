@@ -6,7 +6,7 @@ import { startTestOidcProvider, TEST_OIDC_CLIENT_ID, TEST_OIDC_CLIENT_SECRET, ty
 import { saveCommittedScreenshot } from '../demo/committed-screenshot.js';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, startWebServer, type WebServer } from './web-harness.js';
+import { lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, startWebServer, type WebServer, reportFailedTest } from './web-harness.js';
 
 // Sign-in with a real OpenID provider (oidc-provider on loopback, its development login and
 // consent pages) in Chromium, through the production web server (one origin) to the real gateway.
@@ -45,13 +45,7 @@ afterAll(async () => {
   await provider?.close();
 });
 
-afterEach(async (context) => {
-  const page = pages.at(-1);
-  if (context.task.result?.state !== 'fail' || !page || page.isClosed()) return;
-  const name = `failed-${context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
-  await screenshot(page, name).catch(() => undefined);
-  console.error(`[${name}] ${page.url()} page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
-});
+afterEach(reportFailedTest(pages, 'failed'));
 
 async function openPage(context?: BrowserContext): Promise<Page> {
   const page = await (context ?? (await newContext(browser))).newPage();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
-import { launchChromium, reserveWebOrigin, screenshot, signedInContext, startWebServer, type WebServer } from './web-harness.js';
+import { launchChromium, reserveWebOrigin, screenshot, signedInContext, startWebServer, type WebServer, reportFailedTest } from './web-harness.js';
 
 // Chromium with a fake microphone that plays a generated WAV file: the page captures it with its
 // AudioWorklet, resamples it to 16 kHz and streams it to the real gateway, whose Nova Sonic session
@@ -80,12 +80,7 @@ afterAll(async () => {
   if (wavDir) rmSync(wavDir, { recursive: true, force: true });
 });
 
-afterEach(async (context) => {
-  const page = pages.at(-1);
-  if (context.task.result?.state !== 'fail' || !page || page.isClosed()) return;
-  await screenshot(page, 'failed-voice').catch(() => undefined);
-  console.error(`[failed-voice] page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
-});
+afterEach(reportFailedTest(pages, 'failed-voice'));
 
 describe('voice mode in Chromium, against the real stack', () => {
   it('the microphone streams the question; the transcript bubble, the tool card and the spoken answer follow', async () => {

@@ -8,6 +8,7 @@ import { sessionCookieName } from '../../../services/gateway/src/identity/sessio
 import { SessionStore } from '../../../services/gateway/src/identity/session-store.js';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import type { Stack } from '../support/stack.js';
+import type { TestContext } from 'vitest';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(PROJECT_ROOT, 'artifacts', 'screenshots');
@@ -126,6 +127,21 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   // Caret and animations frozen so screenshots are stable.
   await page.screenshot({ path, animations: 'disabled', caret: 'hide' });
   return path;
+}
+
+/** Leaves a screenshot of a failed test's page and the page's text in the log, for CI to keep. */
+export async function reportFailedPage(page: Page | undefined, name: string): Promise<void> {
+  if (!page || page.isClosed()) return;
+  await screenshot(page, name).catch(() => undefined);
+  console.error(`[${name}] ${page.url()} page text:\n${await page.locator('body').innerText().catch(() => '(unavailable)')}`);
+}
+
+/** An afterEach hook: when a test failed, reports the last page it opened (see reportFailedPage). */
+export function reportFailedTest(pages: readonly Page[], prefix: string): (context: TestContext) => Promise<void> {
+  return async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    await reportFailedPage(pages.at(-1), `${prefix}-${context.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
+  };
 }
 
 /** Sends a message through the composer, once the page lets it be sent (models and servers loaded, nothing streaming). */
