@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startModelEmulator, startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { startModelEmulator, startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/service-process.js';
+import { freeStartAllPorts, startAllEnv } from '../support/start-all-env.js';
 
 // `npm start` on a newcomer's machine: no .env, no API_KEY, no NODE_ENV, no model credentials.
 // (`npm start` builds first; like tests/e2e/start-all.test.ts this runs the built services.)
@@ -23,7 +24,7 @@ const running: Started[] = [];
 beforeAll(async () => {
   redis = await startTestRedis('first-start');
   dir = mkdtempSync(join(tmpdir(), 'bmcp-first-start-'));
-  for (const name of ['MCP_SERVICE_PORT', 'MCP_POOL_PORT', 'AGENT_WORKER_PORT', 'WEB_PORT']) ports[name] = await freePort();
+  Object.assign(ports, await freeStartAllPorts());
 });
 
 afterAll(async () => {
@@ -36,18 +37,7 @@ afterAll(async () => {
 function startAll(envFile: string, extra: Record<string, string> = {}): Started {
   const child = spawn(process.execPath, ['scripts/start-all.mjs'], {
     cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-      MCP_POOL_URL: `http://127.0.0.1:${ports.MCP_POOL_PORT}`,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      USER_WORKSPACES_DIR: join(dir, 'workspaces'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ENV_FILE: envFile,
-      ...extra,
-    },
+    env: { ...startAllEnv({ ports, redis, dir, envFile }), ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startModelEmulator, startTestRedis, type ModelEmulator, type TestRedis } from '@bedrock-mcp/test-support';
+import { startModelEmulator, startTestRedis, type ModelEmulator, type TestRedis } from '@bedrock-mcp/test-support';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/service-process.js';
+import { freeStartAllPorts, startAllEnv } from '../support/start-all-env.js';
 import { lastAnswer, launchChromium, newContext, reportFailedPage, screenshot, sendMessage } from './web-harness.js';
 
 // The embedded default: `npm start` (scripts/start-all.mjs, the built services; `npm start` builds
@@ -31,23 +32,13 @@ beforeAll(async () => {
     launchChromium(),
   ]);
   dir = mkdtempSync(join(tmpdir(), 'bmcp-embedded-default-'));
-  for (const name of ['MCP_SERVICE_PORT', 'MCP_POOL_PORT', 'AGENT_WORKER_PORT', 'WEB_PORT']) ports[name] = await freePort();
+  Object.assign(ports, await freeStartAllPorts());
   // The model credentials a newcomer would put in .env (pointing at the emulator); nothing about sign-in.
   const envFile = join(dir, '.env');
   writeFileSync(envFile, ['AWS_REGION=us-east-1', 'AWS_ACCESS_KEY_ID=emulator', 'AWS_SECRET_ACCESS_KEY=emulator', `AWS_ENDPOINT_URL_BEDROCK_RUNTIME=${emulator.bedrockEndpoint}`].join('\n'));
   child = spawn(process.execPath, ['scripts/start-all.mjs'], {
     cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
-      MCP_POOL_URL: `http://127.0.0.1:${ports.MCP_POOL_PORT}`,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      USER_WORKSPACES_DIR: join(dir, 'workspaces'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ENV_FILE: envFile,
-    },
+    env: startAllEnv({ ports, redis, dir, envFile }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
