@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { lastAnswer, launchChromium, reserveWebOrigin, sendMessage, signedInContext, startWebServer, type WebServer, reportFailedTest } from '../web/web-harness.js';
+import { closeBrowserTest, lastAnswer, launchChromium, reserveWebOrigin, sendMessage, signedInContext, startWebServer, type WebServer, reportFailedTest } from '../web/web-harness.js';
 import { saveCommittedScreenshot } from './committed-screenshot.js';
 import { HANDS_ON_QUESTIONS, HANDS_ON_TOOL_CALLS, handsOnScript, readPathQuestion } from './hands-on-script.js';
 import { DEMO_SERVER_IDS, realConf } from './real-conf.js';
@@ -39,10 +39,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
-  await browser?.close();
-  await web?.stop();
-  await stack?.stop();
+  await closeBrowserTest({ pages, browser, web, stack });
 });
 
 afterEach(reportFailedTest(pages, 'failed-demo'));

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ssePayloads } from '../support/sse.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { lastAnswer, launchChromium, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type WebServer } from '../web/web-harness.js';
+import { closeBrowserTest, lastAnswer, launchChromium, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type WebServer } from '../web/web-harness.js';
 import { HANDS_ON_QUESTIONS } from './hands-on-script.js';
 import { DEMO_SERVER_IDS, realConf } from './real-conf.js';
 
@@ -49,10 +49,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
-  await browser?.close();
-  await web?.stop();
-  await stack?.stop();
+  await closeBrowserTest({ pages, browser, web, stack });
   if (emptyHome) rmSync(emptyHome, { recursive: true, force: true });
 });
 

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, STACK_OPENAI_MODEL, type Stack } from '../support/stack.js';
-import { lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type ContextOptions, type WebServer, reportFailedTest } from './web-harness.js';
+import { closeBrowserTest, lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, signedInContext, startWebServer, type ContextOptions, type WebServer, reportFailedTest } from './web-harness.js';
 
 /** "w001 w002 … wNNN": numbered words make a gap or a duplicate visible in the final text. */
 const numberedWords = (count: number) => Array.from({ length: count }, (_, index) => `w${String(index + 1).padStart(3, '0')}`).join(' ');
@@ -64,10 +64,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
-  await browser?.close();
-  await web?.stop();
-  await stack?.stop();
+  await closeBrowserTest({ pages, browser, web, stack });
 });
 
 afterEach(reportFailedTest(pages, 'failed'));

@@ -6,7 +6,7 @@ import { startTestOidcProvider, TEST_OIDC_CLIENT_ID, TEST_OIDC_CLIENT_SECRET, ty
 import { saveCommittedScreenshot } from '../demo/committed-screenshot.js';
 import { PROJECT_ROOT } from '../support/service-process.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, startWebServer, type WebServer, reportFailedTest } from './web-harness.js';
+import { closeBrowserTest, lastAnswer, launchChromium, newContext, reserveWebOrigin, screenshot, sendMessage, startWebServer, type WebServer, reportFailedTest } from './web-harness.js';
 
 // Sign-in with a real OpenID provider (oidc-provider on loopback, its development login and
 // consent pages) in Chromium, through the production web server (one origin) to the real gateway.
@@ -38,10 +38,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
-  await browser?.close();
-  await web?.stop();
-  await stack?.stop();
+  await closeBrowserTest({ pages, browser, web, stack });
   await provider?.close();
 });
 

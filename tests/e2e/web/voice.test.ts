@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.js';
-import { launchChromium, reserveWebOrigin, screenshot, signedInContext, startWebServer, type WebServer, reportFailedTest } from './web-harness.js';
+import { closeBrowserTest, launchChromium, reserveWebOrigin, screenshot, signedInContext, startWebServer, type WebServer, reportFailedTest } from './web-harness.js';
 
 // Chromium with a fake microphone that plays a generated WAV file: the page captures it with its
 // AudioWorklet, resamples it to 16 kHz and streams it to the real gateway, whose Nova Sonic session
@@ -73,10 +73,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
-  await browser?.close();
-  await web?.stop();
-  await stack?.stop();
+  await closeBrowserTest({ pages, browser, web, stack });
   if (wavDir) rmSync(wavDir, { recursive: true, force: true });
 });
 

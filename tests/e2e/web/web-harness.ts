@@ -129,6 +129,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
+/** Closes what a Chromium test file opened, in reverse: its pages' contexts, the browser, the web server, the stack. */
+export async function closeBrowserTest(opened: { pages: readonly Page[]; browser?: Browser; web?: WebServer; stack?: Stack }): Promise<void> {
+  await Promise.all(opened.pages.map((page) => page.context().close().catch(() => undefined)));
+  await opened.browser?.close();
+  await opened.web?.stop();
+  await opened.stack?.stop();
+}
+
 /** Leaves a screenshot of a failed test's page and the page's text in the log, for CI to keep. */
 export async function reportFailedPage(page: Page | undefined, name: string): Promise<void> {
   if (!page || page.isClosed()) return;
