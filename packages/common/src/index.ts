@@ -13,3 +13,4 @@ export * from './service-main.js';
 export * from './user-history.js';
 export * from './address-policy.js';
 export * from './service-secrets.js';
+export * from './lua-script.js';

@@ -12,3 +12,4 @@ export * from './chat-job.js';
 export * from './ws-frames.js';
 export * from './voice-frames.js';
 export * from './auth.js';
+export * from './route.js';

@@ -1,0 +1,1 @@
+export { turnScript } from './lua-scripts.js';
