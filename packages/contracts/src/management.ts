@@ -60,11 +60,30 @@ export const SeedToolSpecSchema = z.object({
   toolSpec: z.object({ name: z.string(), description: z.string(), inputSchema: z.object({ json: z.unknown() }) }),
 });
 
-export const ListModelsResponseSchema = z.object({
+const ModelListingSchema = z.object({
+  model_id: z.string(),
+  model_name: z.string(),
+  supports_thinking: z.boolean(),
+  supports_images: z.boolean(),
+  supports_documents: z.boolean(),
+});
+/** `GET /v1/list/models`. */
+export const ListModelsResponseSchema = z.object({ models: z.array(ModelListingSchema) });
+export type ListModelsResponse = z.infer<typeof ListModelsResponseSchema>;
+/**
+ * `GET /v1/list/models` as a client reads it: older gateways listed models without the capability
+ * flags, which then default to no thinking, images and documents accepted.
+ */
+export const ListModelsResponseLenientSchema = z.object({
   models: z.array(
-    z.object({ model_id: z.string(), model_name: z.string(), supports_thinking: z.boolean(), supports_images: z.boolean(), supports_documents: z.boolean() }),
+    ModelListingSchema.extend({
+      supports_thinking: z.boolean().default(false),
+      supports_images: z.boolean().default(true),
+      supports_documents: z.boolean().default(true),
+    }),
   ),
 });
+export type ModelListing = z.output<typeof ListModelsResponseLenientSchema>['models'][number];
 
 export const McpServerListItemSchema = z.object({
   server_id: z.string(),
@@ -74,6 +93,7 @@ export const McpServerListItemSchema = z.object({
   transport: z.enum(['stdio', 'sse', 'streamable_http']),
 });
 export const ListMcpServersResponseSchema = z.object({ servers: z.array(McpServerListItemSchema) });
+export type ListMcpServersResponse = z.infer<typeof ListMcpServersResponseSchema>;
 
 /** `GET /v1/models`: OpenAI's model list. */
 export const OpenAiModelListSchema = z.object({
@@ -104,6 +124,26 @@ export const McpServerDetailSchema = McpServerListItemSchema.extend({
 export type McpServerDetail = z.infer<typeof McpServerDetailSchema>;
 export const McpServerDetailListResponseSchema = z.object({ servers: z.array(McpServerDetailSchema), poolError: z.string().optional() });
 export type McpServerDetailListResponse = z.infer<typeof McpServerDetailListResponseSchema>;
+
+/**
+ * A server row as a client reads either listing: `/v1/mcp_servers`, the gateway's
+ * `/v1/list/mcp_server`, or the seed's own list (only `server_id` and `server_name`). Missing, a
+ * row is the user's, not enabled by default, of unknown transport and status; a status this
+ * client does not know (a newer gateway's) is `unknown` too; a null description or error is none.
+ */
+export const McpServerRowLenientSchema = McpServerDetailSchema.extend({
+  server_name: z.string().optional(),
+  description: z.string().nullish(),
+  scope: McpServerListItemSchema.shape.scope.default('user'),
+  enabled: z.boolean().default(false),
+  transport: z.string().optional(),
+  status: McpServerDetailSchema.shape.status.catch('unknown'),
+  error: z.string().nullish(),
+  toolCount: z.number().optional(),
+});
+export type McpServerRow = z.output<typeof McpServerRowLenientSchema>;
+/** Either server listing as a client reads it (see McpServerRowLenientSchema). */
+export const McpServerListLenientSchema = z.object({ servers: z.array(McpServerRowLenientSchema), poolError: z.string().optional() });
 
 /**
  * A management failure: the seed's envelope (`errno: -1`, `msg`) for the seed's clients plus

@@ -3,10 +3,10 @@ import type { z } from 'zod';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
- * How a route answers: one JSON body (`response`), an event stream, NDJSON lines, a redirect or
- * no body at all. Only `json` routes have a response schema a client can parse whole.
+ * How a route answers: one JSON body (`response`), an event stream, NDJSON lines, an HTML page, a
+ * redirect or no body at all. Only `json` routes have a response schema a client can parse whole.
  */
-export type RouteAnswer = 'json' | 'sse' | 'ndjson' | 'redirect' | 'none';
+export type RouteAnswer = 'json' | 'sse' | 'ndjson' | 'html' | 'redirect' | 'none';
 
 /**
  * One HTTP route of a service, shared by the server that serves it, the clients that call it and

@@ -1,6 +1,6 @@
 import {
+  API_ROUTES,
   ApiKeyIdSchema,
-  CreateApiKeyRequestSchema,
   type ApiKeyListResponse,
   type CreateApiKeyResponse,
   type MeResponse,
@@ -9,6 +9,7 @@ import { Router } from 'express';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { UserApiKeyStore } from '../domain/user-api-key-store.js';
 import { principalOf, type GatewayServices } from './gateway-services.js';
+import { serve } from './serve-route.js';
 
 const DAY_MS = 86_400_000;
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -20,7 +21,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 export function accountRoutes(services: GatewayServices, userKeys: UserApiKeyStore): Router {
   const router = Router();
 
-  router.get('/v1/me', (_req, res) => {
+  serve(router, API_ROUTES.me, ({ res }) => {
     const principal = principalOf(res);
     const answer: MeResponse = {
       user_id: principal.userId,
@@ -31,7 +32,7 @@ export function accountRoutes(services: GatewayServices, userKeys: UserApiKeySto
     res.set('cache-control', 'no-store').json(answer);
   });
 
-  router.get('/v1/keys', async (_req, res) => {
+  serve(router, API_ROUTES.listApiKeys, async ({ res }) => {
     const keys = await userKeys.list(principalOf(res).userId);
     const answer: ApiKeyListResponse = {
       data: keys.map((key) => ({
@@ -46,9 +47,10 @@ export function accountRoutes(services: GatewayServices, userKeys: UserApiKeySto
     res.set('cache-control', 'no-store').json(answer);
   });
 
-  router.post('/v1/keys', async (req, res) => {
+  serve(router, API_ROUTES.createApiKey, async (call) => {
+    const { res } = call;
     const { userId } = principalOf(res);
-    const body = CreateApiKeyRequestSchema.parse(req.body ?? {});
+    const body = call.body();
     const { apiKey, keyId, record } = await userKeys.create(userId, {
       label: body.name,
       expiresInMs: body.expires_in_days === undefined ? undefined : body.expires_in_days * DAY_MS,
@@ -65,9 +67,9 @@ export function accountRoutes(services: GatewayServices, userKeys: UserApiKeySto
     res.status(201).set('cache-control', 'no-store').json(answer);
   });
 
-  router.delete('/v1/keys/:keyId', async (req, res) => {
+  serve(router, API_ROUTES.revokeApiKey, async ({ res, params }) => {
     const { userId } = principalOf(res);
-    const keyId = ApiKeyIdSchema.safeParse(req.params.keyId);
+    const keyId = ApiKeyIdSchema.safeParse(params().key_id);
     // Someone else's key answers exactly as a key that does not exist.
     if (!keyId.success || (await userKeys.revoke(keyId.data, userId)) === 0) throw new GatewayError('not_found', 'No such API key.');
     services.logger.info({ userId, keyId: keyId.data }, 'personal API key revoked');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AUTH_PATHS, type AuthConfigResponse } from '@bedrock-mcp/contracts';
+import { API_ROUTES, AUTH_PATHS, type AuthConfigResponse } from '@bedrock-mcp/contracts';
 import { Router, type Request, type Response } from 'express';
 import { GatewayError } from '../domain/gateway-error.js';
 import { clientAddress } from '../identity/client-address.js';
@@ -10,6 +10,7 @@ import { clearLoginCookie, clearSessionCookie, LOGIN_COOKIE, loginCookie, readCo
 import type { IdentityServices } from '../identity/identity-services.js';
 import { hasCsrfToken, sessionPrincipal } from './auth-middleware.js';
 import type { GatewayServices } from './gateway-services.js';
+import { serve } from './serve-route.js';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -35,12 +36,12 @@ export function authRoutes(services: GatewayServices): Router {
   const router = Router();
   const noStore = (res: Response) => res.set('cache-control', 'no-store');
 
-  router.get(AUTH_PATHS.config, (_req, res) => {
+  serve(router, API_ROUTES.authConfig, ({ res }) => {
     const answer: AuthConfigResponse = { mode: identity.mode };
     noStore(res).json(answer);
   });
 
-  router.get(AUTH_PATHS.login, async (req, res) => {
+  serve(router, API_ROUTES.authLogin, async ({ req, res }) => {
     const returnTo = safeReturnTo(req.query.return_to);
     noStore(res);
     if (identity.mode === 'local') {
@@ -70,7 +71,7 @@ export function authRoutes(services: GatewayServices): Router {
     res.redirect(303, target.href);
   });
 
-  router.get(AUTH_PATHS.callback, async (req, res) => {
+  serve(router, API_ROUTES.authCallback, async ({ req, res }) => {
     noStore(res).append('set-cookie', clearLoginCookie(identity.secureCookies));
     if (identity.mode !== 'oidc') {
       signInErrorPage(res, 404, 'Sign-in through an identity provider is not configured here.');
@@ -96,7 +97,7 @@ export function authRoutes(services: GatewayServices): Router {
   });
 
   // Both need the session's CSRF token: another site must not be able to sign people out.
-  const logout = (everywhere: boolean) => async (req: Request, res: Response) => {
+  const logout = (everywhere: boolean) => async ({ req, res }: { req: Request; res: Response }) => {
     const principal = await sessionPrincipal(req, identity).catch(() => undefined);
     if (principal?.session) {
       if (!hasCsrfToken(req, principal.session.csrfToken)) throw new GatewayError('csrf_failed', 'Missing or wrong X-CSRF-Token header (take it from GET /v1/me).', 'X-CSRF-Token');
@@ -106,8 +107,8 @@ export function authRoutes(services: GatewayServices): Router {
     }
     noStore(res).append('set-cookie', clearSessionCookie(identity.secureCookies)).status(204).end();
   };
-  router.post(AUTH_PATHS.logout, logout(false));
-  router.post(AUTH_PATHS.logoutAll, logout(true));
+  serve(router, API_ROUTES.authLogout, logout(false));
+  serve(router, API_ROUTES.authLogoutAll, logout(true));
 
   return router;
 }

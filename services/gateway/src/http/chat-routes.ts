@@ -1,26 +1,17 @@
-import { ChatCompletionRequestSchema, StreamFormatSchema, TURN_ERROR_API_CODE, type StreamFormat } from '@bedrock-mcp/contracts';
+import { API_ROUTES, TURN_ERROR_API_CODE } from '@bedrock-mcp/contracts';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { CompletionAssembler, type AssembledTurn } from '../domain/format/completion-assembler.js';
-import { OpenAiStreamFormatter } from '../domain/format/openai-stream-format.js';
-import { SeedStreamFormatter } from '../domain/format/seed-stream-format.js';
-import { streamFormatFrom, type StreamFormatContext, type StreamFormatter } from '../domain/format/stream-formatter.js';
+import { streamFormatFrom } from '../domain/format/stream-formatter.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { assertRawMessageCount } from '../domain/request-count-limits.js';
 import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
 import { principalOf, type GatewayServices } from './gateway-services.js';
+import { createFormatter, SEED_STOP_ANSWER } from './seed-dialect.js';
+import { serve } from './serve-route.js';
 import { respondWithSse } from './sse-turn-responder.js';
 
-const ResumeQuerySchema = z.object({
-  after: z.coerce.number().int().min(0).optional(),
-  stream_format: StreamFormatSchema.optional(),
-  include_usage: z.enum(['true', 'false', '1', '0']).optional(),
-});
 const LastEventIdSchema = z.coerce.number().int().min(0);
-
-export function createFormatter(format: StreamFormat, context: StreamFormatContext): StreamFormatter {
-  return format === 'seed' ? new SeedStreamFormatter(context) : new OpenAiStreamFormatter(context);
-}
 
 function receivedAt(req: Request): bigint {
   return (req as Request & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint();
@@ -30,13 +21,13 @@ function receivedAt(req: Request): bigint {
 export function chatRoutes(services: GatewayServices): Router {
   const router = Router();
 
-  router.post('/v1/chat/completions', async (req, res) => {
+  serve(router, API_ROUTES.chatCompletions, async ({ req, res, safeBody }) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
     let parsed;
     try {
       assertRawMessageCount(req.body, services.settings.MAX_MESSAGES_PER_REQUEST);
-      parsed = ChatCompletionRequestSchema.safeParse(req.body);
+      parsed = safeBody();
     } catch (error) {
       await services.rateLimiter.enforce(userId);
       throw error;
@@ -82,11 +73,11 @@ export function chatRoutes(services: GatewayServices): Router {
   });
 
   /** Replays a turn's events after `Last-Event-ID` (or `?after=`) and then streams the live rest. */
-  router.get('/v1/chat/completions/:turnId/stream', async (req, res) => {
+  serve(router, API_ROUTES.resumeStream, async ({ req, res, params, query: parseQuery }) => {
     const { userId } = principalOf(res);
-    const turnId = req.params.turnId ?? '';
+    const turnId = params().turn_id;
     const meta = await services.access.requireOwned(userId, turnId);
-    const query = ResumeQuerySchema.parse(req.query);
+    const query = parseQuery();
     const lastEventId = req.header('last-event-id');
     const afterSeq = lastEventId !== undefined && lastEventId !== '' ? parseLastEventId(lastEventId) : (query.after ?? 0);
     const format = streamFormatFrom(query.stream_format, req.header('x-stream-format'));
@@ -104,13 +95,13 @@ export function chatRoutes(services: GatewayServices): Router {
     });
   });
 
-  router.post('/v1/stop/stream/:turnId', async (req, res) => {
+  serve(router, API_ROUTES.stopStream, async ({ res, params }) => {
     const { userId } = principalOf(res);
-    const turnId = req.params.turnId ?? '';
+    const turnId = params().stream_id;
     await services.access.requireOwned(userId, turnId);
     await services.access.requestStop(turnId);
     services.logger.info({ userId, turnId }, 'stop requested');
-    res.json({ errno: 0, msg: 'Stream stopping initiated' });
+    res.json(SEED_STOP_ANSWER);
   });
 
   return router;

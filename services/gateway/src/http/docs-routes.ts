@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { API_ROUTES } from '@bedrock-mcp/contracts';
 import express, { Router } from 'express';
 import { buildOpenApiDocument } from '../openapi/openapi-document.js';
+import { serve } from './serve-route.js';
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -25,12 +27,13 @@ export function docsRoutes(version: string): Router {
   // The package's folder, without loading its 1.5 MB bundle into the gateway.
   const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-  router.get('/openapi.json', (_req, res) => {
+  serve(router, API_ROUTES.openApiDocument, ({ res }) => {
     res.type('application/json').send(document);
   });
-  router.get('/docs', (_req, res) => {
+  serve(router, API_ROUTES.docs, ({ res }) => {
     res.type('html').send(DOCS_PAGE);
   });
+  // Swagger UI's own files, not API routes.
   router.get('/docs/init.js', (_req, res) => {
     res.type('application/javascript').send(INIT_SCRIPT);
   });

@@ -1,11 +1,9 @@
 import type { Logger } from '@bedrock-mcp/common';
-import { openAiErrorBody, zodErrorBody, type ManagementErrorBody, type OpenAiErrorBody } from '@bedrock-mcp/contracts';
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import { openAiErrorBody, zodErrorBody, type OpenAiErrorBody } from '@bedrock-mcp/contracts';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { GatewayError } from '../domain/gateway-error.js';
-
-/** The seed's management routes answer failures in its envelope too (`errno: -1`, `msg`). */
-const MANAGEMENT_PATH = /^\/v1\/(list\/|add\/|remove\/|stop\/|mcp_servers)/;
+import { errorBodyForPath } from './seed-dialect.js';
 
 function toPublicError(error: unknown): { status: number; body: OpenAiErrorBody; headers: Record<string, string> } | undefined {
   if (error instanceof GatewayError) return { status: error.status, body: openAiErrorBody(error.code, error.message, error.param), headers: error.headers };
@@ -24,10 +22,6 @@ function toPublicError(error: unknown): { status: number; body: OpenAiErrorBody;
   return undefined;
 }
 
-export function errorBodyFor(req: Request, body: OpenAiErrorBody): OpenAiErrorBody | ManagementErrorBody {
-  return MANAGEMENT_PATH.test(req.path) ? { errno: -1, msg: body.error.message, ...body } : body;
-}
-
 /** Every failure becomes an OpenAI-style error body; anything unexpected is logged and answered 500. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -38,7 +32,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const { status, body, headers } = known ?? { status: 500, body: openAiErrorBody('internal_error', 'Internal server error.'), headers: {} };
-    res.status(status).set(headers).json(errorBodyFor(req, body));
+    res.status(status).set(headers).json(errorBodyForPath(req.path, body));
   };
 }
 

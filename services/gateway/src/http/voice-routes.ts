@@ -1,8 +1,9 @@
-import { VoiceTicketRequestSchema, type VoiceTicketResponse } from '@bedrock-mcp/contracts';
+import { API_ROUTES, type VoiceTicketResponse } from '@bedrock-mcp/contracts';
 import { chooseVoiceId } from '@bedrock-mcp/voice';
 import { Router } from 'express';
 import { GatewayError } from '../domain/gateway-error.js';
 import { principalOf, type GatewayServices } from './gateway-services.js';
+import { serve } from './serve-route.js';
 
 /**
  * `POST /v1/voice/ticket`: a short-lived, single-use ticket that opens `/ws/user-audio` as the caller
@@ -12,12 +13,12 @@ import { principalOf, type GatewayServices } from './gateway-services.js';
 export function voiceRoutes(services: GatewayServices): Router {
   const router = Router();
 
-  router.post('/v1/voice/ticket', async (req, res) => {
+  serve(router, API_ROUTES.voiceTicket, async ({ res, body: parseBody }) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
     // A voice session is the most expensive thing a user can start: it counts against the chat rate limit.
     const rateHeaders = await services.rateLimiter.enforce(userId);
-    const body = VoiceTicketRequestSchema.parse(req.body ?? {});
+    const body = parseBody();
     const offered = services.settings.VOICE_IDS;
     const voiceId = chooseVoiceId(body.voice_id, offered);
     if (voiceId === undefined) throw new GatewayError('invalid_request', `voice_id: unknown voice '${body.voice_id ?? ''}' (offered: ${offered.join(', ')})`, 'voice_id');

@@ -1,43 +1,27 @@
 import {
-  ApiKeyListResponseSchema,
-  AUTH_PATHS,
-  AuthConfigResponseSchema,
-  CreateApiKeyResponseSchema,
+  API_ROUTES,
   CSRF_HEADER,
-  MeResponseSchema,
+  McpServerToolsDataSchema,
+  routePath,
   SeedResponseSchema,
-  VoiceTicketResponseSchema,
   type ApiKeyInfo,
+  type ApiRouteDefinition,
   type AuthConfigResponse,
   type CreateApiKeyRequest,
   type CreateApiKeyResponse,
   type MeResponse,
+  type RouteParams,
+  type RouteRequest,
   type SeedResponse,
   type VoiceTicketRequest,
   type VoiceTicketResponse,
 } from '@bedrock-mcp/contracts';
 import { z } from 'zod';
 import { GatewayError, gatewayErrorFromBody } from './gateway-error.js';
-import {
-  McpServerListSchema,
-  ModelListSchema,
-  ToolListSchema,
-  type McpServerList,
-  type ModelInfo,
-  type ToolInfo,
-} from './gateway-types.js';
+import { mcpServerInfo, toolInfo, type McpServerList, type ModelInfo, type ToolInfo } from './gateway-views.js';
 
 /** The body of `POST /v1/add/mcp_server`, as the seed's UI sends it. */
-export interface AddMcpServerBody {
-  server_id: string;
-  server_desc: string;
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  config_json: Record<string, unknown>;
-  url?: string;
-  token?: string;
-}
+export type AddMcpServerBody = RouteRequest<typeof API_ROUTES.addMcpServer>;
 
 export interface GatewayClientOptions {
   /** Where the API is; default this page's origin (the web server proxies `/v1` and `/auth` to the gateway). */
@@ -53,6 +37,19 @@ export interface GatewayClientOptions {
 
 /** 204 No Content: nothing to parse. */
 const NoContentSchema = z.undefined();
+
+/** What a call to a route answers: its response as a client reads it (leniently where the table says so), or nothing. */
+type Answer<R extends ApiRouteDefinition> = R['lenientResponse'] extends z.ZodType
+  ? z.output<R['lenientResponse']>
+  : R['response'] extends z.ZodType
+    ? z.output<R['response']>
+    : undefined;
+
+interface CallInput<R extends ApiRouteDefinition> {
+  /** The path's `:name` values. */
+  params?: RouteParams<R>;
+  body?: RouteRequest<R>;
+}
 
 /**
  * The gateway's REST API (`/v1/…`, `/auth/…`) on the page's own origin, authenticated by the
@@ -72,78 +69,87 @@ export class GatewayClient {
 
   /** Whether people sign in through an identity provider (`oidc`) or as the local user (`local`). Public. */
   async authConfig(): Promise<AuthConfigResponse> {
-    return this.request('GET', AUTH_PATHS.config, AuthConfigResponseSchema);
+    return this.call(API_ROUTES.authConfig);
   }
 
   /** Who the session belongs to, and its CSRF token; 401 when not signed in. */
   async me(): Promise<MeResponse> {
-    return this.request('GET', '/v1/me', MeResponseSchema);
+    return this.call(API_ROUTES.me);
   }
 
   /** Ends this session (`everywhere`: every session of the user, on every device). */
   async signOut(everywhere = false): Promise<void> {
-    await this.request('POST', everywhere ? AUTH_PATHS.logoutAll : AUTH_PATHS.logout, NoContentSchema);
+    await this.call(everywhere ? API_ROUTES.authLogoutAll : API_ROUTES.authLogout);
   }
 
   /** The signed-in user's personal API keys (never the keys themselves). */
   async listApiKeys(): Promise<ApiKeyInfo[]> {
-    return (await this.request('GET', '/v1/keys', ApiKeyListResponseSchema)).data;
+    return (await this.call(API_ROUTES.listApiKeys)).data;
   }
 
   /** A new personal API key; the answer is the only time the key itself is shown. */
   async createApiKey(body: CreateApiKeyRequest): Promise<CreateApiKeyResponse> {
-    return this.request('POST', '/v1/keys', CreateApiKeyResponseSchema, body);
+    return this.call(API_ROUTES.createApiKey, { body });
   }
 
   /** Revokes a key: it stops working at once. */
   async revokeApiKey(id: string): Promise<void> {
-    await this.request('DELETE', `/v1/keys/${encodeURIComponent(id)}`, NoContentSchema);
+    await this.call(API_ROUTES.revokeApiKey, { params: { key_id: id } });
   }
 
   async listModels(): Promise<ModelInfo[]> {
-    return (await this.request('GET', '/v1/list/models', ModelListSchema)).models;
+    return (await this.call(API_ROUTES.seedListModels)).models;
   }
 
   /** Servers with scope and status; falls back to the seed's plain list on gateways without it. */
   async listMcpServers(): Promise<McpServerList> {
+    let list: Answer<typeof API_ROUTES.mcpServers>;
     try {
-      return await this.request('GET', '/v1/mcp_servers', McpServerListSchema);
+      list = await this.call(API_ROUTES.mcpServers);
     } catch (error) {
       if (!(error instanceof GatewayError) || (error.status !== 404 && error.status !== 405)) throw error;
-      return await this.request('GET', '/v1/list/mcp_server', McpServerListSchema);
+      list = await this.call(API_ROUTES.seedListMcpServers);
     }
+    return { servers: list.servers.map(mcpServerInfo), ...(list.poolError === undefined ? {} : { poolError: list.poolError }) };
   }
 
   async listServerTools(serverId: string): Promise<ToolInfo[]> {
-    return this.request('GET', `/v1/mcp_servers/${encodeURIComponent(serverId)}/tools`, ToolListSchema);
+    return ((await this.call(API_ROUTES.mcpServerTools, { params: { server_id: serverId } })).data?.tools ?? []).map(toolInfo);
   }
 
   /** Adds (and starts) a personal server; resolves with its tools. */
   async addMcpServer(body: AddMcpServerBody): Promise<ToolInfo[]> {
-    const response = await this.seedRequest('POST', '/v1/add/mcp_server', body);
-    const tools = ToolListSchema.safeParse(response);
-    return tools.success ? tools.data : [];
+    // Read as the seed's plain envelope: an answer without (readable) tools still means added.
+    const response = await this.seedCall(API_ROUTES.addMcpServer, { body });
+    const data = McpServerToolsDataSchema.safeParse(response.data);
+    return data.success ? data.data.tools.map(toolInfo) : [];
   }
 
   async removeMcpServer(serverId: string): Promise<void> {
-    await this.seedRequest('DELETE', `/v1/remove/mcp_server/${encodeURIComponent(serverId)}`);
+    await this.seedCall(API_ROUTES.removeMcpServer, { params: { server_id: serverId } });
   }
 
   /** Clears the user's server-side history (keep_session). */
   async removeHistory(): Promise<void> {
-    await this.seedRequest('POST', '/v1/remove/history');
+    await this.seedCall(API_ROUTES.removeHistory);
   }
 
   /** A single-use ticket that opens the voice WebSocket (`/ws/user-audio?ticket=…`) as this user. */
   async createVoiceTicket(body: VoiceTicketRequest): Promise<VoiceTicketResponse> {
-    return this.request('POST', '/v1/voice/ticket', VoiceTicketResponseSchema, body);
+    return this.call(API_ROUTES.voiceTicket, { body });
   }
 
   /** The seed's envelope: errno -1 is a failure even when the HTTP status is 200. */
-  private async seedRequest(method: string, path: string, body?: unknown): Promise<SeedResponse> {
-    const response = await this.request(method, path, SeedResponseSchema, body);
+  private async seedCall<R extends ApiRouteDefinition>(route: R, input: CallInput<R> = {}): Promise<SeedResponse> {
+    const response = await this.request(route.method, routePath(route, input.params as Record<string, string> | undefined), SeedResponseSchema, input.body);
     if (response.errno !== 0) throw new GatewayError(response.msg, 200, 'invalid_request');
     return response;
+  }
+
+  /** Calls a route of the table and parses its answer with the route's schema. */
+  private async call<R extends ApiRouteDefinition>(route: R, input: CallInput<R> = {}): Promise<Answer<R>> {
+    const schema = route.lenientResponse ?? route.response ?? NoContentSchema;
+    return (await this.request(route.method, routePath(route, input.params as Record<string, string> | undefined), schema, input.body)) as Answer<R>;
   }
 
   private async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {

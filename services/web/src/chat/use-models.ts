@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { GatewayClient } from '../api/gateway-client.js';
 import { describeGatewayError } from '../api/gateway-error.js';
-import type { ModelInfo } from '../api/gateway-types.js';
+import type { ModelInfo } from '../api/gateway-views.js';
 
 /** The models the gateway offers (from conf/config.json), read once per connection. */
 export function useModels(client: GatewayClient) {

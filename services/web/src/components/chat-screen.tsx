@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react
 import { chatSocketUrl } from '../api/chat-socket.js';
 import type { GatewayClient } from '../api/gateway-client.js';
 import { describeGatewayError } from '../api/gateway-error.js';
-import type { McpServerInfo } from '../api/gateway-types.js';
+import type { McpServerInfo } from '../api/gateway-views.js';
 import { useAttachments } from '../attachments/use-attachments.js';
 import { useChat } from '../chat/use-chat.js';
 import { useModels } from '../chat/use-models.js';

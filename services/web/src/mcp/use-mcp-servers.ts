@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { GatewayClient } from '../api/gateway-client.js';
 import { describeGatewayError } from '../api/gateway-error.js';
-import type { McpServerInfo } from '../api/gateway-types.js';
+import type { McpServerInfo } from '../api/gateway-views.js';
 
 /** How often (ms) the list is refreshed while a server is starting, and otherwise. */
 const FAST_POLL_MS = 2000;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { GatewayClient } from '../../api/gateway-client.js';
 import { describeGatewayError } from '../../api/gateway-error.js';
-import type { McpServerInfo } from '../../api/gateway-types.js';
+import type { McpServerInfo } from '../../api/gateway-views.js';
 import { PlusIcon, RefreshIcon, ServerIcon, ToolIcon, TrashIcon } from '../common/icons.js';
 import { AddServerDialog } from './add-server-dialog.js';
 import { ServerToolsDialog } from './server-tools-dialog.js';

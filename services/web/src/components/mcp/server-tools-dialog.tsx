@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { GatewayClient } from '../../api/gateway-client.js';
 import { describeGatewayError } from '../../api/gateway-error.js';
-import type { McpServerInfo, ToolInfo } from '../../api/gateway-types.js';
+import type { McpServerInfo, ToolInfo } from '../../api/gateway-views.js';
 import { Modal } from '../common/modal.js';
 
 /** The gateway names tools as the model sees them (`<server>__<tool>`); people want the tool's own name. */

@@ -2,7 +2,7 @@ import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import type { ModelInfo } from '../../api/gateway-types.js';
+import type { ModelInfo } from '../../api/gateway-views.js';
 import { defaultChatOptions, loadChatOptions, saveChatOptions, type ChatOptions } from '../../settings/chat-options.js';
 import { SettingsDialog } from './settings-dialog.js';
 

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { ModelInfo } from '../../api/gateway-types.js';
+import type { ModelInfo } from '../../api/gateway-views.js';
 import { VOICE_CHOICES, type ChatOptions } from '../../settings/chat-options.js';
 import { Modal } from '../common/modal.js';
 import { NumberInput } from '../common/number-input.js';

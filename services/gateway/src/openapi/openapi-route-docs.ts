@@ -1,0 +1,130 @@
+import type { ApiRouteName } from '@bedrock-mcp/contracts';
+
+type JsonObject = Record<string, unknown>;
+export type ErrorBodyName = 'OpenAiErrorBody' | 'ManagementErrorBody';
+
+/** What the OpenAPI document says about a route beyond its table entry (method, path, summary, schemas, success status). */
+export interface RouteDocs {
+  description?: string;
+  /** Tags of the operation (the sign-in routes are grouped). */
+  tags?: string[];
+  /** Each `:name` of the path: its description. */
+  pathParams?: Record<string, string>;
+  /** Header and query parameters, listed after X-User-ID and the path's parameters. */
+  parameters?: JsonObject[];
+  /** Whether the body must be sent; default true (for a route with a `request` schema). */
+  bodyRequired?: boolean;
+  /** The success answer's description. */
+  success: string;
+  successHeaders?: JsonObject;
+  /** The failures answered in one of the error bodies, by HTTP status. */
+  errors?: { body: ErrorBodyName; statuses: number[] };
+  /** Other answers as they are (sign-in pages, redirects): description, and the error body when there is one. */
+  responses?: Record<string, { description: string; body?: ErrorBodyName }>;
+}
+
+const openAiErrors = (...statuses: number[]) => ({ body: 'OpenAiErrorBody' as const, statuses });
+const managementErrors = (...statuses: number[]) => ({ body: 'ManagementErrorBody' as const, statuses });
+const SIGN_IN = ['sign-in'];
+const CSRF_FAILED = { '403': { description: 'csrf_failed', body: 'OpenAiErrorBody' as const } };
+
+/** One entry per route of API_ROUTES (the type makes it complete). */
+export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
+  openApiDocument: { success: 'OpenAPI 3.1' },
+  docs: { success: 'HTML' },
+
+  authConfig: { tags: SIGN_IN, success: '`oidc` or `local`' },
+  authLogin: {
+    description:
+      'oidc: redirects to the identity provider (authorization code flow, PKCE S256). local: starts a session for LOCAL_USER_ID and redirects to `return_to`. ' +
+      '`return_to` must be a path on this origin (else /chat/).',
+    tags: SIGN_IN,
+    success: 'to the provider, or to return_to',
+    responses: { '503': { description: 'the provider cannot be reached' } },
+  },
+  authCallback: {
+    description: 'Sets the session cookie (a new id) and redirects to the return path; a refused sign-in gets an HTML page saying why.',
+    tags: SIGN_IN,
+    success: 'signed in',
+    responses: {
+      '400': { description: 'expired, replayed or failed sign-in' },
+      '403': { description: 'the person may not sign in here (user claim, allowed domains or groups)' },
+    },
+  },
+  authLogout: { description: 'Needs the session’s X-CSRF-Token; clears the cookie.', tags: SIGN_IN, success: 'signed out', responses: CSRF_FAILED },
+  authLogoutAll: { description: 'Ends every session of the user. Needs the session’s X-CSRF-Token.', tags: SIGN_IN, success: 'signed out', responses: CSRF_FAILED },
+
+  me: {
+    description: 'The caller’s user id, display name and how it authenticated; a browser session also gets its `csrf_token` (send it as X-CSRF-Token on POST and DELETE).',
+    success: 'ok',
+    errors: openAiErrors(401),
+  },
+  listApiKeys: { success: 'ok (never the keys themselves)', errors: openAiErrors(401) },
+  createApiKey: {
+    description: 'The key acts only as the caller’s user and appears only in this answer (it is stored as a SHA-256 hash). Optional expiry in days.',
+    success: 'created',
+    errors: openAiErrors(400, 401, 403),
+  },
+  revokeApiKey: {
+    description: 'Effective on the next request. Another user’s key answers 404 like an unknown one.',
+    pathParams: { key_id: 'the key’s 12-hex-digit id' },
+    success: 'revoked',
+    errors: openAiErrors(401, 403, 404),
+  },
+
+  chatCompletions: {
+    description:
+      'With `stream: true` answers Server-Sent Events: `id: <seq>` + `data: <chat.completion.chunk>` … `data: [DONE]`, header `X-Stream-ID`. ' +
+      'The seed’s exact dialect with `stream_format: "seed"` or header `X-Stream-Format: seed`. Without stream: one `chat.completion`.',
+    parameters: [{ name: 'X-Stream-Format', in: 'header', required: false, schema: { type: 'string', enum: ['openai', 'seed'] } }],
+    success: 'a completion, or an SSE stream of chunks',
+    successHeaders: { 'X-Stream-ID': { schema: { type: 'string' }, description: 'the turn id (for stop and resume)' } },
+    errors: openAiErrors(400, 401, 403, 404, 413, 429, 503, 504),
+  },
+  resumeStream: {
+    description: 'Replays the events after `Last-Event-ID` (or `?after=`) and then the live rest, for a running or just-finished turn of the caller.',
+    pathParams: { turn_id: 'the X-Stream-ID of the turn' },
+    parameters: [
+      { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'integer', minimum: 0 } },
+      { name: 'after', in: 'query', required: false, schema: { type: 'integer', minimum: 0 } },
+      { name: 'stream_format', in: 'query', required: false, schema: { type: 'string', enum: ['openai', 'seed'] } },
+      { name: 'include_usage', in: 'query', required: false, schema: { type: 'boolean' } },
+    ],
+    success: 'SSE stream',
+    errors: openAiErrors(401, 403, 404),
+  },
+  stopStream: {
+    pathParams: { stream_id: 'the X-Stream-ID of the turn' },
+    success: '`{"errno":0,"msg":"Stream stopping initiated"}`',
+    errors: managementErrors(401, 403, 404),
+  },
+
+  models: { success: 'ok', errors: openAiErrors(401) },
+  seedListModels: { success: 'ok', errors: openAiErrors(401) },
+  seedListMcpServers: { success: 'ok', errors: managementErrors(401) },
+  mcpServers: { description: 'At most MCP_SERVER_LISTINGS_PER_MINUTE per user (429 beyond).', success: 'ok', errors: managementErrors(401, 429) },
+  mcpServerTools: {
+    description: 'Counts with the adds against MCP_SERVER_STARTS_PER_MINUTE per user (429 beyond).',
+    pathParams: { server_id: 'server id' },
+    success: 'Bedrock toolSpecs',
+    errors: managementErrors(400, 401, 404, 429, 502, 503, 504),
+  },
+  addMcpServer: {
+    description:
+      'Stores the server, starts it through the MCP pool and lists its tools (30 s); when it cannot start, the config is removed again. ' +
+      'Counts with the tool listings against MCP_SERVER_STARTS_PER_MINUTE per user (429 beyond).',
+    success: 'added; its tools',
+    errors: managementErrors(400, 401, 403, 409, 429, 502, 503, 504),
+  },
+  removeMcpServer: { pathParams: { server_id: 'server id' }, success: 'removed', errors: managementErrors(400, 401, 403, 404) },
+  removeHistory: { success: '`{"errno":0,"msg":"removed history"}`', errors: managementErrors(401) },
+
+  voiceTicket: {
+    description:
+      'A single-use ticket (valid `expires_in` seconds, VOICE_TICKET_TTL_S) that opens `/ws/user-audio` as the caller, so no API key goes into a URL. ' +
+      'The voice (one of VOICE_IDS; default the first) and the MCP servers are checked now. Counts against the chat rate limit.',
+    bodyRequired: false,
+    success: 'the ticket',
+    errors: openAiErrors(400, 401, 403, 429, 503),
+  },
+};
