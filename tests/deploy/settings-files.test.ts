@@ -1,3 +1,4 @@
+import { WebSettingsSchema } from '@bedrock-mcp/common';
 import { describe, expect, it } from 'vitest';
 import { chartSettingNames, generatedSettingsFiles, settingPropertySchema } from '../../scripts/settings-files.js';
 import { readText } from './deploy-files.js';
@@ -18,5 +19,12 @@ describe('files generated from the settings schema', () => {
 
   it('describes a URL setting as one, with its example', () => {
     expect(settingPropertySchema('OIDC_ISSUER_URL')).toMatchObject({ type: 'string', pattern: '^https?://[^\\s]+$', examples: ['https://login.example.com/realms/main'] });
+  });
+
+  // server.mjs runs without node_modules, so it reads its settings itself; the slice documents them.
+  it('the web slice is what services/web/server.mjs reads (WEB_DIST_DIR, where the build output is, aside: a layout path, not a deployment setting)', () => {
+    const read = new Set([...readText('services/web/server.mjs').matchAll(/process\.env\.([A-Z_]+)/g)].map((match) => match[1]!));
+    read.delete('WEB_DIST_DIR');
+    expect([...read].sort()).toEqual(Object.keys(WebSettingsSchema.shape).sort());
   });
 });
