@@ -62,7 +62,7 @@ export function loadConfig<Schema extends SettingsObjectSchema = typeof Settings
 
   const schema = options.schema ?? SettingsSchema;
   const settings = parseOrThrow(schema, env, (path) => `environment variable ${path}`) as z.output<Schema> & Pick<Settings, 'CONFIG_PATH'>;
-  const warnings = resolveSettingAliases(settings, env);
+  const warnings = resolveSettingAliases(settings, env, Object.keys(schema.shape));
   const configPath = resolvePath(settings.CONFIG_PATH);
   const app = parseOrThrow(AppConfigFileSchema, readJson(configPath), (path) => `${settings.CONFIG_PATH}: ${path || '(root)'}`);
   return { settings, warnings, app, projectRoot, resolvePath };

@@ -94,6 +94,10 @@ describe('old setting names (SETTING_ALIASES)', () => {
     expect(both.warnings).toHaveLength(1);
     expect(both.warnings[0]).toMatch(/MAX_TURNS.*MAX_MODEL_ROUNDS/);
     expect(load(AgentWorkerSettingsSchema, { MAX_TURNS: '9', MAX_MODEL_ROUNDS: '9' }).warnings).toEqual([]);
+    // Another service's pair is not this service's concern: no warning, nothing resolved.
+    const gateway = load(GatewaySettingsSchema, { MAX_TURNS: '7', MAX_MODEL_ROUNDS: '9', INACTIVE_TIME: '3' });
+    expect(gateway.warnings).toEqual([]);
+    expect((gateway.settings as Record<string, unknown>).MCP_IDLE_MINUTES).toBeUndefined();
   });
 
   it('a bad value under the old name is refused naming the old name', () => {

@@ -18,13 +18,14 @@ export function canonicalSettingName(name: string): string {
 
 /**
  * Resolves the old names in parsed settings, in place: a new name not set in `env` takes the old
- * name's value, and the old name then always reads the same as the new one. Returns a warning for
- * each pair set to different values.
+ * name's value, and the old name then always reads the same as the new one. Only the pairs of the
+ * schema that was parsed (`names`: its settings) are touched. Returns a warning for each pair set
+ * to different values.
  */
-export function resolveSettingAliases(settings: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>): string[] {
+export function resolveSettingAliases(settings: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>, names: readonly string[]): string[] {
   const warnings: string[] = [];
   for (const [alias, name] of Object.entries(SETTING_ALIASES)) {
-    if (!(name in settings)) continue;
+    if (!names.includes(name)) continue;
     if (env[alias] !== undefined && settings[alias] !== undefined) {
       if (env[name] === undefined) settings[name] = settings[alias];
       else if (settings[alias] !== settings[name]) warnings.push(`${alias} (${env[alias]}) is the old name of ${name} (${env[name]}); using ${name}`);
