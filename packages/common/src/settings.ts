@@ -9,7 +9,7 @@ import { TURN_SETTINGS } from './settings/turn-settings.js';
 import { VOICE_SETTINGS } from './settings/voice-settings.js';
 import { WEB_SETTINGS } from './settings/web-settings.js';
 
-export { canonicalSettingName, resolveSettingAliases, SETTING_ALIASES, type SettingAlias } from './settings/setting-aliases.js';
+export { canonicalSettingName, SETTING_ALIASES } from './settings/setting-aliases.js';
 
 // Each service parses only the settings it reads: the core and its own slices. A setting of
 // another service is neither required nor validated there. The seed's names are kept
@@ -48,7 +48,6 @@ export type McpPoolSettings = z.infer<typeof McpPoolSettingsSchema>;
 
 /** What services/web/server.mjs reads (it reads them from the environment itself; listed here for the docs). */
 export const WebSettingsSchema = z.object({ ...WEB_SETTINGS }).loose();
-export type WebSettings = z.infer<typeof WebSettingsSchema>;
 
 /** Each service's settings schema, by service name. */
 export const SERVICE_SETTINGS_SCHEMAS = {

@@ -9,8 +9,6 @@ export const SETTING_ALIASES = {
   INACTIVE_TIME: 'MCP_IDLE_MINUTES',
 } as const;
 
-export type SettingAlias = keyof typeof SETTING_ALIASES;
-
 /** The name a setting is documented and read under: the new name for an old one, else itself. */
 export function canonicalSettingName(name: string): string {
   return (SETTING_ALIASES as Record<string, string>)[name] ?? name;
