@@ -1,17 +1,12 @@
 import { SettingsSchema } from '@bedrock-mcp/common';
 import { describe, expect, it } from 'vitest';
-import { settingsPropertySchemas } from '../../deploy/scripts/chart-settings-schema.js';
+import { chartEnvNamesOf, NOT_WIRED_IN_CHART } from '../../scripts/settings-files.js';
 import { APP_SERVICES, chartTemplates, loadCompose, loadValuesSchema, readText } from './deploy-files.js';
 
 // Every setting the services read must reach them in both deployments. Compose: from .env
 // (env_file on every app service, checked in compose.test.ts) unless its `environment` or the
 // pool's `command` sets it. Helm: from .Values.settings (the settings ConfigMap) unless the
 // templates set it. docs/deployment.md lists the exceptions; this keeps that list true.
-
-/** Settings the chart intentionally does not pass, and why. */
-const NOT_WIRED_IN_CHART: Record<string, string> = {
-  LOG_DIR: 'containers log to stdout (kubectl logs); the root filesystem is read-only',
-};
 
 /** Environment variables the templates set that are not platform settings. */
 // REDIS_PASSWORD: a component's Redis ACL password, from which the chart builds REDIS_URL.
@@ -26,22 +21,6 @@ const composeEnvironmentNames = new Set(APP_SERVICES.flatMap((name) => Object.ke
 const poolCommand = [compose.services['mcp-pool']!.command ?? []].flat().join(' ');
 const setByCompose = (name: string) => composeEnvironmentNames.has(name) || new RegExp(`\\b${name}=`).test(poolCommand);
 
-/** Names the templates set explicitly: `- name: X` entries followed by a value, and the Secret keys listed in the helpers. */
-function chartEnvNamesOf(text: string): Set<string> {
-  const lines = text.split('\n');
-  const names = new Set<string>();
-  lines.forEach((line, index) => {
-    const name = /^\s*- name: ([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(line)?.[1];
-    if (!name) return;
-    // Skip template-only lines (`{{- if … }}`) between the name and its value.
-    const next = lines.slice(index + 1).find((candidate) => !/^\s*\{\{.*\}\}\s*$/.test(candidate));
-    if (next !== undefined && /^\s*(?:value|valueFrom):/.test(next)) names.add(name);
-  });
-  for (const match of text.matchAll(/range \$env := list ((?:"[A-Za-z_][A-Za-z0-9_]*"\s*)+)/g)) {
-    for (const name of match[1]!.match(/[A-Za-z_][A-Za-z0-9_]*/g)!) names.add(name);
-  }
-  return names;
-}
 const chartEnvNames = chartEnvNamesOf(templateText);
 const setByChart = (name: string) => chartEnvNames.has(name);
 
@@ -66,7 +45,7 @@ describe('every setting reaches the services', () => {
     // Exactly one route: a setting both in .Values.settings and set by a template would be silently overridden.
     const hint =
       routes.length === 0
-        ? `run \`node --import tsx deploy/scripts/chart-settings-schema.ts --write ${name}\` to add to values.schema.json:\n${settingsPropertySchemas([name])}`
+        ? 'run `npm run docs:settings` to add it to values.yaml and values.schema.json'
         : `set twice: ${routes.join(', ')}`;
     expect(routes, `${name}: ${hint}`).toHaveLength(1);
   });

@@ -5,21 +5,29 @@ import { AppConfigFileSchema, formatIssuePath, type AppConfigFile } from '@bedro
 import type { z } from 'zod';
 import { findProjectRoot } from './project-root.js';
 import { isPlatformService, secretsWithheldFrom } from './service-secrets.js';
+import { resolveSettingAliases } from './settings/setting-aliases.js';
 import { SettingsSchema, type Settings } from './settings.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export interface RuntimeConfig {
-  readonly settings: Settings;
+/** A settings schema: an object of environment variable names (the loader resolves SETTING_ALIASES in it). */
+export type SettingsObjectSchema = z.ZodObject;
+
+export interface RuntimeConfig<S = Settings> {
+  readonly settings: S;
+  /** Things about the settings worth a warning once the logger exists (an old name set to a different value than its new name). */
+  readonly warnings: readonly string[];
   readonly app: AppConfigFile;
   readonly projectRoot: string;
   /** An absolute path for a setting that names a file or folder relative to the project root. */
   resolvePath(path: string): string;
 }
 
-export interface LoadConfigOptions {
+export interface LoadConfigOptions<Schema extends SettingsObjectSchema = typeof SettingsSchema> {
+  /** The settings to parse (a service's own slice); default every setting of the platform. */
+  schema?: Schema;
   /**
    * Defaults to process.env, which then also receives the .env file's variables it lacks (real
    * variables win), so libraries reading the environment directly see them.
@@ -34,7 +42,7 @@ export interface LoadConfigOptions {
 }
 
 /** Environment + .env + conf/config.json, parsed once; throws ConfigError naming the bad value. */
-export function loadConfig(options: LoadConfigOptions = {}): RuntimeConfig {
+export function loadConfig<Schema extends SettingsObjectSchema = typeof SettingsSchema>(options: LoadConfigOptions<Schema> = {}): RuntimeConfig<z.output<Schema>> {
   const projectRoot = findProjectRoot(options.cwd);
   const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(projectRoot, path));
   const realEnv = options.env ?? process.env;
@@ -52,10 +60,12 @@ export function loadConfig(options: LoadConfigOptions = {}): RuntimeConfig {
   }
   if (env.ddb_table === undefined && env.DDB_TABLE !== undefined) env.ddb_table = env.DDB_TABLE;
 
-  const settings = parseOrThrow(SettingsSchema, env, (path) => `environment variable ${path}`);
+  const schema = options.schema ?? SettingsSchema;
+  const settings = parseOrThrow(schema, env, (path) => `environment variable ${path}`) as z.output<Schema> & Pick<Settings, 'CONFIG_PATH'>;
+  const warnings = resolveSettingAliases(settings, env, Object.keys(schema.shape));
   const configPath = resolvePath(settings.CONFIG_PATH);
   const app = parseOrThrow(AppConfigFileSchema, readJson(configPath), (path) => `${settings.CONFIG_PATH}: ${path || '(root)'}`);
-  return { settings, app, projectRoot, resolvePath };
+  return { settings, warnings, app, projectRoot, resolvePath };
 }
 
 function readDotenvFile(path: string, resolvePath: (p: string) => string): Record<string, string> {

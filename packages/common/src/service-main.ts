@@ -1,27 +1,35 @@
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type RuntimeConfig } from './load-config.js';
 import { createLogger } from './logger.js';
+import { SERVICE_SETTINGS_SCHEMAS, type SettingsOf } from './settings.js';
 import { installShutdown, type ShutdownStep } from './shutdown.js';
 
-export interface ServiceContext {
-  config: RuntimeConfig;
+export type ServiceName = Exclude<keyof typeof SERVICE_SETTINGS_SCHEMAS, 'web'>;
+
+export interface ServiceContext<S = SettingsOf<ServiceName>> {
+  config: RuntimeConfig<S>;
   logger: Logger;
 }
 
 /**
  * The common start of every service's entry file: config (a bad value stops the service with a
  * message naming it), logger, then the service's own start, which returns its shutdown steps in
- * the order they must run. Start-up failures exit with code 1.
+ * the order they must run. Start-up failures exit with code 1. The service parses only its own
+ * settings (SERVICE_SETTINGS_SCHEMAS).
  */
-export async function runService(service: string, start: (context: ServiceContext) => Promise<ShutdownStep[]>): Promise<void> {
-  let config: RuntimeConfig;
+export async function runService<Service extends ServiceName>(
+  service: Service,
+  start: (context: ServiceContext<SettingsOf<Service>>) => Promise<ShutdownStep[]>,
+): Promise<void> {
+  let config: RuntimeConfig<SettingsOf<Service>>;
   try {
-    config = loadConfig({ service });
+    config = loadConfig({ service, schema: SERVICE_SETTINGS_SCHEMAS[service] }) as RuntimeConfig<SettingsOf<Service>>;
   } catch (error) {
     process.stderr.write(`${service}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);
   }
   const logger = createLogger({ service, level: config.settings.LOG_LEVEL, logDir: config.settings.LOG_DIR && config.resolvePath(config.settings.LOG_DIR) });
+  for (const warning of config.warnings) logger.warn(warning);
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   try {
     const steps = await start({ config, logger });

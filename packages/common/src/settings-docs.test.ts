@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SettingsSchema } from './settings.js';
 
@@ -20,11 +20,17 @@ describe('settings documentation', () => {
   });
 
   it('every setting has a doc comment saying what it means', () => {
-    const source = read('packages/common/src/settings.ts').split('\n');
-    const undocumented = names.filter((name) => {
-      const at = source.findIndex((line) => new RegExp(`^\\s+${name}:`).test(line));
-      return at <= 0 || !source[at - 1]!.trim().endsWith('*/');
-    });
+    const dir = new URL('./settings/', import.meta.url);
+    const sources = readdirSync(dir)
+      .filter((file) => file.endsWith('-settings.ts'))
+      .map((file) => readFileSync(new URL(file, dir), 'utf8').split('\n'));
+    const undocumented = names.filter(
+      (name) =>
+        !sources.some((source) => {
+          const at = source.findIndex((line) => new RegExp(`^\\s+${name}:`).test(line));
+          return at > 0 && source[at - 1]!.trim().endsWith('*/');
+        }),
+    );
     expect(undocumented).toEqual([]);
   });
 });

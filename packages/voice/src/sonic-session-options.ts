@@ -67,7 +67,18 @@ export function resolveSonicSessionOptions(options: SonicSessionOptions): Resolv
 
 /** The session options that come from the platform's settings (VOICE_*, TOOL_CALL_TIMEOUT_MS). */
 export function sonicSessionSettings(
-  settings: Settings,
+  settings: Pick<
+    Settings,
+    | 'VOICE_MODEL_ID'
+    | 'VOICE_SESSION_RENEW_MS'
+    | 'VOICE_SESSION_RENEW_GRACE_MS'
+    | 'VOICE_HISTORY_MAX_MESSAGES'
+    | 'VOICE_HISTORY_MAX_BYTES'
+    | 'VOICE_MAX_TOKENS'
+    | 'VOICE_TOP_P'
+    | 'VOICE_TEMPERATURE'
+    | 'TOOL_CALL_TIMEOUT_MS'
+  >,
 ): Pick<SonicSessionOptions, 'modelId' | 'renewAfterMs' | 'renewGraceMs' | 'replay' | 'inference' | 'toolTimeoutMs'> {
   return {
     modelId: settings.VOICE_MODEL_ID,

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { ActiveTurns, AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type RuntimeConfig, type Settings } from '@bedrock-mcp/common';
+import { ActiveTurns, AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type AgentWorkerSettings, type RuntimeConfig } from '@bedrock-mcp/common';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import type { Worker } from 'bullmq';
 import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
@@ -30,7 +30,7 @@ export interface AgentWorker {
  * providers, the turn loop and the BullMQ worker — and starts taking turns. The caller owns the
  * process (ops server, signals).
  */
-export async function startAgentWorker(config: RuntimeConfig, logger: Logger, registry?: Registry): Promise<AgentWorker> {
+export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings>, logger: Logger, registry?: Registry): Promise<AgentWorker> {
   const { settings } = config;
   const internalApiKey = requireInternalApiKey(settings);
   const keys = createRedisKeys(settings.REDIS_PREFIX);
@@ -87,7 +87,7 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
     cancels,
     activeTurns,
     limits: {
-      maxTurns: settings.MAX_TURNS,
+      maxTurns: settings.MAX_MODEL_ROUNDS,
       modelCallTimeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
       turnTimeoutMs: settings.TURN_TIMEOUT_MS,
       imageFetch: {
@@ -145,6 +145,6 @@ export async function startAgentWorker(config: RuntimeConfig, logger: Logger, re
 }
 
 /** Where image URLs of chat messages may lead: anywhere with IMAGE_FETCH_ALLOW_PRIVATE, else public addresses plus IMAGE_FETCH_ALLOWED_RANGES. */
-function imageFetchPolicy(settings: Settings): AddressPolicy {
+function imageFetchPolicy(settings: AgentWorkerSettings): AddressPolicy {
   return settings.IMAGE_FETCH_ALLOW_PRIVATE ? AddressPolicy.allowingEverything() : new AddressPolicy(settings.IMAGE_FETCH_ALLOWED_RANGES);
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, createRedis, createRedisKeys, loadConfig } from '@bedrock-mcp/common';
+import { ConfigError, createRedis, createRedisKeys, GatewaySettingsSchema, loadConfig } from '@bedrock-mcp/common';
 import { UserApiKeyStore } from './domain/user-api-key-store.js';
 
 const USAGE = `usage: npm run admin -w services/gateway -- <command> [options]
@@ -51,7 +51,7 @@ export async function runAdminCli(argv: string[], out: (line: string) => void, s
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig({ schema: GatewaySettingsSchema });
   } catch (error) {
     process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     process.exit(1);

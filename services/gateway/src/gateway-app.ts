@@ -13,7 +13,7 @@ import {
   type Logger,
   type Redis,
   type Registry,
-  type Settings,
+  type GatewaySettings,
 } from '@bedrock-mcp/common';
 import { AUTH_PATHS, CHAT_QUEUE_NAME, VOICE_WS_PATH, type AppConfigFile } from '@bedrock-mcp/contracts';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
@@ -44,7 +44,7 @@ import { OidcSignIn } from './identity/oidc-sign-in.js';
 import { SessionStore } from './identity/session-store.js';
 
 export interface GatewayDeps {
-  settings: Settings;
+  settings: GatewaySettings;
   app: AppConfigFile;
   logger: Logger;
   /** Commands connection; the caller owns it (the gateway duplicates it for its subscriber). */
@@ -260,7 +260,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
 }
 
 /** Sign-in as AUTH_MODE decides (throws when it refuses the configuration). */
-function createIdentityServices(settings: Settings, redis: Redis, keys: ReturnType<typeof createRedisKeys>, logger: Logger): IdentityServices {
+function createIdentityServices(settings: GatewaySettings, redis: Redis, keys: ReturnType<typeof createRedisKeys>, logger: Logger): IdentityServices {
   const { mode } = resolveAuthMode(settings);
   const url = publicUrl(settings);
   return {

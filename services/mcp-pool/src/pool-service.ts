@@ -12,6 +12,7 @@ import {
   type Logger,
   type Redis,
   type Registry,
+  type McpPoolSettings,
   type RuntimeConfig,
   type ShutdownStep,
 } from '@bedrock-mcp/common';
@@ -33,7 +34,7 @@ import { createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
 
 export interface PoolServiceDependencies {
-  config: RuntimeConfig;
+  config: RuntimeConfig<McpPoolSettings>;
   redis: Redis;
   store: UserServerStore;
   logger: Logger;
@@ -134,7 +135,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     resolver,
     connector,
     limits: { perUser: settings.POOL_MAX_SERVERS_PER_USER, global: settings.POOL_MAX_SERVERS },
-    idleMs: settings.INACTIVE_TIME * 60_000,
+    idleMs: settings.MCP_IDLE_MINUTES * 60_000,
     startTimeoutMs: settings.MCP_START_TIMEOUT_MS,
     callTimeoutMs: settings.TOOL_CALL_TIMEOUT_MS,
     resultMaxBytes: settings.TOOL_RESULT_MAX_BYTES,
@@ -244,7 +245,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
 }
 
 /** What limits each server's processes and memory, for the start-up log line. */
-function describeServerLimits(settings: RuntimeConfig['settings'], cgroups: string | undefined, sandboxProcesses: number): string {
+function describeServerLimits(settings: McpPoolSettings, cgroups: string | undefined, sandboxProcesses: number): string {
   if (cgroups) return `per server: ${cgroups}`;
   const root = process.getuid?.() === 0 ? ' (not enforced: the pool runs as root)' : '';
   const ceiling = `RLIMIT_NPROC ${settings.MCP_ALL_SERVERS_MAX_PROCESSES} for all servers together${root}`;

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, loadConfig, type Registry } from '@bedrock-mcp/common';
+import { AgentWorkerSettingsSchema, createLogger, loadConfig, type Registry } from '@bedrock-mcp/common';
 import type { ModelConfig } from '@bedrock-mcp/contracts';
 import { startModelEmulator, startTestRedis, TEST_INTERNAL_API_KEY, type ModelEmulator, type ModelEmulatorOptions, type TestRedis } from '@bedrock-mcp/test-support';
 import { startAgentWorker, type AgentWorker } from '../agent-worker.js';
@@ -100,7 +100,7 @@ export async function startWorkerStack(label: string, emulatorOptions: ModelEmul
     },
     workerEnv,
     startWorker: async (overrides, registry) => {
-      const config = loadConfig({ env: workerEnv(overrides), readDotenv: false });
+      const config = loadConfig({ schema: AgentWorkerSettingsSchema, env: workerEnv(overrides), readDotenv: false });
       const logger = createLogger({ service: 'agent-worker', level: config.settings.LOG_LEVEL });
       const worker = await startAgentWorker(config, logger, registry);
       workers.push(worker);

@@ -1,5 +1,5 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import type { Logger, Settings } from '@bedrock-mcp/common';
+import type { GatewaySettings, Logger } from '@bedrock-mcp/common';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
 import type { VoiceHistoryWriter, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
 import type { Response } from 'express';
@@ -19,7 +19,7 @@ import type { IdentityServices } from '../identity/identity-services.js';
 
 /** Everything the HTTP and WebSocket layers call into. */
 export interface GatewayServices {
-  settings: Settings;
+  settings: GatewaySettings;
   logger: Logger;
   metrics: GatewayMetrics;
   auth: ApiKeyAuthenticator;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, createRedis, loadConfig, requireInternalApiKey, type Logger, type Redis } from '@bedrock-mcp/common';
+import { createLogger, createRedis, loadConfig, McpPoolSettingsSchema, requireInternalApiKey, type Logger, type Redis } from '@bedrock-mcp/common';
 import { createUserServerStore, type UserServerStore } from '@bedrock-mcp/config-store';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import { startTestRedis, TEST_INTERNAL_API_KEY, type TestRedis } from '@bedrock-mcp/test-support';
@@ -84,7 +84,7 @@ export async function startTestPool(options: TestPoolOptions): Promise<TestPool>
   const testRedis = await startTestRedis(`pool-${options.label}`);
   const dir = mkdtempSync(join(tmpdir(), 'mcp-pool-test-'));
   const env = testPoolEnv(testRedis, dir, options.conf ?? testConf(), options.env);
-  const config = loadConfig({ env, cwd: options.projectRoot ?? PROJECT_ROOT, readDotenv: false });
+  const config = loadConfig({ schema: McpPoolSettingsSchema, env, cwd: options.projectRoot ?? PROJECT_ROOT, readDotenv: false });
   const logs: string[] = [];
   const logger = options.captureLogs
     ? createLogger({ service: `mcp-pool-test-${options.label}`, level: 'debug', destination: { write: (line: string) => void logs.push(line) } })
