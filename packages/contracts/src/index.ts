@@ -13,3 +13,4 @@ export * from './ws-frames.js';
 export * from './voice-frames.js';
 export * from './auth.js';
 export * from './route.js';
+export * from './converse-message.js';
