@@ -31,8 +31,8 @@ export interface HistoryLockTiming {
 
 /**
  * Takes the lock at `key` with `token`, waiting while another token holds it; renews it on an
- * unref'd timer until released or abandoned. Throws HistoryLockTimeoutError after `waitMs`, or
- * the signal's reason when aborted while waiting.
+ * unref'd timer until released or abandoned. Throws HistoryLockTimeoutError after `waitMs`, or an
+ * AbortError when `signal` aborts while waiting.
  */
 export async function acquireHistoryLock(redis: Redis, key: string, token: string, timing: HistoryLockTiming, signal?: AbortSignal): Promise<HeldHistoryLock> {
   const deadline = Date.now() + timing.waitMs;

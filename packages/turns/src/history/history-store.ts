@@ -110,7 +110,7 @@ export class HistoryStore {
   /**
    * Takes the user's history lock with `token` (the turn id: a worker resuming the turn takes
    * over the lock its dead predecessor held). Waits up to `lockWaitMs` for another turn of the
-   * user, then throws HistoryLockTimeoutError; rejects with the signal's reason when aborted.
+   * user, then throws HistoryLockTimeoutError; rejects with an AbortError when `signal` aborts meanwhile.
    */
   lock(userId: string, token: string, signal?: AbortSignal): Promise<HeldHistoryLock> {
     const { lockTtlMs, lockWaitMs, pollMs } = this.#options;
