@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisKeys } from '@bedrock-mcp/common';
 import { freePort } from '@bedrock-mcp/test-support';
+import { createHistoryKeys } from '@bedrock-mcp/turns';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interpolate, loadCompose } from '../deploy/deploy-files.js';
@@ -82,7 +83,7 @@ describe('the platform on a Redis with one ACL user per component', () => {
     expect(JSON.stringify(body.choices[0]!.message_extras?.tool_use)).toContain('Echo: through the acl');
     // The next turn loads the history the worker saved; clearing it goes through the gateway's user.
     expect((await chat('alice', 'again', { keep_session: true })).status).toBe(200);
-    const history = await connect(urlOf('agent-worker')).llen(createRedisKeys(prefix).userHistory('alice'));
+    const history = await connect(urlOf('agent-worker')).llen(createHistoryKeys(prefix).history('alice'));
     expect(history).toBeGreaterThanOrEqual(4);
     expect((await stack.fetch('/v1/remove/history', { method: 'POST', userId: 'alice', body: '{}' })).status).toBe(200);
   });
@@ -94,7 +95,7 @@ describe('the platform on a Redis with one ACL user per component', () => {
 
     const pool = connect(urlOf('mcp-pool'));
     await expect(pool.hgetall(keys.userMcpServers('alice'))).resolves.toHaveProperty('mine');
-    for (const key of [keys.userHistory('alice'), keys.userApiKeys(), keys.turnLog('chatcmpl-x'), `${keys.bullPrefix}:chat:wait`]) {
+    for (const key of [createHistoryKeys(keys.prefix).history('alice'), keys.userApiKeys(), keys.turnLog('chatcmpl-x'), `${keys.bullPrefix}:chat:wait`]) {
       await expect(pool.type(key), key).rejects.toThrow(/NOPERM/);
     }
     await expect(pool.subscribe(keys.turnChannel('chatcmpl-x'))).rejects.toThrow(/NOPERM/);

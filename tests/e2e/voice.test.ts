@@ -1,4 +1,5 @@
 import { VoiceTicketResponseSchema } from '@bedrock-mcp/contracts';
+import { createHistoryKeys } from '@bedrock-mcp/turns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, STACK_NOVA_MODEL, type Stack } from './support/stack.js';
 import { isFinalText, VoiceSocket, voiceSocketUrl } from './support/voice-socket.js';
@@ -62,7 +63,7 @@ describe('voice and text share one conversation', () => {
     expect((await voice.close()).code).toBe(1000);
 
     const deadline = Date.now() + 10_000;
-    while ((await stack.redis.client.llen(stack.keys.userHistory(user))) < 2) {
+    while ((await stack.redis.client.llen(createHistoryKeys(stack.keys.prefix).history(user))) < 2) {
       if (Date.now() > deadline) throw new Error('the transcripts never reached the history');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -10,7 +10,6 @@ export * from './active-turns.js';
 export * from './ops-routes.js';
 export * from './shutdown.js';
 export * from './service-main.js';
-export * from './user-history.js';
 export * from './address-policy.js';
 export * from './service-secrets.js';
 export * from './lua-script.js';

@@ -13,12 +13,7 @@ export function createRedisKeys(prefix: string) {
     // users
     /** hash serverId → encrypted JSON of the user's MCP server config */
     userMcpServers: (userId: string) => `${p}user:{${userId}}:mcp-servers`,
-    /** list of JSON Converse-style messages */
-    userHistory: (userId: string) => `${p}user:{${userId}}:history`,
-    /** lock held by the turn currently writing the user's history */
-    userHistoryLock: (userId: string) => `${p}user:{${userId}}:history-lock`,
-    /** counter bumped by every history write and by clearUserHistory: a turn whose loaded history changed or was removed since does not write it back */
-    userHistoryEpoch: (userId: string) => `${p}user:{${userId}}:history-epoch`,
+    // a user's chat history (`user:{id}:history*`): packages/turns, createHistoryKeys
     /** fixed-window counter for a rate limit; `bucket` names a limit other than the chat one */
     userRateLimit: (userId: string, windowStart: number, bucket?: string) => `${p}user:{${userId}}:rate:${bucket ? `${bucket}:` : ''}${windowStart}`,
     /** sorted set of the user's running or queued turn ids, scored by the epoch ms each slot expires at */

@@ -14,3 +14,4 @@ export * from './voice-frames.js';
 export * from './auth.js';
 export * from './route.js';
 export * from './api-routes.js';
+export * from './converse-message.js';

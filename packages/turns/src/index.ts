@@ -1,1 +1,2 @@
 export { turnScript } from './lua-scripts.js';
+export * from './history/index.js';

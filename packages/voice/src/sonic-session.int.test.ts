@@ -1,13 +1,14 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { createLogger, createRedisKeys, type RedisKeys } from '@bedrock-mcp/common';
+import { createLogger } from '@bedrock-mcp/common';
 import type { CatalogTool } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
+import { HistoryStore } from '@bedrock-mcp/turns';
 import { startMcpPoolProcess, startModelEmulator, startTestRedis, type ModelEmulator, type PoolProcess, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SonicSession, type RenewReason } from './sonic-session.js';
 import type { SonicSessionOptions } from './sonic-session-options.js';
 import { FrameRecorder, isFinalText, speak } from './testing/frame-recorder.js';
-import { loadVoiceHistory, VoiceHistoryWriter } from './voice-history.js';
+import { VoiceHistory } from './voice-history.js';
 import { createPoolToolExecutor } from './voice-tools.js';
 
 const logger = createLogger({ service: 'voice-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -17,7 +18,6 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
   let emulator: ModelEmulator;
   let bedrock: BedrockRuntimeClient;
   let redis: TestRedis;
-  let keys: RedisKeys;
   let poolProcess: PoolProcess;
   let pool: PoolClient;
   let tools: CatalogTool[];
@@ -41,7 +41,6 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
       maxAttempts: 1,
     });
     redis = await startTestRedis('voice-session');
-    keys = createRedisKeys(redis.prefix);
     poolProcess = await startMcpPoolProcess({
       redisUrl: redis.url,
       redisPrefix: redis.prefix,
@@ -78,7 +77,7 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
         },
       ],
     });
-    const writer = new VoiceHistoryWriter(redis.client, keys, { maxMessages: 200, lockWaitMs: 2000, logger });
+    const writer = new VoiceHistory(new HistoryStore(redis.client, { prefix: redis.prefix, maxMessages: 200, lockWaitMs: 2000, logger }));
     const { session, recorder } = newSession({ onTranscript: writer.transcriptSink(USER) });
     start(session);
     expect(recorder.frames[0]).toEqual({ type: 'ready', voiceId: 'tiffany' });
@@ -119,7 +118,7 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
       { role: 'user', text: 'please echo hello voice' },
       { role: 'assistant', text: answer },
     ]);
-    expect(await loadVoiceHistory(redis.client, keys, USER)).toEqual(session.conversation);
+    expect(await writer.load(USER)).toEqual(session.conversation);
   });
 
   it('barge-in: signals the interruption, forwards none of the cut answer, then answers the new question', async () => {

@@ -1,14 +1,13 @@
 import { hostname } from 'node:os';
 import { ActiveTurns, AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type AgentWorkerSettings, type RuntimeConfig } from '@bedrock-mcp/common';
 import { PoolClient } from '@bedrock-mcp/pool-client';
+import { HistoryStore } from '@bedrock-mcp/turns';
 import type { Worker } from 'bullmq';
 import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
 import { BedrockProvider } from './providers/bedrock-provider.js';
 import { ModelRegistry } from './providers/model-registry.js';
 import { OpenAiProvider } from './providers/openai-provider.js';
 import { RetryingProvider, type RetryPolicy } from './providers/retrying-provider.js';
-import { HistoryLock } from './state/history-lock.js';
-import { HistoryStore } from './state/history-store.js';
 import { ToolLedger } from './state/tool-ledger.js';
 import { TurnCheckpointStore } from './state/turn-checkpoint.js';
 import { CancelWatcher } from './turn/cancel-watcher.js';
@@ -82,8 +81,13 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
     }),
     events,
     checkpoints: new TurnCheckpointStore(redis, keys, { ttlSeconds }),
-    history: new HistoryStore(redis, keys, { maxMessages: settings.HISTORY_MAX_MESSAGES, logger }),
-    historyLock: new HistoryLock(redis, keys, { ttlMs: settings.HISTORY_LOCK_TTL_MS, waitMs: settings.HISTORY_LOCK_WAIT_MS }),
+    history: new HistoryStore(redis, {
+      prefix: keys.prefix,
+      maxMessages: settings.HISTORY_MAX_MESSAGES,
+      lockTtlMs: settings.HISTORY_LOCK_TTL_MS,
+      lockWaitMs: settings.HISTORY_LOCK_WAIT_MS,
+      logger,
+    }),
     cancels,
     activeTurns,
     limits: {

@@ -17,7 +17,8 @@ import {
 } from '@bedrock-mcp/common';
 import { AUTH_PATHS, CHAT_QUEUE_NAME, VOICE_WS_PATH, type AppConfigFile } from '@bedrock-mcp/contracts';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
-import { loadVoiceHistory, VoiceHistoryWriter, VoiceTicketStore } from '@bedrock-mcp/voice';
+import { HistoryStore } from '@bedrock-mcp/turns';
+import { VoiceHistory, VoiceTicketStore } from '@bedrock-mcp/voice';
 import { Queue } from 'bullmq';
 import { ApiKeyAuthenticator, parseServiceKeys } from './domain/api-key-authenticator.js';
 import { McpServerDirectory } from './domain/mcp-server-directory.js';
@@ -28,7 +29,6 @@ import { TurnAccess } from './domain/turn-access.js';
 import { TurnEventHub } from './domain/turn-event-stream.js';
 import { TurnSubmitter } from './domain/turn-submitter.js';
 import { UserApiKeyStore } from './domain/user-api-key-store.js';
-import { UserHistory } from './domain/user-history.js';
 import { createSonicClient } from './domain/sonic-client.js';
 import { VoiceSocketAuthorizer } from './domain/voice-socket-authorizer.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
@@ -105,6 +105,15 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
 
   const sonicClient = deps.sonicClient ?? createSonicClient(settings.AWS_REGION);
   const tickets = new VoiceTicketStore(redis, keys, { ttlSeconds: settings.VOICE_TICKET_TTL_S });
+  // The gateway clears a user's history and appends voice transcripts to it; the agent worker loads, locks and saves it.
+  const history = new HistoryStore(redis, {
+    prefix: keys.prefix,
+    maxMessages: settings.HISTORY_MAX_MESSAGES,
+    lockTtlMs: settings.HISTORY_LOCK_TTL_MS,
+    lockWaitMs: settings.HISTORY_LOCK_WAIT_MS,
+    logger,
+  });
+  const voiceHistory = new VoiceHistory(history);
   const userKeys = new UserApiKeyStore(redis, keys);
   const auth = new ApiKeyAuthenticator({ serviceKeys: parseServiceKeys(settings.API_KEY), userKeys });
   const identity = createIdentityServices(settings, redis, keys, logger);
@@ -140,7 +149,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     }),
     access,
     hub,
-    history: new UserHistory(redis, keys),
+    history,
     isDraining: () => draining,
     trackStream: (transport) => {
       liveStreams += 1;
@@ -159,8 +168,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       authorizer: new VoiceSocketAuthorizer({ tickets, auth, servers, settings }),
       sonic: sonicClient,
       pool: deps.pool,
-      history: new VoiceHistoryWriter(redis, keys, { maxMessages: settings.HISTORY_MAX_MESSAGES, lockWaitMs: settings.HISTORY_LOCK_WAIT_MS, logger }),
-      loadHistory: (userId) => loadVoiceHistory(redis, keys, userId),
+      history: voiceHistory,
+      loadHistory: (userId) => voiceHistory.load(userId),
     },
     trackVoiceSession: () => {
       metrics.voiceSessions.inc();

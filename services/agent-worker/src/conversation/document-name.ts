@@ -1,4 +1,4 @@
-import type { DocumentFormat } from './conversation.js';
+import type { DocumentFormat } from '@bedrock-mcp/contracts';
 
 /** File extensions (lower case) → the Bedrock document format they are sent as. */
 const FORMAT_BY_EXTENSION: Readonly<Record<string, DocumentFormat>> = {

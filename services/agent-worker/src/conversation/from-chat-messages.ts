@@ -1,8 +1,7 @@
-import { parseDataUrl, type ChatMessage, type UserContentPart } from '@bedrock-mcp/contracts';
-import type { ContentBlock, ConverseMessage } from './conversation.js';
+import { parseDataUrl, type ChatMessage, type ContentBlock, type ConverseMessage, type UserContentPart } from '@bedrock-mcp/contracts';
+import { mergeConsecutiveRoles } from '@bedrock-mcp/turns';
 import { documentFormatFor, toDocumentName } from './document-name.js';
 import { ImageFetchBudget, ImageInputError, imageFormatFor, type FetchImageOptions, fetchImage } from './image-source.js';
-import { mergeConsecutiveRoles } from './conversation-shaping.js';
 
 /** A chat message the model cannot be given (bad image, unsupported file, …); the turn fails with invalid_request. */
 export class ChatInputError extends Error {

@@ -1,5 +1,5 @@
 import { AddressPolicy } from '@bedrock-mcp/common';
-import type { ImageFormat } from './conversation.js';
+import type { ImageFormat } from '@bedrock-mcp/contracts';
 import { DownloadError, DownloadTooLargeError, guardedDownload } from './guarded-download.js';
 
 export class ImageInputError extends Error {

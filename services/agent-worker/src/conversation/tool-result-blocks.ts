@@ -1,5 +1,4 @@
-import type { ToolResult } from '@bedrock-mcp/contracts';
-import type { ToolResultBlock, ToolResultContent } from './conversation.js';
+import type { ToolResult, ToolResultBlock, ToolResultContent } from '@bedrock-mcp/contracts';
 import { imageFormatFor } from './image-source.js';
 
 /**

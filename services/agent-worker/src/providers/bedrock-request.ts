@@ -4,7 +4,7 @@ import type {
   Message as SdkMessage,
   ToolResultContentBlock as SdkToolResultContent,
 } from '@aws-sdk/client-bedrock-runtime';
-import { isToolResult, isToolUse, type ContentBlock, type ConverseMessage, type ToolResultContent } from '../conversation/conversation.js';
+import { isToolResult, isToolUse, type ContentBlock, type ConverseMessage, type ToolResultContent } from '@bedrock-mcp/contracts';
 import type { ModelRequest } from './model-provider.js';
 
 /** The AWS SDK's JSON document type. */

@@ -1,5 +1,4 @@
-import type { ModelConfig, Usage } from '@bedrock-mcp/contracts';
-import type { ConverseMessage } from '../conversation/conversation.js';
+import type { ConverseMessage, ModelConfig, Usage } from '@bedrock-mcp/contracts';
 
 /** A tool as the model is offered it (from the pool's catalog). */
 export interface ModelTool {

@@ -4,7 +4,7 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionMessageFunctionToolCall,
 } from 'openai/resources/chat/completions';
-import { isToolResult, type ContentBlock, type ConverseMessage, type DocumentFormat } from '../conversation/conversation.js';
+import { isToolResult, type ContentBlock, type ConverseMessage, type DocumentFormat } from '@bedrock-mcp/contracts';
 import type { ModelRequest } from './model-provider.js';
 
 const TEXT_DOCUMENTS: ReadonlySet<DocumentFormat> = new Set(['txt', 'md', 'csv', 'html']);

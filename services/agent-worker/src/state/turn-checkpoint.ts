@@ -1,7 +1,6 @@
 import type { Redis, RedisKeys } from '@bedrock-mcp/common';
-import { FinishReasonSchema, UsageSchema } from '@bedrock-mcp/contracts';
+import { ConverseMessageSchema, FinishReasonSchema, UsageSchema } from '@bedrock-mcp/contracts';
 import { z } from 'zod';
-import { ConverseMessageSchema } from '../conversation/conversation.js';
 
 export const TurnCheckpointSchema = z.object({
   version: z.literal(1),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { clearUserHistory, createRedisKeys, parseLoggedEvent, TurnEventLog, type RedisKeys } from '@bedrock-mcp/common';
+import { createLogger, createRedisKeys, parseLoggedEvent, TurnEventLog, type RedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, type ChatJob, type StreamEvent } from '@bedrock-mcp/contracts';
+import { createHistoryKeys, HistoryStore, type HistoryKeys } from '@bedrock-mcp/turns';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -31,8 +32,10 @@ export function chatJob(overrides: Partial<ChatJob> & Pick<ChatJob, 'model'>): C
  */
 export class TurnClient {
   readonly keys: RedisKeys;
+  readonly historyKeys: HistoryKeys;
   readonly redis: Redis;
   readonly events: TurnEventLog;
+  private readonly history: HistoryStore;
   private readonly queue: Queue;
   private readonly subscriber: Redis;
   private readonly queueConnection: Redis;
@@ -40,7 +43,9 @@ export class TurnClient {
 
   constructor(redisUrl: string, prefix: string) {
     this.keys = createRedisKeys(prefix);
+    this.historyKeys = createHistoryKeys(prefix);
     this.redis = new Redis(redisUrl);
+    this.history = new HistoryStore(this.redis, { prefix, logger: createLogger({ service: 'turn-client', level: 'silent' }) });
     this.subscriber = new Redis(redisUrl);
     this.events = new TurnEventLog(this.redis, this.keys, { maxEvents: 10_000, ttlSeconds: 600 });
     this.queueConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
@@ -121,8 +126,9 @@ export class TurnClient {
     await this.redis.publish(this.keys.cancelChannel(), turnId);
   }
 
+  /** What the gateway does on POST /v1/remove/history. */
   clearHistory(userId: string): Promise<void> {
-    return clearUserHistory(this.redis, this.keys, userId);
+    return this.history.clear(userId);
   }
 
   async close(): Promise<void> {

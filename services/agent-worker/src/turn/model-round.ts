@@ -1,5 +1,4 @@
-import type { Usage } from '@bedrock-mcp/contracts';
-import type { ContentBlock, ConverseMessage } from '../conversation/conversation.js';
+import type { ContentBlock, ConverseMessage, Usage } from '@bedrock-mcp/contracts';
 import { ModelCallError } from '../providers/model-errors.js';
 import type { ModelStreamEvent } from '../providers/model-provider.js';
 import type { TurnEmitter } from './turn-emitter.js';

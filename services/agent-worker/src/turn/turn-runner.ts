@@ -1,15 +1,13 @@
 import type { ActiveTurns, Logger, TurnEventLog } from '@bedrock-mcp/common';
-import type { CatalogTool, ChatJob, FinishReason, TurnErrorCode } from '@bedrock-mcp/contracts';
+import { toolUsesOf, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type TurnErrorCode } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
-import { toolUsesOf, type ConverseMessage } from '../conversation/conversation.js';
-import { keepRecentToolImages, mergeConsecutiveRoles, sealConversation } from '../conversation/conversation-shaping.js';
+import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, type HeldHistoryLock, type HistoryStore } from '@bedrock-mcp/turns';
+import { keepRecentToolImages } from '../conversation/keep-recent-tool-images.js';
 import { ChatInputError, fromChatMessages, systemPromptOf } from '../conversation/from-chat-messages.js';
 import type { FetchImageOptions } from '../conversation/image-source.js';
 import { ModelCallError } from '../providers/model-errors.js';
 import type { ModelProvider, ModelRequest } from '../providers/model-provider.js';
 import type { ModelRegistry } from '../providers/model-registry.js';
-import { HistoryLockTimeoutError, type HeldHistoryLock, type HistoryLock } from '../state/history-lock.js';
-import type { HistoryStore } from '../state/history-store.js';
 import type { TurnCheckpoint, TurnCheckpointStore } from '../state/turn-checkpoint.js';
 import type { CancelWatcher } from './cancel-watcher.js';
 import { runModelRound, startedEarly } from './model-round.js';
@@ -35,7 +33,6 @@ export interface TurnRunnerOptions {
   events: TurnEventLog;
   checkpoints: TurnCheckpointStore;
   history: HistoryStore;
-  historyLock: HistoryLock;
   cancels: CancelWatcher;
   /** The users' concurrent-turn slots (taken by the gateway); on the connection `events` writes on, so a release lands before the `done` after it. */
   activeTurns: Pick<ActiveTurns, 'release'>;
@@ -292,7 +289,7 @@ export class TurnRunner {
 
   private async acquireLock(job: ChatJob, signal: AbortSignal): Promise<HeldHistoryLock> {
     try {
-      return await this.options.historyLock.acquire(job.userId, job.turnId, signal);
+      return await this.options.history.lock(job.userId, job.turnId, signal);
     } catch (error) {
       if (error instanceof HistoryLockTimeoutError) throw new TurnFailure('timeout', error.message);
       if (signal.aborted) throw signal.reason;

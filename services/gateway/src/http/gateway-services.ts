@@ -1,7 +1,8 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { GatewaySettings, Logger } from '@bedrock-mcp/common';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
-import type { VoiceHistoryWriter, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
+import type { HistoryStore } from '@bedrock-mcp/turns';
+import type { VoiceHistory, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
 import type { Response } from 'express';
 import type { ApiKeyAuthenticator, Principal } from '../domain/api-key-authenticator.js';
 import type { McpServerDirectory } from '../domain/mcp-server-directory.js';
@@ -12,7 +13,6 @@ import type { TurnAccess } from '../domain/turn-access.js';
 import type { TurnEventHub } from '../domain/turn-event-stream.js';
 import type { TurnSubmitter } from '../domain/turn-submitter.js';
 import type { UserApiKeyStore } from '../domain/user-api-key-store.js';
-import type { UserHistory } from '../domain/user-history.js';
 import type { VoiceSocketAuthorizer } from '../domain/voice-socket-authorizer.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { IdentityServices } from '../identity/identity-services.js';
@@ -36,7 +36,8 @@ export interface GatewayServices {
   submitter: TurnSubmitter;
   access: TurnAccess;
   hub: TurnEventHub;
-  history: UserHistory;
+  /** The server-side history of keep_session turns (`POST /v1/remove/history` clears it). */
+  history: Pick<HistoryStore, 'clear'>;
   /** True once shutdown began: no new turns. */
   isDraining: () => boolean;
   /** Registers a live stream so shutdown can wait for it; call the returned function when it ends. */
@@ -54,7 +55,7 @@ export interface VoiceServices {
   sonic: BedrockRuntimeClient;
   pool: Pick<PoolClient, 'catalog' | 'callTool'>;
   /** Appends voice transcripts to the user's chat history. */
-  history: VoiceHistoryWriter;
+  history: VoiceHistory;
   /** The text of the user's chat history, for a new conversation to start from. */
   loadHistory: (userId: string) => Promise<VoiceTurn[]>;
 }

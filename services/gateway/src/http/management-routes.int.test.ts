@@ -1,4 +1,5 @@
 import { ListMcpServersResponseSchema, ListModelsResponseSchema, McpServerDetailListResponseSchema, OpenAiModelListSchema } from '@bedrock-mcp/contracts';
+import { createHistoryKeys } from '@bedrock-mcp/turns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
 
@@ -85,11 +86,11 @@ describe('MCP servers', () => {
 describe('history', () => {
   it('removes only the caller’s history and bumps its epoch', async () => {
     const redis = h.testRedis.client;
-    await redis.rpush(h.keys.userHistory('alice'), '{"role":"user"}');
-    await redis.rpush(h.keys.userHistory('bob'), '{"role":"user"}');
+    await redis.rpush(createHistoryKeys(h.keys.prefix).history('alice'), '{"role":"user"}');
+    await redis.rpush(createHistoryKeys(h.keys.prefix).history('bob'), '{"role":"user"}');
     expect(await json(await h.request('/v1/remove/history', { method: 'POST' }))).toEqual({ status: 200, body: { errno: 0, msg: 'removed history' } });
-    expect(await redis.exists(h.keys.userHistory('alice'))).toBe(0);
-    expect(await redis.get(h.keys.userHistoryEpoch('alice'))).toBe('1');
-    expect(await redis.exists(h.keys.userHistory('bob'))).toBe(1);
+    expect(await redis.exists(createHistoryKeys(h.keys.prefix).history('alice'))).toBe(0);
+    expect(await redis.get(createHistoryKeys(h.keys.prefix).epoch('alice'))).toBe('1');
+    expect(await redis.exists(createHistoryKeys(h.keys.prefix).history('bob'))).toBe(1);
   });
 });

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { createLogger } from '@bedrock-mcp/common';
 import { AppConfigFileSchema, VOICE_CLOSE_CODES, VoiceTicketResponseSchema, WS_CLOSE_CODES } from '@bedrock-mcp/contracts';
 import { startMcpPoolProcess, startModelEmulator, startTestRedis, TEST_INTERNAL_API_KEY, type ModelEmulator, type PoolProcess, type TestRedis } from '@bedrock-mcp/test-support';
-import { loadVoiceHistory } from '@bedrock-mcp/voice';
+import { createHistoryKeys, HistoryStore } from '@bedrock-mcp/turns';
+import { VoiceHistory } from '@bedrock-mcp/voice';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSonicClient } from '../domain/sonic-client.js';
 import { UserApiKeyStore } from '../domain/user-api-key-store.js';
@@ -189,17 +191,17 @@ describe('a voice conversation', () => {
     await waitUntil(async () => (await metric(h, 'gateway_voice_sessions')) === 0, 'the session gauge to drop');
     expect(stream?.outcome).toBe('ended');
     // The transcripts are in the user's chat history, in the agent worker's message format.
-    expect(await loadVoiceHistory(h.testRedis.client, h.keys, user)).toEqual([
+    expect(await new VoiceHistory(new HistoryStore(h.testRedis.client, { prefix: h.keys.prefix, logger: createLogger({ service: 'test', level: 'silent' }) })).load(user)).toEqual([
       { role: 'user', text: 'please echo hello voice' },
       { role: 'assistant', text: answer },
     ]);
-    expect(JSON.parse((await h.testRedis.client.lindex(h.keys.userHistory(user), 0))!)).toEqual({ role: 'user', content: [{ text: 'please echo hello voice' }] });
+    expect(JSON.parse((await h.testRedis.client.lindex(createHistoryKeys(h.keys.prefix).history(user), 0))!)).toEqual({ role: 'user', content: [{ text: 'please echo hello voice' }] });
   });
 
   it('starts from the user’s history with keep_session (default) and leaves it alone with keep_session=0', async () => {
     const user = 'erin';
     await h.testRedis.client.rpush(
-      h.keys.userHistory(user),
+      createHistoryKeys(h.keys.prefix).history(user),
       JSON.stringify({ role: 'user', content: [{ text: 'my favourite colour is teal' }] }),
       JSON.stringify({ role: 'assistant', content: [{ text: 'Noted: teal.' }] }),
     );
@@ -212,14 +214,14 @@ describe('a voice conversation', () => {
       { role: 'USER', text: 'my favourite colour is teal' },
       { role: 'ASSISTANT', text: 'Noted: teal.' },
     ]);
-    await waitUntil(async () => (await h.testRedis.client.llen(h.keys.userHistory(user))) === 4, 'the transcripts to be appended');
+    await waitUntil(async () => (await h.testRedis.client.llen(createHistoryKeys(h.keys.prefix).history(user))) === 4, 'the transcripts to be appended');
 
     const apart = await connectReady(h, { ticket: await ticket(h, {}, user), keep_session: '0' });
     apart.speak();
     await apart.waitFor(isFinalText('assistant', 'Still teal.'), 'the answer');
     await apart.close();
     expect(emulator.sonicSessions[1]?.history).toEqual([]);
-    expect(await h.testRedis.client.llen(h.keys.userHistory(user))).toBe(4);
+    expect(await h.testRedis.client.llen(createHistoryKeys(h.keys.prefix).history(user))).toBe(4);
   });
 
   it('barge-in: the interruption reaches the client and none of the cut answer follows it', async () => {

@@ -2,8 +2,11 @@ import { z } from 'zod';
 
 /**
  * The worker's canonical conversation: Bedrock Converse's message shape, JSON-safe (bytes as
- * base64), so it can be checkpointed and kept as a user's history in Redis as is. Providers
- * translate it at their boundary (Uint8Array for the AWS SDK, chat messages for OpenAI).
+ * base64), so it can be checkpointed and kept as a user's history in Redis as is (one JSON
+ * message per list entry; voice transcripts are stored as text-only messages of the same shape).
+ * Providers translate it at their boundary (Uint8Array for the AWS SDK, chat messages for OpenAI).
+ * Objects are not strict: a field a newer version adds is dropped on read, not a reason to lose
+ * the message.
  */
 export const IMAGE_FORMATS = ['png', 'jpeg', 'gif', 'webp'] as const;
 export const ImageFormatSchema = z.enum(IMAGE_FORMATS);

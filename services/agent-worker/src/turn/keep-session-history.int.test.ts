@@ -14,7 +14,7 @@ afterAll(() => stack?.close());
 beforeEach(() => stack.emulator.reset());
 
 const bedrockRequests = () => stack.emulator.requests.filter((request): request is BedrockRecordedRequest => request.provider === 'bedrock');
-const stored = async (userId: string) => (await stack.redis.client.lrange(stack.client.keys.userHistory(userId), 0, -1)).map((json) => JSON.parse(json) as { role: string; content: Record<string, unknown>[] });
+const stored = async (userId: string) => (await stack.redis.client.lrange(stack.client.historyKeys.history(userId), 0, -1)).map((json) => JSON.parse(json) as { role: string; content: Record<string, unknown>[] });
 const kinds = (message: { content: Record<string, unknown>[] }) => message.content.map((block) => Object.keys(block)[0]).join('+');
 const user = `hist-${Math.random().toString(36).slice(2, 8)}`;
 const text = (events: StreamEvent[]) => events.filter((event) => event.type === 'text_delta').map((event) => (event as { text: string }).text).join('');
@@ -84,7 +84,7 @@ describe('keep_session history', () => {
     const done2 = await stack.client.watch(job2.turnId);
     await stack.client.enqueue(job2);
     await streaming2.until;
-    await stack.redis.client.del(stack.client.keys.userHistory(who));
+    await stack.redis.client.del(stack.client.historyKeys.history(who));
     await done2.until;
     expect(await stored(who)).toEqual([]);
   });

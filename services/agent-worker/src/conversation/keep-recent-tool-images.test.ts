@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { ConverseMessage } from '@bedrock-mcp/contracts';
+import { keepRecentToolImages, OMITTED_IMAGE_TEXT } from './keep-recent-tool-images.js';
+
+const user = (text: string): ConverseMessage => ({ role: 'user', content: [{ text }] });
+const toolCall = (id: string): ConverseMessage => ({ role: 'assistant', content: [{ toolUse: { toolUseId: id, name: 'echo', input: {} } }] });
+const toolAnswer = (id: string, images = 0): ConverseMessage => ({
+  role: 'user',
+  content: [
+    {
+      toolResult: {
+        toolUseId: id,
+        content: [{ text: id }, ...Array.from({ length: images }, () => ({ image: { format: 'png' as const, bytes: id } }))],
+      },
+    },
+  ],
+});
+
+describe('keepRecentToolImages', () => {
+  it('keeps the newest n tool-result images and replaces older ones with text', () => {
+    const messages = [user('q'), toolCall('a'), toolAnswer('a', 2), toolCall('b'), toolAnswer('b', 2)];
+    const kept = keepRecentToolImages(messages, 3);
+    const images = kept.flatMap((message) => message.content.flatMap((block) => ('toolResult' in block ? block.toolResult.content : [])));
+    expect(images.map((part) => ('image' in part ? `img:${part.image.bytes}` : 'text' in part ? part.text : ''))).toEqual([
+      'a',
+      OMITTED_IMAGE_TEXT,
+      'img:a',
+      'b',
+      'img:b',
+      'img:b',
+    ]);
+    expect(keepRecentToolImages(messages, 0).flatMap((m) => m.content).some((b) => 'toolResult' in b && b.toolResult.content.some((p) => 'image' in p))).toBe(false);
+  });
+
+  it('does not touch images the user sent', () => {
+    const withUserImage: ConverseMessage[] = [{ role: 'user', content: [{ image: { format: 'png', bytes: 'u' } }, { text: 'look' }] }];
+    expect(keepRecentToolImages(withUserImage, 0)).toEqual(withUserImage);
+  });
+});
