@@ -5,7 +5,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 /** Workspace packages resolve to their TypeScript sources, so tests need no build step. */
 const alias = [
   {
-    find: /^@bedrock-mcp\/(contracts|common|config-store|test-support|pool-client|voice)$/,
+    find: /^@bedrock-mcp\/(contracts|common|config-store|test-support|pool-client|turns|voice)$/,
     replacement: `${root}packages/$1/src/index.ts`,
   },
 ];

@@ -1,8 +1,8 @@
 import type { Usage } from '@bedrock-mcp/contracts';
+import type { TurnEmitter } from '@bedrock-mcp/turns';
 import type { ContentBlock, ConverseMessage } from '../conversation/conversation.js';
 import { ModelCallError } from '../providers/model-errors.js';
 import type { ModelStreamEvent } from '../providers/model-provider.js';
-import type { TurnEmitter } from './turn-emitter.js';
 
 type BlockBuilder =
   | { kind: 'text'; text: string }

@@ -1,11 +1,10 @@
 import type { Logger } from '@bedrock-mcp/common';
 import type { CatalogTool, ToolResult } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
+import type { ToolLedger, TurnEmitter } from '@bedrock-mcp/turns';
 import type { ToolResultBlock } from '../conversation/conversation.js';
 import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
-import type { ToolLedger } from '../state/tool-ledger.js';
 import { TurnAbort } from './turn-abort.js';
-import type { TurnEmitter } from './turn-emitter.js';
 
 export interface ToolUse {
   toolUseId: string;

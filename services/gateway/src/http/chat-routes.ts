@@ -7,7 +7,7 @@ import { SeedStreamFormatter } from '../domain/format/seed-stream-format.js';
 import { streamFormatFrom, type StreamFormatContext, type StreamFormatter } from '../domain/format/stream-formatter.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { assertRawMessageCount } from '../domain/request-count-limits.js';
-import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
+import { TurnStreamTimeoutError, type TurnEventStream } from '@bedrock-mcp/turns';
 import { principalOf, type GatewayServices } from './gateway-services.js';
 import { respondWithSse } from './sse-turn-responder.js';
 

@@ -1,6 +1,7 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { Logger, Settings } from '@bedrock-mcp/common';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
+import type { TurnEvents } from '@bedrock-mcp/turns';
 import type { VoiceHistoryWriter, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
 import type { Response } from 'express';
 import type { ApiKeyAuthenticator, Principal } from '../domain/api-key-authenticator.js';
@@ -9,7 +10,6 @@ import type { McpServerManager } from '../domain/mcp-server-manager.js';
 import type { ModelCatalog } from '../domain/model-catalog.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import type { TurnAccess } from '../domain/turn-access.js';
-import type { TurnEventHub } from '../domain/turn-event-stream.js';
 import type { TurnSubmitter } from '../domain/turn-submitter.js';
 import type { UserApiKeyStore } from '../domain/user-api-key-store.js';
 import type { UserHistory } from '../domain/user-history.js';
@@ -35,7 +35,7 @@ export interface GatewayServices {
   manager: McpServerManager;
   submitter: TurnSubmitter;
   access: TurnAccess;
-  hub: TurnEventHub;
+  hub: TurnEvents;
   history: UserHistory;
   /** True once shutdown began: no new turns. */
   isDraining: () => boolean;
