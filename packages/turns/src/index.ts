@@ -8,8 +8,8 @@ export type { CancelWatcher, CancelWatcherOptions } from './consumer/cancel-watc
 export { TurnEmitter, type TurnEventBody } from './consumer/turn-emitter.js';
 export { turnCheckpointSchema, type TurnCheckpoint, type TurnCheckpointStore, type TurnCheckpointStoreOptions } from './consumer/turn-checkpoint.js';
 export type { ClaimOutcome, LedgerEntry, ToolLedger } from './consumer/tool-ledger.js';
-export { TurnEvents, type OpenTurnStreamOptions } from './events/turn-events.js';
-export type { TurnEventsOptions } from './events/turn-events.js';
+export { TurnEvents } from './events/turn-events.js';
+export type { OpenTurnStreamOptions, TurnEventsOptions } from './events/turn-events-options.js';
 export { TurnEventStream, TurnStreamTimeoutError } from './events/turn-event-stream.js';
 export { TurnEventLog, parseLoggedEvent, type TurnEventLogOptions } from './events/turn-event-log.js';
 export { ActiveTurns, type ActiveTurnsOptions, type TurnAdmission } from './producer/active-turns.js';
