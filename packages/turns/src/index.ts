@@ -1,18 +1,17 @@
-// The producer (gateway side), the consumer (worker side) and the readers of a turn's events.
+// The producer (gateway side), the consumer (worker side) and the readers of a turn's events;
+// see README.md for the life of a turn.
 export { TurnProducer, TurnEnqueueError, type TurnMeta, type TurnRateGate, type TurnSubmission, type TurnSubmitOutcome } from './producer/turn-producer.js';
 export type { TurnProducerOptions } from './producer/turn-producer-options.js';
 export { RateCounter, type RateCounterOptions, type RateWindow } from './producer/rate-counter.js';
-export { TurnConsumer, endTurnIfOpen, type RunTurn, type TurnContext } from './consumer/turn-consumer.js';
+export { TurnConsumer, type RunTurn, type TurnContext } from './consumer/turn-consumer.js';
 export type { TurnConsumerOptions } from './consumer/turn-consumer-options.js';
-export type { CancelWatcher, CancelWatcherOptions } from './consumer/cancel-watcher.js';
 export { TurnEmitter, type TurnEventBody } from './consumer/turn-emitter.js';
-export { turnCheckpointSchema, type TurnCheckpoint, type TurnCheckpointStore, type TurnCheckpointStoreOptions } from './consumer/turn-checkpoint.js';
-export type { ClaimOutcome, LedgerEntry, ToolLedger } from './consumer/tool-ledger.js';
+export type { TurnCheckpoint } from './consumer/turn-checkpoint.js';
+export type { ToolLedger } from './consumer/tool-ledger.js';
 export { TurnEvents } from './events/turn-events.js';
 export type { OpenTurnStreamOptions, TurnEventsOptions } from './events/turn-events-options.js';
 export { TurnEventStream, TurnStreamTimeoutError } from './events/turn-event-stream.js';
 export { TurnEventLog, parseLoggedEvent, type TurnEventLogOptions } from './events/turn-event-log.js';
-export { ActiveTurns, type ActiveTurnsOptions, type TurnAdmission } from './producer/active-turns.js';
+export { ActiveTurns } from './producer/active-turns.js';
 // Tests and benchmarks read stored turn data through these; services never do (see no-turn-keys.test.ts).
 export { createTurnKeys, type TurnKeys } from './turn-keys.js';
-export { turnScript } from './lua-scripts.js';

@@ -1,5 +1,5 @@
 import type { Redis } from '@bedrock-mcp/common';
-import type { RateCounter, RateWindow } from '@bedrock-mcp/turns';
+import type { RateCounter, RateWindow, TurnRateGate } from '@bedrock-mcp/turns';
 import { GatewayError } from './gateway-error.js';
 
 export interface RateLimiterOptions {
@@ -35,7 +35,7 @@ export interface RateLimitDecision {
  * its 429. So that an over-limit user does not keep the workers busy with such jobs, turns of a
  * user this gateway saw near the limit are counted with `consume` and enqueued only once allowed.
  */
-export class RateLimiter {
+export class RateLimiter implements TurnRateGate<RateLimitDecision> {
   private readonly windowMs: number;
   private readonly now: () => number;
   /** Requests left at or below which a user's turns wait for their count. */
