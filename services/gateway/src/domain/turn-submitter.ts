@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@bedrock-mcp/common';
 import type { ChatCompletionRequest, ModelConfig } from '@bedrock-mcp/contracts';
-import { TurnEnqueueError, type TurnEventStream, type TurnProducer } from '@bedrock-mcp/turns';
+import { TurnEnqueueError, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
 import { assertAttachmentSizes } from './attachment-limits.js';
 import { buildChatJob } from './chat-job-builder.js';
 import { GatewayError } from './gateway-error.js';
 import type { McpServerDirectory } from './mcp-server-directory.js';
 import type { ModelCatalog } from './model-catalog.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type RateLimitDecision } from './rate-limiter.js';
 import { assertRequestCounts, type RequestCountLimits } from './request-count-limits.js';
 
 export interface TurnSubmitterOptions {
@@ -72,7 +72,7 @@ export class TurnSubmitter {
     const turnId = newTurnId();
     const createdAt = this.now();
     const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt });
-    let outcome;
+    let outcome: TurnSubmitOutcome<RateLimitDecision>;
     try {
       outcome = await producer.submit({ job, maxConcurrentTurns, rate: limiter });
     } catch (error) {
