@@ -1,9 +1,9 @@
 /**
- * The Redis keys and pub/sub channels of the platform's other data. A user's data always sits
- * under a key that includes the user id; `{…}` hash tags keep one user's (or turn's) keys on
- * one Redis Cluster slot so multi-key scripts work there too. A turn's keys (its events, meta,
- * stop, checkpoint, tool ledger, and the users' rate counters and turn slots) live in
- * packages/turns (turn-keys.ts), used only by that package.
+ * Every Redis key and pub/sub channel the platform uses outside a chat turn's life, in one place.
+ * A user's data always sits under a key that includes the user id; `{…}` hash tags keep one
+ * user's keys on one Redis Cluster slot so multi-key scripts work there too. A turn's keys (its
+ * events, meta, stop, checkpoint, tool ledger, and the users' rate counters and turn slots) live
+ * in packages/turns (turn-keys.ts), used only by that package.
  */
 export function createRedisKeys(prefix: string) {
   const p = prefix;
