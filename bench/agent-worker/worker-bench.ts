@@ -12,7 +12,7 @@
  */
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { SharedSessionHttp2Handler } from '../../services/agent-worker/src/providers/shared-session-http2-handler.js';
-import { parseLoggedEvent } from '@bedrock-mcp/common';
+import { parseLoggedEvent } from '@bedrock-mcp/turns';
 import { loadavg } from 'node:os';
 import { CHAT_QUEUE_NAME, type StreamEvent } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';

@@ -49,7 +49,7 @@ function gatewayTtft(stack: Stack, agent: Agent, userId: string): Promise<Gatewa
 
 /** Where one turn's time to first token went, from the turn log's timestamps and the emulator's request log (ms, 1 ms resolution). */
 async function breakdown(stack: Stack, sample: GatewaySample, emulatorReceivedAt: number) {
-  const events = (await stack.redis.client.lrange(stack.keys.turnLog(sample.turnId), 0, -1)).map((json) => JSON.parse(json) as { type: string; ts: number });
+  const events = (await stack.redis.client.lrange(stack.turnKeys.turnLog(sample.turnId), 0, -1)).map((json) => JSON.parse(json) as { type: string; ts: number });
   const start = events.find((event) => event.type === 'start')?.ts ?? Number.NaN;
   const text = events.find((event) => event.type === 'text_delta')?.ts ?? Number.NaN;
   return [start - sample.sentAt, emulatorReceivedAt - start, text - emulatorReceivedAt, sample.firstContentAt - text];

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRedis, createRedisKeys, TurnEventLog, type Redis, type RedisKeys } from '@bedrock-mcp/common';
+import { createRedis, createRedisKeys, type Redis } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, ChatJobSchema, type StreamEvent } from '@bedrock-mcp/contracts';
 import { freePort, startTestRedis, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
+import { createTurnKeys, TurnEventLog } from '@bedrock-mcp/turns';
 import { Queue, Worker } from 'bullmq';
 import { WebSocket } from 'ws';
 import { startServiceProcess, waitUntilReady } from '../../tests/e2e/support/service-process.js';
@@ -62,7 +63,7 @@ export async function measureGatewayAlone(options: {
     { built: process.env.BENCH_FROM_SOURCE !== '1', nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) },
   );
   const workerConnection = createRedis(redis.url, 'bench-worker', { maxRetriesPerRequest: null });
-  const log = new TurnEventLog(redis.client, keys, { maxEvents: 1000, ttlSeconds: 300 });
+  const log = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 1000, ttlSeconds: 300 });
   const logged = new Map<string, number>();
   let baseline: number[] = [];
   const subscriber = redis.client.duplicate();
@@ -107,7 +108,7 @@ export async function measureGatewayAlone(options: {
   try {
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway);
     const pid = gateway.child.pid!;
-    gatewayTtft = await gatewayShareOfTtft(`http://127.0.0.1:${port}`, redis.client, keys, options.ttftSamples);
+    gatewayTtft = await gatewayShareOfTtft(`http://127.0.0.1:${port}`, redis.client, redis.prefix, options.ttftSamples);
     gatewayOnly = await gatewayOnlyThroughput(`http://127.0.0.1:${port}`, pid, options.throughput);
     for (const level of options.levels) {
       baseline = [];
@@ -224,7 +225,8 @@ async function gatewayOnlyThroughput(url: string, pid: number, options: { concur
  * The gateway's own share of time to first token: an SSE request answered at once by the bench's
  * worker, minus the same turn enqueued and awaited directly on Redis (no gateway in between).
  */
-async function gatewayShareOfTtft(url: string, redis: Redis, keys: RedisKeys, samples: number) {
+async function gatewayShareOfTtft(url: string, redis: Redis, prefix: string, samples: number) {
+  const keys = { ...createRedisKeys(prefix), ...createTurnKeys(prefix) };
   const queue = new Queue(CHAT_QUEUE_NAME, { connection: redis, prefix: keys.bullPrefix });
   const subscriber = redis.duplicate();
   const viaGateway: number[] = [];

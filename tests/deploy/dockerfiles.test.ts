@@ -105,6 +105,16 @@ describe.each(NODE_SERVICES)('services/%s image contents', (service) => {
     expect(shipped.sort()).toEqual(workspaces.map((workspace) => `/app/${workspace}/dist`).sort());
   });
 
+  it('ships the non-TypeScript files each referenced package lists in `files` (e.g. packages/turns/lua) beside its dist', () => {
+    const shippedFromContext = runtimeCopies.filter((copy) => copy.from === undefined).flatMap((copy) => copy.sources);
+    for (const workspace of workspaces) {
+      const manifest = JSON.parse(readText(`${workspace}/package.json`)) as { files?: string[] };
+      for (const entry of (manifest.files ?? []).filter((file) => file !== 'dist')) {
+        expect(shippedFromContext, `${path}: ${workspace}/${entry} is not copied into the runtime`).toContain(`${workspace}/${entry}`);
+      }
+    }
+  });
+
   it('starts the compiled entry file with conf/ beside it', () => {
     const cmd = finalStageChain(dockerfile).flatMap((stage) => stage.instructions).find((instruction) => instruction.keyword === 'CMD')!;
     expect(JSON.parse(cmd.args)).toEqual(['node', `services/${service}/dist/main.js`]);

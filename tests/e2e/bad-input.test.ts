@@ -81,17 +81,17 @@ describe('bad input against the gateway process', () => {
     const intoWindow = Date.now() % 60_000;
     if (intoWindow > 55_000) await new Promise((resolve) => setTimeout(resolve, 60_100 - intoWindow));
     const windowStart = Date.now() - (Date.now() % 60_000);
-    await stack.redis.client.set(stack.keys.userRateLimit('over-elsewhere', windowStart), '1000', 'PX', 61_000);
+    await stack.redis.client.set(stack.turnKeys.userRateLimit('over-elsewhere', windowStart), '1000', 'PX', 61_000);
     const subscriber = stack.redis.client.duplicate();
     const stopped: string[] = [];
     subscriber.on('message', (_channel: string, turnId: string) => stopped.push(turnId));
-    await subscriber.subscribe(stack.keys.cancelChannel());
+    await subscriber.subscribe(stack.turnKeys.cancelChannel());
     const modelCalls = stack.emulator.requests.length;
 
     const res = await post(JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'hi' }] }), 'over-elsewhere');
     expect(res.status).toBe(429);
     await expect.poll(() => stopped.length).toBeGreaterThan(0);
-    const turnLog = stack.keys.turnLog(stopped[0]!);
+    const turnLog = stack.turnKeys.turnLog(stopped[0]!);
     // A worker took the job and ended it at once.
     await expect.poll(async () => (await stack.redis.client.lrange(turnLog, 0, -1)).map((json) => (JSON.parse(json) as { type: string }).type), { timeout: 10_000 }).toEqual(['start', 'done']);
     const done = JSON.parse((await stack.redis.client.lrange(turnLog, -1, -1))[0]!) as { finishReason: string };

@@ -95,7 +95,7 @@ describe('user isolation', () => {
     const res = await stack.fetch('/v1/chat/completions', { method: 'POST', body: chatBody('hello', {}) });
     expect(res.status).toBe(200);
     const turnId = ((await res.json()) as { id: string }).id;
-    const owner = await stack.redis.client.hget(stack.keys.turnMeta(turnId), 'userId');
+    const owner = await stack.redis.client.hget(stack.turnKeys.turnMeta(turnId), 'userId');
     expect(owner).toMatch(/^key-[0-9a-f]{12}$/);
     expect(owner).not.toContain(stack.apiKey);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisKeys } from '@bedrock-mcp/common';
 import { freePort } from '@bedrock-mcp/test-support';
-import { createHistoryKeys } from '@bedrock-mcp/turns';
+import { createHistoryKeys, createTurnKeys } from '@bedrock-mcp/turns';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { interpolate, loadCompose } from '../deploy/deploy-files.js';
@@ -90,15 +90,16 @@ describe('the platform on a Redis with one ACL user per component', () => {
 
   it('refuses the default user, and each component outside its keys and commands', async () => {
     const keys = createRedisKeys(prefix);
+    const turnKeys = createTurnKeys(prefix);
     await expect(connect(`redis://127.0.0.1:${port}`).get(keys.userApiKeys())).rejects.toThrow(/NOAUTH/);
     await expect(connect(`redis://default:x@127.0.0.1:${port}`).ping()).rejects.toThrow(/WRONGPASS/);
 
     const pool = connect(urlOf('mcp-pool'));
     await expect(pool.hgetall(keys.userMcpServers('alice'))).resolves.toHaveProperty('mine');
-    for (const key of [createHistoryKeys(keys.prefix).history('alice'), keys.userApiKeys(), keys.turnLog('chatcmpl-x'), `${keys.bullPrefix}:chat:wait`]) {
+    for (const key of [createHistoryKeys(keys.prefix).history('alice'), keys.userApiKeys(), turnKeys.turnLog('chatcmpl-x'), `${keys.bullPrefix}:chat:wait`]) {
       await expect(pool.type(key), key).rejects.toThrow(/NOPERM/);
     }
-    await expect(pool.subscribe(keys.turnChannel('chatcmpl-x'))).rejects.toThrow(/NOPERM/);
+    await expect(pool.subscribe(turnKeys.turnChannel('chatcmpl-x'))).rejects.toThrow(/NOPERM/);
 
     const worker = connect(urlOf('agent-worker'));
     for (const key of [keys.userApiKeys(), keys.userMcpServers('alice'), keys.poolOwner('alice')]) await expect(worker.type(key), key).rejects.toThrow(/NOPERM/);

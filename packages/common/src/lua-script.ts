@@ -36,6 +36,15 @@ export class LuaScript {
   }
 
   /**
+   * Runs the script as EVAL, its text sent along: for a call that must reach Redis in order with
+   * the commands after it on the same connection (a NOSCRIPT retry of EVALSHA would come after them).
+   */
+  async runInOrder(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    this.checkKeys(keys);
+    return redis.eval(this.source, keys.length, ...keys, ...args);
+  }
+
+  /**
    * Queues the script on a pipeline or MULTI as EVAL (a pipeline cannot retry one command on
    * NOSCRIPT); the script's text travels with it.
    */

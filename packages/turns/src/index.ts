@@ -1,2 +1,20 @@
+// The producer (gateway side), the consumer (worker side) and the readers of a turn's events;
+// see README.md for the life of a turn.
+export { TurnProducer, TurnEnqueueError, type TurnMeta, type TurnRateGate, type TurnSubmission, type TurnSubmitOutcome } from './producer/turn-producer.js';
+export type { TurnProducerOptions } from './producer/turn-producer-options.js';
+export { RateCounter, type RateCounterOptions, type RateWindow } from './producer/rate-counter.js';
+export { TurnConsumer, type RunTurn, type TurnContext } from './consumer/turn-consumer.js';
+export type { TurnConsumerOptions } from './consumer/turn-consumer-options.js';
+export { TurnEmitter, type TurnEventBody } from './consumer/turn-emitter.js';
+export type { TurnCheckpoint } from './consumer/turn-checkpoint.js';
+export type { ToolLedger } from './consumer/tool-ledger.js';
+export { TurnEvents } from './events/turn-events.js';
+export type { OpenTurnStreamOptions, TurnEventsOptions } from './events/turn-events-options.js';
+export { TurnEventStream, TurnStreamTimeoutError } from './events/turn-event-stream.js';
+export { TurnEventLog, parseLoggedEvent, type TurnEventLogOptions } from './events/turn-event-log.js';
+export { ActiveTurns } from './producer/active-turns.js';
+// Tests and benchmarks read stored turn data through these; services never do (see no-turn-keys.test.ts).
+export { createTurnKeys, type TurnKeys } from './turn-keys.js';
 export { turnScript } from './lua-scripts.js';
+// A user's server-side chat history: one store for the worker, the gateway and voice.
 export * from './history/index.js';

@@ -1,23 +1,18 @@
 import { hostname } from 'node:os';
-import { ActiveTurns, AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, TurnEventLog, type Logger, type Registry, type AgentWorkerSettings, type RuntimeConfig } from '@bedrock-mcp/common';
+import { AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, type Logger, type Registry, type AgentWorkerSettings, type RuntimeConfig } from '@bedrock-mcp/common';
+import { ConverseMessageSchema } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
-import { HistoryStore } from '@bedrock-mcp/turns';
-import type { Worker } from 'bullmq';
+import { HistoryStore, TurnConsumer, type TurnContext } from '@bedrock-mcp/turns';
 import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
 import { BedrockProvider } from './providers/bedrock-provider.js';
 import { ModelRegistry } from './providers/model-registry.js';
 import { OpenAiProvider } from './providers/openai-provider.js';
 import { RetryingProvider, type RetryPolicy } from './providers/retrying-provider.js';
-import { ToolLedger } from './state/tool-ledger.js';
-import { TurnCheckpointStore } from './state/turn-checkpoint.js';
-import { CancelWatcher } from './turn/cancel-watcher.js';
 import { ToolExecutor } from './turn/tool-executor.js';
 import { TurnRunner } from './turn/turn-runner.js';
-import { createChatWorker, type TurnContext } from './worker/chat-worker.js';
 import { TurnMetrics } from './worker/turn-metrics.js';
 
 export interface AgentWorker {
-  readonly worker: Worker;
   /** Resolves when Redis answers (readiness). */
   ping(): Promise<unknown>;
   /** Stops taking turns, lets running ones finish, then closes every connection. Idempotent. */
@@ -37,10 +32,21 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
   const subscriber = createRedis(settings.REDIS_URL, 'agent-worker-cancel');
   // Without auto-pipelining: ioredis would copy BullMQ's dozens of scripts into every batch.
   const bullConnection = createRedis(settings.REDIS_URL, 'agent-worker-bull', { maxRetriesPerRequest: null, enableAutoPipelining: false });
-  const ttlSeconds = settings.STREAM_REPLAY_TTL_S;
-  const events = new TurnEventLog(redis, keys, { maxEvents: settings.STREAM_REPLAY_MAX_EVENTS, ttlSeconds });
-  // Only releases here; the gateway takes the slots (and sets their expiry).
-  const activeTurns = new ActiveTurns(redis, keys, { slotTtlMs: settings.TURN_TIMEOUT_MS + ttlSeconds * 1000 });
+  const turns = new TurnConsumer({
+    redis,
+    connection: bullConnection,
+    subscriber,
+    prefix: settings.REDIS_PREFIX,
+    concurrency: settings.WORKER_CONCURRENCY,
+    lockDurationMs: settings.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS,
+    maxStalledCount: settings.WORKER_MAX_STALLED_COUNT,
+    maxEvents: settings.STREAM_REPLAY_MAX_EVENTS,
+    ttlSeconds: settings.STREAM_REPLAY_TTL_S,
+    workerId: `${hostname()}-${process.pid}`,
+    messageSchema: ConverseMessageSchema,
+    logger,
+  });
 
   const credentials = readCredentialCsv(config.resolvePath(settings.CREDENTIAL_CSV));
   const bedrockClients = new BedrockClientPool({
@@ -67,20 +73,17 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
     ),
   });
 
-  const cancels = new CancelWatcher(subscriber, redis, keys, logger);
-  const ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: `${hostname()}-${process.pid}` });
   const runner = new TurnRunner({
     models,
     pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey }),
     tools: new ToolExecutor({
       pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey }),
-      ledger,
-      isCancelRequested: (turnId) => cancels.isCancelRequested(turnId),
+      ledger: turns.ledger,
+      isCancelRequested: (turnId) => turns.cancels.isCancelRequested(turnId),
       toolCallTimeoutMs: settings.TOOL_CALL_TIMEOUT_MS,
       logger,
     }),
-    events,
-    checkpoints: new TurnCheckpointStore(redis, keys, { ttlSeconds }),
+    turns,
     history: new HistoryStore(redis, {
       prefix: keys.prefix,
       maxMessages: settings.HISTORY_MAX_MESSAGES,
@@ -88,8 +91,6 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
       lockWaitMs: settings.HISTORY_LOCK_WAIT_MS,
       logger,
     }),
-    cancels,
-    activeTurns,
     limits: {
       maxTurns: settings.MAX_MODEL_ROUNDS,
       modelCallTimeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
@@ -103,34 +104,17 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
     },
     logger,
   });
-  await cancels.start();
   const runTurn = (job: Parameters<TurnRunner['run']>[0], context: TurnContext) => runner.run(job, context);
-
-  const worker = createChatWorker({
-    connection: bullConnection,
-    prefix: keys.bullPrefix,
-    concurrency: settings.WORKER_CONCURRENCY,
-    lockDurationMs: settings.WORKER_LOCK_DURATION_MS,
-    stalledIntervalMs: settings.WORKER_STALLED_INTERVAL_MS,
-    maxStalledCount: settings.WORKER_MAX_STALLED_COUNT,
-    runTurn: registry ? new TurnMetrics(registry, new Set(models.modelIds)).instrument(runTurn) : runTurn,
-    events,
-    activeTurns,
-    logger,
-  });
-  void worker.run().catch((error: unknown) => logger.error({ err: error }, 'chat worker stopped'));
-  await worker.waitUntilReady();
+  await turns.start(registry ? new TurnMetrics(registry, new Set(models.modelIds)).instrument(runTurn) : runTurn);
   logger.info({ concurrency: settings.WORKER_CONCURRENCY, models: models.modelIds.length }, 'taking chat turns');
 
   let closing: Promise<void> | undefined;
   return {
-    worker,
     ping: () => redis.ping(),
     close: () => {
       closing ??= (async () => {
         const steps: Array<[string, () => unknown]> = [
-          ['chat worker', () => worker.close()],
-          ['cancel watcher', () => cancels.close()],
+          ['turn consumer (chat worker, cancel watcher)', () => turns.close()],
           ['bedrock clients', () => bedrockClients.close()],
           ['bullmq connection', () => bullConnection.quit()],
           ['redis', () => redis.quit()],

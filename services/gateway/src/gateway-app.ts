@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UserServerStore } from '@bedrock-mcp/config-store';
 import {
-  ActiveTurns,
   createMetricsRegistry,
   createOpsHandler,
   createRedisKeys,
@@ -15,18 +14,16 @@ import {
   type Registry,
   type GatewaySettings,
 } from '@bedrock-mcp/common';
-import { AUTH_PATHS, CHAT_QUEUE_NAME, VOICE_WS_PATH, type AppConfigFile } from '@bedrock-mcp/contracts';
+import { AUTH_PATHS, VOICE_WS_PATH, type AppConfigFile } from '@bedrock-mcp/contracts';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
-import { HistoryStore } from '@bedrock-mcp/turns';
+import { HistoryStore, RateCounter, TurnEvents, TurnProducer } from '@bedrock-mcp/turns';
 import { VoiceHistory, VoiceTicketStore } from '@bedrock-mcp/voice';
-import { Queue } from 'bullmq';
 import { ApiKeyAuthenticator, parseServiceKeys } from './domain/api-key-authenticator.js';
 import { McpServerDirectory } from './domain/mcp-server-directory.js';
 import { McpServerManager } from './domain/mcp-server-manager.js';
 import { ModelCatalog } from './domain/model-catalog.js';
 import { RateLimiter } from './domain/rate-limiter.js';
 import { TurnAccess } from './domain/turn-access.js';
-import { TurnEventHub } from './domain/turn-event-stream.js';
 import { TurnSubmitter } from './domain/turn-submitter.js';
 import { UserApiKeyStore } from './domain/user-api-key-store.js';
 import { createSonicClient } from './domain/sonic-client.js';
@@ -85,23 +82,27 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
   const subscriber = redis.duplicate({ connectionName: 'bmcp-gateway-sub' });
-  // Its own connection, without auto-pipelining: ioredis copies every defined script (BullMQ defines
-  // dozens) into each auto-pipeline batch, which would tax every command of the shared connection.
-  const queueConnection = redis.duplicate({ connectionName: 'bmcp-gateway-queue', enableAutoPipelining: false });
-  const queue = new Queue(CHAT_QUEUE_NAME, { connection: queueConnection, prefix: keys.bullPrefix });
-  queue.on('error', (error) => logger.error({ err: error }, 'chat queue error'));
-  const hub = new TurnEventHub({ subscriber, redis, keys, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
+  const hub = new TurnEvents({ subscriber, redis, prefix: settings.REDIS_PREFIX, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
+  const producer = new TurnProducer({
+    redis,
+    prefix: settings.REDIS_PREFIX,
+    events: hub,
+    logger,
+    // A turn's owner must stay known for as long as its log may be resumed: the longest turn, then the replay window.
+    metaTtlSeconds: settings.STREAM_REPLAY_TTL_S + Math.ceil(settings.TURN_TIMEOUT_MS / 1000),
+    // A slot outlives the longest turn by the replay window, a generous bound on time spent queued.
+    slotTtlMs: settings.TURN_TIMEOUT_MS + settings.STREAM_REPLAY_TTL_S * 1000,
+    queueConnectionName: 'bmcp-gateway-queue',
+  });
+  const counter = new RateCounter({ redis, prefix: settings.REDIS_PREFIX });
   const models = new ModelCatalog(deps.app.models);
   const servers = new McpServerDirectory(deps.app.mcpServers, store);
-  const rateLimiter = new RateLimiter({ redis, keys, limit: settings.RATE_LIMIT_PER_MINUTE });
+  const rateLimiter = new RateLimiter({ counter, limit: settings.RATE_LIMIT_PER_MINUTE });
   const mcpServerLimits = {
-    starts: new RateLimiter({ redis, keys, limit: settings.MCP_SERVER_STARTS_PER_MINUTE, bucket: { name: 'mcp-starts', counted: 'MCP server adds and tool listings' } }),
-    listings: new RateLimiter({ redis, keys, limit: settings.MCP_SERVER_LISTINGS_PER_MINUTE, bucket: { name: 'mcp-listings', counted: 'MCP server listings' } }),
+    starts: new RateLimiter({ counter, limit: settings.MCP_SERVER_STARTS_PER_MINUTE, bucket: { name: 'mcp-starts', counted: 'MCP server adds and tool listings' } }),
+    listings: new RateLimiter({ counter, limit: settings.MCP_SERVER_LISTINGS_PER_MINUTE, bucket: { name: 'mcp-listings', counted: 'MCP server listings' } }),
   };
-  // A slot outlives the longest turn by the replay window, a generous bound on time spent queued.
-  const activeTurns = new ActiveTurns(redis, keys, { slotTtlMs: settings.TURN_TIMEOUT_MS + settings.STREAM_REPLAY_TTL_S * 1000 });
-  // A turn's owner must stay known for as long as its log may be resumed: the longest turn, then the replay window.
-  const access = new TurnAccess({ redis, keys, ttlSeconds: settings.STREAM_REPLAY_TTL_S + Math.ceil(settings.TURN_TIMEOUT_MS / 1000) });
+  const access = new TurnAccess({ producer });
 
   const sonicClient = deps.sonicClient ?? createSonicClient(settings.AWS_REGION);
   const tickets = new VoiceTicketStore(redis, keys, { ttlSeconds: settings.VOICE_TICKET_TTL_S });
@@ -136,15 +137,11 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     submitter: new TurnSubmitter({
       models,
       servers,
-      access,
-      hub,
+      producer,
       limiter: rateLimiter,
-      queue,
-      queueConnection,
       logger,
       maxAttachmentBytes: settings.MAX_ATTACHMENT_BYTES,
       counts: { maxMessages: settings.MAX_MESSAGES_PER_REQUEST, maxImages: settings.MAX_IMAGES_PER_REQUEST, maxDocuments: settings.MAX_DOCUMENTS_PER_REQUEST },
-      activeTurns,
       maxConcurrentTurns: settings.MAX_CONCURRENT_TURNS_PER_USER,
     }),
     access,
@@ -245,8 +242,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       await hub.close();
       server.closeAllConnections();
       await serverClosed;
-      await queue.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the chat queue failed'));
-      await queueConnection.quit().catch(() => queueConnection.disconnect());
+      await producer.close();
     })();
     return closing;
   };
@@ -285,6 +281,6 @@ function createIdentityServices(settings: GatewaySettings, redis: Redis, keys: R
     secureCookies: url.protocol === 'https:',
     localUserId: settings.LOCAL_USER_ID,
     sessionMaxAgeS: settings.SESSION_MAX_AGE_S,
-    signInLimiter: new RateLimiter({ redis, keys, limit: settings.SIGN_INS_PER_MINUTE, bucket: { name: 'sign-ins', counted: 'sign-ins from this address' } }),
+    signInLimiter: new RateLimiter({ counter: new RateCounter({ redis, prefix: settings.REDIS_PREFIX }), limit: settings.SIGN_INS_PER_MINUTE, bucket: { name: 'sign-ins', counted: 'sign-ins from this address' } }),
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRedisKeys, type RedisKeys } from '@bedrock-mcp/common';
 import { AppConfigFileSchema, type AppConfigFile } from '@bedrock-mcp/contracts';
 import { freePort, startModelEmulator, startTestRedis, TEST_INTERNAL_API_KEY, type ModelEmulator, type ModelEmulatorOptions, type TestRedis } from '@bedrock-mcp/test-support';
+import { createTurnKeys, type TurnKeys } from '@bedrock-mcp/turns';
 import type { z } from 'zod';
 import { startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
 
@@ -51,6 +52,8 @@ export interface Stack {
   readonly apiKey: string;
   readonly redis: TestRedis;
   readonly keys: RedisKeys;
+  /** The turns' keys (packages/turns), to check stored turn data. */
+  readonly turnKeys: TurnKeys;
   readonly emulator: ModelEmulator;
   readonly app: AppConfigFile;
   readonly configPath: string;
@@ -171,6 +174,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       apiKey: STACK_API_KEY,
       redis,
       keys: createRedisKeys(redis.prefix),
+      turnKeys: createTurnKeys(redis.prefix),
       emulator,
       app,
       configPath,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createLogger, createRedisKeys, parseLoggedEvent, TurnEventLog, type RedisKeys } from '@bedrock-mcp/common';
+import { createLogger, createRedisKeys, type RedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, type ChatJob, type StreamEvent } from '@bedrock-mcp/contracts';
-import { createHistoryKeys, HistoryStore, type HistoryKeys } from '@bedrock-mcp/turns';
+import { createHistoryKeys, createTurnKeys, HistoryStore, parseLoggedEvent, TurnEventLog, type HistoryKeys, type TurnKeys } from '@bedrock-mcp/turns';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -33,6 +33,8 @@ export function chatJob(overrides: Partial<ChatJob> & Pick<ChatJob, 'model'>): C
 export class TurnClient {
   readonly keys: RedisKeys;
   readonly historyKeys: HistoryKeys;
+  /** The turns' keys, for tests that read or set stored turn data. */
+  readonly turnKeys: TurnKeys;
   readonly redis: Redis;
   readonly events: TurnEventLog;
   private readonly history: HistoryStore;
@@ -44,10 +46,11 @@ export class TurnClient {
   constructor(redisUrl: string, prefix: string) {
     this.keys = createRedisKeys(prefix);
     this.historyKeys = createHistoryKeys(prefix);
+    this.turnKeys = createTurnKeys(prefix);
     this.redis = new Redis(redisUrl);
     this.history = new HistoryStore(this.redis, { prefix, logger: createLogger({ service: 'turn-client', level: 'silent' }) });
     this.subscriber = new Redis(redisUrl);
-    this.events = new TurnEventLog(this.redis, this.keys, { maxEvents: 10_000, ttlSeconds: 600 });
+    this.events = new TurnEventLog(this.redis, this.turnKeys, { maxEvents: 10_000, ttlSeconds: 600 });
     this.queueConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue(CHAT_QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.bullPrefix });
     this.subscriber.on('message', (_channel: string, json: string) => {
@@ -99,7 +102,7 @@ export class TurnClient {
     const waiters = this.waiters.get(turnId) ?? new Set();
     waiters.add(waiter);
     this.waiters.set(turnId, waiters);
-    await this.subscriber.subscribe(this.keys.turnChannel(turnId));
+    await this.subscriber.subscribe(this.turnKeys.turnChannel(turnId));
     const ordered = () => [...waiter.events.values()].sort((a, b) => a.seq - b.seq);
     const done = new Promise<StreamEvent[]>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`turn ${turnId}: no end within ${timeoutMs} ms; got ${JSON.stringify(ordered().map((e) => e.type))}`)), timeoutMs);
@@ -113,7 +116,7 @@ export class TurnClient {
       waiters.delete(waiter);
       if (waiters.size > 0) return;
       this.waiters.delete(turnId);
-      void this.subscriber.unsubscribe(this.keys.turnChannel(turnId)).catch(() => {});
+      void this.subscriber.unsubscribe(this.turnKeys.turnChannel(turnId)).catch(() => {});
     });
     for (const event of await this.events.readAfter(turnId, 0)) waiter.events.set(event.seq, event);
     waiter.onEvent();
@@ -122,8 +125,8 @@ export class TurnClient {
 
   /** What the gateway does on POST /v1/stop/stream/{id}. */
   async requestStop(turnId: string): Promise<void> {
-    await this.redis.set(this.keys.turnCancel(turnId), '1', 'EX', 3600);
-    await this.redis.publish(this.keys.cancelChannel(), turnId);
+    await this.redis.set(this.turnKeys.turnCancel(turnId), '1', 'EX', 3600);
+    await this.redis.publish(this.turnKeys.cancelChannel(), turnId);
   }
 
   /** What the gateway does on POST /v1/remove/history. */

@@ -1,8 +1,8 @@
+import type { TurnEmitter } from '@bedrock-mcp/turns';
 import { describe, expect, it } from 'vitest';
 import { ModelCallError } from '../providers/model-errors.js';
 import type { ModelStreamEvent } from '../providers/model-provider.js';
 import { runModelRound } from './model-round.js';
-import type { TurnEmitter } from './turn-emitter.js';
 
 async function* streamOf(events: ModelStreamEvent[]): AsyncIterable<ModelStreamEvent> {
   yield* events;

@@ -1,7 +1,7 @@
 import type { ContentBlock, ConverseMessage, Usage } from '@bedrock-mcp/contracts';
+import type { TurnEmitter } from '@bedrock-mcp/turns';
 import { ModelCallError } from '../providers/model-errors.js';
 import type { ModelStreamEvent } from '../providers/model-provider.js';
-import type { TurnEmitter } from './turn-emitter.js';
 
 type BlockBuilder =
   | { kind: 'text'; text: string }

@@ -1,10 +1,9 @@
 import type { Logger } from '@bedrock-mcp/common';
 import type { CatalogTool, ToolResult, ToolResultBlock } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
+import type { ToolLedger, TurnEmitter } from '@bedrock-mcp/turns';
 import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
-import type { ToolLedger } from '../state/tool-ledger.js';
 import { TurnAbort } from './turn-abort.js';
-import type { TurnEmitter } from './turn-emitter.js';
 
 export interface ToolUse {
   toolUseId: string;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ActiveTurns } from '@bedrock-mcp/common';
+import { ActiveTurns } from '@bedrock-mcp/turns';
 import type { BedrockRecordedRequest } from '@bedrock-mcp/test-support';
 import type { StreamEvent } from '@bedrock-mcp/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -286,7 +286,7 @@ describe('stops, failures and retries', () => {
     // The first model call goes out while the flag is being read; it is aborted, and none of it is emitted.
     stack.emulator.script([{ reply: { text: 'should never be seen', chunkCount: 4, chunkDelayMs: 50 } }]);
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'never mind' }] });
-    await stack.client.redis.set(stack.client.keys.turnCancel(job.turnId), '1', 'EX', 60);
+    await stack.client.redis.set(stack.client.turnKeys.turnCancel(job.turnId), '1', 'EX', 60);
     const events = await stack.client.run(job);
     expect(types(events)).toEqual(['start', 'done']);
     expect(events.at(-1)).toMatchObject({ finishReason: 'stop_requested' });
@@ -304,7 +304,7 @@ describe('stops, failures and retries', () => {
     await stack.client.enqueue(busy);
     await busyStreaming.until;
     const flagged = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'never mind' }] });
-    await stack.client.redis.set(stack.client.keys.turnCancel(flagged.turnId), '1', 'EX', 60);
+    await stack.client.redis.set(stack.client.turnKeys.turnCancel(flagged.turnId), '1', 'EX', 60);
     const events = await stack.client.run(flagged);
     expect(types(events)).toEqual(['start', 'done']);
     expect(events.at(-1)).toMatchObject({ finishReason: 'stop_requested' });
@@ -369,7 +369,7 @@ describe('stops, failures and retries', () => {
 
 describe("the user's concurrent-turn slot (taken by the gateway)", () => {
   it('is released when the turn ends, whether it ended well or with an error', async () => {
-    const slots = new ActiveTurns(stack.client.redis, stack.client.keys, { slotTtlMs: 60_000 });
+    const slots = new ActiveTurns(stack.client.redis, stack.client.turnKeys, { slotTtlMs: 60_000 });
     stack.emulator.script([{ reply: { text: 'done' } }]);
     const good = chatJob({ model: CLAUDE });
     const bad = chatJob({ model: 'no-such-model', userId: good.userId });

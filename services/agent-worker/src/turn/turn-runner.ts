@@ -1,20 +1,17 @@
-import type { ActiveTurns, Logger, TurnEventLog } from '@bedrock-mcp/common';
+import type { Logger } from '@bedrock-mcp/common';
 import { toolUsesOf, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type TurnErrorCode } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
-import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, type HeldHistoryLock, type HistoryStore } from '@bedrock-mcp/turns';
+import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, TurnEmitter, type HeldHistoryLock, type HistoryStore, type TurnCheckpoint, type TurnConsumer } from '@bedrock-mcp/turns';
 import { keepRecentToolImages } from '../conversation/keep-recent-tool-images.js';
 import { ChatInputError, fromChatMessages, systemPromptOf } from '../conversation/from-chat-messages.js';
 import type { FetchImageOptions } from '../conversation/image-source.js';
 import { ModelCallError } from '../providers/model-errors.js';
 import type { ModelProvider, ModelRequest } from '../providers/model-provider.js';
 import type { ModelRegistry } from '../providers/model-registry.js';
-import type { TurnCheckpoint, TurnCheckpointStore } from '../state/turn-checkpoint.js';
-import type { CancelWatcher } from './cancel-watcher.js';
 import { runModelRound, startedEarly } from './model-round.js';
 import { toRoundStop } from './stop-reason.js';
 import type { ToolExecutor } from './tool-executor.js';
 import { childController, TurnAbort } from './turn-abort.js';
-import { TurnEmitter } from './turn-emitter.js';
 import { addUsage, ZERO_USAGE } from './usage.js';
 
 export interface TurnLimits {
@@ -30,18 +27,15 @@ export interface TurnRunnerOptions {
   models: ModelRegistry;
   pool: Pick<PoolClient, 'catalog'>;
   tools: ToolExecutor;
-  events: TurnEventLog;
-  checkpoints: TurnCheckpointStore;
+  /** The turn's side of Redis: events, checkpoints, stop requests, slots (its consumer). */
+  turns: Pick<TurnConsumer<ConverseMessage>, 'events' | 'checkpoints' | 'cancels' | 'slots'>;
   history: HistoryStore;
-  cancels: CancelWatcher;
-  /** The users' concurrent-turn slots (taken by the gateway); on the connection `events` writes on, so a release lands before the `done` after it. */
-  activeTurns: Pick<ActiveTurns, 'release'>;
   limits: TurnLimits;
   logger: Logger;
 }
 
 /** The loop's state, checkpointed after every model round and every tool round. */
-type TurnState = Omit<TurnCheckpoint, 'version' | 'updatedAt' | 'status' | 'finishReason'>;
+type TurnState = Omit<TurnCheckpoint<ConverseMessage>, 'version' | 'updatedAt' | 'status' | 'finishReason'>;
 
 /** A turn-ending failure with the code the client sees. */
 class TurnFailure extends Error {
@@ -79,7 +73,8 @@ export class TurnRunner {
    * `firstAttempt` (no worker started the job before) means there is no checkpoint or event to read.
    */
   async run(job: ChatJob, options: { lost?: AbortSignal; firstAttempt?: boolean } = {}): Promise<FinishReason> {
-    const { checkpoints, events, limits } = this.options;
+    const { checkpoints, events } = this.options.turns;
+    const { limits } = this.options;
     const log = this.options.logger.child({ turnId: job.turnId, userId: job.userId });
     const emitter = new TurnEmitter(events, job.turnId, log);
     const [checkpoint, logged] = options.firstAttempt ? [undefined, []] : await Promise.all([checkpoints.load(job.turnId), events.readAfter(job.turnId, 0)]);
@@ -106,10 +101,10 @@ export class TurnRunner {
     if (turn.resumed) log.info({ round: turn.state.round }, 'resuming the turn from its checkpoint');
 
     const control = new AbortController();
-    const unwatch = this.options.cancels.watch(job.turnId, () => control.abort(new TurnAbort('stop_requested', 'stop requested')));
+    const unwatch = this.options.turns.cancels.watch(job.turnId, () => control.abort(new TurnAbort('stop_requested', 'stop requested')));
     // Read after watching, so a stop requested before the turn reached this worker is seen one way or the other.
     // Awaited only before this run's first model or tool round: the round trip overlaps the turn's preparation.
-    const stoppedEarly = this.options.cancels.isCancelRequested(job.turnId);
+    const stoppedEarly = this.options.turns.cancels.isCancelRequested(job.turnId);
     stoppedEarly.catch(() => undefined);
     const onLost = () => control.abort(new TurnAbort('lock_lost', 'this worker lost the turn to another worker'));
     options.lost?.addEventListener('abort', onLost, { once: true });
@@ -298,7 +293,7 @@ export class TurnRunner {
   }
 
   private checkpoint(turn: Turn): Promise<void> {
-    return this.options.checkpoints.save(turn.job.turnId, { ...turn.state, status: 'running' });
+    return this.options.turns.checkpoints.save(turn.job.turnId, { ...turn.state, status: 'running' });
   }
 
   private async fail(turn: Turn, error: unknown): Promise<FinishReason> {
@@ -331,7 +326,7 @@ export class TurnRunner {
    * client that starts its next turn when it sees `done` finds the slot free; not awaited.
    */
   private releaseSlot(job: ChatJob, log: Logger): void {
-    this.options.activeTurns.release(job.userId, job.turnId).catch((error: unknown) => log.warn({ err: error }, 'could not release the turn slot; it expires on its own'));
+    this.options.turns.slots.release(job.userId, job.turnId).catch((error: unknown) => log.warn({ err: error }, 'could not release the turn slot; it expires on its own'));
   }
 
   private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
@@ -342,7 +337,7 @@ export class TurnRunner {
       const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);
       if (outcome !== 'saved') log.warn({ outcome }, 'the history was not saved');
       // One connection carries both, in this order: the checkpoint is written before `done` is visible.
-      saved = this.options.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
+      saved = this.options.turns.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
       saved.catch(() => undefined);
     }
     this.releaseSlot(job, log);

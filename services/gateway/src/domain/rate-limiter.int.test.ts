@@ -1,5 +1,5 @@
-import { createRedisKeys } from '@bedrock-mcp/common';
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { createTurnKeys, RateCounter } from '@bedrock-mcp/turns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -11,10 +11,12 @@ afterAll(async () => {
   await testRedis?.close();
 });
 
+const counter = () => new RateCounter({ redis: testRedis.client, prefix: testRedis.prefix });
+
 /** A limiter of 10 per one-second window on a clock the test moves. */
 function limiter() {
   const clock = { now: 1_000_000 };
-  const rateLimiter = new RateLimiter({ redis: testRedis.client, keys: createRedisKeys(testRedis.prefix), limit: 10, windowMs: 1000, now: () => clock.now });
+  const rateLimiter = new RateLimiter({ counter: counter(), limit: 10, windowMs: 1000, now: () => clock.now });
   return { rateLimiter, clock };
 }
 
@@ -45,7 +47,7 @@ describe('RateLimiter.shouldWait', () => {
     const subscriber = testRedis.client.duplicate();
     const stopped: string[] = [];
     subscriber.on('message', (_channel: string, turnId: string) => stopped.push(turnId));
-    await subscriber.subscribe(createRedisKeys(testRedis.prefix).cancelChannel());
+    await subscriber.subscribe(createTurnKeys(testRedis.prefix).cancelChannel());
     for (let i = 0; i < 10; i++) expect((await rateLimiter.countTurn('counted', `turn-${i}`, testRedis.client)).allowed).toBe(true);
     const refused = await rateLimiter.countTurn('counted', 'turn-10', testRedis.client);
     expect(refused).toMatchObject({ allowed: false, remaining: 0, limit: 10 });
@@ -56,10 +58,10 @@ describe('RateLimiter.shouldWait', () => {
 
 describe('RateLimiter buckets', () => {
   it('counts a named bucket apart from the chat limit, and its 429 says what was counted', async () => {
-    const keys = createRedisKeys(testRedis.prefix);
+    const counter = new RateCounter({ redis: testRedis.client, prefix: testRedis.prefix });
     const now = () => 5_000_000;
-    const chat = new RateLimiter({ redis: testRedis.client, keys, limit: 1, windowMs: 1000, now });
-    const starts = new RateLimiter({ redis: testRedis.client, keys, limit: 1, windowMs: 1000, now, bucket: { name: 'mcp-starts', counted: 'MCP server adds' } });
+    const chat = new RateLimiter({ counter, limit: 1, windowMs: 1000, now });
+    const starts = new RateLimiter({ counter, limit: 1, windowMs: 1000, now, bucket: { name: 'mcp-starts', counted: 'MCP server adds' } });
     await chat.enforce('dora');
     await starts.enforce('dora');
     await expect(starts.enforce('dora')).rejects.toMatchObject({ code: 'rate_limit_exceeded', message: expect.stringContaining('Rate limit of 1 MCP server adds per minute') });

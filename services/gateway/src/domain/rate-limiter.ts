@@ -1,9 +1,10 @@
-import type { Redis, RedisKeys } from '@bedrock-mcp/common';
+import type { Redis } from '@bedrock-mcp/common';
+import type { RateCounter, RateWindow, TurnRateGate } from '@bedrock-mcp/turns';
 import { GatewayError } from './gateway-error.js';
 
 export interface RateLimiterOptions {
-  redis: Redis;
-  keys: RedisKeys;
+  /** The Redis counters (keys and scripts live in packages/turns). */
+  counter: RateCounter;
   /** Requests allowed per user per window. */
   limit: number;
   /** Window length in milliseconds; default one minute. */
@@ -24,20 +25,8 @@ export interface RateLimitDecision {
 }
 
 /**
- * Counts a chat turn; over the limit it also broadcasts a stop for the turn on the workers' cancel
- * channel, in the same step. KEYS: the user's window counter. ARGV: counter TTL (ms), limit, cancel
- * channel, turn id. Returns the count.
- */
-const COUNT_TURN_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-if count > tonumber(ARGV[2]) then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
-return count
-`;
-
-/**
- * A per-user fixed-window counter in Redis (INCR + PEXPIRE, one round trip), shared by every
- * gateway replica.
+ * A per-user fixed-window limit, counted in Redis by a RateCounter (INCR + PEXPIRE, one round
+ * trip), shared by every gateway replica.
  *
  * A chat turn is counted by `countTurn`, which lets the gateway enqueue the turn's job without
  * waiting for the count: the count goes out first on the queue's own connection, so Redis applies
@@ -46,7 +35,7 @@ return count
  * its 429. So that an over-limit user does not keep the workers busy with such jobs, turns of a
  * user this gateway saw near the limit are counted with `consume` and enqueued only once allowed.
  */
-export class RateLimiter {
+export class RateLimiter implements TurnRateGate<RateLimitDecision> {
   private readonly windowMs: number;
   private readonly now: () => number;
   /** Requests left at or below which a user's turns wait for their count. */
@@ -62,23 +51,18 @@ export class RateLimiter {
   }
 
   async consume(userId: string): Promise<RateLimitDecision> {
-    const { key, windowStart } = this.window(userId);
-    // Two plain commands rather than MULTI: they ride ioredis' auto-pipelining with everything else
-    // sent in the same tick (one socket write for many requests), and need no atomicity here.
-    const [count] = await Promise.all([this.options.redis.incr(key), this.options.redis.pexpire(key, this.windowMs + 1000)]);
-    return this.decide(userId, windowStart, count);
+    const window = this.window();
+    return this.decide(userId, window.windowStart, await this.options.counter.count(userId, window));
   }
 
   /**
    * Counts a chat turn on `connection`, the one its job will be enqueued on right after this call
    * (Redis applies commands of one connection in order). Over the limit, the turn's stop is
-   * broadcast to the workers in the same step. EVAL rather than EVALSHA: a NOSCRIPT retry would
-   * reach Redis after the job.
+   * broadcast to the workers in the same step (see RateCounter.countTurn).
    */
   async countTurn(userId: string, turnId: string, connection: Redis): Promise<RateLimitDecision> {
-    const { key, windowStart } = this.window(userId);
-    const count = Number(await connection.eval(COUNT_TURN_SCRIPT, 1, key, this.windowMs + 1000, this.options.limit, this.options.keys.cancelChannel(), turnId));
-    return this.decide(userId, windowStart, count);
+    const window = this.window();
+    return this.decide(userId, window.windowStart, await this.options.counter.countTurn(userId, turnId, window, this.options.limit, connection));
   }
 
   /** True when this gateway saw the user near the limit in this window, or at it in the previous one. */
@@ -115,9 +99,10 @@ export class RateLimiter {
     return now - (now % this.windowMs);
   }
 
-  private window(userId: string): { key: string; windowStart: number } {
+  private window(): RateWindow {
     const windowStart = this.windowStartAt(this.now());
-    return { key: this.options.keys.userRateLimit(userId, windowStart, this.options.bucket?.name), windowStart };
+    const window: RateWindow = { windowStart, ttlMs: this.windowMs + 1000 };
+    return this.options.bucket ? { ...window, bucket: this.options.bucket.name } : window;
   }
 
   private decide(userId: string, windowStart: number, count: number): RateLimitDecision {

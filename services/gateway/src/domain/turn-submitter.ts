@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { ActiveTurns, Logger, Redis } from '@bedrock-mcp/common';
-import type { ChatCompletionRequest, ChatJob, ModelConfig } from '@bedrock-mcp/contracts';
-import type { JobsOptions } from 'bullmq';
+import type { Logger } from '@bedrock-mcp/common';
+import type { ChatCompletionRequest, ModelConfig } from '@bedrock-mcp/contracts';
+import { TurnEnqueueError, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
 import { assertAttachmentSizes } from './attachment-limits.js';
 import { buildChatJob } from './chat-job-builder.js';
 import { GatewayError } from './gateway-error.js';
@@ -9,30 +9,18 @@ import type { McpServerDirectory } from './mcp-server-directory.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { RateLimiter, type RateLimitDecision } from './rate-limiter.js';
 import { assertRequestCounts, type RequestCountLimits } from './request-count-limits.js';
-import type { TurnAccess } from './turn-access.js';
-import type { TurnEventHub, TurnEventStream } from './turn-event-stream.js';
-
-/** What the gateway needs of a BullMQ queue. */
-export interface ChatQueue {
-  add(name: string, data: ChatJob, options: JobsOptions): Promise<unknown>;
-}
 
 export interface TurnSubmitterOptions {
   models: ModelCatalog;
   servers: McpServerDirectory;
-  access: TurnAccess;
-  hub: TurnEventHub;
+  /** Runs the turn's protocol: slot, meta, subscribe, count, enqueue. */
+  producer: Pick<TurnProducer, 'submit'>;
   limiter: RateLimiter;
-  queue: ChatQueue;
-  /** The connection `queue` writes on: a turn is counted on it just ahead of its job. */
-  queueConnection: Redis;
   logger: Logger;
   /** Largest decoded attachment, in bytes. */
   maxAttachmentBytes: number;
   /** Messages, images and documents one request may carry. */
   counts: RequestCountLimits;
-  /** Each user's running or queued turns; a turn takes a slot before its job is enqueued. */
-  activeTurns: Pick<ActiveTurns, 'admit' | 'release'>;
   /** Slots per user (MAX_CONCURRENT_TURNS_PER_USER). */
   maxConcurrentTurns: number;
   now?: () => number;
@@ -49,26 +37,16 @@ export interface SubmittedTurn {
   rateLimitHeaders: Record<string, string>;
 }
 
-/**
- * A finished turn's record is its event log and meta, so a completed job (the whole request,
- * attachments included) is deleted at once; failed ones are kept a day for inspection (count-bounded).
- */
-const JOB_RETENTION: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
-  removeOnComplete: true,
-  removeOnFail: { count: 5000, age: 24 * 3600 },
-};
-
 export function newTurnId(): string {
   return `chatcmpl-${randomBytes(18).toString('base64url')}`;
 }
 
 /**
- * Starts a chat turn: checks the model, the request's size, the servers and the attachments, takes
- * one of the user's concurrent-turn slots, then records the turn's owner, subscribes to its events,
- * counts it against the rate limit and enqueues its job, in that order on the wire but without
- * waiting for one another (see RateLimiter.countTurn). A request refused before that still counts,
- * and over the limit its 429 wins. The slot is released by the worker when the turn ends, or here
- * when the turn is given up before it could run.
+ * Starts a chat turn: checks the model, the request's size, the servers and the attachments, then
+ * hands the job to the TurnProducer (which takes one of the user's concurrent-turn slots, records
+ * the turn's owner, subscribes to its events, counts it against this limiter and enqueues it, in
+ * that order on the wire but without waiting for one another). A request refused before that still
+ * counts, and over the limit its 429 wins.
  */
 export class TurnSubmitter {
   private readonly now: () => number;
@@ -78,7 +56,7 @@ export class TurnSubmitter {
   }
 
   async submit(userId: string, body: ChatCompletionRequest): Promise<SubmittedTurn> {
-    const { access, hub, limiter, queue, logger } = this.options;
+    const { producer, limiter, logger, maxConcurrentTurns } = this.options;
     let model: ModelConfig;
     let mcpServerIds: string[];
     try {
@@ -93,66 +71,28 @@ export class TurnSubmitter {
 
     const turnId = newTurnId();
     const createdAt = this.now();
-    const { activeTurns, maxConcurrentTurns } = this.options;
-    const admitting = activeTurns.admit(userId, turnId, maxConcurrentTurns);
-    admitting.catch(() => undefined);
-    const created = access.create(turnId, { userId, model: model.model_id, status: 'queued', createdAt });
-    const opening = hub.openTracked(turnId, { fresh: true });
-    // The worker's first event must not reach Redis before the SUBSCRIBE.
-    await opening.sent;
-    const abandon = async (stopQueuedJob: boolean) => {
-      if (stopQueuedJob) await access.requestStop(turnId).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not flag an abandoned turn as stopped'));
-      const [stream] = await Promise.allSettled([opening.opened, created]);
-      if (stream.status === 'fulfilled') stream.value.close();
-      await Promise.all([access.remove(turnId).catch(() => undefined), activeTurns.release(userId, turnId).catch(() => undefined)]);
-    };
-    const admission = await admitting.catch(async (error: unknown) => {
-      await abandon(false);
-      throw error;
-    });
-    if (!admission.admitted) {
-      await abandon(false);
+    const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt });
+    let outcome: TurnSubmitOutcome<RateLimitDecision>;
+    try {
+      outcome = await producer.submit({ job, maxConcurrentTurns, rate: limiter });
+    } catch (error) {
+      if (!(error instanceof TurnEnqueueError)) throw error;
+      logger.error({ err: error.cause, userId, turnId }, 'could not enqueue the chat job');
+      throw new GatewayError('service_unavailable', 'The chat queue is unavailable; try again.');
+    }
+    if (outcome.kind === 'enqueued') {
+      logger.debug({ userId, turnId, model: model.model_id, servers: mcpServerIds }, 'turn enqueued');
+      return { turnId, model: model.model_id, createdAt, stream: outcome.stream, rateLimitHeaders: RateLimiter.admit(outcome.decision) };
+    }
+    if (outcome.kind === 'busy') {
       await limiter.enforce(userId);
       throw new GatewayError(
         'rate_limit_exceeded',
-        `You have ${admission.held} chat turns running or queued, the most allowed at once (MAX_CONCURRENT_TURNS_PER_USER=${maxConcurrentTurns}); wait for one to finish or stop one.`,
+        `You have ${outcome.held} chat turns running or queued, the most allowed at once (MAX_CONCURRENT_TURNS_PER_USER=${maxConcurrentTurns}); wait for one to finish or stop one.`,
       );
     }
-    // Near the limit the count is awaited before the job goes in, and a refused turn is never queued.
-    const waits = limiter.shouldWait(userId);
-    const counted = waits ? limiter.consume(userId) : limiter.countTurn(userId, turnId, this.options.queueConnection);
-    if (waits) {
-      const early = await counted.catch(async (error: unknown) => {
-        await abandon(false);
-        throw error;
-      });
-      if (!early.allowed) {
-        await abandon(false);
-        RateLimiter.admit(early);
-      }
-    }
-    const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt });
-    const added = queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION });
-    const [decision, recorded, opened, enqueued] = await Promise.allSettled([counted, created, opening.opened, added]);
-
-    const failed = [decision, recorded, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    const refused = decision.status === 'fulfilled' && !decision.value.allowed;
-    if (failed || refused || enqueued.status === 'rejected') {
-      // A job already queued must not run: the count's script broadcast a refused turn's stop, and
-      // the flag covers a worker that was not listening then.
-      await abandon(enqueued.status === 'fulfilled');
-      if (refused) RateLimiter.admit(decision.value);
-      if (failed) throw failed.reason;
-      logger.error({ err: (enqueued as PromiseRejectedResult).reason, userId, turnId }, 'could not enqueue the chat job');
-      throw new GatewayError('service_unavailable', 'The chat queue is unavailable; try again.');
-    }
-    logger.debug({ userId, turnId, model: model.model_id, servers: mcpServerIds }, 'turn enqueued');
-    return {
-      turnId,
-      model: model.model_id,
-      createdAt,
-      stream: (opened as PromiseFulfilledResult<TurnEventStream>).value,
-      rateLimitHeaders: RateLimiter.admit((decision as PromiseFulfilledResult<RateLimitDecision>).value),
-    };
+    // A refused count: admit() throws its 429.
+    RateLimiter.admit(outcome.decision);
+    throw new GatewayError('rate_limit_exceeded', 'Rate limit reached.');
   }
 }

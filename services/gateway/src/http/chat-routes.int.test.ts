@@ -66,9 +66,9 @@ describe('POST /v1/chat/completions', () => {
     const job = ChatJobSchema.parse(h.worker.jobs[before]);
     expect(job).toMatchObject({ turnId: completion.id, userId: 'alice', model: TEST_MODEL, maxTokens: 4000, temperature: 0.5, mcpServerIds: ['cot'], keepSession: false });
     expect(job.thinking).toEqual({ enabled: true, budgetTokens: 1024 });
-    const meta = await h.testRedis.client.hgetall(h.keys.turnMeta(completion.id));
+    const meta = await h.testRedis.client.hgetall(h.turnKeys.turnMeta(completion.id));
     expect(meta).toMatchObject({ userId: 'alice', model: TEST_MODEL });
-    expect(await h.testRedis.client.ttl(h.keys.turnMeta(completion.id))).toBeGreaterThan(0);
+    expect(await h.testRedis.client.ttl(h.turnKeys.turnMeta(completion.id))).toBeGreaterThan(0);
   });
 
   it('turns a failed turn into an HTTP error for non-stream requests', async () => {
@@ -135,7 +135,7 @@ describe('resume and stop', () => {
     const stop = await h.request(`/v1/stop/stream/${turnId}`, { method: 'POST', user: 'bob' });
     expect(stop.status).toBe(403);
     expect(await stop.json()).toMatchObject({ errno: -1, error: { code: 'forbidden' } });
-    expect(await h.testRedis.client.exists(h.keys.turnCancel(turnId))).toBe(0);
+    expect(await h.testRedis.client.exists(h.turnKeys.turnCancel(turnId))).toBe(0);
     expect((await h.request('/v1/chat/completions/chatcmpl-doesnotexist/stream')).status).toBe(404);
     expect((await h.request('/v1/stop/stream/chatcmpl-doesnotexist', { method: 'POST' })).status).toBe(404);
   });
@@ -148,12 +148,12 @@ describe('resume and stop', () => {
     await gated.reached;
     const listener = h.testRedis.client.duplicate();
     const heard = new Promise<string>((resolve) => listener.on('message', (_channel, message) => resolve(message)));
-    await listener.subscribe(h.keys.cancelChannel());
+    await listener.subscribe(h.turnKeys.cancelChannel());
     const stop = await h.request(`/v1/stop/stream/${turnId}`, { method: 'POST' });
     expect(await stop.json()).toEqual({ errno: 0, msg: 'Stream stopping initiated' });
     expect(await heard).toBe(turnId);
-    expect(await h.testRedis.client.get(h.keys.turnCancel(turnId))).toBe('1');
-    expect(await h.testRedis.client.ttl(h.keys.turnCancel(turnId))).toBeGreaterThan(0);
+    expect(await h.testRedis.client.get(h.turnKeys.turnCancel(turnId))).toBe('1');
+    expect(await h.testRedis.client.ttl(h.turnKeys.turnCancel(turnId))).toBeGreaterThan(0);
     listener.disconnect();
     gated.release();
     await res.text();

@@ -5,7 +5,7 @@ import { CompletionAssembler, type AssembledTurn } from '../domain/format/comple
 import { streamFormatFrom } from '../domain/format/stream-formatter.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { assertRawMessageCount } from '../domain/request-count-limits.js';
-import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
+import { TurnStreamTimeoutError, type TurnEventStream } from '@bedrock-mcp/turns';
 import { principalOf, type GatewayServices } from './gateway-services.js';
 import { createFormatter, SEED_STOP_ANSWER } from './seed-dialect.js';
 import { serve } from './serve-route.js';

@@ -150,23 +150,23 @@ describe('bad input', () => {
   it('refuses a turn over a limit counted elsewhere with 429, after broadcasting its stop ahead of its job', async () => {
     // Another gateway replica used up this user's window: this one does not know, so it enqueues without waiting for the count.
     const windowStart = await currentWindowWithRoom();
-    await h.testRedis.client.set(h.keys.userRateLimit('counted-elsewhere', windowStart), '3', 'PX', 61_000);
-    const cancels = await listen(h.keys.cancelChannel());
+    await h.testRedis.client.set(h.turnKeys.userRateLimit('counted-elsewhere', windowStart), '3', 'PX', 61_000);
+    const cancels = await listen(h.turnKeys.cancelChannel());
     const res = await h.request('/v1/chat/completions', { method: 'POST', body: body(), user: 'counted-elsewhere' });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     const [turnId] = await cancels.until(1);
     // The job was queued (a worker took it), and its stop was broadcast before that and flagged.
     await expect.poll(() => h.worker.jobs.some((job) => job.turnId === turnId)).toBe(true);
-    expect(await h.testRedis.client.exists(h.keys.turnCancel(turnId!))).toBe(1);
-    expect(await h.testRedis.client.exists(h.keys.turnMeta(turnId!))).toBe(0);
+    expect(await h.testRedis.client.exists(h.turnKeys.turnCancel(turnId!))).toBe(1);
+    expect(await h.testRedis.client.exists(h.turnKeys.turnMeta(turnId!))).toBe(0);
     await cancels.close();
   });
 
   it('waits for the count before queueing the turns of a user it saw near the limit: a refused one is never queued', async () => {
     await currentWindowWithRoom();
     const user = 'near-limit';
-    const cancels = await listen(h.keys.cancelChannel());
+    const cancels = await listen(h.turnKeys.cancelChannel());
     for (let i = 0; i < 3; i++) expect((await h.request('/v1/chat/completions', { method: 'POST', body: body(), user })).status).toBe(200);
     expect((await h.request('/v1/chat/completions', { method: 'POST', body: body(), user })).status).toBe(429);
     // Jobs are taken in order: once a later one is taken, a queued refused one would have been too.

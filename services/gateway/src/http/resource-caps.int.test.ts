@@ -89,20 +89,20 @@ describe('concurrent turns per user', () => {
     expect(third.status).toBe(429);
     expect((await third.json()).error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', message: expect.stringContaining('MAX_CONCURRENT_TURNS_PER_USER=2') });
     // The slots are in Redis, shared by every gateway replica; another user is not affected.
-    expect(await h.testRedis.client.zcard(h.keys.userActiveTurns('busy'))).toBe(2);
+    expect(await h.testRedis.client.zcard(h.turnKeys.userActiveTurns('busy'))).toBe(2);
     expect((await post('not-busy', chat([{ role: 'user', content: 'hi' }]))).status).toBe(200);
     // One client walks away: its turn still ends (and frees its slot) without anyone reading it.
     await first.body?.cancel();
     openGate();
     await second.text();
-    await expect.poll(() => h.testRedis.client.zcard(h.keys.userActiveTurns('busy'))).toBe(0);
+    await expect.poll(() => h.testRedis.client.zcard(h.turnKeys.userActiveTurns('busy'))).toBe(0);
     expect((await post('busy', chat([{ role: 'user', content: 'again' }]))).status).toBe(200);
     h.worker.script = echoScript;
   });
 
   it('holds no slot for a refused request: ten refusals in a row leave the user free to chat', async () => {
     for (let i = 0; i < 10; i++) expect((await post('refused', chat([{ role: 'user', content: 'x' }], { mcp_server_ids: ['nope'] }))).status).toBeGreaterThanOrEqual(400);
-    expect(await h.testRedis.client.zcard(h.keys.userActiveTurns('refused'))).toBe(0);
+    expect(await h.testRedis.client.zcard(h.turnKeys.userActiveTurns('refused'))).toBe(0);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@bedrock-mcp/common';
 import type { Response } from 'express';
 import type { StreamFormatter } from '../domain/format/stream-formatter.js';
-import type { TurnEventStream } from '../domain/turn-event-stream.js';
+import type { TurnEventStream } from '@bedrock-mcp/turns';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import { SseWriter } from './sse-writer.js';
 

@@ -166,7 +166,7 @@ describe('chat WebSocket', () => {
     bob.send({ type: 'stop', turnId });
     const stopRefused = await bob.waitFor(is('error', (frame) => bob.frames.indexOf(frame) > bob.frames.findIndex(is('pong'))));
     expect(stopRefused).toMatchObject({ turnId, error: { code: 'forbidden' } });
-    expect(await h.testRedis.client.exists(h.keys.turnCancel(turnId))).toBe(0);
+    expect(await h.testRedis.client.exists(h.turnKeys.turnCancel(turnId))).toBe(0);
     expect(bob.events(turnId)).toEqual([]);
     alice.socket.close();
     bob.socket.close();

@@ -11,7 +11,7 @@ import { WebSocket, type RawData } from 'ws';
 import type { Principal } from '../domain/api-key-authenticator.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { assertRawMessageCount } from '../domain/request-count-limits.js';
-import { TurnStreamTimeoutError, type TurnEventStream } from '../domain/turn-event-stream.js';
+import { TurnStreamTimeoutError, type TurnEventStream } from '@bedrock-mcp/turns';
 import type { GatewayServices } from './gateway-services.js';
 
 export interface WsChatSessionOptions {

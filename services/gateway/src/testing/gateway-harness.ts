@@ -4,6 +4,7 @@ import { createLogger, createRedis, createRedisKeys, requireInternalApiKey, Sett
 import { AppConfigFileSchema, type AppConfigFile } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import { startTestRedis, TEST_INTERNAL_API_KEY, type TestRedis } from '@bedrock-mcp/test-support';
+import { createTurnKeys, type TurnKeys } from '@bedrock-mcp/turns';
 import { createGatewayApp, type GatewayApp } from '../gateway-app.js';
 import type { WsVoiceServerOptions } from '../http/ws-voice-server.js';
 import { ScriptedTurnWorker } from './scripted-turn-worker.js';
@@ -30,6 +31,8 @@ export interface GatewayHarness {
   voiceUrl(params: Record<string, string>): string;
   testRedis: TestRedis;
   keys: RedisKeys;
+  /** The turns' keys (packages/turns), to check stored turn data. */
+  turnKeys: TurnKeys;
   settings: Settings;
   gateway: GatewayApp;
   store: UserServerStore;
@@ -82,6 +85,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
     voiceUrl: (params) => `ws://127.0.0.1:${address.port}/ws/user-audio?${new URLSearchParams(params).toString()}`,
     testRedis,
     keys,
+    turnKeys: createTurnKeys(testRedis.prefix),
     settings,
     gateway,
     store,

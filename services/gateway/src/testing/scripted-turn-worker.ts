@@ -1,5 +1,6 @@
-import { ActiveTurns, createRedis, TurnEventLog, type Redis, type RedisKeys } from '@bedrock-mcp/common';
+import { createRedis, type Redis, type RedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, ChatJobSchema, type ChatJob, type StreamEvent, type StreamEventDraft } from '@bedrock-mcp/contracts';
+import { ActiveTurns, createTurnKeys, TurnEventLog } from '@bedrock-mcp/turns';
 import { Worker } from 'bullmq';
 
 type DraftWithoutTurn = StreamEventDraft extends infer E ? (E extends StreamEventDraft ? Omit<E, 'turnId'> : never) : never;
@@ -39,8 +40,9 @@ export class ScriptedTurnWorker {
   private readonly activeTurns: ActiveTurns;
 
   constructor(redisUrl: string, redis: Redis, keys: RedisKeys) {
-    this.log = new TurnEventLog(redis, keys, { maxEvents: 1000, ttlSeconds: 120 });
-    this.activeTurns = new ActiveTurns(redis, keys, { slotTtlMs: 120_000 });
+    const turnKeys = createTurnKeys(keys.prefix);
+    this.log = new TurnEventLog(redis, turnKeys, { maxEvents: 1000, ttlSeconds: 120 });
+    this.activeTurns = new ActiveTurns(redis, turnKeys, { slotTtlMs: 120_000 });
     this.connection = createRedis(redisUrl, 'scripted-worker', { maxRetriesPerRequest: null });
     this.worker = new Worker(
       CHAT_QUEUE_NAME,

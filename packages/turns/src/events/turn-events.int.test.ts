@@ -1,21 +1,24 @@
-import { createLogger, createRedisKeys, TurnEventLog, type RedisKeys } from '@bedrock-mcp/common';
+import { createLogger } from '@bedrock-mcp/common';
 import type { StreamEvent, StreamEventDraft } from '@bedrock-mcp/contracts';
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TurnEventHub, TurnStreamTimeoutError, type TurnEventStream } from './turn-event-stream.js';
+import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
+import { TurnStreamTimeoutError, type TurnEventStream } from './turn-event-stream.js';
+import { TurnEventLog } from './turn-event-log.js';
+import { TurnEvents } from './turn-events.js';
 
 let testRedis: TestRedis;
-let keys: RedisKeys;
+let keys: TurnKeys;
 let log: TurnEventLog;
-let hub: TurnEventHub;
+let hub: TurnEvents;
 let turnCounter = 0;
 const logger = createLogger({ service: 'test', level: 'silent' });
 
 beforeAll(async () => {
   testRedis = await startTestRedis('gw-events');
-  keys = createRedisKeys(testRedis.prefix);
+  keys = createTurnKeys(testRedis.prefix);
   log = new TurnEventLog(testRedis.client, keys, { maxEvents: 100, ttlSeconds: 60 });
-  hub = new TurnEventHub({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, keys, logger, maxBufferedEvents: 5, idleTimeoutMs: 10_000 });
+  hub = new TurnEvents({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, prefix: testRedis.prefix, logger, maxBufferedEvents: 5, idleTimeoutMs: 10_000 });
 });
 afterAll(async () => {
   await hub.close();
@@ -32,7 +35,7 @@ async function collect(stream: TurnEventStream): Promise<StreamEvent[]> {
   return events;
 }
 
-describe('TurnEventHub', () => {
+describe('TurnEvents (the hub)', () => {
   it('delivers a fresh turn live, in order, ending with done', async () => {
     const turnId = newTurn();
     const stream = await hub.open(turnId, { fresh: true });
@@ -91,7 +94,7 @@ describe('TurnEventHub', () => {
   });
 
   it('gives up with a timeout when a turn goes silent', async () => {
-    const quick = new TurnEventHub({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, keys, logger, idleTimeoutMs: 200, resyncIntervalMs: 50 });
+    const quick = new TurnEvents({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, prefix: testRedis.prefix, logger, idleTimeoutMs: 200, resyncIntervalMs: 50 });
     try {
       const stream = await quick.open(newTurn(), { fresh: true });
       await expect(collect(stream)).rejects.toBeInstanceOf(TurnStreamTimeoutError);

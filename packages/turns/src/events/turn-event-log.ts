@@ -1,29 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StreamEventSchema, type StreamEvent, type StreamEventDraft } from '@bedrock-mcp/contracts';
-import type { RedisKeys } from './redis-keys.js';
+import { turnScript } from '../lua-scripts.js';
+import type { TurnKeys } from '../turn-keys.js';
 
-/**
- * Assigns the next sequence numbers, appends the events to the capped replay log and publishes
- * each one, atomically, so a reader that subscribes and then reads the log sees every event
- * exactly once (deduplicating by seq). The seq counter lives in Redis, so a worker that takes over
- * a turn continues the numbering. ARGV: max events, TTL (s), then one body per event, in order.
- * Returns the first seq assigned.
- */
-const APPEND_SCRIPT = `
-local last = redis.call('INCRBY', KEYS[1], #ARGV - 2)
-local first = last - (#ARGV - 2) + 1
-for i = 3, #ARGV do
-  local json = '{"seq":' .. (first + i - 3) .. ',' .. ARGV[i]
-  redis.call('RPUSH', KEYS[2], json)
-  redis.call('PUBLISH', KEYS[3], json)
-end
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return first
-`;
-const APPEND_SHA = createHash('sha1').update(APPEND_SCRIPT).digest('hex');
+/** See lua/append-events.lua: seq, log, channel in one atomic step. */
+const APPEND_EVENTS = turnScript('append-events', 3);
 
 export interface TurnEventLogOptions {
   /** Events kept per turn. */
@@ -32,10 +13,16 @@ export interface TurnEventLogOptions {
   ttlSeconds: number;
 }
 
+/**
+ * A turn's events in Redis: each is given the next seq, appended to the capped replay log and
+ * published on the turn's channel in one atomic script (see lua/append-events.lua), so a reader
+ * that subscribes and then reads the log sees every event exactly once. The seq counter lives in
+ * Redis, so a worker that takes over a turn continues the numbering.
+ */
 export class TurnEventLog {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly keys: TurnKeys,
     private readonly options: TurnEventLogOptions,
   ) {}
 
@@ -53,21 +40,9 @@ export class TurnEventLog {
     const ts = Date.now();
     const events = drafts.map((draft) => ({ ...draft, ts }));
     // The script splices `"seq":N,` in front of the rest of each object, so JSON stays as JS wrote it.
-    const args = [
-      this.keys.turnSeq(turnId),
-      this.keys.turnLog(turnId),
-      this.keys.turnChannel(turnId),
-      String(this.options.maxEvents),
-      String(this.options.ttlSeconds),
-      ...events.map((event) => JSON.stringify(event).slice(1)),
-    ];
-    let first: number;
-    try {
-      first = Number(await this.redis.evalsha(APPEND_SHA, 3, ...args));
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      first = Number(await this.redis.eval(APPEND_SCRIPT, 3, ...args));
-    }
+    const keys = [this.keys.turnSeq(turnId), this.keys.turnLog(turnId), this.keys.turnChannel(turnId)];
+    const args = [String(this.options.maxEvents), String(this.options.ttlSeconds), ...events.map((event) => JSON.stringify(event).slice(1))];
+    const first = Number(await APPEND_EVENTS.run(this.redis, keys, args));
     return events.map((event, index) => ({ seq: first + index, ...event }) as StreamEvent);
   }
 

@@ -1,21 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from './redis-keys.js';
+import { turnScript } from '../lua-scripts.js';
+import type { TurnKeys } from '../turn-keys.js';
 
-/**
- * Takes a slot unless the user holds `limit` unexpired ones. KEYS: the user's sorted set. ARGV: now
- * (epoch ms), slot expiry (epoch ms), limit, turn id, key TTL (ms). Returns the slots held after
- * the call, negated when refused.
- */
-const ADMIT_SCRIPT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local held = redis.call('ZCARD', KEYS[1])
-if held >= tonumber(ARGV[3]) then return -held end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return held + 1
-`;
-const ADMIT_SHA = createHash('sha1').update(ADMIT_SCRIPT).digest('hex');
+/** See lua/admit-turn.lua: prune expired slots, then take one unless the user is at the limit. */
+const ADMIT_TURN = turnScript('admit-turn', 1);
 
 export interface ActiveTurnsOptions {
   /**
@@ -43,7 +31,7 @@ export class ActiveTurns {
 
   constructor(
     private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly keys: TurnKeys,
     private readonly options: ActiveTurnsOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -52,14 +40,7 @@ export class ActiveTurns {
   async admit(userId: string, turnId: string, limit: number): Promise<TurnAdmission> {
     const now = this.now();
     const { slotTtlMs } = this.options;
-    const args = [this.keys.userActiveTurns(userId), now, now + slotTtlMs, limit, turnId, slotTtlMs] as const;
-    let result: number;
-    try {
-      result = Number(await this.redis.evalsha(ADMIT_SHA, 1, ...args));
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      result = Number(await this.redis.eval(ADMIT_SCRIPT, 1, ...args));
-    }
+    const result = Number(await ADMIT_TURN.run(this.redis, [this.keys.userActiveTurns(userId)], [now, now + slotTtlMs, limit, turnId, slotTtlMs]));
     return { admitted: result > 0, held: Math.abs(result) };
   }
 

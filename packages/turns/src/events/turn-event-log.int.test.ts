@@ -1,7 +1,7 @@
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRedisKeys } from './redis-keys.js';
+import { createTurnKeys } from '../turn-keys.js';
 import { parseLoggedEvent, TurnEventLog } from './turn-event-log.js';
 
 describe('TurnEventLog', () => {
@@ -11,14 +11,14 @@ describe('TurnEventLog', () => {
 
   beforeEach(async () => {
     redis = await startTestRedis('turn-log');
-    log = new TurnEventLog(redis.client, createRedisKeys(redis.prefix), { maxEvents: 5, ttlSeconds: 60 });
+    log = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 5, ttlSeconds: 60 });
   });
   afterEach(() => redis.close());
 
   it('assigns increasing seqs, publishes each event and keeps a capped replay log', async () => {
     const subscriber = new Redis(redis.url);
     const received: number[] = [];
-    await subscriber.subscribe(createRedisKeys(redis.prefix).turnChannel(turnId));
+    await subscriber.subscribe(createTurnKeys(redis.prefix).turnChannel(turnId));
     subscriber.on('message', (_channel, message) => received.push(parseLoggedEvent(message).seq));
 
     const appended = [];
@@ -31,7 +31,7 @@ describe('TurnEventLog', () => {
     expect(replay.map((event) => event.seq)).toEqual([5, 6, 7]);
     expect((await log.readAfter(turnId, 0)).length).toBe(5);
     expect(await log.lastSeq(turnId)).toBe(7);
-    expect(await redis.client.ttl(createRedisKeys(redis.prefix).turnLog(turnId))).toBeGreaterThan(0);
+    expect(await redis.client.ttl(createTurnKeys(redis.prefix).turnLog(turnId))).toBeGreaterThan(0);
     subscriber.disconnect();
   });
 
@@ -45,14 +45,14 @@ describe('TurnEventLog', () => {
 
   it('continues the numbering for a second writer (a worker taking over)', async () => {
     await log.append({ turnId, type: 'round_start', round: 1 });
-    const other = new TurnEventLog(redis.client, createRedisKeys(redis.prefix), { maxEvents: 5, ttlSeconds: 60 });
+    const other = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 5, ttlSeconds: 60 });
     expect((await other.append({ turnId, type: 'round_start', round: 2 })).seq).toBe(2);
   });
 
   it('appends a batch in one call: consecutive seqs after earlier events, each published in order, log still capped', async () => {
     const subscriber = new Redis(redis.url);
     const received: string[] = [];
-    await subscriber.subscribe(createRedisKeys(redis.prefix).turnChannel(turnId));
+    await subscriber.subscribe(createTurnKeys(redis.prefix).turnChannel(turnId));
     subscriber.on('message', (_channel, message) => received.push(`${parseLoggedEvent(message).seq}:${message.includes('"text":"b') ? 'b' : 'a'}`));
 
     await log.append({ turnId, type: 'text_delta', text: 'a0' });

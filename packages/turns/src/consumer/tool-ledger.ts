@@ -1,6 +1,7 @@
-import type { Redis, RedisKeys } from '@bedrock-mcp/common';
+import type { Redis } from 'ioredis';
 import { ToolResultSchema, type ToolResult } from '@bedrock-mcp/contracts';
 import { z } from 'zod';
+import type { TurnKeys } from '../turn-keys.js';
 
 const LedgerEntrySchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('running'), startedAt: z.number(), worker: z.string() }),
@@ -19,7 +20,7 @@ export type ClaimOutcome = { claimed: true } | { claimed: false; entry: LedgerEn
 export class ToolLedger {
   constructor(
     private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly keys: TurnKeys,
     private readonly options: { ttlSeconds: number; workerId: string },
   ) {}
 

@@ -1,5 +1,6 @@
-import type { Logger, TurnEventLog } from '@bedrock-mcp/common';
+import type { Logger } from '@bedrock-mcp/common';
 import type { StreamEventDraft } from '@bedrock-mcp/contracts';
+import type { TurnEventLog } from '../events/turn-event-log.js';
 
 /** An event of this turn, before the turn id, seq and timestamp are added. */
 export type TurnEventBody = StreamEventDraft extends infer E ? (E extends StreamEventDraft ? Omit<E, 'turnId'> : never) : never;

@@ -1,4 +1,6 @@
-import { createLogger, createRedisKeys, TurnEventLog } from '@bedrock-mcp/common';
+import { createLogger } from '@bedrock-mcp/common';
+import { TurnEventLog } from '../events/turn-event-log.js';
+import { createTurnKeys } from '../turn-keys.js';
 import type { StreamEvent, StreamEventDraft } from '@bedrock-mcp/contracts';
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,7 +23,7 @@ describe('TurnEmitter', () => {
 
   beforeEach(async () => {
     redis = await startTestRedis('turn-emitter');
-    log = new RecordingLog(redis.client, createRedisKeys(redis.prefix), { maxEvents: 100, ttlSeconds: 60 });
+    log = new RecordingLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 100, ttlSeconds: 60 });
     emitter = new TurnEmitter(log, turnId, createLogger({ service: 'test', level: 'silent' }));
   });
   afterEach(() => redis.close());
@@ -42,10 +44,10 @@ describe('TurnEmitter', () => {
   });
 
   it('flush() rethrows the first failed append (from then on); later events still go out', async () => {
-    await redis.client.set(createRedisKeys(redis.prefix).turnSeq(turnId), 'not a number');
+    await redis.client.set(createTurnKeys(redis.prefix).turnSeq(turnId), 'not a number');
     void emitter.emit({ type: 'text_delta', text: 'lost' });
     await expect(emitter.flush()).rejects.toThrow(/not an integer/);
-    await redis.client.del(createRedisKeys(redis.prefix).turnSeq(turnId));
+    await redis.client.del(createTurnKeys(redis.prefix).turnSeq(turnId));
     void emitter.emit({ type: 'text_delta', text: 'kept' });
     await expect(emitter.flush()).rejects.toThrow(/not an integer/);
     expect(await logged()).toEqual(['1:kept']);

@@ -1,4 +1,6 @@
-import type { Logger, Redis, RedisKeys } from '@bedrock-mcp/common';
+import type { Logger } from '@bedrock-mcp/common';
+import type { Redis } from 'ioredis';
+import type { TurnKeys } from '../turn-keys.js';
 
 export interface CancelWatcherOptions {
   /** Milliseconds a stop published for a turn this process is not running is remembered. Default 10 minutes. */
@@ -9,7 +11,7 @@ export interface CancelWatcherOptions {
 }
 
 /**
- * Stop requests for this process's turns. The gateway sets `turnCancel(turnId)` and publishes the
+ * Stop requests for this process's turns. TurnProducer.stop sets `turnCancel(turnId)` and publishes the
  * turn id on `cancelChannel()`; one subscription per process calls the listeners registered for
  * that turn. A stop published before its turn is watched here (still queued, or between the job's
  * fetch and watch()) is remembered for a while, so watch() reports it at once. The key covers the
@@ -30,7 +32,7 @@ export class CancelWatcher {
     /** A connection of its own: it enters subscriber mode. Closed by close(). */
     private readonly subscriber: Redis,
     private readonly redis: Redis,
-    private readonly keys: RedisKeys,
+    private readonly keys: TurnKeys,
     private readonly logger: Logger,
     options: CancelWatcherOptions = {},
   ) {

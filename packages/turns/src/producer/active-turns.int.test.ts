@@ -1,7 +1,7 @@
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActiveTurns } from './active-turns.js';
-import { createRedisKeys } from './redis-keys.js';
+import { createTurnKeys } from '../turn-keys.js';
 
 describe('ActiveTurns (concurrent-turn slots per user)', () => {
   let redis: TestRedis;
@@ -11,7 +11,7 @@ describe('ActiveTurns (concurrent-turn slots per user)', () => {
   beforeEach(async () => {
     redis = await startTestRedis('active-turns');
     now = 1_000_000;
-    slots = new ActiveTurns(redis.client, createRedisKeys(redis.prefix), { slotTtlMs: 10_000, now: () => now });
+    slots = new ActiveTurns(redis.client, createTurnKeys(redis.prefix), { slotTtlMs: 10_000, now: () => now });
   });
   afterEach(() => redis.close());
 
@@ -32,7 +32,7 @@ describe('ActiveTurns (concurrent-turn slots per user)', () => {
     now += 2;
     expect(await slots.held('cat')).toBe(0);
     expect(await slots.admit('cat', 'turn-2', 1)).toEqual({ admitted: true, held: 1 });
-    const ttl = await redis.client.pttl(createRedisKeys(redis.prefix).userActiveTurns('cat'));
+    const ttl = await redis.client.pttl(createTurnKeys(redis.prefix).userActiveTurns('cat'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(10_000);
   });

@@ -1,4 +1,5 @@
-import { createLogger, createRedis, createRedisKeys } from '@bedrock-mcp/common';
+import { createLogger, createRedis } from '@bedrock-mcp/common';
+import { createTurnKeys } from '../turn-keys.js';
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelWatcher } from './cancel-watcher.js';
@@ -6,7 +7,7 @@ import { CancelWatcher } from './cancel-watcher.js';
 let redis: TestRedis;
 let watcher: CancelWatcher;
 let subscriber: ReturnType<typeof createRedis>;
-const keys = () => createRedisKeys(redis.prefix);
+const keys = () => createTurnKeys(redis.prefix);
 
 /** What the gateway does on a stop request (TurnAccess.requestStop). */
 const requestStop = (turnId: string) =>

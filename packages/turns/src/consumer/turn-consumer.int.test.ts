@@ -1,0 +1,127 @@
+import { createLogger, createRedisKeys } from '@bedrock-mcp/common';
+import { CHAT_QUEUE_NAME, type ChatJob, type StreamEvent } from '@bedrock-mcp/contracts';
+import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { TurnEvents } from '../events/turn-events.js';
+import { RateCounter } from '../producer/rate-counter.js';
+import { TurnProducer } from '../producer/turn-producer.js';
+import { testChatJob } from '../testing/chat-job.js';
+import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
+import { TurnConsumer, type TurnContext } from './turn-consumer.js';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+const MessageSchema = z.object({ role: z.enum(['user', 'assistant']), text: z.string() });
+
+let redis: TestRedis;
+let keys: TurnKeys;
+let bull: Redis;
+let subscriber: Redis;
+let consumer: TurnConsumer<z.infer<typeof MessageSchema>>;
+
+beforeEach(async () => {
+  redis = await startTestRedis('turn-consumer');
+  keys = createTurnKeys(redis.prefix);
+  bull = new Redis(redis.url, { maxRetriesPerRequest: null });
+  subscriber = new Redis(redis.url);
+  consumer = new TurnConsumer({
+    redis: redis.client,
+    connection: bull,
+    subscriber,
+    prefix: redis.prefix,
+    concurrency: 4,
+    lockDurationMs: 30_000,
+    stalledIntervalMs: 30_000,
+    maxStalledCount: 1,
+    maxEvents: 100,
+    ttlSeconds: 60,
+    workerId: 'test-worker',
+    messageSchema: MessageSchema,
+    logger,
+  });
+});
+afterEach(async () => {
+  await consumer.close();
+  await bull.quit();
+  await redis.close();
+});
+
+async function readAll(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+describe('TurnConsumer', () => {
+  it('runs a job the producer enqueued: the runner gets the parsed job, and its events reach the producer’s stream; the slot is released', async () => {
+    const runs: Array<{ job: ChatJob; context: TurnContext }> = [];
+    await consumer.start(async (job, context) => {
+      runs.push({ job, context });
+      await consumer.events.append({ turnId: job.turnId, type: 'start', model: job.model, userId: job.userId });
+      await consumer.slots.release(job.userId, job.turnId);
+      await consumer.events.append({ turnId: job.turnId, type: 'done', finishReason: 'end_turn' });
+      return 'end_turn';
+    });
+    const events = new TurnEvents({ subscriber: redis.client.duplicate(), redis: redis.client, prefix: redis.prefix, logger, idleTimeoutMs: 10_000 });
+    const producer = new TurnProducer({ redis: redis.client, prefix: redis.prefix, events, logger, metaTtlSeconds: 60, slotTtlMs: 60_000 });
+    const counter = new RateCounter({ redis: redis.client, prefix: redis.prefix });
+    const window = { windowStart: 0, ttlMs: 60_000 };
+    const job = testChatJob();
+    const outcome = await producer.submit({
+      job,
+      maxConcurrentTurns: 1,
+      rate: {
+        shouldWait: () => false,
+        consume: async (userId) => ({ allowed: (await counter.count(userId, window)) <= 10 }),
+        countTurn: async (userId, turnId, connection) => ({ allowed: (await counter.countTurn(userId, turnId, window, 10, connection)) <= 10 }),
+      },
+    });
+    if (outcome.kind !== 'enqueued') throw new Error(`not enqueued: ${outcome.kind}`);
+    expect((await readAll(outcome.stream)).map((event) => `${event.seq}:${event.type}`)).toEqual(['1:start', '2:done']);
+    expect(runs).toEqual([{ job, context: { lost: expect.any(AbortSignal), firstAttempt: true } }]);
+    expect(await redis.client.zcard(keys.userActiveTurns(job.userId))).toBe(0);
+    await producer.close();
+    await events.close();
+  });
+
+  it('ends a job whose payload is not a chat job with error + done, and frees its slot, without running it', async () => {
+    let ran = false;
+    await consumer.start(async () => {
+      ran = true;
+      return 'end_turn';
+    });
+    const turnId = 'chatcmpl-badpayload1';
+    await redis.client.zadd(keys.userActiveTurns('ann'), Date.now() + 60_000, turnId);
+    const queueConnection = redis.client.duplicate();
+    const queue = new Queue(CHAT_QUEUE_NAME, { connection: queueConnection, prefix: createRedisKeys(redis.prefix).bullPrefix });
+    await queue.add('chat', { turnId, userId: 'ann', model: 42 }, { jobId: turnId });
+    await expect.poll(async () => (await consumer.events.readAfter(turnId, 0)).map((event) => event.type), { timeout: 10_000 }).toEqual(['error', 'done']);
+    const [error, done] = await consumer.events.readAfter(turnId, 0);
+    expect(error).toMatchObject({ type: 'error', code: 'invalid_request', message: expect.stringContaining('invalid chat job: model') });
+    expect(done).toMatchObject({ type: 'done', finishReason: 'error' });
+    expect(await redis.client.zcard(keys.userActiveTurns('ann'))).toBe(0);
+    expect(ran).toBe(false);
+    await queue.close();
+    await queueConnection.quit();
+  });
+
+  it('hands the runner its checkpoints, parsed with the runner’s message schema', async () => {
+    const state = { round: 1, messages: [{ role: 'user' as const, text: 'hi' }], usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 }, history: null, startedAt: 5 };
+    await consumer.checkpoints.save('chatcmpl-ckpt', { ...state, status: 'running' });
+    expect(await consumer.checkpoints.load('chatcmpl-ckpt')).toMatchObject({ version: 1, status: 'running', ...state });
+    await redis.client.set(keys.turnCheckpoint('chatcmpl-ckpt'), JSON.stringify({ version: 1, status: 'running', ...state, messages: [{ role: 'robot' }], updatedAt: 1 }));
+    expect(await consumer.checkpoints.load('chatcmpl-ckpt')).toBeUndefined();
+  });
+
+  it('start() runs once; close() is idempotent and closes the subscriber it was given', async () => {
+    await consumer.start(async () => 'end_turn');
+    await expect(consumer.start(async () => 'end_turn')).rejects.toThrow(/already started/);
+    const closing = consumer.close();
+    expect(consumer.close()).toBe(closing);
+    await closing;
+    await expect.poll(() => subscriber.status).toBe('end');
+    expect(bull.status).toBe('ready');
+  });
+});

@@ -1,0 +1,162 @@
+import { createRedisKeys, type Logger } from '@bedrock-mcp/common';
+import { CHAT_QUEUE_NAME, ChatJobSchema, formatIssuePath, TurnIdSchema, type ChatJob, type FinishReason, type TurnErrorCode } from '@bedrock-mcp/contracts';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { TurnEventLog } from '../events/turn-event-log.js';
+import { ActiveTurns } from '../producer/active-turns.js';
+import { createTurnKeys } from '../turn-keys.js';
+import { CancelWatcher } from './cancel-watcher.js';
+import { ToolLedger } from './tool-ledger.js';
+import { TurnCheckpointStore } from './turn-checkpoint.js';
+import type { TurnConsumerOptions } from './turn-consumer-options.js';
+
+export interface TurnContext {
+  /** Aborts when this worker lost the job's lock (another worker will resume the turn). */
+  lost?: AbortSignal;
+  /** No worker started this job before, so it has nothing to resume. */
+  firstAttempt: boolean;
+}
+
+/** Runs (or resumes) one turn to its `done` and says how it ended: the worker's model/tool loop. */
+export type RunTurn = (job: ChatJob, context: TurnContext) => Promise<FinishReason>;
+
+const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+
+/**
+ * The worker side of a turn: the BullMQ worker of the chat queue (a job's id is its turn id), and
+ * what a runner writes and reads while it runs a turn: its events, stop requests, checkpoint, tool
+ * ledger and the user's concurrent-turn slot. A worker that dies leaves its job stalled; after the
+ * lock expires another worker takes it and the runner resumes from the checkpoint. A payload that
+ * does not match ChatJobSchema fails at once (UnrecoverableError), after an error + done event when
+ * a turn id can be read from it; so does a turn lost too often.
+ */
+export class TurnConsumer<M> {
+  /** Logs and publishes the turns' events (seq, replay log, channel). */
+  readonly events: TurnEventLog;
+  /** Stop requests for the turns this process runs. */
+  readonly cancels: CancelWatcher;
+  readonly checkpoints: TurnCheckpointStore<M>;
+  /** Each tool use of a turn runs at most once, across workers. */
+  readonly ledger: ToolLedger;
+  /**
+   * The users' concurrent-turn slots (taken by the producer); on the connection `events` writes
+   * on, so a release lands before the `done` after it. Only releases here.
+   */
+  readonly slots: Pick<ActiveTurns, 'release'>;
+  private readonly logger: Logger;
+  private worker: Worker | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: TurnConsumerOptions<M>) {
+    const { redis, logger, ttlSeconds } = options;
+    const keys = createTurnKeys(options.prefix);
+    this.logger = logger;
+    this.events = new TurnEventLog(redis, keys, { maxEvents: options.maxEvents, ttlSeconds });
+    this.cancels = new CancelWatcher(options.subscriber, redis, keys, logger);
+    this.checkpoints = new TurnCheckpointStore(redis, keys, { ttlSeconds, messageSchema: options.messageSchema });
+    this.ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: options.workerId });
+    // The slot's lifetime is set where it is taken (TurnProducer); releasing needs none.
+    this.slots = new ActiveTurns(redis, keys, { slotTtlMs: 0 });
+  }
+
+  /** The BullMQ worker, once started. */
+  get bullWorker(): Worker | undefined {
+    return this.worker;
+  }
+
+  /** Listens for stops, then starts taking turns, each run by `runTurn`; resolves once the worker is ready. */
+  async start(runTurn: RunTurn): Promise<void> {
+    if (this.worker || this.closing) throw new Error('the turn consumer was already started or closed');
+    await this.cancels.start();
+    const worker = this.createWorker(runTurn);
+    this.worker = worker;
+    void worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'chat worker stopped'));
+    await worker.waitUntilReady();
+  }
+
+  /** Stops taking turns, lets running ones finish, then stops listening for stops. Idempotent; carries on past a failed step. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const steps: Array<[string, () => Promise<unknown> | undefined]> = [
+        ['chat worker', () => this.worker?.close()],
+        ['cancel watcher', () => this.cancels.close()],
+      ];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          this.logger.error({ err: error, step: name }, 'close step failed');
+        }
+      }
+    })();
+    return this.closing;
+  }
+
+  private createWorker(runTurn: RunTurn): Worker {
+    const { logger, events, options } = this;
+    const releaseSlotOf = async (job: Job, turnId: string) => {
+      const userId = (job.data as { userId?: unknown } | null)?.userId;
+      if (typeof userId !== 'string') return;
+      await this.slots.release(userId, turnId).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not release the turn slot; it expires on its own'));
+    };
+    const worker = new Worker(
+      CHAT_QUEUE_NAME,
+      async (job: Job, _token?: string, signal?: AbortSignal) => {
+        const parsed = ChatJobSchema.safeParse(job.data);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0];
+          const message = `invalid chat job: ${issue ? `${formatIssuePath(issue.path) || '(root)'}: ${issue.message}` : 'unreadable'}`;
+          const turnId = TurnIdSchema.safeParse((job.data as { turnId?: unknown } | null)?.turnId);
+          logger.warn({ jobId: job.id, reason: message }, 'refused a chat job');
+          if (turnId.success) {
+            await releaseSlotOf(job, turnId.data);
+            await endTurnIfOpen(events, turnId.data, 'invalid_request', message);
+          }
+          throw new UnrecoverableError(message);
+        }
+        // BullMQ counts every start (a stalled job taken over starts again).
+        const firstAttempt = job.attemptsStarted <= 1;
+        return { finishReason: await runTurn(parsed.data, signal ? { lost: signal, firstAttempt } : { firstAttempt }) };
+      },
+      {
+        connection: options.connection,
+        prefix: createRedisKeys(options.prefix).bullPrefix,
+        concurrency: options.concurrency,
+        lockDuration: options.lockDurationMs,
+        stalledInterval: options.stalledIntervalMs,
+        maxStalledCount: options.maxStalledCount,
+        autorun: false,
+      },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      // BullMQ fails a job that stalled too often with an UnrecoverableError of its own; ours (bad payload) already ended the turn.
+      const lost = error.message === STALLED_TOO_OFTEN;
+      if (error instanceof UnrecoverableError && !lost) return;
+      const turnId = TurnIdSchema.safeParse((job.data as { turnId?: unknown } | null)?.turnId);
+      logger.error({ jobId: job.id, err: error }, lost ? 'a turn was lost too many times' : 'a turn failed');
+      if (!turnId.success) return;
+      const message = lost ? 'the workers running this turn stopped too many times; it was given up' : 'internal error while running the turn';
+      void releaseSlotOf(job, turnId.data);
+      void endTurnIfOpen(events, turnId.data, lost ? 'worker_lost' : 'internal_error', message).catch((endError: unknown) =>
+        logger.error({ err: endError, turnId: turnId.data }, 'could not end the turn'),
+      );
+    });
+    // A worker whose lock renewal failed (event loop or Redis stalled past the lock) may see its turn
+    // taken over: it stops the turn rather than run it alongside the new owner.
+    worker.on('lockRenewalFailed', (jobIds) => {
+      logger.warn({ jobIds }, 'lost job locks; stopping those turns');
+      for (const jobId of jobIds) worker.cancelJob(jobId, 'lock lost');
+    });
+    worker.on('stalled', (jobId) => logger.warn({ jobId }, 'a turn stalled (its worker stopped); it will be resumed'));
+    worker.on('error', (error) => logger.error({ err: error }, 'chat worker error'));
+    return worker;
+  }
+}
+
+/** error + done(error), unless the turn's log already ends with done. */
+export async function endTurnIfOpen(events: TurnEventLog, turnId: string, code: TurnErrorCode, message: string): Promise<void> {
+  const last = (await events.readAfter(turnId, (await events.lastSeq(turnId)) - 1)).at(-1);
+  if (last?.type === 'done') return;
+  await events.append({ turnId, type: 'error', code, message });
+  await events.append({ turnId, type: 'done', finishReason: 'error' });
+}

@@ -1,0 +1,148 @@
+import type { StreamEvent } from '@bedrock-mcp/contracts';
+
+/** A stream saw no event for its idle timeout; the stream is closed. */
+export class TurnStreamTimeoutError extends Error {
+  override readonly name = 'TurnStreamTimeoutError';
+}
+
+/** What a stream needs of the TurnEvents that opened it. */
+export interface StreamBackend {
+  readLog(): Promise<StreamEvent[]>;
+  release(stream: TurnEventStream): void;
+}
+
+/**
+ * One reader's view of a turn: an async iterable of its events after a seq, live until `done`.
+ * Pulling is the backpressure: a reader that does not pull lets live events pile up only to
+ * `maxBufferedEvents`; beyond that they are dropped and later re-read from the Redis log.
+ */
+export class TurnEventStream implements AsyncIterable<StreamEvent> {
+  private pending: StreamEvent[] = [];
+  private live: StreamEvent[] = [];
+  private finished = false;
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly turnId: string,
+    private lastSeqDelivered: number,
+    private needsLogRead: boolean,
+    private readonly options: { maxBufferedEvents: number; resyncIntervalMs: number; idleTimeoutMs: number },
+    private readonly backend: StreamBackend,
+  ) {}
+
+  /** True once the turn is known to have ended (its `done` was delivered, or lies behind `afterSeq`). */
+  get turnEnded(): boolean {
+    return this.finished;
+  }
+
+  /** The seq of the last event handed to the reader. */
+  get lastSeq(): number {
+    return this.lastSeqDelivered;
+  }
+
+  pushLive(event: StreamEvent): void {
+    if (this.closed || this.finished) return;
+    if (this.live.length >= this.options.maxBufferedEvents) {
+      this.live = [];
+      this.needsLogRead = true;
+    } else {
+      this.live.push(event);
+    }
+    this.notify();
+  }
+
+  resync(): void {
+    this.needsLogRead = true;
+    this.notify();
+  }
+
+  /** Stops reading (the turn itself goes on). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.live = [];
+    this.pending = [];
+    this.backend.release(this);
+    this.notify();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    return {
+      next: () => this.next(),
+      return: () => {
+        this.close();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+
+  private async next(): Promise<IteratorResult<StreamEvent>> {
+    let idleSince = Date.now();
+    // The seq of a live event that showed a gap and made the stream re-read the log.
+    let rereadFor = 0;
+    while (!this.closed && !this.finished) {
+      if (this.needsLogRead) {
+        this.needsLogRead = false;
+        const logged = await this.backend.readLog();
+        if (this.closed) break;
+        const last = logged.at(-1);
+        // The turn finished at or before the seq the reader already has: nothing more will come.
+        if (last?.type === 'done' && last.seq <= this.lastSeqDelivered) {
+          this.finish();
+          break;
+        }
+        this.pending = logged.filter((event) => event.seq > this.lastSeqDelivered);
+      }
+      const fromLog = this.pending.length > 0;
+      const event = fromLog ? this.pending.shift() : this.live.shift();
+      if (event) {
+        if (event.seq <= this.lastSeqDelivered) continue;
+        // A gap in the log itself is final (the capped log dropped old events, or it expired); a gap
+        // in live events (a dropped buffer, a reconnect) is filled from the log, once.
+        if (event.seq > this.lastSeqDelivered + 1 && !fromLog && rereadFor !== event.seq) {
+          rereadFor = event.seq;
+          this.live.unshift(event);
+          this.needsLogRead = true;
+          continue;
+        }
+        this.lastSeqDelivered = event.seq;
+        if (event.type === 'done') this.finish();
+        return { done: false, value: event };
+      }
+      const idleFor = Date.now() - idleSince;
+      if (idleFor >= this.options.idleTimeoutMs) {
+        this.close();
+        throw new TurnStreamTimeoutError(`no event from turn ${this.turnId} for ${Math.round(idleFor / 1000)} s`);
+      }
+      const woken = await this.waitForEvent(Math.min(this.options.resyncIntervalMs, this.options.idleTimeoutMs - idleFor));
+      if (woken) idleSince = Date.now();
+      else this.needsLogRead = true;
+    }
+    return { done: true, value: undefined };
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.backend.release(this);
+  }
+
+  /** True when something arrived, false when `timeoutMs` passed first. */
+  private waitForEvent(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(true);
+      };
+    });
+  }
+
+  private notify(): void {
+    this.wake?.();
+  }
+}

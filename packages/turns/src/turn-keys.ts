@@ -1,0 +1,32 @@
+/**
+ * Every Redis key and channel of a turn's life, built only inside this package: services use the
+ * producer, consumer and readers, never these keys. The strings are those the platform always used
+ * (stored data and other deployments keep working); `{…}` hash tags keep one turn's (or user's)
+ * keys on one Redis Cluster slot so multi-key scripts work there too.
+ */
+export function createTurnKeys(prefix: string) {
+  const p = prefix;
+  return {
+    /** pub/sub channel of a turn's stream events */
+    turnChannel: (turnId: string) => `${p}turn:{${turnId}}:events`,
+    /** list of a turn's events (JSON), capped, for resume */
+    turnLog: (turnId: string) => `${p}turn:{${turnId}}:log`,
+    /** the turn's last assigned sequence number */
+    turnSeq: (turnId: string) => `${p}turn:{${turnId}}:seq`,
+    /** hash: userId, model, status (running|done), createdAt */
+    turnMeta: (turnId: string) => `${p}turn:{${turnId}}:meta`,
+    /** set when a stop was requested */
+    turnCancel: (turnId: string) => `${p}turn:{${turnId}}:cancel`,
+    /** JSON checkpoint of the tool loop, for a worker that takes over */
+    turnCheckpoint: (turnId: string) => `${p}turn:{${turnId}}:checkpoint`,
+    /** hash toolUseId → JSON tool result: each tool use runs once */
+    turnToolResults: (turnId: string) => `${p}turn:{${turnId}}:tool-results`,
+    /** channel on which stop requests are broadcast to workers */
+    cancelChannel: () => `${p}turn-cancel`,
+    /** fixed-window counter for a rate limit; `bucket` names a limit other than the chat one */
+    userRateLimit: (userId: string, windowStart: number, bucket?: string) => `${p}user:{${userId}}:rate:${bucket ? `${bucket}:` : ''}${windowStart}`,
+    /** sorted set of the user's running or queued turn ids, scored by the epoch ms each slot expires at */
+    userActiveTurns: (userId: string) => `${p}user:{${userId}}:active-turns`,
+  } as const;
+}
+export type TurnKeys = ReturnType<typeof createTurnKeys>;
