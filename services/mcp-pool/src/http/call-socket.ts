@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@bedrock-mcp/common';
 import { CALL_SOCKET_PATH, CallSocketClientFrameSchema, formatIssuePath, type CallSocketServerFrame } from '@bedrock-mcp/contracts';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { PoolFailure, toPoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure, toPoolFailure } from '../errors/pool-failure.js';
 import type { UserOwnership } from '../replicas/user-ownership.js';
 import type { PoolApi } from './pool-routes.js';
 

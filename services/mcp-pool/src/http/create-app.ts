@@ -1,6 +1,6 @@
 import type { Logger } from '@bedrock-mcp/common';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { PoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 import { sendPoolError } from './pool-error-response.js';
 import { createPoolRoutes, type PoolApi } from './pool-routes.js';
 

@@ -1,7 +1,7 @@
 import { CallToolRequestSchema, CatalogRequestSchema, ServerIdSchema, UserIdSchema, type CallToolStreamLine } from '@bedrock-mcp/contracts';
 import { Router, type Request, type Response } from 'express';
 import type { z } from 'zod';
-import { PoolFailure, toPoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure, toPoolFailure } from '../errors/pool-failure.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { sendPoolError } from './pool-error-response.js';
 

@@ -1,5 +1,5 @@
 import type { Logger, Redis, RedisKeys } from '@bedrock-mcp/common';
-import { PoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 
 export type OwnerRoute = { kind: 'local' } | { kind: 'remote'; replicaId: string; url: string } | { kind: 'not_owner'; replicaId: string };
 
