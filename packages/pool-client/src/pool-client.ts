@@ -3,13 +3,15 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { urlToHttpOptions } from 'node:url';
 import {
   CallToolStreamLineSchema,
-  CatalogResponseSchema,
   internalAuthorization,
   PoolErrorBodySchema,
-  PoolServerListResponseSchema,
   POOL_ERROR_STATUS,
-  PoolServerStatusSchema,
+  POOL_ROUTES,
+  routePath,
   type CallToolRequest,
+  type RouteDefinition,
+  type RouteRequest,
+  type RouteResponse,
   type CatalogResponse,
   type PoolServerStatus,
   type ToolResult,
@@ -73,19 +75,19 @@ export class PoolClient {
   }
 
   ensureServer(userId: string, serverId: string, signal?: AbortSignal): Promise<PoolServerStatus> {
-    return this.json(PoolServerStatusSchema, 'POST', `${this.userPath(userId)}/servers/${encodeURIComponent(serverId)}/ensure`, undefined, signal);
+    return this.json(POOL_ROUTES.ensure, { userId, serverId }, undefined, signal);
   }
 
   async listServers(userId: string, signal?: AbortSignal): Promise<PoolServerStatus[]> {
-    return (await this.json(PoolServerListResponseSchema, 'GET', `${this.userPath(userId)}/servers`, undefined, signal)).servers;
+    return (await this.json(POOL_ROUTES.list, { userId }, undefined, signal)).servers;
   }
 
   stopServer(userId: string, serverId: string, signal?: AbortSignal): Promise<PoolServerStatus> {
-    return this.json(PoolServerStatusSchema, 'DELETE', `${this.userPath(userId)}/servers/${encodeURIComponent(serverId)}`, undefined, signal);
+    return this.json(POOL_ROUTES.stop, { userId, serverId }, undefined, signal);
   }
 
   catalog(userId: string, serverIds: string[], signal?: AbortSignal): Promise<CatalogResponse> {
-    return this.json(CatalogResponseSchema, 'POST', `${this.userPath(userId)}/catalog`, { serverIds }, signal);
+    return this.json(POOL_ROUTES.catalog, { userId }, { serverIds }, signal);
   }
 
   /** Calls a tool; resolves with its result (isError results included), rejects on pool errors. */
@@ -99,7 +101,8 @@ export class PoolClient {
   private async callToolOverHttp(userId: string, request: CallToolRequest, options: CallToolOptions): Promise<{ result: ToolResult; durationMs: number }> {
     const { signal } = options;
     try {
-      const response = await this.open('POST', `${this.userPath(userId)}/call`, JSON.stringify(request), signal, 'application/x-ndjson');
+      const route = POOL_ROUTES.call;
+      const response = await this.open(route.method, routePath(route, { userId }), JSON.stringify(request), signal, 'application/x-ndjson');
       if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, await readText(response));
       // Read to the end even after the last line: leaving early would destroy the kept-alive socket.
       let outcome: { result: ToolResult; durationMs: number } | PoolClientError | undefined;
@@ -125,11 +128,10 @@ export class PoolClient {
     this.callSocket?.close();
   }
 
-  private userPath(userId: string): string {
-    return `/v1/users/${encodeURIComponent(userId)}`;
-  }
-
-  private async json<T extends z.ZodType>(schema: T, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<z.output<T>> {
+  /** Calls a `json` route of POOL_ROUTES and parses its answer with the route's response schema. */
+  private async json<R extends JsonRoute>(route: R, params: Record<string, string>, body: RouteRequest<R>, signal?: AbortSignal): Promise<RouteResponse<R>> {
+    const { method, response: schema } = route;
+    const path = routePath(route, params);
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
@@ -138,7 +140,7 @@ export class PoolClient {
       if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, text);
       const parsed = schema.safeParse(safeJson(text));
       if (!parsed.success) throw new PoolClientError('internal', `mcp-pool answered ${method} ${path} with an unexpected body: ${text.slice(0, 200)}`);
-      return parsed.data;
+      return parsed.data as RouteResponse<R>;
     } catch (error) {
       if (combined.aborted) throw combined.reason;
       throw error;
@@ -182,6 +184,8 @@ export class PoolClient {
     });
   }
 }
+
+type JsonRoute = RouteDefinition & { answer: 'json'; response: z.ZodType };
 
 class StaleSocketError extends Error {}
 

@@ -17,6 +17,7 @@ import {
 } from '@bedrock-mcp/common';
 import type { UserServerStore } from '@bedrock-mcp/config-store';
 import { ServerResolver } from './config/server-resolver.js';
+import { ToolCallDispatcher } from './calls/tool-call-dispatcher.js';
 import { withCallFastPath } from './http/call-fast-path.js';
 import { CallSocketServer } from './http/call-socket.js';
 import { createPoolApp } from './http/create-app.js';
@@ -148,8 +149,10 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   const forwarder = new RequestForwarder(replicaId, credential.authorization);
   let draining = false;
   const ops = createOpsHandler({ registry, metricsCredential: credential, readiness: { redis: () => redis.ping(), store: () => store.ping() }, isDraining: () => draining });
+  const dispatcher = new ToolCallDispatcher({ pool, ownership });
   const app = createPoolApp({
     pool,
+    dispatcher,
     ops,
     userRouting: createUserRouting({
       ownership,
@@ -165,8 +168,8 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
 
   // Longer than clients keep idle connections, so a reused connection is rarely closed under a request.
   const gate = new InternalAuthGate({ credential, logger });
-  const server = createServer({ keepAliveTimeout: 65_000 }, gate.requests(withCallFastPath(app, { pool, ownership, maxBodyBytes: settings.MAX_BODY_BYTES, logger })));
-  const callSocket = new CallSocketServer({ pool, ownership, maxPayloadBytes: settings.MAX_BODY_BYTES, logger });
+  const server = createServer({ keepAliveTimeout: 65_000 }, gate.requests(withCallFastPath(app, { dispatcher, maxBodyBytes: settings.MAX_BODY_BYTES, logger })));
+  const callSocket = new CallSocketServer({ dispatcher, maxPayloadBytes: settings.MAX_BODY_BYTES, logger });
   server.on(
     'upgrade',
     gate.upgrades((req, socket, head) => callSocket.handleUpgrade(req, socket, head)),
