@@ -5,7 +5,7 @@ import { ToolCallRerouted, type PreferredToolCallTransport, type ToolCallResult,
 import { TransportSelector } from './transport-selector.js';
 
 const request: CallToolRequest = { serverId: 's', toolName: 't', arguments: {} };
-const answer = (text: string): ToolCallResult => ({ result: { content: [{ type: 'text', text }], isError: false }, durationMs: 1 });
+const answer = (text: string): ToolCallResult => ({ result: { content: [{ type: 'text', text }], isError: false, truncatedBytes: 0 }, durationMs: 1 });
 
 /** A transport that records its calls and answers with `outcome` (a value, or a rejection). */
 function transport(outcome: () => Promise<ToolCallResult>, available = true) {

@@ -5,7 +5,7 @@ import type { PoolCallOptions } from '../pool/server-pool.js';
 import { ToolCallDispatcher, type CallProgressLine } from './tool-call-dispatcher.js';
 
 const request: CallToolRequest = { serverId: 's', toolName: 't', arguments: {} };
-const result: ToolResult = { content: [{ type: 'text', text: 'ok' }], isError: false };
+const result: ToolResult = { content: [{ type: 'text', text: 'ok' }], isError: false, truncatedBytes: 0 };
 
 /** A server pool whose one call is driven by the test, and an ownership that counts holds. */
 function setup(owned: string[] = ['u']) {
