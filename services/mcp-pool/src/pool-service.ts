@@ -16,6 +16,7 @@ import {
   type ShutdownStep,
 } from '@bedrock-mcp/common';
 import type { UserServerStore } from '@bedrock-mcp/config-store';
+import { POOL_ROUTES, POOL_USER_SCOPE } from '@bedrock-mcp/contracts';
 import { ServerResolver } from './config/server-resolver.js';
 import { ToolCallDispatcher } from './calls/tool-call-dispatcher.js';
 import { withCallFastPath } from './http/call-fast-path.js';
@@ -32,6 +33,9 @@ import { createSandbox } from './sandbox/create-sandbox.js';
 import { setUpServerCgroups } from './sandbox/server-cgroups.js';
 import { createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
+
+/** The call route's path below POOL_USER_SCOPE (`/call`), as the user router sees it. */
+const CALL_ROUTE_SUFFIX = POOL_ROUTES.call.path.slice(POOL_USER_SCOPE.length);
 
 export interface PoolServiceDependencies {
   config: RuntimeConfig;
@@ -159,7 +163,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       forwarder,
       // A call may stay silent for its timeout after a start; other requests for a start.
       forwardTimeoutMs: (req) =>
-        settings.MCP_START_TIMEOUT_MS + 10_000 + (req.path.endsWith('/call') ? ((req.body as { timeoutMs?: number } | undefined)?.timeoutMs ?? settings.TOOL_CALL_TIMEOUT_MS) : 0),
+        settings.MCP_START_TIMEOUT_MS + 10_000 + (req.path.endsWith(CALL_ROUTE_SUFFIX) ? ((req.body as { timeoutMs?: number } | undefined)?.timeoutMs ?? settings.TOOL_CALL_TIMEOUT_MS) : 0),
       logger,
     }),
     maxBodyBytes: settings.MAX_BODY_BYTES,
