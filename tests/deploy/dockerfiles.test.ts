@@ -115,6 +115,11 @@ describe.each(NODE_SERVICES)('services/%s image contents', (service) => {
     }
   });
 
+  it('ships the Lua scripts (lua/ folders) of the service and the packages it references', () => {
+    const luaFolders = workspaces.filter((workspace) => exists(`${workspace}/lua`)).map((workspace) => `${workspace}/lua`);
+    for (const folder of luaFolders) expect(runtimeCopies, `${path}: COPY ${folder}`).toContainEqual({ from: undefined, sources: [folder], destination: folder });
+  });
+
   it('starts the compiled entry file with conf/ beside it', () => {
     const cmd = finalStageChain(dockerfile).flatMap((stage) => stage.instructions).find((instruction) => instruction.keyword === 'CMD')!;
     expect(JSON.parse(cmd.args)).toEqual(['node', `services/${service}/dist/main.js`]);

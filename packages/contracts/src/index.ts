@@ -8,6 +8,7 @@ export * from './mcp-server-config.js';
 export * from './app-config.js';
 export * from './management.js';
 export * from './pool-api.js';
+export * from './pool-routes.js';
 export * from './chat-job.js';
 export * from './ws-frames.js';
 export * from './voice-frames.js';

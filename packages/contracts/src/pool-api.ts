@@ -3,7 +3,8 @@ import { ServerIdSchema, UserIdSchema } from './ids.js';
 import { ToolResultSchema } from './tool-result.js';
 
 /**
- * The mcp-pool's internal HTTP API. Every route is scoped by user:
+ * The mcp-pool's internal HTTP API; its routes are POOL_ROUTES (pool-routes.ts). Every route is
+ * scoped by user:
  *   POST   /v1/users/:userId/servers/:serverId/ensure  → PoolServerStatus
  *   GET    /v1/users/:userId/servers                   → PoolServerListResponse
  *   DELETE /v1/users/:userId/servers/:serverId         → PoolServerStatus (state stopped)
@@ -124,8 +125,6 @@ const CallResultSchema = z.object({ type: z.literal('result'), result: ToolResul
 const CallErrorSchema = z.object({ type: z.literal('error'), error: PoolErrorSchema });
 export const CallToolStreamLineSchema = z.discriminatedUnion('type', [CallProgressSchema, CallResultSchema, CallErrorSchema]);
 export type CallToolStreamLine = z.infer<typeof CallToolStreamLineSchema>;
-
-export const CALL_SOCKET_PATH = '/v1/calls';
 
 /** The `Authorization` header value that carries the internal credential to the mcp-pool (and to `/metrics`). */
 export function internalAuthorization(internalApiKey: string): string {

@@ -1,40 +1,29 @@
 import type { Socket } from 'node:net';
-import { CALL_SOCKET_PATH, CallSocketServerFrameSchema, type CallSocketClientFrame, type CallToolRequest, type PoolErrorCode, type ToolResult } from '@bedrock-mcp/contracts';
+import { CALL_SOCKET_PATH, CallSocketServerFrameSchema, POOL_ERROR_STATUS, type CallSocketClientFrame, type CallToolRequest } from '@bedrock-mcp/contracts';
 import { WebSocket } from 'ws';
 import { PoolClientError } from './pool-client-error.js';
-
-export interface ToolProgress {
-  progress: number;
-  total?: number | undefined;
-  message?: string | undefined;
-}
-
-export type SocketCallOutcome =
-  | { kind: 'result'; result: ToolResult; durationMs: number }
-  | { kind: 'error'; code: PoolErrorCode; message: string }
-  /** Not for this socket (the replica does not own the user, the socket is not open): call over HTTP. */
-  | { kind: 'use_http' };
+import { ToolCallRerouted, type CallToolOptions, type PreferredToolCallTransport, type ToolCallResult, type ToolProgress } from './tool-call-transport.js';
 
 interface PendingCall {
-  resolve: (outcome: SocketCallOutcome) => void;
+  resolve: (outcome: ToolCallResult) => void;
   reject: (error: unknown) => void;
   onProgress?: ((progress: ToolProgress) => void) | undefined;
 }
-
-const USE_HTTP: SocketCallOutcome = { kind: 'use_http' };
 /** The pool closes a socket with this only when none of its calls is running there (it is shutting down). */
 const CLOSE_GOING_AWAY = 1001;
 /** After a failed connect, calls take HTTP this long before the socket is tried again. */
 const RETRY_AFTER_MS = 5_000;
 
 /**
- * The client end of the pool's call socket (contracts/pool-api.ts): one WebSocket, opened on first
- * use and again after it closes, carrying every call in flight. While it is not open (connecting,
- * or a pool without it), calls answer `use_http` at once rather than wait. A call in flight when
- * the socket closes fails (the pool cancelled it; whether the tool ran cannot be known), unless the
- * pool closed it going away: it then ran none of them, and they go over HTTP.
+ * The client end of the pool's call socket (contracts/pool-api.ts), the fast tool-call transport:
+ * one WebSocket, opened on first use and again after it closes, carrying every call in flight.
+ * While it is not open (connecting, or a pool without it) it is not `available`, so calls take
+ * another transport at once rather than wait. A call the pool reroutes (another replica owns the
+ * user) rejects with ToolCallRerouted. A call in flight when the socket closes fails (the pool
+ * cancelled it; whether the tool ran cannot be known), unless the pool closed it going away: it
+ * then ran none of them, and they are rerouted too.
  */
-export class CallSocketClient {
+export class CallSocketClient implements PreferredToolCallTransport {
   private socket: WebSocket | undefined;
   /** The socket's connection, for ref/unref: a call in flight keeps the process alive, an idle socket does not. */
   private connection: Socket | undefined;
@@ -48,16 +37,23 @@ export class CallSocketClient {
     private readonly authorization: string,
   ) {}
 
-  call(userId: string, request: CallToolRequest, options: { signal?: AbortSignal | undefined; onProgress?: ((progress: ToolProgress) => void) | undefined }): Promise<SocketCallOutcome> {
+  /** Whether the socket is open for calls; when it is not, starts connecting (unless pausing after a failure). */
+  available(): boolean {
+    if (this.socket?.readyState === WebSocket.OPEN) return true;
+    this.connect();
+    return false;
+  }
+
+  call(userId: string, request: CallToolRequest, options: CallToolOptions): Promise<ToolCallResult> {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const socket = this.socket;
     if (socket?.readyState !== WebSocket.OPEN) {
       this.connect();
-      return Promise.resolve(USE_HTTP);
+      return Promise.reject(new ToolCallRerouted('the call socket is not open'));
     }
     const id = this.nextId++;
-    return new Promise<SocketCallOutcome>((resolve, reject) => {
+    return new Promise<ToolCallResult>((resolve, reject) => {
       const onAbort = () => {
         if (!this.pending.delete(id)) return;
         this.send(socket, { type: 'cancel', id });
@@ -105,7 +101,10 @@ export class CallSocketClient {
       this.connection = undefined;
       const calls = [...this.pending.values()];
       this.pending.clear();
-      if (code === CLOSE_GOING_AWAY) return calls.forEach((call) => call.resolve(USE_HTTP));
+      if (code === CLOSE_GOING_AWAY) {
+        const rerouted = new ToolCallRerouted('the mcp-pool went away before running the call');
+        return calls.forEach((call) => call.reject(rerouted));
+      }
       const error = new PoolClientError('internal', `the connection to the mcp-pool closed during the call (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
       for (const call of calls) call.reject(error);
     });
@@ -129,9 +128,9 @@ export class CallSocketClient {
     if (frame.type === 'progress') return call.onProgress?.({ progress: frame.progress, total: frame.total, message: frame.message });
     this.pending.delete(frame.id);
     this.settled();
-    if (frame.type === 'result') call.resolve({ kind: 'result', result: frame.result, durationMs: frame.durationMs });
-    else if (frame.type === 'error') call.resolve({ kind: 'error', code: frame.error.code, message: frame.error.message });
-    else call.resolve(USE_HTTP);
+    if (frame.type === 'result') call.resolve({ result: frame.result, durationMs: frame.durationMs });
+    else if (frame.type === 'error') call.reject(new PoolClientError(frame.error.code, frame.error.message, POOL_ERROR_STATUS[frame.error.code]));
+    else call.reject(new ToolCallRerouted('the mcp-pool replica does not own the user'));
   }
 
   private settled(): void {

@@ -180,6 +180,38 @@ describe('PoolClient', () => {
     }
   });
 
+  it('calls over the socket once it is open: rerouted users over HTTP, the pool\'s errors as PoolClientError', async () => {
+    const sockets = new WebSocketServer({ noServer: true });
+    sockets.on('connection', (ws) =>
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as { id: number; userId: string };
+        if (frame.userId === 'elsewhere') ws.send(JSON.stringify({ type: 'reroute', id: frame.id }));
+        else if (frame.userId === 'failing') ws.send(JSON.stringify({ type: 'error', id: frame.id, error: { code: 'tool_not_found', message: 'no tool' } }));
+        else ws.send(JSON.stringify({ type: 'result', id: frame.id, result, durationMs: 2 }));
+      }),
+    );
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws));
+    server.on('upgrade', upgrade);
+    const httpUrls: string[] = [];
+    handler = (req, res) => {
+      httpUrls.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(`${JSON.stringify({ type: 'result', result, durationMs: 1 })}\n`);
+    };
+    const client = new PoolClient({ internalApiKey: INTERNAL_KEY, baseUrl });
+    try {
+      expect(await client.callTool('here', call)).toEqual({ result, durationMs: 1 }); // over HTTP while the socket connects
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await client.callTool('here', call)).toEqual({ result, durationMs: 2 });
+      expect(await client.callTool('elsewhere', call)).toEqual({ result, durationMs: 1 });
+      await expect(client.callTool('failing', call)).rejects.toMatchObject({ name: 'PoolClientError', code: 'tool_not_found', message: 'no tool', status: 404 });
+      expect(httpUrls).toEqual(['/v1/users/here/call', '/v1/users/elsewhere/call']);
+    } finally {
+      client.close();
+      server.off('upgrade', upgrade);
+      sockets.close();
+    }
+  });
+
   it('needs the internal key to be built', () => {
     expect(() => new PoolClient({ baseUrl, internalApiKey: '' })).toThrow(/INTERNAL_API_KEY/);
   });

@@ -1,5 +1,5 @@
 import { toolResultText, type CatalogTool } from '@bedrock-mcp/contracts';
-import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
+import { CatalogToolCaller, PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
 import type { SonicToolSpec } from './sonic-protocol.js';
 
 export interface VoiceToolCall {
@@ -39,36 +39,26 @@ export interface PoolToolExecutorOptions {
 }
 
 /**
- * Calls tools through the mcp-pool: the Bedrock-safe name the model used is mapped back to the
- * server and the tool's own name through the catalog the session was started with.
+ * Calls tools through the mcp-pool with a CatalogToolCaller over the catalog the session was
+ * started with (the Bedrock-safe name the model used maps back to the server and the tool's own name).
  */
 export function createPoolToolExecutor(
   pool: Pick<PoolClient, 'callTool'>,
   tools: readonly CatalogTool[],
   options: PoolToolExecutorOptions = {},
 ): VoiceToolExecutor {
-  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const caller = new CatalogToolCaller(tools, { pool, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
   return async (call) => {
-    const tool = byName.get(call.name);
-    if (tool === undefined) return { text: `unknown tool "${call.name}"`, isError: true };
-    try {
-      const { result } = await pool.callTool(
-        call.userId,
-        {
-          serverId: tool.serverId,
-          toolName: tool.toolName,
-          arguments: call.input,
-          toolUseId: call.toolUseId,
-          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-        },
-        { signal: call.signal },
-      );
+    const outcome = await caller.call(call);
+    if (outcome.kind === 'unknown_tool') return { text: `unknown tool "${call.name}"`, isError: true };
+    if (outcome.kind === 'result') {
+      const { result } = outcome;
       const images = result.content.filter((part) => part.type === 'image').length;
       const text = toolResultText(result) || (images > 0 ? `[${images} image(s), not shown in voice mode]` : '(no output)');
       return { text, isError: result.isError };
-    } catch (error) {
-      const message = error instanceof PoolClientError ? `${error.code}: ${error.message}` : (error as Error).message;
-      return { text: `the tool call failed: ${message}`, isError: true };
     }
+    const { error } = outcome;
+    const message = error instanceof PoolClientError ? `${error.code}: ${error.message}` : (error as Error).message;
+    return { text: `the tool call failed: ${message}`, isError: true };
   };
 }

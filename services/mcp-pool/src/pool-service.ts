@@ -17,7 +17,9 @@ import {
   type ShutdownStep,
 } from '@bedrock-mcp/common';
 import type { UserServerStore } from '@bedrock-mcp/config-store';
+import { POOL_ROUTES, POOL_USER_SCOPE } from '@bedrock-mcp/contracts';
 import { ServerResolver } from './config/server-resolver.js';
+import { ToolCallDispatcher } from './calls/tool-call-dispatcher.js';
 import { withCallFastPath } from './http/call-fast-path.js';
 import { CallSocketServer } from './http/call-socket.js';
 import { createPoolApp } from './http/create-app.js';
@@ -32,6 +34,9 @@ import { createSandbox } from './sandbox/create-sandbox.js';
 import { setUpServerCgroups } from './sandbox/server-cgroups.js';
 import { createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
+
+/** The call route's path below POOL_USER_SCOPE (`/call`), as the user router sees it. */
+const CALL_ROUTE_SUFFIX = POOL_ROUTES.call.path.slice(POOL_USER_SCOPE.length);
 
 export interface PoolServiceDependencies {
   config: RuntimeConfig<McpPoolSettings>;
@@ -149,15 +154,17 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   const forwarder = new RequestForwarder(replicaId, credential.authorization);
   let draining = false;
   const ops = createOpsHandler({ registry, metricsCredential: credential, readiness: { redis: () => redis.ping(), store: () => store.ping() }, isDraining: () => draining });
+  const dispatcher = new ToolCallDispatcher({ pool, ownership });
   const app = createPoolApp({
     pool,
+    dispatcher,
     ops,
     userRouting: createUserRouting({
       ownership,
       forwarder,
       // A call may stay silent for its timeout after a start; other requests for a start.
       forwardTimeoutMs: (req) =>
-        settings.MCP_START_TIMEOUT_MS + 10_000 + (req.path.endsWith('/call') ? ((req.body as { timeoutMs?: number } | undefined)?.timeoutMs ?? settings.TOOL_CALL_TIMEOUT_MS) : 0),
+        settings.MCP_START_TIMEOUT_MS + 10_000 + (req.path.endsWith(CALL_ROUTE_SUFFIX) ? ((req.body as { timeoutMs?: number } | undefined)?.timeoutMs ?? settings.TOOL_CALL_TIMEOUT_MS) : 0),
       logger,
     }),
     maxBodyBytes: settings.MAX_BODY_BYTES,
@@ -166,8 +173,8 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
 
   // Longer than clients keep idle connections, so a reused connection is rarely closed under a request.
   const gate = new InternalAuthGate({ credential, logger });
-  const server = createServer({ keepAliveTimeout: 65_000 }, gate.requests(withCallFastPath(app, { pool, ownership, maxBodyBytes: settings.MAX_BODY_BYTES, logger })));
-  const callSocket = new CallSocketServer({ pool, ownership, maxPayloadBytes: settings.MAX_BODY_BYTES, logger });
+  const server = createServer({ keepAliveTimeout: 65_000 }, gate.requests(withCallFastPath(app, { dispatcher, maxBodyBytes: settings.MAX_BODY_BYTES, logger })));
+  const callSocket = new CallSocketServer({ dispatcher, maxPayloadBytes: settings.MAX_BODY_BYTES, logger });
   server.on(
     'upgrade',
     gate.upgrades((req, socket, head) => callSocket.handleUpgrade(req, socket, head)),

@@ -1,6 +1,6 @@
 import type { Logger } from '@bedrock-mcp/common';
 import type { CatalogTool, ToolResult, ToolResultBlock } from '@bedrock-mcp/contracts';
-import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
+import { CatalogToolCaller, type PoolClient } from '@bedrock-mcp/pool-client';
 import type { ToolLedger, TurnEmitter } from '@bedrock-mcp/turns';
 import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
 import { TurnAbort } from './turn-abort.js';
@@ -46,12 +46,14 @@ export class ToolExecutor {
   constructor(private readonly options: ToolExecutorOptions) {}
 
   run(toolUses: readonly ToolUse[], round: ToolRound): Promise<ToolResultBlock[]> {
-    return Promise.all(toolUses.map((toolUse) => this.runOne(toolUse, round)));
+    const { pool, toolCallTimeoutMs } = this.options;
+    const caller = new CatalogToolCaller(round.tools, { pool, timeoutMs: toolCallTimeoutMs, graceMs: CALL_GRACE_MS });
+    return Promise.all(toolUses.map((toolUse) => this.runOne(toolUse, round, caller)));
   }
 
-  private async runOne(toolUse: ToolUse, round: ToolRound): Promise<ToolResultBlock> {
+  private async runOne(toolUse: ToolUse, round: ToolRound, caller: CatalogToolCaller): Promise<ToolResultBlock> {
     const { emitter, alreadyReported } = round;
-    const catalogTool = round.tools.get(toolUse.name);
+    const catalogTool = caller.tool(toolUse.name);
     if (!alreadyReported.has(`call:${toolUse.toolUseId}`)) {
       void emitter.emit({
         type: 'tool_call',
@@ -61,14 +63,14 @@ export class ToolExecutor {
         input: toolUse.input,
       });
     }
-    const { result, durationMs } = await this.resultOf(toolUse, catalogTool, round);
+    const { result, durationMs } = await this.resultOf(toolUse, catalogTool, round, caller);
     if (!alreadyReported.has(`result:${toolUse.toolUseId}`)) {
       void emitter.emit({ type: 'tool_result', toolUseId: toolUse.toolUseId, name: toolUse.name, content: result.content, isError: result.isError, durationMs });
     }
     return toToolResultBlock(toolUse.toolUseId, result);
   }
 
-  private async resultOf(toolUse: ToolUse, catalogTool: CatalogTool | undefined, round: ToolRound): Promise<{ result: ToolResult; durationMs: number }> {
+  private async resultOf(toolUse: ToolUse, catalogTool: CatalogTool | undefined, round: ToolRound, caller: CatalogToolCaller): Promise<{ result: ToolResult; durationMs: number }> {
     const invalid = round.invalidInputs.get(toolUse.toolUseId);
     if (invalid) return { result: errorToolResult(`Tool ${toolUse.name} was not called: ${invalid}.`), durationMs: 0 };
     if (!catalogTool) return { result: errorToolResult(`Tool ${toolUse.name} does not exist; use one of the tools offered.`), durationMs: 0 };
@@ -83,59 +85,55 @@ export class ToolExecutor {
         durationMs: 0,
       };
     }
-    const outcome = await this.call(toolUse, catalogTool, round);
+    const outcome = await this.call(toolUse, catalogTool, round, caller);
     await this.options.ledger.complete(round.turnId, toolUse.toolUseId, outcome.result, outcome.durationMs);
     return outcome;
   }
 
-  private async call(toolUse: ToolUse, tool: CatalogTool, round: ToolRound): Promise<{ result: ToolResult; durationMs: number }> {
+  private async call(toolUse: ToolUse, tool: CatalogTool, round: ToolRound, caller: CatalogToolCaller): Promise<{ result: ToolResult; durationMs: number }> {
     const started = Date.now();
     const log = this.options.logger.child({ turnId: round.turnId, userId: round.userId, serverId: tool.serverId, tool: tool.toolName, toolUseId: toolUse.toolUseId });
     if (round.signal.aborted || (await this.options.isCancelRequested(round.turnId))) {
       return { result: errorToolResult(`Tool ${toolUse.name} was not run: the turn was stopped.`), durationMs: 0 };
     }
-    const timeout = AbortSignal.timeout(this.options.toolCallTimeoutMs + CALL_GRACE_MS);
-    try {
-      const { result, durationMs } = await this.options.pool.callTool(
-        round.userId,
-        {
-          serverId: tool.serverId,
-          toolName: tool.toolName,
-          arguments: toolUse.input as Record<string, unknown>,
-          timeoutMs: this.options.toolCallTimeoutMs,
+    const outcome = await caller.call({
+      userId: round.userId,
+      name: toolUse.name,
+      toolUseId: toolUse.toolUseId,
+      input: toolUse.input as Record<string, unknown>,
+      signal: round.signal,
+      onProgress: (progress) => {
+        void round.emitter.emit({
+          type: 'tool_progress',
           toolUseId: toolUse.toolUseId,
-        },
-        {
-          signal: AbortSignal.any([round.signal, timeout]),
-          onProgress: (progress) => {
-            void round.emitter.emit({
-              type: 'tool_progress',
-              toolUseId: toolUse.toolUseId,
-              progress: progress.progress,
-              ...(progress.total !== undefined ? { total: progress.total } : {}),
-              ...(progress.message !== undefined ? { message: progress.message } : {}),
-            });
-          },
-        },
-      );
+          progress: progress.progress,
+          ...(progress.total !== undefined ? { total: progress.total } : {}),
+          ...(progress.message !== undefined ? { message: progress.message } : {}),
+        });
+      },
+    });
+    if (outcome.kind === 'result') {
+      const { result, durationMs } = outcome;
       log.info({ durationMs, isError: result.isError }, 'tool call finished');
       return { result, durationMs };
-    } catch (error) {
-      const durationMs = Date.now() - started;
-      if (round.signal.aborted) {
+    }
+    const durationMs = Date.now() - started;
+    switch (outcome.kind) {
+      case 'unknown_tool':
+        return { result: errorToolResult(`Tool ${toolUse.name} does not exist; use one of the tools offered.`), durationMs: 0 };
+      case 'cancelled': {
         const reason = round.signal.reason instanceof TurnAbort && round.signal.reason.kind === 'stop_requested' ? 'the turn was stopped' : 'the turn timed out';
         return { result: errorToolResult(`Tool ${toolUse.name} was cancelled: ${reason}.`), durationMs };
       }
-      if (timeout.aborted) {
+      case 'timed_out':
         log.warn({ durationMs }, 'tool call timed out');
         return { result: errorToolResult(`Tool ${toolUse.name} did not answer within ${this.options.toolCallTimeoutMs} ms.`), durationMs };
-      }
-      if (error instanceof PoolClientError) {
-        log.warn({ code: error.code, durationMs }, 'tool call failed in the pool');
-        return { result: errorToolResult(`Tool ${toolUse.name} failed (${error.code}): ${error.message}`), durationMs };
-      }
-      log.error({ err: error, durationMs }, 'tool call failed');
-      return { result: errorToolResult(`Tool ${toolUse.name} failed: ${(error as Error).message}`), durationMs };
+      case 'pool_error':
+        log.warn({ code: outcome.error.code, durationMs }, 'tool call failed in the pool');
+        return { result: errorToolResult(`Tool ${toolUse.name} failed (${outcome.error.code}): ${outcome.error.message}`), durationMs };
+      case 'failed':
+        log.error({ err: outcome.error, durationMs }, 'tool call failed');
+        return { result: errorToolResult(`Tool ${toolUse.name} failed: ${(outcome.error as Error).message}`), durationMs };
     }
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { normalizeMcpServerEntry, type CatalogServer, type McpServerConfig, type McpServerEntry } from '@bedrock-mcp/contracts';
 import type { UserServerRecord, UserServerStore } from '@bedrock-mcp/config-store';
-import { PoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 import type { SandboxProfile } from '../sandbox/sandbox.js';
 import { catalogEntryFor, userStdioRefusal, type UserStdioMode } from '../security/user-stdio-policy.js';
 import { substituteUserPlaceholders, usesPlaceholder } from './user-placeholders.js';

@@ -1,39 +1,38 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { UserIdSchema } from '@bedrock-mcp/contracts';
+import { POOL_ROUTES, UserIdSchema } from '@bedrock-mcp/contracts';
 import type { Logger } from '@bedrock-mcp/common';
 import express, { type Express, type Request, type Response } from 'express';
-import type { UserOwnership } from '../replicas/user-ownership.js';
+import type { ToolCallDispatcher } from '../calls/tool-call-dispatcher.js';
 import { createErrorHandler } from './create-app.js';
-import { handleCall, type PoolApi } from './pool-routes.js';
+import { handleCall } from './pool-routes.js';
 
-/** Exactly the call route's path; anything else (case, trailing slash, query) takes express's way. */
-const CALL_PATH = /^\/v1\/users\/([^/?#]+)\/call$/;
+/** Exactly the call route's path, its user id captured; anything else (case, trailing slash, query) takes express's way. */
+const CALL_PATH = new RegExp(`^${POOL_ROUTES.call.path.replace(':userId', '([^/?#]+)')}$`);
 
 export interface CallFastPathOptions {
-  pool: Pick<PoolApi, 'callTool'>;
-  ownership: Pick<UserOwnership, 'owns' | 'hold'>;
+  dispatcher: ToolCallDispatcher;
   /** Largest JSON body (bytes), as the app's. */
   maxBodyBytes: number;
   logger: Logger;
 }
 
 /**
- * The hot route, `POST /v1/users/:userId/call` for a user this replica owns, served in front of
+ * The hot route, POOL_ROUTES.call (`POST /v1/users/:userId/call`) for a user this replica owns, served in front of
  * express: express's router and middleware chain cost ~0.14 ms per call (profiled). It runs the
  * same steps in the same order — express's request/response prototypes, the same JSON body parser,
  * the user's hold, the same handler and error handler — so answers are identical. Every other
  * request, and a call for a user this replica does not own (routing, forwarding), goes to the app.
  */
 export function withCallFastPath(app: Express, options: CallFastPathOptions): RequestListener {
-  const { pool, ownership } = options;
+  const { dispatcher } = options;
   const parseJson = express.json({ limit: options.maxBodyBytes });
   const onError = createErrorHandler(options.logger);
   const ignore = () => undefined;
   return (rawReq: IncomingMessage, rawRes: ServerResponse) => {
-    const match = rawReq.method === 'POST' ? CALL_PATH.exec(rawReq.url ?? '') : null;
+    const match = rawReq.method === POOL_ROUTES.call.method ? CALL_PATH.exec(rawReq.url ?? '') : null;
     const userId = match ? decodeUserId(match[1]!) : undefined;
-    if (userId === undefined || !ownership.owns(userId)) return void app(rawReq, rawRes);
+    if (userId === undefined || !dispatcher.servesHere(userId)) return void app(rawReq, rawRes);
     const req = rawReq as Request<{ userId: string }>;
     const res = rawRes as Response;
     req.res = res;
@@ -45,8 +44,8 @@ export function withCallFastPath(app: Express, options: CallFastPathOptions): Re
     req.baseUrl = '';
     req.params = { userId };
     const serve = (body: unknown) => {
-      res.on('close', ownership.hold(userId));
-      handleCall(pool, userId, body, res).catch((failure: unknown) => onError(failure, req, res, ignore));
+      res.on('close', dispatcher.hold(userId));
+      handleCall(dispatcher, userId, body, res).catch((failure: unknown) => onError(failure, req, res, ignore));
     };
     // The body parser itself decides every case but the common one (see readPlainJson), errors included.
     const viaBodyParser = (target: Request) =>

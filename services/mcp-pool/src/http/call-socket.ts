@@ -3,13 +3,10 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@bedrock-mcp/common';
 import { CALL_SOCKET_PATH, CallSocketClientFrameSchema, formatIssuePath, type CallSocketServerFrame } from '@bedrock-mcp/contracts';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { PoolFailure, toPoolFailure } from '../pool/pool-failure.js';
-import type { UserOwnership } from '../replicas/user-ownership.js';
-import type { PoolApi } from './pool-routes.js';
+import { callerGone, type ToolCallDispatcher } from '../calls/tool-call-dispatcher.js';
 
 export interface CallSocketServerOptions {
-  pool: Pick<PoolApi, 'callTool'>;
-  ownership: Pick<UserOwnership, 'owns' | 'hold'>;
+  dispatcher: ToolCallDispatcher;
   /** Largest accepted frame (bytes), as the HTTP API's largest body. */
   maxPayloadBytes: number;
   logger: Logger;
@@ -64,7 +61,7 @@ export class CallSocketServer {
     ws.on('error', (error) => this.options.logger.warn({ err: error }, 'call socket error'));
     ws.on('close', () => {
       this.sockets.delete(ws);
-      for (const call of calls.values()) call.abort(new PoolFailure('cancelled', 'the caller disconnected'));
+      for (const call of calls.values()) call.abort(callerGone('disconnected'));
     });
   }
 
@@ -84,27 +81,19 @@ export class CallSocketServer {
       return;
     }
     const frame = parsed.data;
-    if (frame.type === 'cancel') return void calls.get(frame.id)?.abort(new PoolFailure('cancelled', 'the caller cancelled the call'));
+    if (frame.type === 'cancel') return void calls.get(frame.id)?.abort(callerGone('cancelled'));
     if (calls.has(frame.id)) return send(ws, { type: 'error', id: frame.id, error: { code: 'invalid_request', message: `call id ${frame.id} is already in flight` } });
-    if (!this.accepting || !this.options.ownership.owns(frame.userId)) return send(ws, { type: 'reroute', id: frame.id });
+    const { dispatcher } = this.options;
+    if (!this.accepting || !dispatcher.servesHere(frame.userId)) return send(ws, { type: 'reroute', id: frame.id });
     const abort = new AbortController();
-    calls.set(frame.id, abort);
-    const release = this.options.ownership.hold(frame.userId);
     const { id } = frame;
-    this.options.pool
-      .callTool(frame.userId, frame.request, {
-        signal: abort.signal,
-        onProgress: ({ progress, total, message }) => {
-          if (!abort.signal.aborted) send(ws, { type: 'progress', id, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) });
-        },
-      })
-      .then(
-        ({ result, durationMs }) => abort.signal.aborted || send(ws, { type: 'result', id, result, durationMs }),
-        (error: unknown) => abort.signal.aborted || send(ws, { type: 'error', id, error: toPoolFailure(error).toWire() }),
-      )
-      .finally(() => {
+    calls.set(id, abort);
+    void dispatcher
+      .dispatch(frame.userId, frame.request, { signal: abort.signal, onProgress: ({ type, ...progress }) => send(ws, { type, id, ...progress }) })
+      .then((outcome) => {
         calls.delete(id);
-        release();
+        if (outcome.type === 'result') send(ws, { type: outcome.type, id, result: outcome.result, durationMs: outcome.durationMs });
+        else if (outcome.type === 'error') send(ws, { type: outcome.type, id, error: outcome.error });
         if (!this.accepting && calls.size === 0) ws.close(CLOSE_GOING_AWAY, 'mcp-pool shutting down');
       });
   }

@@ -1,14 +1,18 @@
 import type { Logger } from '@bedrock-mcp/common';
+import { POOL_USER_SCOPE } from '@bedrock-mcp/contracts';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { PoolFailure } from '../pool/pool-failure.js';
+import type { ToolCallDispatcher } from '../calls/tool-call-dispatcher.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 import { sendPoolError } from './pool-error-response.js';
 import { createPoolRoutes, type PoolApi } from './pool-routes.js';
 
 export interface PoolAppOptions {
   pool: PoolApi;
+  /** Runs the `call` route's tool calls. */
+  dispatcher: ToolCallDispatcher;
   /** /healthz, /readyz, /metrics (createOpsHandler). */
   ops: (req: express.Request, res: express.Response) => Promise<boolean>;
-  /** In front of `/v1/users/:userId`: serves here or forwards to the owning replica. */
+  /** In front of POOL_USER_SCOPE (`/v1/users/:userId`): serves here or forwards to the owning replica. */
   userRouting: RequestHandler<{ userId: string }>;
   /** Largest JSON body (bytes). */
   maxBodyBytes: number;
@@ -24,8 +28,8 @@ export function createPoolApp(options: PoolAppOptions): Express {
     if (!(await options.ops(req, res))) next();
   });
   app.use(express.json({ limit: options.maxBodyBytes }));
-  app.use('/v1/users/:userId', options.userRouting);
-  app.use(createPoolRoutes(options.pool));
+  app.use(POOL_USER_SCOPE, options.userRouting);
+  app.use(createPoolRoutes({ pool: options.pool, dispatcher: options.dispatcher }));
   app.use((_req, res) => sendPoolError(res, new PoolFailure('invalid_request', 'no such route')));
   app.use(createErrorHandler(options.logger));
   return app;

@@ -1,8 +1,7 @@
-import { POOL_ERROR_STATUS } from '@bedrock-mcp/contracts';
+import { POOL_ERROR_STATUS, type PoolError } from '@bedrock-mcp/contracts';
 import type { Response } from 'express';
-import type { PoolFailure } from '../pool/pool-failure.js';
 
-/** A PoolFailure as the contract's error body, with the status POOL_ERROR_STATUS gives its code. */
-export function sendPoolError(res: Response, failure: PoolFailure): void {
-  res.status(POOL_ERROR_STATUS[failure.code]).json({ error: failure.toWire() });
+/** A pool error (a PoolFailure, or its wire form) as the contract's error body, with the status POOL_ERROR_STATUS gives its code. */
+export function sendPoolError(res: Response, error: PoolError): void {
+  res.status(POOL_ERROR_STATUS[error.code]).json({ error: { code: error.code, message: error.message } });
 }

@@ -1,7 +1,7 @@
 import { UserIdSchema } from '@bedrock-mcp/contracts';
 import type { Logger } from '@bedrock-mcp/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { PoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 import type { UserOwnership } from '../replicas/user-ownership.js';
 import { sendPoolError } from './pool-error-response.js';
 import { FORWARDED_HEADER, type RequestForwarder } from './request-forwarder.js';

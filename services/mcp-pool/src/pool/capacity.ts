@@ -1,4 +1,4 @@
-import { PoolFailure } from './pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 
 export interface CapacityLimits {
   /** Running servers one user may have at once. */

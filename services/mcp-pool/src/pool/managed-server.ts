@@ -2,7 +2,7 @@ import type { PoolServerStatus } from '@bedrock-mcp/contracts';
 import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../config/server-resolver.js';
 import { ConnectFailure, type ServerConnection, type ServerConnector } from '../transport/server-connector.js';
-import { PoolFailure } from './pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 
 /** The one state of a server instance; nothing else describes its lifecycle. */
 export type ServerState =

@@ -7,7 +7,7 @@ import type { ServerConnector } from '../transport/server-connector.js';
 import { planCapacity, type CapacityLimits } from './capacity.js';
 import { IdleEvictor } from './idle-evictor.js';
 import { ManagedServer, type ManagedServerHooks, type RestartBackoff } from './managed-server.js';
-import { PoolFailure, toPoolFailure } from './pool-failure.js';
+import { PoolFailure, toPoolFailure } from '../errors/pool-failure.js';
 import { SHARED_OWNER_LABEL, type PoolMetrics } from './pool-metrics.js';
 import { mapToolResult } from './result-mapper.js';
 import { assignToolNames } from './tool-names.js';

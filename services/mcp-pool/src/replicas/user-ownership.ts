@@ -1,5 +1,5 @@
-import type { Logger, Redis, RedisKeys } from '@bedrock-mcp/common';
-import { PoolFailure } from '../pool/pool-failure.js';
+import { LuaScript, type Logger, type Redis, type RedisKeys } from '@bedrock-mcp/common';
+import { PoolFailure } from '../errors/pool-failure.js';
 
 export type OwnerRoute = { kind: 'local' } | { kind: 'remote'; replicaId: string; url: string } | { kind: 'not_owner'; replicaId: string };
 
@@ -16,30 +16,11 @@ export interface UserOwnershipOptions {
 
 const LOCAL: OwnerRoute = { kind: 'local' };
 
-/** Sets the owner to ARGV[2] only if it is still ARGV[1] ('' = no owner). */
-const CLAIM_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if (current == false and ARGV[1] == '') or current == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  return 1
-end
-return 0`;
-/**
- * Extends the claim if this replica still holds it, or takes it back if it merely expired (a
- * stalled event loop, a slow Redis) and nobody else claimed the user meanwhile.
- */
-const REFRESH_SCRIPT = `
-local current = redis.call('GET', KEYS[1])
-if current == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if current == false then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0`;
-/** Deletes the claim if this replica still holds it. */
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+/** The service's `lua/` folder: two levels up from both `src/replicas/` and `dist/replicas/`. */
+const LUA_DIR = new URL('../../lua/', import.meta.url);
+const CLAIM_SCRIPT = LuaScript.load(LUA_DIR, 'owner-claim', 1);
+const REFRESH_SCRIPT = LuaScript.load(LUA_DIR, 'owner-refresh', 1);
+const RELEASE_SCRIPT = LuaScript.load(LUA_DIR, 'owner-release', 1);
 
 /**
  * Which replica runs a user's servers. The claim is `poolOwner(userId)` = replica id with an
@@ -143,7 +124,7 @@ export class UserOwnership {
     const users = [...this.owned];
     if (users.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const userId of users) pipeline.eval(REFRESH_SCRIPT, 1, this.options.keys.poolOwner(userId), this.replicaId, this.options.ttlMs);
+    for (const userId of users) REFRESH_SCRIPT.queue(pipeline, [this.options.keys.poolOwner(userId)], [this.replicaId, this.options.ttlMs]);
     const results = (await pipeline.exec()) ?? [];
     const lost: string[] = [];
     users.forEach((userId, index) => {
@@ -171,12 +152,12 @@ export class UserOwnership {
     if (users.length === 0) return;
     for (const userId of users) this.owned.delete(userId);
     const pipeline = this.redis.pipeline();
-    for (const userId of users) pipeline.eval(RELEASE_SCRIPT, 1, this.options.keys.poolOwner(userId), this.replicaId);
+    for (const userId of users) RELEASE_SCRIPT.queue(pipeline, [this.options.keys.poolOwner(userId)], [this.replicaId]);
     await pipeline.exec();
   }
 
   private async compareAndClaim(userId: string, expectedOwner: string): Promise<boolean> {
-    const result = await this.redis.eval(CLAIM_SCRIPT, 1, this.options.keys.poolOwner(userId), expectedOwner, this.replicaId, this.options.ttlMs);
+    const result = await CLAIM_SCRIPT.run(this.redis, [this.options.keys.poolOwner(userId)], [expectedOwner, this.replicaId, this.options.ttlMs]);
     return Number(result) === 1;
   }
 

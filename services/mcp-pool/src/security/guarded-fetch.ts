@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { AddressPolicy } from '@bedrock-mcp/common';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { PoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 
 export type LookupAll = (hostname: string) => Promise<LookupAddress[]>;
 

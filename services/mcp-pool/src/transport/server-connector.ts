@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../config/server-resolver.js';
-import { PoolFailure } from '../pool/pool-failure.js';
+import { PoolFailure } from '../errors/pool-failure.js';
 import type { Sandbox, SandboxProfile } from '../sandbox/sandbox.js';
 import type { ServerCgroup, ServerCgroups } from '../sandbox/server-cgroups.js';
 import { assertUrlAllowed } from '../security/guarded-fetch.js';

@@ -1,0 +1,91 @@
+import type { CatalogTool, ToolResult } from '@bedrock-mcp/contracts';
+import { PoolClientError } from './pool-client-error.js';
+import type { PoolClient } from './pool-client.js';
+import type { ToolProgress } from './tool-call-transport.js';
+
+export interface CatalogToolCallerOptions {
+  pool: Pick<PoolClient, 'callTool'>;
+  /** Milliseconds the pool gives each call (the request's `timeoutMs`); default: the pool's own default. */
+  timeoutMs?: number;
+  /**
+   * Milliseconds on top of `timeoutMs` after which the caller gives up on a call itself (outcome
+   * `timed_out`), should the pool not answer; default: no timeout of its own. Needs `timeoutMs`.
+   */
+  graceMs?: number;
+}
+
+export interface CatalogToolCall {
+  userId: string;
+  /** The name the model called (CatalogTool.name). */
+  name: string;
+  toolUseId: string;
+  input: Record<string, unknown>;
+  /** Aborting cancels the call at its MCP server (outcome `cancelled`). */
+  signal: AbortSignal;
+  onProgress?: (progress: ToolProgress) => void;
+}
+
+/**
+ * How a call ended; never a rejection. `unknown_tool`: the name is not in the catalog (nothing was
+ * called); `cancelled`: the caller's signal aborted; `timed_out`: the caller's own timeout (graceMs)
+ * passed; `pool_error`: the pool answered with an error; `failed`: anything else (the network).
+ */
+export type CatalogToolOutcome =
+  | { kind: 'result'; tool: CatalogTool; result: ToolResult; durationMs: number }
+  | { kind: 'unknown_tool' }
+  | { kind: 'cancelled'; tool: CatalogTool; error: unknown }
+  | { kind: 'timed_out'; tool: CatalogTool; error: unknown }
+  | { kind: 'pool_error'; tool: CatalogTool; error: PoolClientError }
+  | { kind: 'failed'; tool: CatalogTool; error: unknown };
+
+/**
+ * Calls the tools of one catalog (the one a turn or a voice session was started with) through the
+ * mcp-pool: the Bedrock-safe name the model used is mapped back to the tool's server and its own
+ * name, and the call's ending to one outcome. Shared by the agent worker and voice; what the model
+ * is told about each outcome stays theirs.
+ */
+export class CatalogToolCaller {
+  private readonly byName: ReadonlyMap<string, CatalogTool>;
+
+  constructor(
+    catalog: Iterable<CatalogTool> | ReadonlyMap<string, CatalogTool>,
+    private readonly options: CatalogToolCallerOptions,
+  ) {
+    if (options.graceMs !== undefined && options.timeoutMs === undefined) throw new TypeError('CatalogToolCaller: graceMs needs timeoutMs');
+    this.byName = catalog instanceof Map ? (catalog as ReadonlyMap<string, CatalogTool>) : new Map([...(catalog as Iterable<CatalogTool>)].map((tool) => [tool.name, tool]));
+  }
+
+  /** The catalog's tool the model knows by `name`. */
+  tool(name: string): CatalogTool | undefined {
+    return this.byName.get(name);
+  }
+
+  async call(call: CatalogToolCall): Promise<CatalogToolOutcome> {
+    const tool = this.byName.get(call.name);
+    if (tool === undefined) return { kind: 'unknown_tool' };
+    const { timeoutMs, graceMs } = this.options;
+    const timeout = graceMs === undefined || timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs + graceMs);
+    try {
+      const { result, durationMs } = await this.options.pool.callTool(
+        call.userId,
+        {
+          serverId: tool.serverId,
+          toolName: tool.toolName,
+          arguments: call.input,
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          toolUseId: call.toolUseId,
+        },
+        {
+          signal: timeout ? AbortSignal.any([call.signal, timeout]) : call.signal,
+          ...(call.onProgress ? { onProgress: call.onProgress } : {}),
+        },
+      );
+      return { kind: 'result', tool, result, durationMs };
+    } catch (error) {
+      if (call.signal.aborted) return { kind: 'cancelled', tool, error };
+      if (timeout?.aborted) return { kind: 'timed_out', tool, error };
+      if (error instanceof PoolClientError) return { kind: 'pool_error', tool, error };
+      return { kind: 'failed', tool, error };
+    }
+  }
+}
