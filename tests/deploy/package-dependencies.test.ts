@@ -33,14 +33,6 @@ const USED_WITHOUT_IMPORT: Record<string, Record<string, (workspace: string) => 
   ),
 };
 
-/**
- * Dependencies declared for code that is being written (packages/turns, issue #17). An entry here
- * fails once the package is imported, so the list cannot outlive its reason.
- */
-const DECLARED_AHEAD: Record<string, string[]> = {
-  'packages/turns': [],
-};
-
 /** devDependencies that tooling names in its configuration rather than importing (vitest's `environment: 'jsdom'`). */
 function namedInConfig(workspace: string, name: string): boolean {
   return ['vitest.config.ts', 'vite.config.ts'].some((file) => {
@@ -87,15 +79,38 @@ describe('package.json dependencies match the imports', () => {
     const imports = byWorkspace.get(workspace)!;
     const production = new Set(names(imports.filter((entry) => !isTestFile(workspace, entry))));
     const all = new Set(names(imports));
-    const ahead = DECLARED_AHEAD[workspace] ?? [];
     const usedOtherwise = USED_WITHOUT_IMPORT[workspace] ?? {};
-    const unusedDependencies = Object.keys(pkg.dependencies ?? {}).filter((name) => !production.has(name) && !ahead.includes(name) && !usedOtherwise[name]?.(workspace));
+    const unusedDependencies = Object.keys(pkg.dependencies ?? {}).filter((name) => !production.has(name) && !usedOtherwise[name]?.(workspace));
     expect(unusedDependencies, `${workspace}: remove from dependencies (or, used only by tests, move to devDependencies)`).toEqual([]);
     const unusedDevDependencies = Object.keys(pkg.devDependencies ?? {}).filter(
       (name) => !all.has(name) && !(name.startsWith('@types/') && all.has(name.slice('@types/'.length))) && !namedInConfig(workspace, name),
     );
     expect(unusedDevDependencies, `${workspace}: remove from devDependencies`).toEqual([]);
-    for (const name of ahead) expect(all.has(name), `${workspace} imports ${name} now: remove it from DECLARED_AHEAD`).toBe(false);
     for (const [name, used] of Object.entries(usedOtherwise)) expect(used(workspace), `${workspace}: ${name} is no longer used`).toBe(true);
+  });
+
+  // The layers, bottom up: a workspace's platform dependencies sit on lower layers only, so the
+  // arrows between packages point one way (no cycle, no package that reaches up into a service).
+  const LAYERS: Record<string, number> = {
+    '@bedrock-mcp/contracts': 0,
+    '@bedrock-mcp/common': 1,
+    '@bedrock-mcp/test-support': 1,
+    '@bedrock-mcp/pool-client': 1,
+    '@bedrock-mcp/config-store': 2,
+    '@bedrock-mcp/turns': 2,
+    '@bedrock-mcp/voice': 3,
+    '@bedrock-mcp/gateway': 4,
+    '@bedrock-mcp/agent-worker': 4,
+    '@bedrock-mcp/mcp-pool': 4,
+    '@bedrock-mcp/web': 4,
+    '@bedrock-mcp/e2e': 5,
+  };
+
+  it.each(workspaces)('%s: depends only on platform packages of lower layers', (workspace) => {
+    const pkg = readPackage(workspace);
+    const layer = LAYERS[pkg.name];
+    expect(layer, `${pkg.name}: give it a layer in LAYERS`).toBeDefined();
+    const platform = Object.keys(pkg.dependencies ?? {}).filter((name) => name.startsWith('@bedrock-mcp/'));
+    expect(platform.filter((name) => !(LAYERS[name]! < layer!)), `${pkg.name} (layer ${layer}) reaches up or sideways to`).toEqual([]);
   });
 });

@@ -8,7 +8,16 @@ describe('lua/*.lua', () => {
   const files = readdirSync(LUA_DIR).filter((name) => name.endsWith('.lua'));
 
   it('holds the turn scripts, each opening with a header that gives its KEYS and ARGV', () => {
-    expect(files.sort()).toEqual(['admit-turn.lua', 'append-events.lua', 'count-turn.lua']);
+    expect(files.sort()).toEqual([
+      'admit-turn.lua',
+      'append-events.lua',
+      'count-turn.lua',
+      'history-append.lua',
+      'history-lock-acquire.lua',
+      'history-lock-release.lua',
+      'history-lock-renew.lua',
+      'history-save.lua',
+    ]);
     for (const file of files) {
       const header = readFileSync(new URL(file, LUA_DIR), 'utf8')
         .split('\n')

@@ -82,11 +82,11 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
   const subscriber = redis.duplicate({ connectionName: 'bmcp-gateway-sub' });
-  const hub = new TurnEvents({ subscriber, redis, prefix: settings.REDIS_PREFIX, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
+  const turnEvents = new TurnEvents({ subscriber, redis, prefix: settings.REDIS_PREFIX, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
   const producer = new TurnProducer({
     redis,
     prefix: settings.REDIS_PREFIX,
-    events: hub,
+    events: turnEvents,
     logger,
     // A turn's owner must stay known for as long as its log may be resumed: the longest turn, then the replay window.
     metaTtlSeconds: settings.STREAM_REPLAY_TTL_S + Math.ceil(settings.TURN_TIMEOUT_MS / 1000),
@@ -145,7 +145,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       maxConcurrentTurns: settings.MAX_CONCURRENT_TURNS_PER_USER,
     }),
     access,
-    hub,
+    turnEvents,
     history,
     isDraining: () => draining,
     trackStream: (transport) => {
@@ -239,7 +239,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       // Voice conversations cannot move to another replica: they end now, their transcripts saved.
       await voiceServer.close();
       if (!deps.sonicClient) sonicClient.destroy();
-      await hub.close();
+      await turnEvents.close();
       server.closeAllConnections();
       await serverClosed;
       await producer.close();

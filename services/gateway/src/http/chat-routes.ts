@@ -82,7 +82,7 @@ export function chatRoutes(services: GatewayServices): Router {
     const afterSeq = lastEventId !== undefined && lastEventId !== '' ? parseLastEventId(lastEventId) : (query.after ?? 0);
     const format = streamFormatFrom(query.stream_format, req.header('x-stream-format'));
     const includeUsage = query.include_usage === 'true' || query.include_usage === '1';
-    const stream = await services.hub.open(turnId, { afterSeq });
+    const stream = await services.turnEvents.open(turnId, { afterSeq });
     await respondWithSse({
       res,
       stream,

@@ -34,7 +34,8 @@ export interface GatewayServices {
   manager: McpServerManager;
   submitter: TurnSubmitter;
   access: TurnAccess;
-  hub: TurnEvents;
+  /** Every reader of turn events (SSE, non-stream, WebSocket, resume). */
+  turnEvents: TurnEvents;
   /** The server-side history of keep_session turns (`POST /v1/remove/history` clears it). */
   history: Pick<HistoryStore, 'clear'>;
   /** True once shutdown began: no new turns. */

@@ -157,7 +157,7 @@ export class WsChatSession {
       case 'resume': {
         await this.services.access.requireOwned(userId, frame.turnId);
         this.streams.get(frame.turnId)?.close();
-        const stream = await this.services.hub.open(frame.turnId, { afterSeq: frame.afterSeq });
+        const stream = await this.services.turnEvents.open(frame.turnId, { afterSeq: frame.afterSeq });
         await this.pump(stream, undefined);
         return;
       }
