@@ -1,6 +1,6 @@
 /** Just enough of a Dockerfile parser for the forms this repository's Dockerfiles use (tests and dry run). */
 
-export interface Instruction {
+interface Instruction {
   keyword: string;
   args: string;
 }

@@ -8,12 +8,11 @@ import { parseDockerfile, type Dockerfile } from '../../deploy/scripts/dockerfil
 /** Readers for the deployment files the tests in this folder check (data only; nothing runs). */
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const chartDir = join(repoRoot, 'charts/bedrock-mcp-platform');
+const chartDir = join(repoRoot, 'charts/bedrock-mcp-platform');
 /** The compose specification's schema lives outside the project (never copied into it). */
 export const composeSpecPath = join(repoRoot, '../shared/schemas/compose-spec.json');
 
 export const APP_SERVICES = ['gateway', 'agent-worker', 'mcp-pool', 'web'] as const;
-export type AppService = (typeof APP_SERVICES)[number];
 
 export function readText(relativePath: string): string {
   return readFileSync(join(repoRoot, relativePath), 'utf8');

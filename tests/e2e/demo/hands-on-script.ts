@@ -128,7 +128,7 @@ function markdownTable(rows: Record<string, unknown>[]): string {
 }
 
 /** What `save those rows` writes: each table's name, its columns, then one line per row. */
-export function formatTables(tables: { table: string; rows: Record<string, unknown>[] }[]): string {
+function formatTables(tables: { table: string; rows: Record<string, unknown>[] }[]): string {
   return tables
     .map(({ table, rows }) => {
       const columns = Object.keys(rows[0] ?? {});

@@ -56,7 +56,7 @@ const NASTY_STRINGS = [
 ];
 
 /** A random JSON value, at most `depth` levels deep; `big` allows large strings and arrays. */
-export function randomJson(random: FuzzRandom, depth = 3, big = false): unknown {
+function randomJson(random: FuzzRandom, depth = 3, big = false): unknown {
   const kind = random.int(depth > 0 ? 9 : 6);
   switch (kind) {
     case 0:
@@ -82,14 +82,14 @@ export function randomJson(random: FuzzRandom, depth = 3, big = false): unknown 
   }
 }
 
-export function randomText(random: FuzzRandom, maxLength: number): string {
+function randomText(random: FuzzRandom, maxLength: number): string {
   let text = '';
   for (let index = random.int(maxLength); index > 0; index--) text += String.fromCharCode(random.chance(0.9) ? 32 + random.int(95) : random.int(0x3000));
   return text;
 }
 
 /** Nested arrays `depth` deep: `[[[…]]]` (a parser that recurses without bound overflows its stack). */
-export function deeplyNested(depth: number): string {
+function deeplyNested(depth: number): string {
   return '['.repeat(depth) + ']'.repeat(depth);
 }
 
@@ -108,7 +108,7 @@ function validChatBody(model: string): Record<string, unknown> {
 }
 
 /** Applies 1–3 random mutations (delete, replace, retype, nest) somewhere inside `value`. */
-export function mutate(random: FuzzRandom, value: Record<string, unknown>): Record<string, unknown> {
+function mutate(random: FuzzRandom, value: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(value);
   for (let count = 1 + random.int(3); count > 0; count--) {
     let target: Record<string, unknown> | unknown[] = copy;

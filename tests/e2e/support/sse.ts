@@ -5,7 +5,7 @@ export interface SseEvent {
 }
 
 /** Splits an SSE body into events (comments dropped). */
-export function parseSse(text: string): SseEvent[] {
+function parseSse(text: string): SseEvent[] {
   return text
     .split('\n\n')
     .filter((block) => block.trim() !== '' && !block.startsWith(':'))

@@ -13,7 +13,7 @@ export const STACK_MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 /** A Nova model (no thinking) and the emulator's OpenAI-compatible model. */
 export const STACK_NOVA_MODEL = 'us.amazon.nova-pro-v1:0';
 export const STACK_OPENAI_MODEL = 'emulator-model';
-export const STACK_API_KEY = 'e2e-service-key';
+const STACK_API_KEY = 'e2e-service-key';
 
 export interface StackOptions {
   /** Names the Redis key prefix and the temp folder. */

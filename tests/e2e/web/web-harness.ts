@@ -10,8 +10,8 @@ import { PROJECT_ROOT } from '../support/service-process.js';
 import type { Stack } from '../support/stack.js';
 import type { TestContext } from 'vitest';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const SCREENSHOT_DIR = join(PROJECT_ROOT, 'artifacts', 'screenshots');
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT_DIR = join(PROJECT_ROOT, 'artifacts', 'screenshots');
 const WEB_DIR = join(PROJECT_ROOT, 'services', 'web');
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number): Promise<void> {

@@ -9,7 +9,7 @@ const STATUS_OF_STREAM_EXCEPTION: Record<StreamExceptionName, number> = {
 };
 
 /** `throttlingException` → `ThrottlingException`: the event name and the error shape name differ only in case. */
-export function shapeNameOf(exception: StreamExceptionName): string {
+function shapeNameOf(exception: StreamExceptionName): string {
   return exception.charAt(0).toUpperCase() + exception.slice(1);
 }
 

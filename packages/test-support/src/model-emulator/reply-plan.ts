@@ -12,7 +12,7 @@ export interface PlannedToolUse {
 
 export type PlannedReasoning = { textChunks: string[]; signature: string | undefined } | { redacted: string };
 
-export interface PlannedUsage {
+interface PlannedUsage {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;

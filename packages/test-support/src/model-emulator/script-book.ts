@@ -48,7 +48,7 @@ export class ScriptBook {
   }
 }
 
-export function conditionMatches(condition: RuleCondition, context: ReplyContext): boolean {
+function conditionMatches(condition: RuleCondition, context: ReplyContext): boolean {
   if (condition.provider !== undefined && condition.provider !== context.provider) return false;
   if (condition.model !== undefined && !textMatches(condition.model, context.modelId)) return false;
   if (condition.lastUserText !== undefined && !textMatches(condition.lastUserText, context.lastUserText)) return false;

@@ -13,7 +13,7 @@ export type SonicStopReason = 'PARTIAL_TURN' | 'END_TURN' | 'INTERRUPTED' | 'TOO
 export const SONIC_INTERRUPTED_MARKER = '{ "interrupted" : true }';
 
 /** One response frame: a `chunk` event whose `bytes` is the base64 of `{"event":{…}}` (BidirectionalOutputPayloadPart). */
-export function encodeSonicOutput(name: string, body: object): Uint8Array {
+function encodeSonicOutput(name: string, body: object): Uint8Array {
   const json = JSON.stringify({ event: { [name]: body } });
   return encodeEvent('chunk', { bytes: Buffer.from(json, 'utf8').toString('base64') });
 }

@@ -7,7 +7,7 @@ import type { TurnKeys } from '../turn-keys.js';
  * The checkpoint's schema around the runner's message schema (the worker's Converse messages): the
  * loop's conversation is the runner's business, the rest of the record is the turn's.
  */
-export function turnCheckpointSchema<M extends z.ZodType>(messageSchema: M) {
+function turnCheckpointSchema<M extends z.ZodType>(messageSchema: M) {
   return z.object({
     version: z.literal(1),
     /** running: a worker that takes the job over resumes it; done: the turn ended (with finishReason). */

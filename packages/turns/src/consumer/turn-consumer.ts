@@ -154,7 +154,7 @@ export class TurnConsumer<M> {
 }
 
 /** error + done(error), unless the turn's log already ends with done. */
-export async function endTurnIfOpen(events: TurnEventLog, turnId: string, code: TurnErrorCode, message: string): Promise<void> {
+async function endTurnIfOpen(events: TurnEventLog, turnId: string, code: TurnErrorCode, message: string): Promise<void> {
   const last = (await events.readAfter(turnId, (await events.lastSeq(turnId)) - 1)).at(-1);
   if (last?.type === 'done') return;
   await events.append({ turnId, type: 'error', code, message });

@@ -10,8 +10,8 @@ import type { ModelRequest } from './model-provider.js';
 /** The AWS SDK's JSON document type. */
 type DocumentType = NonNullable<ConverseStreamCommandInput['additionalModelRequestFields']>;
 
-export const isClaudeModel = (modelId: string): boolean => /anthropic\.claude/i.test(modelId);
-export const isNovaModel = (modelId: string): boolean => /amazon\.nova/i.test(modelId);
+const isClaudeModel = (modelId: string): boolean => /anthropic\.claude/i.test(modelId);
+const isNovaModel = (modelId: string): boolean => /amazon\.nova/i.test(modelId);
 
 /**
  * The ConverseStream request for a model call. With Claude extended thinking, temperature, top_p

@@ -1,7 +1,7 @@
 import type { ConverseMessage, ModelConfig, Usage } from '@bedrock-mcp/contracts';
 
 /** A tool as the model is offered it (from the pool's catalog). */
-export interface ModelTool {
+interface ModelTool {
   /** Bedrock-safe name the model calls it by. */
   name: string;
   description: string;

@@ -6,7 +6,7 @@ import type { AppConfigFileSchema } from '@bedrock-mcp/contracts';
 import { freePort, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import type { z } from 'zod';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const PROJECT_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** Absolute path of a file in services/agent-worker/test-fixtures. */
 export function fixturePath(name: string): string {

@@ -5,7 +5,7 @@ import { createHistoryKeys, createTurnKeys, HistoryStore, parseLoggedEvent, Turn
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-export function newTurnId(): string {
+function newTurnId(): string {
   return `chatcmpl-${randomBytes(9).toString('base64url')}`;
 }
 

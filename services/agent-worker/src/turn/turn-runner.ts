@@ -14,7 +14,7 @@ import type { ToolExecutor } from './tool-executor.js';
 import { childController, TurnAbort } from './turn-abort.js';
 import { addUsage, ZERO_USAGE } from './usage.js';
 
-export interface TurnLimits {
+interface TurnLimits {
   /** Model rounds per turn (MAX_TURNS). */
   maxTurns: number;
   /** Milliseconds per model call and per whole turn. */

@@ -2,7 +2,7 @@ import { parseDataUrl, type ChatMessage } from '@bedrock-mcp/contracts';
 import { GatewayError } from './gateway-error.js';
 
 /** Decoded size of a base64 payload, in bytes (without decoding it). */
-export function base64DecodedBytes(base64: string): number {
+function base64DecodedBytes(base64: string): number {
   const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
   return Math.max(0, Math.floor((base64.length * 3) / 4) - padding);
 }

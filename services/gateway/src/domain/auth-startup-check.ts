@@ -2,8 +2,6 @@ import type { Logger, Settings } from '@bedrock-mcp/common';
 import { resolveAuthMode, type AuthSettings } from '../identity/auth-mode.js';
 import { parseServiceKeys } from './api-key-authenticator.js';
 
-export const CREATE_KEY_HINT = 'npm run admin -w services/gateway -- create-key --user <user-id>';
-
 /**
  * Decides at start-up how people sign in (AUTH_MODE; throws when `auto` has neither an identity
  * provider nor a loopback bind) and logs what the gateway accepts: sign-in, personal keys, and

@@ -45,7 +45,7 @@ const POOL_TO_API: Record<PoolErrorCode, ApiErrorCode> = {
 };
 
 /** A pool failure (or an unreachable pool, or our own timeout) as a client-facing error. */
-export function toGatewayError(error: unknown, what: string): GatewayError {
+function toGatewayError(error: unknown, what: string): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof PoolClientError) return new GatewayError(POOL_TO_API[error.code], `${what}: ${error.message}`);
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return new GatewayError('timeout', `${what}: timed out`);

@@ -5,7 +5,7 @@ import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from '@aws-sdk/
  * browser streams microphone audio all the time, so only a dead connection (or a client that sends
  * nothing) gets there; the session then renews the stream, and gives up after a few fruitless renewals.
  */
-export const SONIC_STREAM_IDLE_TIMEOUT_MS = 120_000;
+const SONIC_STREAM_IDLE_TIMEOUT_MS = 120_000;
 
 /**
  * The Bedrock client the voice sessions share (one per gateway process): the SDK's defaults (the

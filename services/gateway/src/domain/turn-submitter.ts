@@ -37,7 +37,7 @@ export interface SubmittedTurn {
   rateLimitHeaders: Record<string, string>;
 }
 
-export function newTurnId(): string {
+function newTurnId(): string {
   return `chatcmpl-${randomBytes(18).toString('base64url')}`;
 }
 

@@ -4,7 +4,7 @@ import { UserIdSchema } from '@bedrock-mcp/contracts';
 import { z } from 'zod';
 
 /** The public handle of a key (for listing and revoking): the first 12 hex digits of its SHA-256. */
-export const KEY_ID_LENGTH = 12;
+const KEY_ID_LENGTH = 12;
 const KEY_PREFIX = 'bmk_';
 /** Characters of a key kept in the clear to recognise it by: `bmk_` and 4 of its 43 random ones (24 of 256 bits). */
 const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 4;

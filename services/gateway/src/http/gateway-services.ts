@@ -48,7 +48,7 @@ export interface GatewayServices {
 }
 
 /** What the voice ticket route and the voice WebSocket use. */
-export interface VoiceServices {
+interface VoiceServices {
   tickets: VoiceTicketStore;
   authorizer: VoiceSocketAuthorizer;
   /** Bedrock client for Nova Sonic streams (one per process). */

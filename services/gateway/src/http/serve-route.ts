@@ -9,7 +9,7 @@ type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
  * so a route decides what comes first (a rate limit counts a refused body too); a failed parse
  * throws the ZodError, which the error handler answers 400 naming the field.
  */
-export interface RouteCall<R extends ApiRouteDefinition> {
+interface RouteCall<R extends ApiRouteDefinition> {
   readonly req: Request;
   readonly res: Response;
   /** The path parameters (`:server_id`), parsed by `route.params`. */

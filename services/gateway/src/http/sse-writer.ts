@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { SsePayload } from '../domain/format/stream-formatter.js';
 
 /** `id: <seq>` + `data: <json>` frames; every frame of one turn event carries that event's seq. */
-export function encodeSseFrames(seq: number | undefined, payloads: readonly SsePayload[]): string {
+function encodeSseFrames(seq: number | undefined, payloads: readonly SsePayload[]): string {
   const id = seq === undefined ? '' : `id: ${seq}\n`;
   let out = '';
   for (const payload of payloads) out += `${id}data: ${payload === '[DONE]' ? payload : JSON.stringify(payload)}\n\n`;

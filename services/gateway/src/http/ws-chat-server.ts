@@ -7,7 +7,7 @@ import type { GatewayServices } from './gateway-services.js';
 import { WsChatSession } from './ws-chat-session.js';
 import { refuseSocket, type PreAuthGuard } from './ws-preauth-guard.js';
 
-export const WS_CHAT_PATH = '/ws/chat';
+const WS_CHAT_PATH = '/ws/chat';
 
 export interface WsChatServerOptions {
   /** Milliseconds for the first (`auth`) frame. Default 10 s. */

@@ -12,7 +12,7 @@ const PROVIDER_TIMEOUT_S = 10;
 
 const LoginStateSchema = z.object({ state: z.string(), nonce: z.string(), codeVerifier: z.string(), returnTo: z.string() });
 
-export type OidcSettings = ClaimSettings & Pick<Settings, 'OIDC_ISSUER_URL' | 'OIDC_CLIENT_ID' | 'OIDC_CLIENT_SECRET' | 'OIDC_SCOPES' | 'NODE_ENV'>;
+type OidcSettings = ClaimSettings & Pick<Settings, 'OIDC_ISSUER_URL' | 'OIDC_CLIENT_ID' | 'OIDC_CLIENT_SECRET' | 'OIDC_SCOPES' | 'NODE_ENV'>;
 
 export interface OidcSignInOptions {
   settings: OidcSettings;

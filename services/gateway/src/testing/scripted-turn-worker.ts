@@ -4,11 +4,11 @@ import { ActiveTurns, createTurnKeys, TurnEventLog } from '@bedrock-mcp/turns';
 import { Worker } from 'bullmq';
 
 type DraftWithoutTurn = StreamEventDraft extends infer E ? (E extends StreamEventDraft ? Omit<E, 'turnId'> : never) : never;
-export type Emit = (draft: DraftWithoutTurn) => Promise<StreamEvent>;
+type Emit = (draft: DraftWithoutTurn) => Promise<StreamEvent>;
 export type TurnScript = (job: ChatJob, emit: Emit) => Promise<void>;
 
 /** The text of the job's last user message. */
-export function lastUserText(job: ChatJob): string {
+function lastUserText(job: ChatJob): string {
   const last = job.messages.at(-1);
   if (!last || last.role !== 'user') return '';
   return typeof last.content === 'string' ? last.content : last.content.map((part) => (part.type === 'text' ? part.text : '')).join('');

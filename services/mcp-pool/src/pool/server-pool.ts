@@ -13,7 +13,7 @@ import { mapToolResult } from './result-mapper.js';
 import { assignToolNames } from './tool-names.js';
 
 /** Owner id of shared conf servers; no user id can take this value (user ids are validated). */
-export const SHARED_OWNER = '\u0000shared';
+const SHARED_OWNER = '\u0000shared';
 
 export type EvictionReason = 'idle' | 'capacity' | 'config_changed' | 'stopped' | 'ownership_lost';
 

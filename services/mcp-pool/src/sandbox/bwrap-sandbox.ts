@@ -4,9 +4,9 @@ import { prlimitOptions, type ResourceLimits } from './resource-limits.js';
 import type { ProcessLaunch, Sandbox, SandboxProfile } from './sandbox.js';
 
 /** The uid and gid a server runs as inside its user namespace (nobody): it owns nothing there. */
-export const SANDBOX_UID = 65534;
+const SANDBOX_UID = 65534;
 /** The server's private HOME, on its private /tmp (a tmpfs that goes with it). */
-export const SANDBOX_HOME = '/tmp/home';
+const SANDBOX_HOME = '/tmp/home';
 
 /** Read-only system folders (merged-/usr symlinks are recreated as symlinks). */
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];

@@ -9,7 +9,7 @@ import type { ResourceLimits } from './resource-limits.js';
 import type { Sandbox } from './sandbox.js';
 import { Unsandboxed } from './unsandboxed.js';
 
-export type SandboxMode = 'auto' | 'bwrap' | 'none';
+type SandboxMode = 'auto' | 'bwrap' | 'none';
 
 export interface CreateSandboxOptions {
   mode: SandboxMode;

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import type { ProcessLaunch } from './sandbox.js';
 
 /** Limits of one server's cgroup, for all its processes together; 0 means no limit. */
-export interface ServerCgroupLimits {
+interface ServerCgroupLimits {
   /** pids.max: processes and threads. */
   maxProcesses: number;
   /** memory.max (v2) / memory.limit_in_bytes (v1) in MiB; swap is not allowed on top where the kernel lets us say so. */

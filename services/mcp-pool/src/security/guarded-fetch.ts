@@ -12,7 +12,7 @@ const defaultLookupAll: LookupAll = (hostname) =>
   new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 
 /** Redirects one request of a user-added URL server may follow, each hop checked like the first. */
-export const DEFAULT_MAX_REDIRECTS = 3;
+const DEFAULT_MAX_REDIRECTS = 3;
 
 /**
  * Refuses a user-added server URL whose host is, or resolves to, an address the policy refuses

@@ -4,7 +4,7 @@ import { delimiter } from 'node:path';
  * Variables of the pool's own environment a server process may see. Everything else — AWS_*,
  * API_KEY, SECRETS_KEY, COMPATIBLE_API_KEY, REDIS_URL and any other credential — stays out.
  */
-export const INHERITED_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TERM', 'USER', 'LOGNAME', 'SHELL', 'NODE_EXTRA_CA_CERTS'] as const;
+const INHERITED_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'TERM', 'USER', 'LOGNAME', 'SHELL', 'NODE_EXTRA_CA_CERTS'] as const;
 
 /**
  * The environment for a server process: the allowlisted part of `parentEnv`, `extraPathDirs`

@@ -43,7 +43,7 @@ export interface ServerConnection {
   close(): Promise<void>;
 }
 
-export interface ConnectionEvents {
+interface ConnectionEvents {
   /** The server sent notifications/tools/list_changed. */
   onToolsChanged(): void;
   /** The connection ended, whoever ended it. */
@@ -167,7 +167,7 @@ async function closeQuietly(client: Client, transport: Transport): Promise<void>
 }
 
 /** The lines with every value of the server's own env (its API keys…) masked, should it print one. */
-export function scrubSecrets(lines: string[], secrets: string[]): string[] {
+function scrubSecrets(lines: string[], secrets: string[]): string[] {
   const values = secrets.filter((value) => value.length >= 4).sort((a, b) => b.length - a.length);
   if (values.length === 0) return lines;
   return lines.map((line) => values.reduce((text, value) => text.split(value).join('***'), line));

@@ -181,7 +181,7 @@ export class ProcessGroupStdioTransport implements Transport {
 }
 
 /** Whether any process of the group led by `pgid` is still alive. */
-export function groupAlive(pgid: number): boolean {
+function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

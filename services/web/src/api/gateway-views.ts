@@ -8,7 +8,7 @@ export type ModelInfo = ModelListing;
  * Where a server is in its life on the pool: `stopped` (starts on first use), `starting`,
  * `ready`, `error`, or `unknown` (the pool could not be asked, or the gateway has no status).
  */
-export type ServerStatus = McpServerRow['status'];
+type ServerStatus = McpServerRow['status'];
 
 /** One MCP server as the UI shows it. */
 export interface McpServerInfo {

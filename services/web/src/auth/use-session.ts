@@ -12,7 +12,7 @@ import { clearSignInRedirect, markSignInRedirect, signInJustFailed, signInUrl } 
  */
 export type SignedOutReason = 'not_signed_in' | 'signed_out' | 'expired' | 'sign_in_failed';
 
-export type SessionState =
+type SessionState =
   | { status: 'loading' }
   /** On the way to /auth/login. */
   | { status: 'redirecting' }

@@ -8,7 +8,7 @@ export interface UserChatMessage {
   text: string;
   attachments: Attachment[];
 }
-export interface AssistantChatMessage {
+interface AssistantChatMessage {
   id: string;
   role: 'assistant';
   turn: TurnState;

@@ -1,6 +1,6 @@
 import type { FinishReason, StreamEvent, ToolResultPart, Usage } from '@bedrock-mcp/contracts';
 
-export type TurnStatus = 'sending' | 'streaming' | 'done' | 'stopped' | 'error';
+type TurnStatus = 'sending' | 'streaming' | 'done' | 'stopped' | 'error';
 export type ToolStatus = 'preparing' | 'running' | 'done' | 'error' | 'cancelled';
 
 interface BlockBase {
@@ -8,7 +8,7 @@ interface BlockBase {
   /** The model round that produced it (0 before the first round_start). */
   round: number;
 }
-export interface TextBlock extends BlockBase {
+interface TextBlock extends BlockBase {
   kind: 'text';
   text: string;
 }
@@ -19,7 +19,7 @@ export interface ThinkingBlock extends BlockBase {
   /** The model moved on (text, a tool call or a new round followed). */
   closed: boolean;
 }
-export interface ToolProgress {
+interface ToolProgress {
   progress: number;
   total?: number;
   message?: string;
@@ -42,7 +42,7 @@ export interface ToolBlock extends BlockBase {
 }
 export type TurnBlock = TextBlock | ThinkingBlock | ToolBlock;
 
-export interface TurnError {
+interface TurnError {
   code: string;
   message: string;
 }

@@ -27,7 +27,7 @@ const FLUSH_INTERVAL_MS = 30;
 const SAVE_INTERVAL_MS = 250;
 
 let requestCounter = 0;
-export function newRequestId(): string {
+function newRequestId(): string {
   requestCounter += 1;
   return `req-${Date.now().toString(36)}-${requestCounter}-${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -2,7 +2,7 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE } from '@bedrock-mcp/contracts'
 import { z } from 'zod';
 
 /** How the next message is sent; kept in localStorage. */
-export const ChatOptionsSchema = z.object({
+const ChatOptionsSchema = z.object({
   model: z.string().default(''),
   systemPrompt: z.string().default(''),
   maxTokens: z.number().int().min(1).max(200_000).default(DEFAULT_MAX_TOKENS),

@@ -6,7 +6,7 @@ export type ThemePreference = Theme | 'system';
 const STORAGE_KEY = 'bmcp.theme';
 const DARK_QUERY = '(prefers-color-scheme: dark)';
 
-export function loadThemePreference(storage: Storage = localStorage): ThemePreference {
+function loadThemePreference(storage: Storage = localStorage): ThemePreference {
   const stored = storage.getItem(STORAGE_KEY);
   return stored === 'light' || stored === 'dark' ? stored : 'system';
 }
@@ -15,7 +15,7 @@ function systemTheme(): Theme {
   return typeof window.matchMedia === 'function' && window.matchMedia(DARK_QUERY).matches ? 'dark' : 'light';
 }
 
-export function applyTheme(theme: Theme): void {
+function applyTheme(theme: Theme): void {
   document.documentElement.dataset.theme = theme;
   document.documentElement.style.colorScheme = theme;
 }

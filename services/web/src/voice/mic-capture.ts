@@ -4,7 +4,7 @@ import { CAPTURE_PROCESSOR } from './worklets/processor-names.js';
 import { insecureContextFailure, microphoneFailure, VoiceError } from './voice-failure.js';
 
 /** Samples per frame sent to the gateway: 32 ms at 16 kHz. */
-export const CAPTURE_FRAME_SAMPLES = 512;
+const CAPTURE_FRAME_SAMPLES = 512;
 
 export interface MicCapture {
   /** Stops the microphone and the audio graph. Idempotent. */

@@ -37,7 +37,7 @@ const MAX_UPLOAD_BUFFER_BYTES = 512 * 1024;
 /** Where the page is: the voice socket opens on the same origin (ws: for http:, wss: for https:). */
 export type PageOrigin = Pick<Location, 'protocol' | 'host'>;
 
-export function voiceSocketUrl(params: Record<string, string>, origin: PageOrigin = window.location): string {
+function voiceSocketUrl(params: Record<string, string>, origin: PageOrigin = window.location): string {
   const url = new URL(VOICE_WS_PATH, `${origin.protocol === 'https:' ? 'wss:' : 'ws:'}//${origin.host}`);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url.toString();

@@ -1,15 +1,15 @@
 import type { StreamEvent, ToolResultPart } from '@bedrock-mcp/contracts';
 
 /** A tool result part as the seed sent it to clients (Bedrock's toolResult content). */
-export type SeedToolContent = { text: string } | { image: { format: string; source: { base64: string } } };
+type SeedToolContent = { text: string } | { image: { format: string; source: { base64: string } } };
 
-export interface SeedToolCall {
+interface SeedToolCall {
   toolUseId: string;
   name: string;
   input: unknown;
 }
 
-export interface SeedToolResult {
+interface SeedToolResult {
   toolUseId: string;
   content: SeedToolContent[];
   status?: 'error';
@@ -22,7 +22,7 @@ export interface ToolUse {
 }
 
 /** Tool result parts in the seed's shape; images keep their bytes (computer-use screenshots reach the client only here). */
-export function toSeedToolContent(parts: readonly ToolResultPart[]): SeedToolContent[] {
+function toSeedToolContent(parts: readonly ToolResultPart[]): SeedToolContent[] {
   return parts.map((part): SeedToolContent => {
     switch (part.type) {
       case 'text':

@@ -9,7 +9,7 @@ export interface UserMenuProps {
   onSignOut: (everywhere: boolean) => void;
 }
 
-export const LOCAL_USER_NOTE = 'local user — no identity provider configured';
+const LOCAL_USER_NOTE = 'local user — no identity provider configured';
 
 /**
  * The signed-in person in the header (display name; the user id on hover), with a menu: API keys,
@@ -116,7 +116,7 @@ export function UserMenu({ me, onOpenApiKeys, onSignOut }: UserMenuProps) {
 }
 
 /** One or two letters for the avatar: the first letters of the first two words. */
-export function initials(name: string): string {
+function initials(name: string): string {
   const words = name.trim().split(/[\s._@-]+/).filter(Boolean);
   const letters = words.length > 1 ? [words[0]!, words[1]!].map((word) => [...word][0]) : [...(words[0] ?? '?')].slice(0, 1);
   return letters.join('').toUpperCase();

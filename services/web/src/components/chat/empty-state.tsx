@@ -1,7 +1,7 @@
 import { SparkIcon } from '../common/icons.js';
 
 /** The seed's hands-on questions (filesystem, SQLite and thinking servers are preset). */
-export const STARTER_QUESTIONS = [
+const STARTER_QUESTIONS = [
   'show all of tables in the db',
   'how many rows in that table',
   'show all of rows in that table',

@@ -56,12 +56,6 @@ export const MoonIcon = (props: IconProps) => (
     <path d="M12 3a6 6 0 0 0 9 9 9 9 0 1 1-9-9Z" />
   </Icon>
 );
-export const MonitorIcon = (props: IconProps) => (
-  <Icon {...props}>
-    <rect x="2" y="3" width="20" height="14" rx="2" />
-    <path d="M8 21h8M12 17v4" />
-  </Icon>
-);
 export const SettingsIcon = (props: IconProps) => (
   <Icon {...props}>
     <path d="M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6" />

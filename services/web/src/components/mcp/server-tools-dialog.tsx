@@ -5,7 +5,7 @@ import type { McpServerInfo, ToolInfo } from '../../api/gateway-views.js';
 import { Modal } from '../common/modal.js';
 
 /** The gateway names tools as the model sees them (`<server>__<tool>`); people want the tool's own name. */
-export function displayToolName(serverId: string, name: string): string {
+function displayToolName(serverId: string, name: string): string {
   const prefix = `${serverId}__`;
   return name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }

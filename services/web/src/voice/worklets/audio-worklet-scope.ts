@@ -1,7 +1,7 @@
 // The AudioWorkletGlobalScope names the processors use (TypeScript's DOM library does not describe
 // that scope). Types only: at run time these are the worklet scope's own globals.
 
-export interface AudioWorkletProcessorLike {
+interface AudioWorkletProcessorLike {
   readonly port: MessagePort;
   process(inputs: Float32Array[][], outputs: Float32Array[][], parameters: Record<string, Float32Array>): boolean;
 }
