@@ -4,3 +4,4 @@ export * from './model-emulator/index.js';
 export * from './mcp-pool-process.js';
 export * from './internal-api-key.js';
 export * from './oidc-provider.js';
+export * from './converse-messages.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGatewayHarness, TEST_MODEL, type GatewayHarness } from './testing/gateway-harness.js';
+import { servedRoutes, startGatewayHarness, TEST_MODEL, type GatewayHarness } from './testing/gateway-harness.js';
 import type { TurnScript } from './testing/scripted-turn-worker.js';
 
 let h: GatewayHarness | undefined;
@@ -7,25 +7,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-interface RouteLayer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: RouteLayer[] };
-}
-
-/** Every `METHOD /path` the Express app serves, parameters written `{}`. */
-function expressRoutes(harness: GatewayHarness): string[] {
-  const app = harness.gateway.server.listeners('request')[0] as unknown as { router: { stack: RouteLayer[] } };
-  const routes: string[] = [];
-  const walk = (stack: RouteLayer[]) => {
-    for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) routes.push(`${method.toUpperCase()} ${layer.route.path.replace(/:\w+/g, '{}')}`);
-      else if (layer.handle?.stack) walk(layer.handle.stack);
-    }
-  };
-  walk(app.router.stack);
-  return routes;
-}
 
 describe('OpenAPI document and docs', () => {
   it('documents every route the gateway serves, with component schemas from the contracts', async () => {
@@ -39,7 +20,7 @@ describe('OpenAPI document and docs', () => {
     const documented = new Set(
       Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{\w+\}/g, '{}')}`)),
     );
-    const served = expressRoutes(h).filter((route) => !route.startsWith('GET /docs/'));
+    const served = servedRoutes(h).map((route) => route.replace(/:\w+/g, '{}')).filter((route) => !route.startsWith('GET /docs/'));
     expect(served.length).toBeGreaterThan(10);
     for (const route of [...served, 'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /ws/chat', 'GET /ws/user-audio']) expect(documented, route).toContain(route);
     expect(Object.keys(document.components.schemas.ChatCompletionRequest?.properties ?? {})).toEqual(

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { assistantText as assistant, toolAnswer, toolCall, userText as user } from '@bedrock-mcp/test-support';
 import type { ConverseMessage } from '@bedrock-mcp/contracts';
 import { boundHistory, mergeConsecutiveRoles, sealConversation } from './conversation-shaping.js';
-
-const user = (text: string): ConverseMessage => ({ role: 'user', content: [{ text }] });
-const assistant = (text: string): ConverseMessage => ({ role: 'assistant', content: [{ text }] });
-const toolCall = (id: string): ConverseMessage => ({ role: 'assistant', content: [{ toolUse: { toolUseId: id, name: 'echo', input: {} } }] });
-const toolAnswer = (id: string, images = 0): ConverseMessage => ({
-  role: 'user',
-  content: [
-    {
-      toolResult: {
-        toolUseId: id,
-        content: [{ text: id }, ...Array.from({ length: images }, () => ({ image: { format: 'png' as const, bytes: id } }))],
-      },
-    },
-  ],
-});
 
 describe('mergeConsecutiveRoles', () => {
   it('merges messages of one role and drops empty ones', () => {

@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { toolAnswer, toolCall, userText as user } from '@bedrock-mcp/test-support';
 import type { ConverseMessage } from '@bedrock-mcp/contracts';
 import { keepRecentToolImages, OMITTED_IMAGE_TEXT } from './keep-recent-tool-images.js';
-
-const user = (text: string): ConverseMessage => ({ role: 'user', content: [{ text }] });
-const toolCall = (id: string): ConverseMessage => ({ role: 'assistant', content: [{ toolUse: { toolUseId: id, name: 'echo', input: {} } }] });
-const toolAnswer = (id: string, images = 0): ConverseMessage => ({
-  role: 'user',
-  content: [
-    {
-      toolResult: {
-        toolUseId: id,
-        content: [{ text: id }, ...Array.from({ length: images }, () => ({ image: { format: 'png' as const, bytes: id } }))],
-      },
-    },
-  ],
-});
 
 describe('keepRecentToolImages', () => {
   it('keeps the newest n tool-result images and replaces older ones with text', () => {

@@ -2,7 +2,7 @@ import { API_ROUTES, type ApiRouteDefinition } from '@bedrock-mcp/contracts';
 import express, { Router } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startGatewayHarness, type GatewayHarness } from '../testing/gateway-harness.js';
+import { servedRoutes, startGatewayHarness, type GatewayHarness } from '../testing/gateway-harness.js';
 import { errorHandler } from './error-handler.js';
 import { serve, type RouteHandler } from './serve-route.js';
 
@@ -12,29 +12,10 @@ afterEach(async () => {
   h = undefined;
 });
 
-interface RouteLayer {
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: RouteLayer[] };
-}
-
-/** Every `METHOD /path` the app's routers serve, as written in the router. */
-function servedRoutes(app: { router: { stack: RouteLayer[] } }): string[] {
-  const routes: string[] = [];
-  const walk = (stack: RouteLayer[]) => {
-    for (const layer of stack) {
-      if (layer.route) for (const method of Object.keys(layer.route.methods)) routes.push(`${method.toUpperCase()} ${layer.route.path}`);
-      else if (layer.handle?.stack) walk(layer.handle.stack);
-    }
-  };
-  walk(app.router.stack);
-  return routes;
-}
-
 describe('API_ROUTES and the gateway', () => {
   it('serves every route of the table, and no route that is not in it (Swagger UI files aside)', async () => {
     h = await startGatewayHarness();
-    const app = h.gateway.server.listeners('request')[0] as unknown as { router: { stack: RouteLayer[] } };
-    const served = servedRoutes(app).filter((route) => !route.startsWith('GET /docs/'));
+    const served = servedRoutes(h).filter((route) => !route.startsWith('GET /docs/'));
     const table = Object.values(API_ROUTES).map((route) => `${route.method} ${route.path}`);
     expect(new Set(table).size).toBe(table.length);
     expect([...served].sort()).toEqual([...table].sort());

@@ -123,3 +123,22 @@ export function parseSse(text: string): Array<{ id: string | undefined; data: st
       return { id, data };
     });
 }
+
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: RouteLayer[] };
+}
+
+/** Every `METHOD /path` the harness's Express app serves, as written in its routers (`:name` parameters). */
+export function servedRoutes(harness: GatewayHarness): string[] {
+  const app = harness.gateway.server.listeners('request')[0] as unknown as { router: { stack: RouteLayer[] } };
+  const routes: string[] = [];
+  const walk = (stack: RouteLayer[]) => {
+    for (const layer of stack) {
+      if (layer.route) for (const method of Object.keys(layer.route.methods)) routes.push(`${method.toUpperCase()} ${layer.route.path}`);
+      else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk(app.router.stack);
+  return routes;
+}
