@@ -5,3 +5,4 @@ export * from './mcp-pool-process.js';
 export * from './internal-api-key.js';
 export * from './oidc-provider.js';
 export * from './converse-messages.js';
+export * from './chat-job.js';

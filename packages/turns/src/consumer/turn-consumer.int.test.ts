@@ -1,6 +1,6 @@
 import { createLogger, createRedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, type ChatJob, type StreamEvent } from '@bedrock-mcp/contracts';
-import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { startTestRedis, testChatJob, type TestRedis } from '@bedrock-mcp/test-support';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { TurnEvents } from '../events/turn-events.js';
 import { RateCounter } from '../producer/rate-counter.js';
 import { TurnProducer } from '../producer/turn-producer.js';
-import { testChatJob } from '../testing/chat-job.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { TurnConsumer, type TurnContext } from './turn-consumer.js';
 

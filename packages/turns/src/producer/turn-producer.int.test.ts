@@ -1,12 +1,11 @@
 import { createLogger, createRedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, type StreamEvent } from '@bedrock-mcp/contracts';
-import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { startTestRedis, testChatJob, type TestRedis } from '@bedrock-mcp/test-support';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TurnEventLog } from '../events/turn-event-log.js';
 import { TurnEvents } from '../events/turn-events.js';
-import { testChatJob } from '../testing/chat-job.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { RateCounter } from './rate-counter.js';
 import { TurnProducer, TurnEnqueueError, type TurnRateGate } from './turn-producer.js';

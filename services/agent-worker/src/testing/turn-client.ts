@@ -1,29 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { createLogger, createRedisKeys, type RedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, type ChatJob, type StreamEvent } from '@bedrock-mcp/contracts';
+import { testChatJob } from '@bedrock-mcp/test-support';
 import { createHistoryKeys, createTurnKeys, HistoryStore, parseLoggedEvent, TurnEventLog, type HistoryKeys, type TurnKeys } from '@bedrock-mcp/turns';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-function newTurnId(): string {
-  return `chatcmpl-${randomBytes(9).toString('base64url')}`;
-}
-
-/** A valid chat job with the seed's defaults; override what the test needs. */
+/** A valid chat job with the seed's defaults for `model`; override what the test needs. */
 export function chatJob(overrides: Partial<ChatJob> & Pick<ChatJob, 'model'>): ChatJob {
-  return {
-    turnId: newTurnId(),
-    userId: `user-${randomBytes(4).toString('hex')}`,
-    messages: [{ role: 'user', content: 'hello' }],
-    mcpServerIds: [],
-    keepSession: false,
-    maxTokens: 4000,
-    temperature: 0.5,
-    thinking: { enabled: false, budgetTokens: 1024 },
-    onlyNMostRecentImages: 3,
-    createdAt: Date.now(),
-    ...overrides,
-  };
+  return testChatJob(overrides);
 }
 
 /**

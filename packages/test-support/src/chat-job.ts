@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChatJob } from '@bedrock-mcp/contracts';
 
-/** A valid chat job for this package's tests; override what a test needs. */
+/** A valid chat job with the seed's defaults and fresh turn and user ids; override what a test needs. */
 export function testChatJob(overrides: Partial<ChatJob> = {}): ChatJob {
   return {
     turnId: `chatcmpl-${randomBytes(9).toString('base64url')}`,
@@ -10,7 +10,7 @@ export function testChatJob(overrides: Partial<ChatJob> = {}): ChatJob {
     messages: [{ role: 'user', content: 'hello' }],
     mcpServerIds: [],
     keepSession: false,
-    maxTokens: 100,
+    maxTokens: 4000,
     temperature: 0.5,
     thinking: { enabled: false, budgetTokens: 1024 },
     onlyNMostRecentImages: 3,
