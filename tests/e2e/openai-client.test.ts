@@ -14,6 +14,9 @@ beforeAll(async () => {
     { when: { afterToolResult: 'everything__echo' }, reply: (context) => ({ text: `The tool answered: ${context.lastToolResultText}` }) },
     { when: { lastUserText: 'tiny image' }, reply: { toolUses: [{ name: 'everything__get-tiny-image', input: {} }] } },
     { when: { afterToolResult: 'everything__get-tiny-image' }, reply: { text: 'I saw the image.' } },
+    { when: { lastUserText: 'echo on my guarded server' }, reply: { toolUses: [{ name: 'mine-guarded__echo', input: { message: 'should not run' } }] } },
+    { when: { afterToolResult: 'mine-guarded__echo' }, reply: (context) => ({ text: `The tool answered: ${context.lastToolResultText}` }) },
+    { when: { lastUserText: 'echo needing approval' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'should not run' } }] } },
   ]);
 });
 afterAll(async () => {
@@ -118,6 +121,31 @@ describe('the official openai client, unchanged, against the gateway', () => {
     const image = result.content.find((part) => part.image);
     expect(image?.image?.format).toBe('png');
     expect(Buffer.from(image!.image!.source.base64, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it("does not run a call the owner's require_approval covers, even when the request says never; nor one the request's covers", async () => {
+    const added = await stack.fetch('/v1/add/mcp_server', {
+      method: 'POST',
+      userId: 'openai-user',
+      body: JSON.stringify({
+        config_json: { mcpServers: { 'mine-guarded': { command: 'mcp-server-everything', args: ['stdio'], require_approval: { always: { tool_names: ['echo'] } } } } },
+      }),
+    });
+    expect((await added.json()).errno).toBe(0);
+    const ask = (content: string, serverId: string, requireApproval: unknown) =>
+      client.chat.completions.create({
+        model: STACK_MODEL,
+        messages: [{ role: 'user', content }],
+        // @ts-expect-error the platform's extensions
+        mcp_server_ids: [serverId],
+        require_approval: requireApproval,
+      });
+    const owners = await ask('echo on my guarded server', 'mine-guarded', 'never');
+    expect(owners.choices[0]?.message.content).toContain("requires a person's approval (server mine-guarded requires approval for echo)");
+    expect(owners.choices[0]?.message.content).not.toContain('Echo: should not run');
+    const requests = await ask('echo needing approval', 'everything', { always: { tool_names: ['echo'] } });
+    expect(requests.choices[0]?.message.content).toContain('the request requires approval for echo');
+    expect(requests.choices[0]?.message.content).not.toContain('Echo: should not run');
   });
 
   it('serves an OpenAI-compatible provider model too', async () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChatMessageSchema } from './chat-request.js';
 import { ServerIdSchema, TurnIdSchema, UserIdSchema } from './ids.js';
+import { ApprovalPolicySchema } from './tool-approval.js';
 
 export const CHAT_QUEUE_NAME = 'chat';
 
@@ -21,6 +22,8 @@ export const ChatJobSchema = z
     stopSequences: z.array(z.string()).max(4).optional(),
     thinking: z.object({ enabled: z.boolean(), budgetTokens: z.number().int().min(1024) }).strict(),
     onlyNMostRecentImages: z.number().int().min(0),
+    /** The request's `require_approval`; absent: only the servers' own policies apply. */
+    requireApproval: ApprovalPolicySchema.optional(),
     /** epoch ms */
     createdAt: z.number(),
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ServerIdSchema } from './ids.js';
+import { ApprovalPolicySchema } from './tool-approval.js';
 
 const DATA_URL = /^data:([a-z]+\/[a-z0-9.+-]+);base64,/i;
 const HTTP_URL = /^https?:\/\//i;
@@ -110,6 +111,12 @@ export const ChatCompletionRequestSchema = z
     keep_session: z.boolean().default(false),
     extra_params: ExtraParamsSchema.default(ExtraParamsSchema.parse({})),
     stream_format: StreamFormatSchema.optional(),
+    /**
+     * Which of the request's MCP tools (`mcp_server_ids`) a person must approve before they run,
+     * as in the Responses API. Adds to the admin's and the servers' owners' policies; it cannot
+     * lower them.
+     */
+    require_approval: ApprovalPolicySchema.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.keep_session && body.messages.at(-1)?.role !== 'user') {

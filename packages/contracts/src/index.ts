@@ -1,4 +1,5 @@
 export * from './ids.js';
+export * from './tool-approval.js';
 export * from './chat-request.js';
 export * from './chat-response.js';
 export * from './tool-result.js';

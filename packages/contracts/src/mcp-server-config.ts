@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ServerIdSchema } from './ids.js';
+import { ApprovalPolicySchema } from './tool-approval.js';
 
 const EnvSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names must be shell-style identifiers'), z.string());
 const HeadersSchema = z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name'), z.string());
@@ -9,6 +10,8 @@ const common = {
   description: z.string().max(500).optional(),
   /** Whether the server is offered to the model by default. */
   enabled: z.boolean().default(true),
+  /** Which of the server's tools a person must approve before they run (tool-approval.ts); none when absent. */
+  requireApproval: ApprovalPolicySchema.optional(),
 };
 
 export const StdioServerConfigSchema = z
@@ -82,6 +85,12 @@ export const McpServerEntrySchema = z.object({
    * loopback, so it cannot reach Redis or the platform's services). Ignored in users' own configs.
    */
   network: z.boolean().optional(),
+  /**
+   * Which of the server's tools a person must approve before they run (`"always"`, `"never"`, or
+   * `{ always?: { tool_names }, never?: { tool_names } }`); set by the admin in conf/config.json,
+   * by the owner on their own servers. A request cannot lower it.
+   */
+  require_approval: ApprovalPolicySchema.optional(),
 });
 export type McpServerEntry = z.infer<typeof McpServerEntrySchema>;
 
@@ -92,7 +101,11 @@ export type McpServersImport = z.infer<typeof McpServersImportSchema>;
 export function normalizeMcpServerEntry(entry: McpServerEntry): McpServerConfig {
   const enabled = entry.disabled === true ? false : entry.status !== 0;
   const declared = entry.transport ?? entry.type;
-  const common = { description: entry.description, enabled };
+  const common = {
+    description: entry.description,
+    enabled,
+    ...(entry.require_approval === undefined ? {} : { requireApproval: entry.require_approval }),
+  };
   if (entry.command !== undefined || declared === 'stdio') {
     return McpServerConfigSchema.parse({
       transport: 'stdio',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ServerIdSchema, UserIdSchema } from './ids.js';
+import { ApprovalPolicySchema } from './tool-approval.js';
 import { ToolResultSchema } from './tool-result.js';
 
 /**
@@ -60,6 +61,8 @@ export const CatalogToolSchema = z.object({
   toolName: z.string(),
   description: z.string(),
   inputSchema: z.record(z.string(), z.unknown()),
+  /** The server's approval policy: the admin's for a global server, the owner's for a user's own; absent: none. */
+  requireApproval: ApprovalPolicySchema.optional(),
 });
 export type CatalogTool = z.infer<typeof CatalogToolSchema>;
 

@@ -37,7 +37,7 @@ export interface WorkerStack {
 
 /**
  * Real Redis (own prefix), the model emulator, a real mcp-pool process serving
- * server-everything and the counter server, and a TurnClient doing what the gateway does.
+ * server-everything (also as `guarded`, whose echo needs approval) and the counter server, and a TurnClient doing what the gateway does.
  */
 export async function startWorkerStack(label: string, emulatorOptions: ModelEmulatorOptions = {}): Promise<WorkerStack> {
   const dir = mkdtempSync(join(tmpdir(), `aw-${label}-`));
@@ -46,6 +46,8 @@ export async function startWorkerStack(label: string, emulatorOptions: ModelEmul
     models: MODELS,
     mcpServers: {
       everything: { command: 'mcp-server-everything', args: ['stdio'] },
+      // The admin requires approval for its echo (and only that tool).
+      guarded: { command: 'mcp-server-everything', args: ['stdio'], require_approval: { always: { tool_names: ['echo'] } } },
       // In the user's workspace: the only place a sandboxed server may write.
       counter: { command: process.execPath, args: [fixturePath('counter-server.mjs'), '${USER_WORKSPACE}/counted.txt'] },
     },

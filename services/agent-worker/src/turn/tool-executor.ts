@@ -1,8 +1,9 @@
 import type { Logger } from '@bedrock-mcp/common';
-import type { CatalogTool, ToolResult, ToolResultBlock } from '@bedrock-mcp/contracts';
+import type { ApprovalPolicy, CatalogTool, ToolResult, ToolResultBlock } from '@bedrock-mcp/contracts';
 import { CatalogToolCaller, type PoolClient } from '@bedrock-mcp/pool-client';
 import type { ToolLedger, TurnEmitter } from '@bedrock-mcp/turns';
 import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
+import { approvalReason } from './approval-gate.js';
 import { TurnAbort } from './turn-abort.js';
 
 export interface ToolUse {
@@ -26,6 +27,8 @@ export interface ToolRound {
   userId: string;
   /** The turn's catalog by model-facing name. */
   tools: ReadonlyMap<string, CatalogTool>;
+  /** The request's `require_approval`, on top of each server's own policy. */
+  requireApproval: ApprovalPolicy | undefined;
   emitter: TurnEmitter;
   signal: AbortSignal;
   /** toolUseId → why its input cannot be used (from the model round). */
@@ -39,8 +42,8 @@ const CALL_GRACE_MS = 5000;
 
 /**
  * Runs one model turn's tool uses concurrently through the pool. Each runs at most once per turn
- * (ToolLedger); a tool that fails — pool error, unknown tool, bad input, isError — gives an error
- * result the model sees rather than failing the turn. Results come back in the tool uses' order.
+ * (ToolLedger); a tool that fails — pool error, unknown tool, bad input, isError — or that needs a
+ * person's approval (approval-gate.ts) gives an error result the model sees rather than failing the turn. Results come back in the tool uses' order.
  */
 export class ToolExecutor {
   constructor(private readonly options: ToolExecutorOptions) {}
@@ -74,6 +77,14 @@ export class ToolExecutor {
     const invalid = round.invalidInputs.get(toolUse.toolUseId);
     if (invalid) return { result: errorToolResult(`Tool ${toolUse.name} was not called: ${invalid}.`), durationMs: 0 };
     if (!catalogTool) return { result: errorToolResult(`Tool ${toolUse.name} does not exist; use one of the tools offered.`), durationMs: 0 };
+    // Until a turn can pause for a person's decision, a call that needs one is refused, never run unapproved.
+    const needsApproval = approvalReason(catalogTool, round.requireApproval);
+    if (needsApproval) {
+      return {
+        result: errorToolResult(`Tool ${toolUse.name} was not run: it requires a person's approval (${needsApproval}), which this turn cannot ask for.`),
+        durationMs: 0,
+      };
+    }
 
     const claim = await this.options.ledger.claim(round.turnId, toolUse.toolUseId);
     if (!claim.claimed) {

@@ -89,6 +89,40 @@ describe('the tool loop on Bedrock (ConverseStream through the AWS SDK, tools th
     expect(of(events, 'text_delta').map((event) => event.text).join('')).toBe('errors: 2');
   });
 
+  it("refuses a call the server's policy requires approval for, even when the request says never; the server's other tools run", async () => {
+    stack.emulator.script([
+      {
+        when: { lastUserText: 'guarded echo' },
+        reply: { toolUses: [{ name: 'guarded__echo', input: { message: 'secret' } }, { name: 'guarded__get-sum', input: { a: 1, b: 2 } }] },
+      },
+      { when: { afterToolResult: 'guarded__get-sum' }, reply: ({ toolResults }) => ({ text: toolResults.map((result) => `${result.isError}:${result.text}`).join(' | ') }) },
+    ]);
+    const events = await stack.client.run(
+      chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'guarded echo' }], mcpServerIds: ['guarded'], requireApproval: 'never' }),
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
+    const [echo, sum] = of(events, 'tool_result');
+    expect(echo).toMatchObject({ name: 'guarded__echo', isError: true });
+    expect(JSON.stringify(echo!.content)).toContain("requires a person's approval (server guarded requires approval for echo)");
+    expect(JSON.stringify(echo!.content)).not.toContain('Echo: secret');
+    expect(sum).toMatchObject({ name: 'guarded__get-sum', isError: false });
+    expect(of(events, 'text_delta').map((event) => event.text).join('')).toContain('true:Tool guarded__echo was not run');
+  });
+
+  it("refuses a call the request's require_approval covers, on a server without a policy", async () => {
+    stack.emulator.script([
+      { when: { lastUserText: 'ask first' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'x' } }] } },
+      { when: { afterToolResult: 'everything__echo' }, reply: ({ lastToolResultText }) => ({ text: `got: ${lastToolResultText}` }) },
+    ]);
+    const events = await stack.client.run(
+      chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'ask first' }], mcpServerIds: ['everything'], requireApproval: { always: { tool_names: ['echo'] } } }),
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
+    const [echo] = of(events, 'tool_result');
+    expect(echo).toMatchObject({ isError: true });
+    expect(JSON.stringify(echo!.content)).toContain('the request requires approval for echo');
+  });
+
   it('forwards tool progress notifications as tool_progress events', async () => {
     stack.emulator.script([
       { when: { lastUserText: 'long job' }, reply: { toolUses: [{ name: 'everything__trigger-long-running-operation', input: { duration: 0.3, steps: 3 } }] } },

@@ -167,6 +167,7 @@ export class TurnRunner {
           turnId: job.turnId,
           userId: job.userId,
           tools,
+          requireApproval: job.requireApproval,
           emitter,
           signal,
           invalidInputs: state.invalidToolInputs ? new Map(Object.entries(state.invalidToolInputs)) : new Map(),

@@ -29,6 +29,7 @@ export function buildChatJob({ turnId, userId, body, model, mcpServerIds, create
     // Thinking only where the model supports it (the seed's UI sends the switch for every model).
     thinking: { enabled: body.extra_params.enable_thinking && model.supports_thinking, budgetTokens: body.extra_params.budget_tokens },
     onlyNMostRecentImages: body.extra_params.only_n_most_recent_images,
+    ...(body.require_approval !== undefined ? { requireApproval: body.require_approval } : {}),
     createdAt,
   };
 }

@@ -71,6 +71,19 @@ describe('POST /v1/chat/completions', () => {
     expect(await h.testRedis.client.ttl(h.turnKeys.turnMeta(completion.id))).toBeGreaterThan(0);
   });
 
+  it('carries require_approval into the ChatJob (absent when not sent) and refuses a malformed one naming the field', async () => {
+    const before = h.worker.jobs.length;
+    const policy = { never: { tool_names: ['get-sum'] } };
+    expect((await chat({ mcp_server_ids: ['cot'], require_approval: policy })).status).toBe(200);
+    expect((await chat({ mcp_server_ids: ['cot'] })).status).toBe(200);
+    const [withPolicy, without] = h.worker.jobs.slice(before).map((job) => ChatJobSchema.parse(job));
+    expect(withPolicy?.requireApproval).toEqual(policy);
+    expect(without).not.toHaveProperty('requireApproval');
+    const bad = await chat({ require_approval: 'sometimes' });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: 'invalid_request', param: expect.stringContaining('require_approval') });
+  });
+
   it('turns a failed turn into an HTTP error for non-stream requests', async () => {
     h.worker.script = async (_job, emit) => {
       await emit({ type: 'error', code: 'model_throttled', message: 'too many requests upstream' });

@@ -75,7 +75,9 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
   chatCompletions: {
     description:
       'With `stream: true` answers Server-Sent Events: `id: <seq>` + `data: <chat.completion.chunk>` … `data: [DONE]`, header `X-Stream-ID`. ' +
-      'The seed’s exact dialect with `stream_format: "seed"` or header `X-Stream-Format: seed`. Without stream: one `chat.completion`.',
+      'The seed’s exact dialect with `stream_format: "seed"` or header `X-Stream-Format: seed`. Without stream: one `chat.completion`. ' +
+      '`require_approval` (the Responses API’s shape) names the MCP tools a person must approve; it adds to the policies the admin and the servers’ owners set and cannot lower them. ' +
+      'Until turns can pause for a decision, a call that needs approval is not run and the model is told so.',
     parameters: [{ name: 'X-Stream-Format', in: 'header', required: false, schema: { type: 'string', enum: ['openai', 'seed'] } }],
     success: 'a completion, or an SSE stream of chunks',
     successHeaders: { 'X-Stream-ID': { schema: { type: 'string' }, description: 'the turn id (for stop and resume)' } },

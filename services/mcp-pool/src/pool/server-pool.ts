@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { CallToolRequest, CatalogResponse, CatalogTool, PoolServerStatus, ToolResult } from '@bedrock-mcp/contracts';
+import type { ApprovalPolicy, CallToolRequest, CatalogResponse, CatalogTool, PoolServerStatus, ToolResult } from '@bedrock-mcp/contracts';
 import type { Logger } from '@bedrock-mcp/common';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerResolver, ServerSummary } from '../config/server-resolver.js';
@@ -121,11 +121,11 @@ export class ServerPool {
   /** Tools of the given servers under Bedrock-safe unique names; a broken server becomes an entry in `errors`. */
   async catalog(userId: string, serverIds: readonly string[]): Promise<CatalogResponse> {
     const listings = await Promise.all(
-      [...new Set(serverIds)].map(async (serverId): Promise<{ serverId: string; tools: Tool[] } | { serverId: string; error: string }> => {
+      [...new Set(serverIds)].map(async (serverId): Promise<{ serverId: string; tools: Tool[]; requireApproval: ApprovalPolicy | undefined } | { serverId: string; error: string }> => {
         try {
           const { server, release } = await this.acquire(userId, serverId, true);
           try {
-            return { serverId, tools: await server.listTools() };
+            return { serverId, tools: await server.listTools(), requireApproval: server.resolved.config.requireApproval };
           } finally {
             release();
           }
@@ -144,6 +144,7 @@ export class ServerPool {
             toolName: tool.name,
             description: tool.description ?? tool.title ?? '',
             inputSchema: tool.inputSchema as Record<string, unknown>,
+            ...(listing.requireApproval === undefined ? {} : { requireApproval: listing.requireApproval }),
           }))
         : [],
     );
