@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, type Logger, type Registry, type AgentWorkerSettings, type RuntimeConfig } from '@bedrock-mcp/common';
-import { ConverseMessageSchema } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import { HistoryStore, TurnConsumer, type TurnContext } from '@bedrock-mcp/turns';
 import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
@@ -44,7 +43,6 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
     maxEvents: settings.STREAM_REPLAY_MAX_EVENTS,
     ttlSeconds: settings.STREAM_REPLAY_TTL_S,
     workerId: `${hostname()}-${process.pid}`,
-    messageSchema: ConverseMessageSchema,
     logger,
   });
 

@@ -1,8 +1,7 @@
 import type { Logger } from '@bedrock-mcp/common';
 import type { Redis } from 'ioredis';
-import type { z } from 'zod';
 
-export interface TurnConsumerOptions<M> {
+export interface TurnConsumerOptions {
   /** Commands connection for the turn's keys (events, checkpoint, tool ledger, slots). The caller owns it. */
   redis: Redis;
   /**
@@ -29,7 +28,5 @@ export interface TurnConsumerOptions<M> {
   ttlSeconds: number;
   /** This process in the tool ledger's claims (e.g. `host-pid`). */
   workerId: string;
-  /** Parses one message of the runner's conversation in a checkpoint. */
-  messageSchema: z.ZodType<M>;
   logger: Logger;
 }

@@ -4,7 +4,6 @@ import { startTestRedis, testChatJob, type TestRedis } from '@bedrock-mcp/test-s
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { TurnEvents } from '../events/turn-events.js';
 import { RateCounter } from '../producer/rate-counter.js';
 import { TurnProducer } from '../producer/turn-producer.js';
@@ -12,13 +11,12 @@ import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { TurnConsumer, type TurnContext } from './turn-consumer.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
-const MessageSchema = z.object({ role: z.enum(['user', 'assistant']), text: z.string() });
 
 let redis: TestRedis;
 let keys: TurnKeys;
 let bull: Redis;
 let subscriber: Redis;
-let consumer: TurnConsumer<z.infer<typeof MessageSchema>>;
+let consumer: TurnConsumer;
 
 beforeEach(async () => {
   redis = await startTestRedis('turn-consumer');
@@ -37,7 +35,6 @@ beforeEach(async () => {
     maxEvents: 100,
     ttlSeconds: 60,
     workerId: 'test-worker',
-    messageSchema: MessageSchema,
     logger,
   });
 });
@@ -106,8 +103,8 @@ describe('TurnConsumer', () => {
     await queueConnection.quit();
   });
 
-  it('hands the runner its checkpoints, parsed with the runner’s message schema', async () => {
-    const state = { round: 1, messages: [{ role: 'user' as const, text: 'hi' }], usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 }, history: null, startedAt: 5 };
+  it('hands the runner its checkpoints, their messages parsed as Converse messages', async () => {
+    const state = { round: 1, messages: [{ role: 'user' as const, content: [{ text: 'hi' }] }], usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 }, history: null, startedAt: 5 };
     await consumer.checkpoints.save('chatcmpl-ckpt', { ...state, status: 'running' });
     expect(await consumer.checkpoints.load('chatcmpl-ckpt')).toMatchObject({ version: 1, status: 'running', ...state });
     await redis.client.set(keys.turnCheckpoint('chatcmpl-ckpt'), JSON.stringify({ version: 1, status: 'running', ...state, messages: [{ role: 'robot' }], updatedAt: 1 }));

@@ -29,12 +29,12 @@ const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
  * does not match ChatJobSchema fails at once (UnrecoverableError), after an error + done event when
  * a turn id can be read from it; so does a turn lost too often.
  */
-export class TurnConsumer<M> {
+export class TurnConsumer {
   /** Logs and publishes the turns' events (seq, replay log, channel). */
   readonly events: TurnEventLog;
   /** Stop requests for the turns this process runs. */
   readonly cancels: CancelWatcher;
-  readonly checkpoints: TurnCheckpointStore<M>;
+  readonly checkpoints: TurnCheckpointStore;
   /** Each tool use of a turn runs at most once, across workers. */
   readonly ledger: ToolLedger;
   /**
@@ -46,13 +46,13 @@ export class TurnConsumer<M> {
   private worker: Worker | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly options: TurnConsumerOptions<M>) {
+  constructor(private readonly options: TurnConsumerOptions) {
     const { redis, logger, ttlSeconds } = options;
     const keys = createTurnKeys(options.prefix);
     this.logger = logger;
     this.events = new TurnEventLog(redis, keys, { maxEvents: options.maxEvents, ttlSeconds });
     this.cancels = new CancelWatcher(options.subscriber, redis, keys, logger);
-    this.checkpoints = new TurnCheckpointStore(redis, keys, { ttlSeconds, messageSchema: options.messageSchema });
+    this.checkpoints = new TurnCheckpointStore(redis, keys, { ttlSeconds });
     this.ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: options.workerId });
     // The slot's lifetime is set where it is taken (TurnProducer); releasing needs none.
     this.slots = new ActiveTurns(redis, keys, { slotTtlMs: 0 });

@@ -28,14 +28,14 @@ export interface TurnRunnerOptions {
   pool: Pick<PoolClient, 'catalog'>;
   tools: ToolExecutor;
   /** The turn's side of Redis: events, checkpoints, stop requests, slots (its consumer). */
-  turns: Pick<TurnConsumer<ConverseMessage>, 'events' | 'checkpoints' | 'cancels' | 'slots'>;
+  turns: Pick<TurnConsumer, 'events' | 'checkpoints' | 'cancels' | 'slots'>;
   history: HistoryStore;
   limits: TurnLimits;
   logger: Logger;
 }
 
 /** The loop's state, checkpointed after every model round and every tool round. */
-type TurnState = Omit<TurnCheckpoint<ConverseMessage>, 'version' | 'updatedAt' | 'status' | 'finishReason'>;
+type TurnState = Omit<TurnCheckpoint, 'version' | 'updatedAt' | 'status' | 'finishReason'>;
 
 /** A turn-ending failure with the code the client sees. */
 class TurnFailure extends Error {
