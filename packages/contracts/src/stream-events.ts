@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ApprovalRequestSchema } from './tool-approval.js';
 import { ToolResultPartSchema } from './tool-result.js';
 
 /**
@@ -83,11 +82,6 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
       input: z.unknown(),
     })
     .strict(),
-  /**
-   * A tool call waits for a person's decision (`POST /v1/turns/{turn_id}/approvals`); one event
-   * per pending call. The turn pauses after the round's other calls ran.
-   */
-  z.object({ ...base, type: z.literal('approval_request'), ...ApprovalRequestSchema.shape }).strict(),
   z
     .object({
       ...base,

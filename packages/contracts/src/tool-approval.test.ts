@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ApprovalPolicySchema,
-  ApprovalsRequestSchema,
   ChatCompletionRequestSchema,
   ChatJobSchema,
   McpServersImportSchema,
-  StreamEventSchema,
   normalizeMcpServerEntry,
   policyRequiresApproval,
   requiresApproval,
@@ -89,56 +87,5 @@ describe('policy on requests, jobs and server configs', () => {
     expect(normalizeMcpServerEntry(imported.mcpServers.guarded!).requireApproval).toEqual({ always: { tool_names: ['rm'] } });
     expect(normalizeMcpServerEntry(imported.mcpServers.open!)).not.toHaveProperty('requireApproval');
     expect(McpServersImportSchema.safeParse({ mcpServers: { bad: { command: 'x', require_approval: 'often' } } }).success).toBe(false);
-  });
-});
-
-describe('approval request event and approvals body', () => {
-  const event = {
-    turnId: 'chatcmpl-abcdefgh',
-    seq: 4,
-    ts: 1,
-    type: 'approval_request',
-    approvalId: 'apr_0123456789',
-    toolUseId: 'tooluse_1',
-    name: 'everything__echo',
-    serverId: 'everything',
-    toolName: 'echo',
-    input: { message: 'hi' },
-    reason: 'server everything requires approval for echo',
-    expiresAt: 1_700_000_000_000,
-  };
-
-  it('parses an approval_request stream event and refuses one without its expiry or with a bad id', () => {
-    expect(StreamEventSchema.parse(event)).toEqual(event);
-    const { expiresAt: _expiresAt, ...noExpiry } = event;
-    expect(StreamEventSchema.safeParse(noExpiry).success).toBe(false);
-    expect(StreamEventSchema.safeParse({ ...event, approvalId: 'nope' }).success).toBe(false);
-  });
-
-  it('accepts approve with edited arguments and deny with a message; stream defaults to false', () => {
-    const body = ApprovalsRequestSchema.parse({
-      decisions: [
-        { approval_id: 'apr_0123456789', decision: 'approve', arguments: { message: 'edited' } },
-        { approval_id: 'apr_abcdefghij', decision: 'deny', message: 'not today' },
-      ],
-    });
-    expect(body.stream).toBe(false);
-    expect(body.decisions[0]?.arguments).toEqual({ message: 'edited' });
-  });
-
-  it('refuses an empty list, a repeated approval id, arguments on a denial and unknown fields', () => {
-    const id = 'apr_0123456789';
-    expect(ApprovalsRequestSchema.safeParse({ decisions: [] }).success).toBe(false);
-    expect(
-      ApprovalsRequestSchema.safeParse({
-        decisions: [
-          { approval_id: id, decision: 'approve' },
-          { approval_id: id, decision: 'deny' },
-        ],
-      }).success,
-    ).toBe(false);
-    expect(ApprovalsRequestSchema.safeParse({ decisions: [{ approval_id: id, decision: 'deny', arguments: {} }] }).success).toBe(false);
-    expect(ApprovalsRequestSchema.safeParse({ decisions: [{ approval_id: id, decision: 'maybe' }] }).success).toBe(false);
-    expect(ApprovalsRequestSchema.safeParse({ decisions: [{ approval_id: id, decision: 'approve', extra: 1 }] }).success).toBe(false);
   });
 });

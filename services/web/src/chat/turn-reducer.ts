@@ -184,9 +184,6 @@ function applyEvent(base: TurnState, event: StreamEvent): TurnState {
       };
     case 'round_end':
       return turn;
-    // The approval card is not built yet (issue #18): the turn stays as it is while it waits.
-    case 'approval_request':
-      return turn;
     case 'usage':
       return { ...turn, usage: event.usage };
     case 'error':
