@@ -15,6 +15,7 @@ import {
   SeedResponseSchema,
 } from './management.js';
 import { defineRoute, type RouteDefinition } from './route.js';
+import { TurnAnswersSchema } from './turn-asks.js';
 import { VoiceTicketRequestSchema, VoiceTicketResponseSchema } from './voice-frames.js';
 
 /**
@@ -46,6 +47,17 @@ export const ResumeStreamQuerySchema = z.object({
   include_usage: z.enum(['true', 'false', '1', '0']).optional(),
 });
 export type ResumeStreamQuery = z.infer<typeof ResumeStreamQuerySchema>;
+
+/**
+ * `POST /v1/turns/{turn_id}/approvals`: the answers, and how to return the rest of the turn's
+ * response (as the chat completion that stopped with `finish_reason: "approval_required"` would have).
+ */
+export const TurnAnswersRequestSchema = TurnAnswersSchema.extend({
+  stream: z.boolean().default(false),
+  stream_options: z.object({ include_usage: z.boolean().default(false) }).nullish(),
+  stream_format: StreamFormatSchema.optional(),
+}).refine((body) => body.approvals.length + body.elicitations.length > 0, { message: 'answer at least one approval or elicitation', path: ['approvals'] });
+export type TurnAnswersRequest = z.infer<typeof TurnAnswersRequestSchema>;
 
 /** The turn a stream or stop route names (its `X-Stream-ID`); ownership is checked by the gateway. */
 const TurnParamsSchema = z.object({ turn_id: z.string() });
@@ -108,6 +120,17 @@ export const API_ROUTES = {
     params: TurnParamsSchema,
     query: ResumeStreamQuerySchema,
     answer: 'sse',
+    events: ChatCompletionChunkSchema,
+  }),
+  answerTurn: apiRoute({
+    method: 'POST',
+    path: '/v1/turns/:turn_id/approvals',
+    summary: 'Answer a turn’s approval and elicitation requests, and continue its response',
+    access: 'user',
+    params: TurnParamsSchema,
+    request: TurnAnswersRequestSchema,
+    answer: 'json',
+    response: ChatCompletionSchema,
     events: ChatCompletionChunkSchema,
   }),
   stopStream: apiRoute({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChatMessageSchema } from './chat-request.js';
-import { ServerIdSchema, TurnIdSchema, UserIdSchema } from './ids.js';
+import { ConversationIdSchema, ServerIdSchema, TurnIdSchema, UserIdSchema } from './ids.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 
 export const CHAT_QUEUE_NAME = 'chat';
@@ -24,6 +24,8 @@ export const ChatJobSchema = z
     onlyNMostRecentImages: z.number().int().min(0),
     /** The request's `require_approval`; absent: only the servers' own policies apply. */
     requireApproval: ApprovalPolicySchema.optional(),
+    /** The request's `conversation_id`: where tools approved "for this conversation" are remembered. */
+    conversationId: ConversationIdSchema.optional(),
     /** epoch ms */
     createdAt: z.number(),
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ServerIdSchema } from './ids.js';
+import { ConversationIdSchema, ServerIdSchema } from './ids.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 
 const DATA_URL = /^data:([a-z]+\/[a-z0-9.+-]+);base64,/i;
@@ -117,6 +117,11 @@ export const ChatCompletionRequestSchema = z
      * lower them.
      */
     require_approval: ApprovalPolicySchema.optional(),
+    /**
+     * The client's name for the conversation this request belongs to: a tool approved "for this
+     * conversation" (`remember: "conversation"`) needs no approval in later turns that carry the same id.
+     */
+    conversation_id: ConversationIdSchema.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.keep_session && body.messages.at(-1)?.role !== 'user') {

@@ -20,6 +20,9 @@ export type ServerId = z.infer<typeof ServerIdSchema>;
 export const TurnIdSchema = z.string().regex(/^chatcmpl-[A-Za-z0-9_-]{8,64}$/, 'not a turn id');
 export type TurnId = z.infer<typeof TurnIdSchema>;
 
+/** A conversation id a client chooses (`conversation_id`): used in keys, so a restricted alphabet. */
+export const ConversationIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'conversation id may contain only letters, digits, _ and -, at most 128');
+
 /** Tool names Bedrock accepts in a toolSpec. */
 export const BEDROCK_TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 export const BedrockToolNameSchema = z.string().regex(BEDROCK_TOOL_NAME_PATTERN);

@@ -1,5 +1,6 @@
 export * from './ids.js';
 export * from './tool-approval.js';
+export * from './turn-asks.js';
 export * from './chat-request.js';
 export * from './chat-response.js';
 export * from './tool-result.js';

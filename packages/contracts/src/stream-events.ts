@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ToolResultPartSchema } from './tool-result.js';
+import { AskIdSchema, AskOutcomeSchema, TurnAskSchema } from './turn-asks.js';
 
 /**
  * Why a turn (or a model round) ended. Bedrock's stop reasons plus the platform's own:
@@ -103,6 +104,15 @@ export const StreamEventSchema = z.discriminatedUnion('type', [
       durationMs: z.number().min(0),
     })
     .strict(),
+  /**
+   * The turn waits for a person (turn-asks.ts): tool calls to approve (the turn pauses; no worker
+   * holds it) or an MCP server's elicitation (its tool call waits). Answer every ask before
+   * `expiresAt` (epoch ms) through `POST /v1/turns/{turn_id}/approvals` or the WebSocket `answer`
+   * frame; an unanswered ask expires and the model (or the server) is told.
+   */
+  z.object({ ...base, type: z.literal('approval_request'), asks: z.array(TurnAskSchema).min(1), expiresAt: z.number() }).strict(),
+  /** How one ask ended. `edited`: the person approved with arguments of their own. */
+  z.object({ ...base, type: z.literal('approval_answer'), askId: AskIdSchema, outcome: AskOutcomeSchema, edited: z.boolean().optional() }).strict(),
   /** A model round ended; `stopReason` is the model's. */
   z.object({ ...base, type: z.literal('round_end'), round: z.number().int().positive(), stopReason: FinishReasonSchema }).strict(),
   /** Usage summed over every model call of the turn so far. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChatCompletionRequestSchema } from './chat-request.js';
 import { ApiErrorCodeSchema } from './errors.js';
 import { StreamEventSchema } from './stream-events.js';
+import { TurnAnswersSchema } from './turn-asks.js';
 
 /**
  * Chat WebSocket (`/ws/chat`). A browser cannot set headers on a WebSocket, so the first frame
@@ -28,6 +29,8 @@ export const WsClientFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stop'), turnId: z.string() }).strict(),
   /** Replays the turn's events after `afterSeq`, then the live rest. */
   z.object({ type: z.literal('resume'), turnId: z.string(), afterSeq: z.number().int().min(0).default(0) }).strict(),
+  /** Answers the turn's asks (approval_request events); acknowledged by `answered` or refused by `error`. */
+  z.object({ type: z.literal('answer'), turnId: z.string(), answers: TurnAnswersSchema }).strict(),
   z.object({ type: z.literal('ping') }).strict(),
 ]);
 export type WsClientFrame = z.infer<typeof WsClientFrameSchema>;
@@ -45,6 +48,8 @@ export const WsServerFrameSchema = z.discriminatedUnion('type', [
       error: z.object({ code: ApiErrorCodeSchema, message: z.string() }),
     })
     .strict(),
+  /** The `answer` frame's answers were recorded; the turn's events go on. */
+  z.object({ type: z.literal('answered'), turnId: z.string() }).strict(),
   z.object({ type: z.literal('pong') }).strict(),
 ]);
 export type WsServerFrame = z.infer<typeof WsServerFrameSchema>;

@@ -21,6 +21,16 @@ export function createTurnKeys(prefix: string) {
     turnCheckpoint: (turnId: string) => `${p}turn:{${turnId}}:checkpoint`,
     /** hash toolUseId → JSON tool result: each tool use runs once */
     turnToolResults: (turnId: string) => `${p}turn:{${turnId}}:tool-results`,
+    /**
+     * hash of the turn's asks (approvals, elicitations): `<askId>` → the ask (JSON, as emitted),
+     * `<askId>:kind`, `<askId>:state` (pending|answered|expired), `<askId>:expires` (epoch ms),
+     * `<askId>:answer` (JSON); `resume` → the BullMQ job id that resumes a paused turn
+     */
+    turnAsks: (turnId: string) => `${p}turn:{${turnId}}:asks`,
+    /** channel on which a turn id is published when one of its asks is answered */
+    answersChannel: () => `${p}turn-answers`,
+    /** set of `serverId/toolName` a user approved for the rest of one conversation */
+    conversationApprovals: (userId: string, conversationId: string) => `${p}user:{${userId}}:conversation:${conversationId}:approved-tools`,
     /** channel on which stop requests are broadcast to workers */
     cancelChannel: () => `${p}turn-cancel`,
     /** fixed-window counter for a rate limit; `bucket` names a limit other than the chat one */

@@ -8,6 +8,8 @@ export const TURN_SETTINGS = {
   STREAM_REPLAY_MAX_EVENTS: int(10_000, 100),
   /** Seconds a turn's events are kept for resume after its last event. */
   STREAM_REPLAY_TTL_S: int(3600, 10),
+  /** Seconds a person has to answer a turn's approval or elicitation request before it expires (the model or the server is told). */
+  APPROVAL_TIMEOUT_S: int(900, 5, 7 * 24 * 3600),
   /** Messages kept in a user's server-side history. */
   HISTORY_MAX_MESSAGES: int(200, 2, 100_000),
   /** agent-worker: milliseconds the per-user history lock lives without renewal (a keep_session turn renews it every third). */

@@ -4,6 +4,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { TurnEventLog } from '../events/turn-event-log.js';
 import { ActiveTurns } from '../producer/active-turns.js';
 import { createTurnKeys } from '../turn-keys.js';
+import { TurnAsks } from '../asks/turn-asks.js';
 import { CancelWatcher } from './cancel-watcher.js';
 import { ToolLedger } from './tool-ledger.js';
 import { TurnCheckpointStore } from './turn-checkpoint.js';
@@ -35,6 +36,8 @@ export class TurnConsumer {
   /** Stop requests for the turns this process runs. */
   readonly cancels: CancelWatcher;
   readonly checkpoints: TurnCheckpointStore;
+  /** The turns' approvals and elicitations (opened and settled here, answered by the producer). */
+  readonly asks: TurnAsks;
   /** Each tool use of a turn runs at most once, across workers. */
   readonly ledger: ToolLedger;
   /**
@@ -53,6 +56,7 @@ export class TurnConsumer {
     this.events = new TurnEventLog(redis, keys, { maxEvents: options.maxEvents, ttlSeconds });
     this.cancels = new CancelWatcher(options.subscriber, redis, keys, logger);
     this.checkpoints = new TurnCheckpointStore(redis, keys, { ttlSeconds });
+    this.asks = new TurnAsks(redis, keys, { ttlSeconds });
     this.ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: options.workerId });
     // The slot's lifetime is set where it is taken (TurnProducer); releasing needs none.
     this.slots = new ActiveTurns(redis, keys, { slotTtlMs: 0 });

@@ -1,10 +1,11 @@
 import { createRedisKeys } from '@bedrock-mcp/common';
-import { CHAT_QUEUE_NAME, type ChatJob } from '@bedrock-mcp/contracts';
-import { Queue, type JobsOptions } from 'bullmq';
+import { CHAT_QUEUE_NAME, type ChatJob, type TurnAnswers } from '@bedrock-mcp/contracts';
+import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TurnEventStream } from '../events/turn-event-stream.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { ActiveTurns } from './active-turns.js';
+import { TurnAsks, type AnswerOutcome } from '../asks/turn-asks.js';
 import type { TurnProducerOptions } from './turn-producer-options.js';
 
 /** A turn's metadata: who owns it (for resume and stop). */
@@ -71,6 +72,7 @@ const JOB_RETENTION: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
 export class TurnProducer {
   private readonly keys: TurnKeys;
   private readonly slots: ActiveTurns;
+  private readonly asks: TurnAsks;
   /** The queue's own connection, without auto-pipelining: ioredis copies every defined script (BullMQ defines dozens) into each auto-pipeline batch. */
   private readonly queueConnection: Redis;
   private readonly queue: Queue;
@@ -79,6 +81,7 @@ export class TurnProducer {
   constructor(private readonly options: TurnProducerOptions) {
     this.keys = createTurnKeys(options.prefix);
     this.slots = new ActiveTurns(options.redis, this.keys, { slotTtlMs: options.slotTtlMs, ...(options.now ? { now: options.now } : {}) });
+    this.asks = new TurnAsks(options.redis, this.keys, { ttlSeconds: options.metaTtlSeconds });
     this.queueConnection = options.redis.duplicate({ connectionName: options.queueConnectionName ?? 'bmcp-turn-queue', enableAutoPipelining: false });
     this.queue = new Queue(CHAT_QUEUE_NAME, { connection: this.queueConnection, prefix: createRedisKeys(options.prefix).bullPrefix });
     this.queue.on('error', (error) => options.logger.error({ err: error }, 'chat queue error'));
@@ -147,6 +150,20 @@ export class TurnProducer {
     const meta = await this.options.redis.hgetall(this.keys.turnMeta(turnId));
     if (!meta.userId) return undefined;
     return { userId: meta.userId, model: meta.model ?? '', status: meta.status ?? '', createdAt: Number(meta.createdAt ?? 0) };
+  }
+
+  /**
+   * Records the owner's answers to the turn's asks (the caller checked the owner). When they were
+   * the last approvals a paused turn waited for, its resume job runs now rather than at expiry.
+   */
+  async answer(turnId: string, answers: TurnAnswers): Promise<AnswerOutcome> {
+    const outcome = await this.asks.answer(turnId, answers);
+    if (outcome.kind === 'accepted' && outcome.approvalsPending === 0 && outcome.resumeJobId) {
+      const job = await Job.fromId(this.queue, outcome.resumeJobId);
+      // Not delayed any more: it fired at expiry just now, or a worker is already on it.
+      await job?.promote().catch((error: unknown) => this.options.logger.debug({ err: error, turnId }, 'the resume job was not delayed'));
+    }
+    return outcome;
   }
 
   /** Asks the worker running the turn to stop: a flag it checks, and a broadcast on the cancel channel. */

@@ -77,7 +77,9 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
       'With `stream: true` answers Server-Sent Events: `id: <seq>` + `data: <chat.completion.chunk>` … `data: [DONE]`, header `X-Stream-ID`. ' +
       'The seed’s exact dialect with `stream_format: "seed"` or header `X-Stream-Format: seed`. Without stream: one `chat.completion`. ' +
       '`require_approval` (the Responses API’s shape) names the MCP tools a person must approve; it adds to the policies the admin and the servers’ owners set and cannot lower them. ' +
-      'Until turns can pause for a decision, a call that needs approval is not run and the model is told so.',
+      'A call that needs approval pauses the turn: the response stops with `finish_reason: "approval_required"` and the asks in `approval_requests` ' +
+      '(on the chunk’s choice, or on the message); answer them with `POST /v1/turns/{turn_id}/approvals`, which returns the rest of the response. ' +
+      'An MCP server’s elicitation arrives the same way (`type: "mcp_elicitation_request"`). `conversation_id` scopes “approve for this conversation”.',
     parameters: [{ name: 'X-Stream-Format', in: 'header', required: false, schema: { type: 'string', enum: ['openai', 'seed'] } }],
     success: 'a completion, or an SSE stream of chunks',
     successHeaders: { 'X-Stream-ID': { schema: { type: 'string' }, description: 'the turn id (for stop and resume)' } },
@@ -94,6 +96,16 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
     ],
     success: 'SSE stream',
     errors: openAiErrors(401, 403, 404),
+  },
+  answerTurn: {
+    description:
+      'Answers the asks of a turn that stopped with `finish_reason: "approval_required"`: approve (optionally with edited `arguments`, a `message` to the model, ' +
+      '`remember: "conversation"`) or deny each approval, accept (with `content`), decline or cancel each elicitation. All answers are recorded or none. ' +
+      'Returns the rest of the turn’s response like the chat completion did: a `chat.completion`, or SSE chunks with `stream: true`; it may itself stop at the next asks.',
+    pathParams: { turn_id: 'the X-Stream-ID of the turn' },
+    success: 'the rest of the response',
+    successHeaders: { 'X-Stream-ID': { schema: { type: 'string' }, description: 'the turn id' } },
+    errors: openAiErrors(400, 401, 403, 404, 409),
   },
   stopStream: {
     pathParams: { stream_id: 'the X-Stream-ID of the turn' },

@@ -183,6 +183,8 @@ function applyEvent(base: TurnState, event: StreamEvent): TurnState {
         })),
       };
     case 'round_end':
+    case 'approval_request':
+    case 'approval_answer':
       return turn;
     case 'usage':
       return { ...turn, usage: event.usage };
