@@ -153,6 +153,6 @@ class PausableTimeout {
   private arm(): void {
     if (this.controller.signal.aborted) return;
     this.startedAt = Date.now();
-    this.timer = setTimeout(() => this.controller.abort(new Error(`no answer from the mcp-pool within the caller's timeout`)), Math.max(0, this.remainingMs));
+    this.timer = setTimeout(() => this.controller.abort(new DOMException("no answer from the mcp-pool within the caller's timeout", 'TimeoutError')), Math.max(0, this.remainingMs));
   }
 }
