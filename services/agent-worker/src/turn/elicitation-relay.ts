@@ -41,7 +41,7 @@ export class ElicitationRelay {
   /** The onElicitation of one tool call. */
   forCall(call: ElicitingCall): ElicitationCallback {
     return async ({ message, requestedSchema }, signal) => {
-      const { asks, answers, timeoutSeconds } = this.options;
+      const { asks, timeoutSeconds } = this.options;
       const ask: ElicitationAsk = { kind: 'elicitation', id: `ask_${randomBytes(12).toString('base64url')}`, toolUseId: call.toolUseId, serverId: call.serverId, message, requestedSchema };
       const expiresAt = Date.now() + timeoutSeconds * 1000;
       const log = this.options.logger.child({ turnId: call.turnId, toolUseId: call.toolUseId, serverId: call.serverId, askId: ask.id });

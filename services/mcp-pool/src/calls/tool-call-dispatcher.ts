@@ -7,7 +7,7 @@ import type { UserOwnership } from '../replicas/user-ownership.js';
 import type { PendingElicitations } from './pending-elicitations.js';
 
 export type CallProgressLine = Extract<CallToolStreamLine, { type: 'progress' }>;
-export type CallElicitationLine = Extract<CallToolStreamLine, { type: 'elicitation' }>;
+type CallElicitationLine = Extract<CallToolStreamLine, { type: 'elicitation' }>;
 
 /** How a dispatched call ended: the contract's closing line, or `cancelled` (nothing is sent for it). */
 export type DispatchOutcome = Extract<CallToolStreamLine, { type: 'result' | 'error' }> | { type: 'cancelled' };

@@ -1,7 +1,7 @@
 import type { ElicitationResponse, ElicitationSchema } from '@bedrock-mcp/contracts';
 
 /** What an MCP server asks the user during a tool call (elicitation/create, form mode). */
-export interface ElicitationQuestion {
+interface ElicitationQuestion {
   message: string;
   requestedSchema: ElicitationSchema;
 }
