@@ -21,9 +21,12 @@ import { ElicitationSchemaSchema } from './turn-asks.js';
  * server's `elicitation/create` (form mode). The question reaches the caller as an `elicitation`
  * line (or call-socket frame) with a pool-chosen `elicitationId`; the caller answers once with
  *   POST   /v1/users/:userId/elicitations/:elicitationId   ElicitationResponse → 204
- * (404 for an id that is unknown, answered, expired, or another user's). While it waits, the call's
- * own timeout is paused; after `elicitationTimeoutMs` without an answer, or when the call is
- * cancelled, the server gets `cancel`. A call that did not opt in has every elicitation declined.
+ * (404 `tool_not_found` for an id that is unknown, answered, expired, or another user's). While it waits, the call's
+ * own timeout is paused (and starts over once answered); after `elicitationTimeoutMs` without an
+ * answer, or when the call ends, the server gets `cancel`. A call that did not opt in has every
+ * elicitation declined. On stdio nothing in MCP ties an elicitation to the call it belongs to, so
+ * it goes to the one call in flight on that server connection; with several (a shared server used
+ * by many calls at once) it is declined, since it cannot be told whom it asks.
  *
  * Tool calls can also go over the call socket, `GET /v1/calls` upgraded to a WebSocket: many calls
  * at once on one connection, each a CallSocketClientFrame `call` answered by CallSocketServerFrames

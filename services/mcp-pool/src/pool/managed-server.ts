@@ -59,7 +59,8 @@ export interface CallOptions {
 interface RunningCall {
   connection: ServerConnection;
   deadline: CallDeadline;
-  signal: AbortSignal | undefined;
+  /** Aborts when the call is over, however it ended: its elicitations are then answered `cancel`. */
+  ended: AbortController;
   onElicitation: ElicitationHandler | undefined;
 }
 
@@ -168,7 +169,7 @@ export class ManagedServer {
     const connection = await this.connection();
     if (!(await this.hasTool(toolName))) throw new PoolFailure('tool_not_found', `server '${this.serverId}' has no tool '${toolName}'`);
     const deadline = new CallDeadline(options.timeoutMs);
-    const call: RunningCall = { connection, deadline, signal: options.signal, onElicitation: options.onElicitation };
+    const call: RunningCall = { connection, deadline, ended: new AbortController(), onElicitation: options.onElicitation };
     this.calls.add(call);
     const totalMs = Math.max(options.timeoutMs, MAX_TOTAL_CALL_MS);
     try {
@@ -189,6 +190,7 @@ export class ManagedServer {
       return outcome;
     } finally {
       this.calls.delete(call);
+      call.ended.abort();
       deadline.dispose();
     }
   }
@@ -217,7 +219,7 @@ export class ManagedServer {
     }
     const resume = call.deadline.pause();
     try {
-      const answer = await call.onElicitation({ message: params.message, requestedSchema: schema.data }, call.signal ? AbortSignal.any([signal, call.signal]) : signal);
+      const answer = await call.onElicitation({ message: params.message, requestedSchema: schema.data }, AbortSignal.any([signal, call.ended.signal]));
       return toElicitResult(answer);
     } finally {
       resume();
