@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ServerIdSchema, UserIdSchema } from './ids.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 import { ToolResultSchema } from './tool-result.js';
+import { ElicitationSchemaSchema } from './turn-asks.js';
 
 /**
  * The mcp-pool's internal HTTP API; its routes are POOL_ROUTES (pool-routes.ts). Every route is
@@ -15,6 +16,17 @@ import { ToolResultSchema } from './tool-result.js';
  * `application/x-ndjson`: a failure before its first line still gets a PoolErrorBody and its status;
  * after a progress line it is the closing `error` line. Closing the call request cancels the call.
  * Any replica accepts any user: it serves the user or forwards to the replica that owns the user.
+ *
+ * Elicitation: a call whose request has `elicitationTimeoutMs` opts in to answering its MCP
+ * server's `elicitation/create` (form mode). The question reaches the caller as an `elicitation`
+ * line (or call-socket frame) with a pool-chosen `elicitationId`; the caller answers once with
+ *   POST   /v1/users/:userId/elicitations/:elicitationId   ElicitationResponse → 204
+ * (404 `tool_not_found` for an id that is unknown, answered, expired, or another user's). While it waits, the call's
+ * own timeout is paused (and starts over once answered); after `elicitationTimeoutMs` without an
+ * answer, or when the call ends, the server gets `cancel`. A call that did not opt in has every
+ * elicitation declined. On stdio nothing in MCP ties an elicitation to the call it belongs to, so
+ * it goes to the one call in flight on that server connection; with several (a shared server used
+ * by many calls at once) it is declined, since it cannot be told whom it asks.
  *
  * Tool calls can also go over the call socket, `GET /v1/calls` upgraded to a WebSocket: many calls
  * at once on one connection, each a CallSocketClientFrame `call` answered by CallSocketServerFrames
@@ -82,6 +94,11 @@ export const CallToolRequestSchema = z
     timeoutMs: z.number().int().positive().max(3_600_000).optional(),
     /** For logs and idempotency bookkeeping. */
     toolUseId: z.string().optional(),
+    /**
+     * Present: the caller answers the server's elicitations (see above), each within this many
+     * milliseconds. Absent: they are declined.
+     */
+    elicitationTimeoutMs: z.number().int().positive().max(7 * 24 * 3_600_000).optional(),
   })
   .strict();
 export type CallToolRequest = z.infer<typeof CallToolRequestSchema>;
@@ -126,7 +143,30 @@ export const PoolErrorBodySchema = z.object({ error: PoolErrorSchema });
 const CallProgressSchema = z.object({ type: z.literal('progress'), progress: z.number(), total: z.number().optional(), message: z.string().optional() });
 const CallResultSchema = z.object({ type: z.literal('result'), result: ToolResultSchema, durationMs: z.number() });
 const CallErrorSchema = z.object({ type: z.literal('error'), error: PoolErrorSchema });
-export const CallToolStreamLineSchema = z.discriminatedUnion('type', [CallProgressSchema, CallResultSchema, CallErrorSchema]);
+
+/** The pool's id of one elicitation waiting for its caller's answer. */
+export const PoolElicitationIdSchema = z.string().regex(/^eli_[A-Za-z0-9_-]{16,64}$/, 'not an elicitation id');
+
+/** The MCP server asks the caller for input (elicitation/create, form mode); answer it with POOL_ROUTES.answerElicitation. */
+const CallElicitationSchema = z.object({
+  type: z.literal('elicitation'),
+  elicitationId: PoolElicitationIdSchema,
+  message: z.string(),
+  requestedSchema: ElicitationSchemaSchema,
+});
+export type CallElicitation = z.infer<typeof CallElicitationSchema>;
+
+/** The caller's answer to an elicitation, relayed to the server as MCP's ElicitResult. */
+export const ElicitationResponseSchema = z
+  .object({
+    action: z.enum(['accept', 'decline', 'cancel']),
+    content: z.record(z.string(), z.union([z.string().max(10_000), z.number(), z.boolean(), z.array(z.string().max(1000)).max(100)])).optional(),
+  })
+  .strict()
+  .refine((answer) => answer.action === 'accept' || answer.content === undefined, { message: 'content goes only with action "accept"' });
+export type ElicitationResponse = z.infer<typeof ElicitationResponseSchema>;
+
+export const CallToolStreamLineSchema = z.discriminatedUnion('type', [CallProgressSchema, CallResultSchema, CallErrorSchema, CallElicitationSchema]);
 export type CallToolStreamLine = z.infer<typeof CallToolStreamLineSchema>;
 
 /** The `Authorization` header value that carries the internal credential to the mcp-pool (and to `/metrics`). */
@@ -154,6 +194,7 @@ export const CallSocketServerFrameSchema = z.discriminatedUnion('type', [
   CallProgressSchema.extend({ id: CallIdSchema }),
   CallResultSchema.extend({ id: CallIdSchema }),
   CallErrorSchema.extend({ id: CallIdSchema }),
+  CallElicitationSchema.extend({ id: CallIdSchema }),
   /** This replica does not own the user: make the call over HTTP. */
   z.object({ type: z.literal('reroute'), id: CallIdSchema }),
 ]);

@@ -11,6 +11,7 @@ describe('the mcp-pool route table', () => {
       catalog: 'POST /v1/users/:userId/catalog',
       call: 'POST /v1/users/:userId/call',
       callSocket: 'GET /v1/calls',
+      answerElicitation: 'POST /v1/users/:userId/elicitations/:elicitationId',
     });
     expect(CALL_SOCKET_PATH).toBe('/v1/calls');
   });
@@ -33,5 +34,10 @@ describe('the mcp-pool route table', () => {
     expect(POOL_ROUTES.call.request.safeParse({ serverId: 's', toolName: 't' }).success).toBe(true);
     expect(POOL_ROUTES.call.request.safeParse({ serverId: 's', toolName: 't', extra: 1 }).success).toBe(false);
     expect(POOL_ROUTES.catalog.response.safeParse({ tools: [], errors: [] }).success).toBe(true);
+    expect(POOL_ROUTES.answerElicitation.params.safeParse({ userId: 'u1', elicitationId: 'eli_0123456789abcdefgh' }).success).toBe(true);
+    expect(POOL_ROUTES.answerElicitation.params.safeParse({ userId: 'u1', elicitationId: 'ask_0123456789abcdefgh' }).success).toBe(false);
+    expect(POOL_ROUTES.answerElicitation.request.safeParse({ action: 'accept', content: { name: 'Ada', n: 1, ok: true, tags: ['a'] } }).success).toBe(true);
+    expect(POOL_ROUTES.answerElicitation.request.safeParse({ action: 'decline', content: {} }).success).toBe(false);
+    expect(POOL_ROUTES.answerElicitation.request.safeParse({ action: 'accept', content: { nested: { a: 1 } } }).success).toBe(false);
   });
 });

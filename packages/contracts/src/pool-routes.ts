@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ServerIdSchema, UserIdSchema } from './ids.js';
-import { CallToolRequestSchema, CatalogRequestSchema, CatalogResponseSchema, PoolServerListResponseSchema, PoolServerStatusSchema } from './pool-api.js';
+import { CallToolRequestSchema, CatalogRequestSchema, ElicitationResponseSchema, PoolElicitationIdSchema, CatalogResponseSchema, PoolServerListResponseSchema, PoolServerStatusSchema } from './pool-api.js';
 import { defineRoute } from './route.js';
 
 /**
@@ -57,6 +57,15 @@ export const POOL_ROUTES = {
     params: UserParamsSchema,
     request: CallToolRequestSchema,
     answer: 'ndjson',
+  }),
+  answerElicitation: defineRoute({
+    method: 'POST',
+    path: `${POOL_USER_SCOPE}/elicitations/:elicitationId`,
+    summary: "Answers an elicitation of one of the user's calls in flight (once); 404 when it is unknown, answered, expired or another user's",
+    params: z.object({ userId: UserIdSchema, elicitationId: PoolElicitationIdSchema }),
+    request: ElicitationResponseSchema,
+    answer: 'none',
+    status: 204,
   }),
   /** Upgraded to a WebSocket carrying CallSocketClientFrames / CallSocketServerFrames (pool-api.ts). */
   callSocket: defineRoute({

@@ -45,6 +45,7 @@ export const ElicitationSchemaSchema = z
     required: z.array(z.string()).optional(),
   })
   .passthrough();
+export type ElicitationSchema = z.infer<typeof ElicitationSchemaSchema>;
 
 /** An MCP server's request for the user's input, during a tool call. */
 export const ElicitationAskSchema = z

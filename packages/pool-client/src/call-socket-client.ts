@@ -1,13 +1,18 @@
 import type { Socket } from 'node:net';
 import { CALL_SOCKET_PATH, CallSocketServerFrameSchema, POOL_ERROR_STATUS, type CallSocketClientFrame, type CallToolRequest } from '@bedrock-mcp/contracts';
 import { WebSocket } from 'ws';
+import type { ElicitationAnswerer } from './elicitation-answerer.js';
 import { PoolClientError } from './pool-client-error.js';
-import { ToolCallRerouted, type CallToolOptions, type PreferredToolCallTransport, type ToolCallResult, type ToolProgress } from './tool-call-transport.js';
+import { ToolCallRerouted, type CallToolOptions, type ElicitationCallback, type PreferredToolCallTransport, type ToolCallResult, type ToolProgress } from './tool-call-transport.js';
 
 interface PendingCall {
   resolve: (outcome: ToolCallResult) => void;
   reject: (error: unknown) => void;
   onProgress?: ((progress: ToolProgress) => void) | undefined;
+  userId: string;
+  onElicitation: ElicitationCallback | undefined;
+  /** Aborts once the call is over (an elicitation's answer is then not wanted). */
+  ended: AbortController;
 }
 /** The pool closes a socket with this only when none of its calls is running there (it is shutting down). */
 const CLOSE_GOING_AWAY = 1001;
@@ -31,10 +36,14 @@ export class CallSocketClient implements PreferredToolCallTransport {
   private nextId = 0;
   private readonly pending = new Map<number, PendingCall>();
 
-  /** @param authorization the `Authorization` header the pool requires on the upgrade (the internal credential) */
+  /**
+   * @param authorization the `Authorization` header the pool requires on the upgrade (the internal credential)
+   * @param elicitations posts the answers to elicitations (over HTTP: the pool's answer route)
+   */
   constructor(
     private readonly url: string,
     private readonly authorization: string,
+    private readonly elicitations: ElicitationAnswerer,
   ) {}
 
   /** Whether the socket is open for calls; when it is not, starts connecting (unless pausing after a failure). */
@@ -55,17 +64,23 @@ export class CallSocketClient implements PreferredToolCallTransport {
     const id = this.nextId++;
     return new Promise<ToolCallResult>((resolve, reject) => {
       const onAbort = () => {
-        if (!this.pending.delete(id)) return;
+        const call = this.pending.get(id);
+        if (!call || !this.pending.delete(id)) return;
+        call.ended.abort();
         this.send(socket, { type: 'cancel', id });
         this.settled();
         reject(signal?.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => signal?.removeEventListener('abort', onAbort);
+      const ended = new AbortController();
+      const done = () => (signal?.removeEventListener('abort', onAbort), ended.abort());
       this.pending.set(id, {
         resolve: (outcome) => (done(), resolve(outcome)),
         reject: (error) => (done(), reject(error)),
         onProgress: options.onProgress,
+        userId,
+        onElicitation: options.onElicitation,
+        ended,
       });
       if (this.pending.size === 1) this.connection?.ref();
       this.send(socket, { type: 'call', id, userId, request });
@@ -126,6 +141,11 @@ export class CallSocketClient implements PreferredToolCallTransport {
     const call = this.pending.get(frame.id);
     if (!call) return; // cancelled here: its late answer is dropped
     if (frame.type === 'progress') return call.onProgress?.({ progress: frame.progress, total: frame.total, message: frame.message });
+    if (frame.type === 'elicitation') {
+      const { id: _id, ...elicitation } = frame;
+      if (call.onElicitation) this.elicitations.answer(call.userId, elicitation, call.onElicitation, call.ended.signal);
+      return;
+    }
     this.pending.delete(frame.id);
     this.settled();
     if (frame.type === 'result') call.resolve({ result: frame.result, durationMs: frame.durationMs });

@@ -83,4 +83,27 @@ describe('CatalogToolCaller', () => {
     expect(fake.calls[1]!.options.signal).toBe(signal);
     expect(() => new CatalogToolCaller(catalog, { pool: fake, graceMs: 5 })).toThrow(/graceMs needs timeoutMs/);
   });
+
+  it('opts in to elicitations only with onElicitation, and its own timeout waits while one is answered', async () => {
+    const answered: unknown[] = [];
+    const fake = pool(async (options) => {
+      const signal = options.signal!;
+      answered.push(await options.onElicitation!({ message: 'Name?', requestedSchema: { type: 'object', properties: {} } }, new AbortController().signal));
+      if (signal.aborted) throw signal.reason;
+      return { result, durationMs: 1 };
+    });
+    const caller = new CatalogToolCaller(catalog, { pool: fake, timeoutMs: 30, graceMs: 20 });
+    const onElicitation = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return { action: 'accept' as const, content: { name: 'Ada' } };
+    };
+    expect(await caller.call({ ...call('fs__read'), onElicitation, elicitationTimeoutMs: 5000 })).toMatchObject({ kind: 'result' });
+    expect(answered).toEqual([{ action: 'accept', content: { name: 'Ada' } }]);
+    expect(fake.calls[0]!.request.elicitationTimeoutMs).toBe(5000);
+
+    const plain = pool(async () => ({ result, durationMs: 1 }));
+    await new CatalogToolCaller(catalog, { pool: plain }).call({ ...call('fs__read'), elicitationTimeoutMs: 5000 });
+    expect(plain.calls[0]!.request.elicitationTimeoutMs).toBeUndefined();
+    expect(plain.calls[0]!.options.onElicitation).toBeUndefined();
+  });
 });

@@ -1,7 +1,7 @@
 import type { CatalogTool, ToolResult } from '@bedrock-mcp/contracts';
 import { PoolClientError } from './pool-client-error.js';
 import type { PoolClient } from './pool-client.js';
-import type { ToolProgress } from './tool-call-transport.js';
+import type { ElicitationCallback, ToolProgress } from './tool-call-transport.js';
 
 export interface CatalogToolCallerOptions {
   pool: Pick<PoolClient, 'callTool'>;
@@ -23,6 +23,13 @@ export interface CatalogToolCall {
   /** Aborting cancels the call at its MCP server (outcome `cancelled`). */
   signal: AbortSignal;
   onProgress?: (progress: ToolProgress) => void;
+  /**
+   * Answers the server's elicitations during the call (see PoolClient.callTool); the caller's own
+   * timeout (graceMs) waits meanwhile. Without it the pool declines them.
+   */
+  onElicitation?: ElicitationCallback;
+  /** Milliseconds the pool waits for each elicitation's answer; default the pool client's. */
+  elicitationTimeoutMs?: number;
 }
 
 /**
@@ -64,7 +71,8 @@ export class CatalogToolCaller {
     const tool = this.byName.get(call.name);
     if (tool === undefined) return { kind: 'unknown_tool' };
     const { timeoutMs, graceMs } = this.options;
-    const timeout = graceMs === undefined || timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs + graceMs);
+    const timeout = graceMs === undefined || timeoutMs === undefined ? undefined : new PausableTimeout(timeoutMs + graceMs);
+    const { onElicitation } = call;
     try {
       const { result, durationMs } = await this.options.pool.callTool(
         call.userId,
@@ -74,18 +82,77 @@ export class CatalogToolCaller {
           arguments: call.input,
           ...(timeoutMs === undefined ? {} : { timeoutMs }),
           toolUseId: call.toolUseId,
+          ...(onElicitation && call.elicitationTimeoutMs !== undefined ? { elicitationTimeoutMs: call.elicitationTimeoutMs } : {}),
         },
         {
-          signal: timeout ? AbortSignal.any([call.signal, timeout]) : call.signal,
+          signal: timeout ? AbortSignal.any([call.signal, timeout.signal]) : call.signal,
           ...(call.onProgress ? { onProgress: call.onProgress } : {}),
+          ...(onElicitation
+            ? {
+                onElicitation: async (request, signal) => {
+                  const resume = timeout?.pause();
+                  try {
+                    return await onElicitation(request, signal);
+                  } finally {
+                    resume?.();
+                  }
+                },
+              }
+            : {}),
         },
       );
       return { kind: 'result', tool, result, durationMs };
     } catch (error) {
       if (call.signal.aborted) return { kind: 'cancelled', tool, error };
-      if (timeout?.aborted) return { kind: 'timed_out', tool, error };
+      if (timeout?.signal.aborted) return { kind: 'timed_out', tool, error };
       if (error instanceof PoolClientError) return { kind: 'pool_error', tool, error };
       return { kind: 'failed', tool, error };
+    } finally {
+      timeout?.dispose();
     }
+  }
+}
+
+/** The caller's own timeout of a call: aborts `signal` after `ms`, not counting the time it is paused (a person answers). */
+class PausableTimeout {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private remainingMs: number;
+  private startedAt = 0;
+  private pauses = 0;
+
+  constructor(ms: number) {
+    this.remainingMs = ms;
+    this.arm();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Stops the clock until the returned resume() (idempotent). */
+  pause(): () => void {
+    if (this.pauses++ === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.remainingMs -= Date.now() - this.startedAt;
+    }
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      if (--this.pauses === 0) this.arm();
+    };
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.pauses = Number.POSITIVE_INFINITY;
+  }
+
+  private arm(): void {
+    if (this.controller.signal.aborted) return;
+    this.startedAt = Date.now();
+    this.timer = setTimeout(() => this.controller.abort(new DOMException("no answer from the mcp-pool within the caller's timeout", 'TimeoutError')), Math.max(0, this.remainingMs));
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { CallToolStreamLineSchema, POOL_ROUTES, routePath, type CallToolRequest } from '@bedrock-mcp/contracts';
 import { PoolClientError } from './pool-client-error.js';
 import { readText, safeJson, toError, type PoolHttp } from './pool-http.js';
+import type { ElicitationAnswerer } from './elicitation-answerer.js';
 import type { CallToolOptions, ToolCallResult, ToolCallTransport } from './tool-call-transport.js';
 
 /**
@@ -10,11 +11,15 @@ import type { CallToolOptions, ToolCallResult, ToolCallTransport } from './tool-
  * (the signal) cancels the call. Its connections belong to the PoolHttp it is given: close() leaves them.
  */
 export class HttpToolCallTransport implements ToolCallTransport {
-  constructor(private readonly http: PoolHttp) {}
+  constructor(
+    private readonly http: PoolHttp,
+    private readonly elicitations: ElicitationAnswerer,
+  ) {}
 
   async call(userId: string, request: CallToolRequest, options: CallToolOptions): Promise<ToolCallResult> {
-    const { signal } = options;
+    const { signal, onElicitation } = options;
     const route = POOL_ROUTES.call;
+    const ended = new AbortController();
     try {
       const response = await this.http.open(route.method, routePath(route, { userId }), JSON.stringify(request), signal, 'application/x-ndjson');
       if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, await readText(response));
@@ -24,7 +29,9 @@ export class HttpToolCallTransport implements ToolCallTransport {
         if (outcome) continue;
         const parsed = parseLine(line);
         if (parsed.type === 'progress') options.onProgress?.({ progress: parsed.progress, total: parsed.total, message: parsed.message });
-        else if (parsed.type === 'result') outcome = { result: parsed.result, durationMs: parsed.durationMs };
+        else if (parsed.type === 'elicitation') {
+          if (onElicitation) this.elicitations.answer(userId, parsed, onElicitation, ended.signal);
+        } else if (parsed.type === 'result') outcome = { result: parsed.result, durationMs: parsed.durationMs };
         else outcome = new PoolClientError(parsed.error.code, parsed.error.message);
       }
       if (outcome instanceof PoolClientError) throw outcome;
@@ -33,6 +40,8 @@ export class HttpToolCallTransport implements ToolCallTransport {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw error;
+    } finally {
+      ended.abort();
     }
   }
 

@@ -11,6 +11,7 @@ import {
 } from '@bedrock-mcp/contracts';
 import type { z } from 'zod';
 import { CallSocketClient } from './call-socket-client.js';
+import { ElicitationAnswerer } from './elicitation-answerer.js';
 import { HttpToolCallTransport } from './http-tool-call-transport.js';
 import { PoolClientError } from './pool-client-error.js';
 import { PoolHttp, readText, safeJson, toError } from './pool-http.js';
@@ -18,7 +19,10 @@ import type { CallToolOptions, ToolCallResult, ToolCallTransport } from './tool-
 import { TransportSelector } from './transport-selector.js';
 
 export { PoolClientError } from './pool-client-error.js';
-export type { CallToolOptions, ToolCallResult, ToolProgress } from './tool-call-transport.js';
+export type { CallToolOptions, ElicitationCallback, ElicitationReply, ElicitationRequest, ToolCallResult, ToolProgress } from './tool-call-transport.js';
+
+/** How long the pool waits for the answer to an elicitation of a call that gives no `elicitationTimeoutMs` of its own. */
+export const DEFAULT_ELICITATION_TIMEOUT_MS = 15 * 60_000;
 
 export interface PoolClientOptions {
   /** Any replica's base URL (MCP_POOL_URL); a replica forwards to the one that owns the user. */
@@ -51,9 +55,10 @@ export class PoolClient {
     if (!options.internalApiKey) throw new TypeError('PoolClient: internalApiKey (INTERNAL_API_KEY) is required: the pool refuses callers without it');
     const authorization = internalAuthorization(options.internalApiKey);
     this.http = new PoolHttp({ baseUrl, authorization, maxSockets: options.maxSockets ?? 256 });
+    const elicitations = new ElicitationAnswerer(this.http);
     this.calls = new TransportSelector({
-      preferred: options.callSocket === false ? undefined : new CallSocketClient(baseUrl, authorization),
-      fallback: new HttpToolCallTransport(this.http),
+      preferred: options.callSocket === false ? undefined : new CallSocketClient(baseUrl, authorization, elicitations),
+      fallback: new HttpToolCallTransport(this.http, elicitations),
     });
   }
 
@@ -73,9 +78,15 @@ export class PoolClient {
     return this.json(POOL_ROUTES.catalog, { userId }, { serverIds }, signal);
   }
 
-  /** Calls a tool; resolves with its result (isError results included), rejects on pool errors. */
+  /**
+   * Calls a tool; resolves with its result (isError results included), rejects on pool errors. With
+   * `onElicitation` the request opts in to elicitations (its `elicitationTimeoutMs`, or
+   * DEFAULT_ELICITATION_TIMEOUT_MS); without it, it never does.
+   */
   callTool(userId: string, request: CallToolRequest, options: CallToolOptions = {}): Promise<ToolCallResult> {
-    return this.calls.call(userId, request, options);
+    const { elicitationTimeoutMs, ...rest } = request;
+    const sent: CallToolRequest = options.onElicitation ? { ...rest, elicitationTimeoutMs: elicitationTimeoutMs ?? DEFAULT_ELICITATION_TIMEOUT_MS } : rest;
+    return this.calls.call(userId, sent, options);
   }
 
   /** Drops kept-alive connections and the call socket (idempotent). */

@@ -1,4 +1,4 @@
-import type { CallToolRequest, ToolResult } from '@bedrock-mcp/contracts';
+import type { CallToolRequest, ElicitationSchema, ToolResult } from '@bedrock-mcp/contracts';
 
 export interface ToolProgress {
   progress: number;
@@ -6,10 +6,33 @@ export interface ToolProgress {
   message?: string | undefined;
 }
 
+/** What the MCP server asks the user during a call (elicitation/create, form mode). */
+export interface ElicitationRequest {
+  message: string;
+  requestedSchema: ElicitationSchema;
+}
+
+/** The user's answer, as MCP's ElicitResult: `content` only with accept. */
+export interface ElicitationReply {
+  action: 'accept' | 'decline' | 'cancel';
+  content?: Record<string, unknown>;
+}
+
+/**
+ * Answers one elicitation of a call; `signal` aborts when the call ended (the answer is then not
+ * wanted). A rejection, or an answer outside the contract, answers `cancel`.
+ */
+export type ElicitationCallback = (request: ElicitationRequest, signal: AbortSignal) => Promise<ElicitationReply>;
+
 export interface CallToolOptions {
   /** Aborting cancels the call at the MCP server (a `cancel` frame on the call socket, or closing the HTTP request). */
   signal?: AbortSignal;
   onProgress?: (progress: ToolProgress) => void;
+  /**
+   * The caller answers the server's elicitations; the request then opts in (`elicitationTimeoutMs`,
+   * see PoolClient.callTool). Without it the pool declines them.
+   */
+  onElicitation?: ElicitationCallback;
 }
 
 export interface ToolCallResult {

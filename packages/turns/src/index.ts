@@ -5,6 +5,7 @@ export type { TurnProducerOptions } from './producer/turn-producer-options.js';
 export { RateCounter, type RateCounterOptions, type RateWindow } from './producer/rate-counter.js';
 export { TurnConsumer, type RunTurn, type TurnContext } from './consumer/turn-consumer.js';
 export type { TurnConsumerOptions } from './consumer/turn-consumer-options.js';
+export { AnswerWaiter } from './asks/answer-waiter.js';
 export { TurnAsks, type AnswerOutcome, type AnswerRefusal, type AskSettlement, type TurnAsksOptions } from './asks/turn-asks.js';
 export { TurnEmitter, type TurnEventBody } from './consumer/turn-emitter.js';
 export type { TurnCheckpoint } from './consumer/turn-checkpoint.js';

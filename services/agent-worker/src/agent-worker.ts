@@ -7,6 +7,7 @@ import { BedrockProvider } from './providers/bedrock-provider.js';
 import { ModelRegistry } from './providers/model-registry.js';
 import { OpenAiProvider } from './providers/openai-provider.js';
 import { RetryingProvider, type RetryPolicy } from './providers/retrying-provider.js';
+import { ElicitationRelay } from './turn/elicitation-relay.js';
 import { ToolExecutor } from './turn/tool-executor.js';
 import { TurnRunner } from './turn/turn-runner.js';
 import { TurnMetrics } from './worker/turn-metrics.js';
@@ -79,6 +80,7 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
       ledger: turns.ledger,
       isCancelRequested: (turnId) => turns.cancels.isCancelRequested(turnId),
       toolCallTimeoutMs: settings.TOOL_CALL_TIMEOUT_MS,
+      elicitations: new ElicitationRelay({ asks: turns.asks, answers: turns.answers, timeoutSeconds: settings.APPROVAL_TIMEOUT_S, logger }),
       logger,
     }),
     turns,

@@ -19,6 +19,7 @@ import {
 import type { UserServerStore } from '@bedrock-mcp/config-store';
 import { POOL_ROUTES, POOL_USER_SCOPE } from '@bedrock-mcp/contracts';
 import { ServerResolver } from './config/server-resolver.js';
+import { PendingElicitations } from './calls/pending-elicitations.js';
 import { ToolCallDispatcher } from './calls/tool-call-dispatcher.js';
 import { withCallFastPath } from './http/call-fast-path.js';
 import { CallSocketServer } from './http/call-socket.js';
@@ -154,7 +155,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
   const forwarder = new RequestForwarder(replicaId, credential.authorization);
   let draining = false;
   const ops = createOpsHandler({ registry, metricsCredential: credential, readiness: { redis: () => redis.ping(), store: () => store.ping() }, isDraining: () => draining });
-  const dispatcher = new ToolCallDispatcher({ pool, ownership });
+  const dispatcher = new ToolCallDispatcher({ pool, ownership, elicitations: new PendingElicitations() });
   const app = createPoolApp({
     pool,
     dispatcher,
@@ -162,9 +163,8 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     userRouting: createUserRouting({
       ownership,
       forwarder,
-      // A call may stay silent for its timeout after a start; other requests for a start.
-      forwardTimeoutMs: (req) =>
-        settings.MCP_START_TIMEOUT_MS + 10_000 + (req.path.endsWith(CALL_ROUTE_SUFFIX) ? ((req.body as { timeoutMs?: number } | undefined)?.timeoutMs ?? settings.TOOL_CALL_TIMEOUT_MS) : 0),
+      // A call may stay silent for its timeout after a start, and for an elicitation's wait; other requests for a start.
+      forwardTimeoutMs: (req) => settings.MCP_START_TIMEOUT_MS + 10_000 + (req.path.endsWith(CALL_ROUTE_SUFFIX) ? callSilenceMs(req.body, settings.TOOL_CALL_TIMEOUT_MS) : 0),
       logger,
     }),
     maxBodyBytes: settings.MAX_BODY_BYTES,
@@ -249,6 +249,12 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
       return closing;
     },
   };
+}
+
+/** How long a call's answer may stay silent: its timeout, plus one elicitation's wait when it answers them. */
+function callSilenceMs(body: unknown, defaultTimeoutMs: number): number {
+  const { timeoutMs, elicitationTimeoutMs } = (body ?? {}) as { timeoutMs?: unknown; elicitationTimeoutMs?: unknown };
+  return (typeof timeoutMs === 'number' ? timeoutMs : defaultTimeoutMs) + (typeof elicitationTimeoutMs === 'number' ? elicitationTimeoutMs : 0);
 }
 
 /** What limits each server's processes and memory, for the start-up log line. */

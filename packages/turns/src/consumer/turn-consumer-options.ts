@@ -10,7 +10,7 @@ export interface TurnConsumerOptions {
    * reads. The caller owns it.
    */
   connection: Redis;
-  /** A connection the consumer puts in subscriber mode for stop requests; it owns it (closed by close()). */
+  /** A connection the consumer puts in subscriber mode for stop requests and answers to asks; it owns it (closed by close()). */
   subscriber: Redis;
   /** REDIS_PREFIX: what every key starts with (BullMQ's keys too). */
   prefix: string;

@@ -4,6 +4,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { TurnEventLog } from '../events/turn-event-log.js';
 import { ActiveTurns } from '../producer/active-turns.js';
 import { createTurnKeys } from '../turn-keys.js';
+import { AnswerWaiter } from '../asks/answer-waiter.js';
 import { TurnAsks } from '../asks/turn-asks.js';
 import { CancelWatcher } from './cancel-watcher.js';
 import { ToolLedger } from './tool-ledger.js';
@@ -38,6 +39,8 @@ export class TurnConsumer {
   readonly checkpoints: TurnCheckpointStore;
   /** The turns' approvals and elicitations (opened and settled here, answered by the producer). */
   readonly asks: TurnAsks;
+  /** Waits for the answers to asks (elicitations) of the turns this process runs; on the stop requests' subscriber. */
+  readonly answers: AnswerWaiter;
   /** Each tool use of a turn runs at most once, across workers. */
   readonly ledger: ToolLedger;
   /**
@@ -57,6 +60,7 @@ export class TurnConsumer {
     this.cancels = new CancelWatcher(options.subscriber, redis, keys, logger);
     this.checkpoints = new TurnCheckpointStore(redis, keys, { ttlSeconds });
     this.asks = new TurnAsks(redis, keys, { ttlSeconds });
+    this.answers = new AnswerWaiter(options.subscriber, this.asks, keys, logger);
     this.ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: options.workerId });
     // The slot's lifetime is set where it is taken (TurnProducer); releasing needs none.
     this.slots = new ActiveTurns(redis, keys, { slotTtlMs: 0 });
@@ -71,6 +75,7 @@ export class TurnConsumer {
   async start(runTurn: RunTurn): Promise<void> {
     if (this.worker || this.closing) throw new Error('the turn consumer was already started or closed');
     await this.cancels.start();
+    await this.answers.start();
     const worker = this.createWorker(runTurn);
     this.worker = worker;
     void worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'chat worker stopped'));
@@ -82,6 +87,7 @@ export class TurnConsumer {
     this.closing ??= (async () => {
       const steps: Array<[string, () => Promise<unknown> | undefined]> = [
         ['chat worker', () => this.worker?.close()],
+        ['answer waiter', async () => this.answers.close()],
         ['cancel watcher', () => this.cancels.close()],
       ];
       for (const [name, step] of steps) {

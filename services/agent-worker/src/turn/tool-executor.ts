@@ -4,6 +4,7 @@ import { CatalogToolCaller, type PoolClient } from '@bedrock-mcp/pool-client';
 import type { ToolLedger, TurnEmitter } from '@bedrock-mcp/turns';
 import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
 import { approvalReason } from './approval-gate.js';
+import type { ElicitationRelay } from './elicitation-relay.js';
 import { TurnAbort } from './turn-abort.js';
 
 export interface ToolUse {
@@ -19,6 +20,8 @@ export interface ToolExecutorOptions {
   isCancelRequested: (turnId: string) => Promise<boolean>;
   /** Milliseconds the pool gives one tool call; the HTTP call itself gets a little more. */
   toolCallTimeoutMs: number;
+  /** Puts the servers' elicitations to the turn's person; without it the pool declines them. */
+  elicitations?: ElicitationRelay;
   logger: Logger;
 }
 
@@ -107,7 +110,14 @@ export class ToolExecutor {
     if (round.signal.aborted || (await this.options.isCancelRequested(round.turnId))) {
       return { result: errorToolResult(`Tool ${toolUse.name} was not run: the turn was stopped.`), durationMs: 0 };
     }
+    const { elicitations } = this.options;
     const outcome = await caller.call({
+      ...(elicitations
+        ? {
+            onElicitation: elicitations.forCall({ turnId: round.turnId, toolUseId: toolUse.toolUseId, serverId: tool.serverId, emitter: round.emitter }),
+            elicitationTimeoutMs: elicitations.poolWaitMs,
+          }
+        : {}),
       userId: round.userId,
       name: toolUse.name,
       toolUseId: toolUse.toolUseId,

@@ -2,6 +2,7 @@ import type { CallToolRequest, ToolResult } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
 import { PoolFailure } from '../errors/pool-failure.js';
 import type { PoolCallOptions } from '../pool/server-pool.js';
+import { PendingElicitations } from './pending-elicitations.js';
 import { ToolCallDispatcher, type CallProgressLine } from './tool-call-dispatcher.js';
 
 const request: CallToolRequest = { serverId: 's', toolName: 't', arguments: {} };
@@ -25,6 +26,7 @@ function setup(owned: string[] = ['u']) {
         return () => (holds -= 1);
       },
     },
+    elicitations: new PendingElicitations(),
   });
   return { dispatcher, holds: () => holds, call: () => call! };
 }

@@ -89,7 +89,11 @@ export class CallSocketServer {
     const { id } = frame;
     calls.set(id, abort);
     void dispatcher
-      .dispatch(frame.userId, frame.request, { signal: abort.signal, onProgress: ({ type, ...progress }) => send(ws, { type, id, ...progress }) })
+      .dispatch(frame.userId, frame.request, {
+        signal: abort.signal,
+        onProgress: ({ type, ...progress }) => send(ws, { type, id, ...progress }),
+        onElicitation: (line) => send(ws, { ...line, id }),
+      })
       .then((outcome) => {
         calls.delete(id);
         if (outcome.type === 'result') send(ws, { type: outcome.type, id, result: outcome.result, durationMs: outcome.durationMs });

@@ -49,12 +49,18 @@ export function createPoolRoutes({ pool, dispatcher }: PoolRoutesOptions): Route
     await handleCall(dispatcher, userId, req.body, res);
   });
 
+  serve(POOL_ROUTES.answerElicitation, async (req, res) => {
+    const { userId, elicitationId } = parseInput(POOL_ROUTES.answerElicitation.params, req.params);
+    dispatcher.answerElicitation(userId, elicitationId, req.body);
+    res.status(POOL_ROUTES.answerElicitation.status).end();
+  });
+
   return router;
 }
 
 /**
  * The call route after its user id was validated: parses the JSON body with the contract, runs the
- * call and answers in NDJSON: progress lines as they come, then one result or error line. Nothing
+ * call and answers in NDJSON: progress and elicitation lines as they come, then one result or error line. Nothing
  * is written before the first line, so a failure before any progress still gets its proper HTTP
  * status. A caller that disconnects cancels the call.
  */
@@ -74,7 +80,11 @@ export async function handleCall(dispatcher: ToolCallDispatcher, userId: string,
     if (last) res.end(text);
     else res.write(text);
   };
-  const outcome = await dispatcher.dispatch(userId, request, { signal: abort.signal, onProgress: (line) => writeLine(line, false) });
+  const outcome = await dispatcher.dispatch(userId, request, {
+    signal: abort.signal,
+    onProgress: (line) => writeLine(line, false),
+    onElicitation: (line) => writeLine(line, false),
+  });
   if (outcome.type === 'cancelled') return;
   if (outcome.type === 'error' && !streaming) return sendPoolError(res, outcome.error);
   writeLine(outcome, true);

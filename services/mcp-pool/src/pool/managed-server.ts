@@ -1,8 +1,11 @@
 import type { PoolServerStatus } from '@bedrock-mcp/contracts';
-import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitationSchemaSchema, type ElicitationResponse } from '@bedrock-mcp/contracts';
+import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type ElicitRequest, type ElicitResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../config/server-resolver.js';
 import { ConnectFailure, type ServerConnection, type ServerConnector } from '../transport/server-connector.js';
 import { PoolFailure } from '../errors/pool-failure.js';
+import { CallDeadline } from './call-deadline.js';
+import type { ElicitationHandler } from './elicitation-handler.js';
 
 /** The one state of a server instance; nothing else describes its lifecycle. */
 export type ServerState =
@@ -19,6 +22,8 @@ export interface ManagedServerHooks {
   onCrashed(server: ManagedServer, message: string): void;
   /** A lease ended: the server may have become idle. */
   onReleased(server: ManagedServer): void;
+  /** An elicitation the server sent was declined without asking anyone (no single call that can answer it). */
+  onElicitationDeclined(server: ManagedServer, reason: string): void;
 }
 
 export interface RestartBackoff {
@@ -46,7 +51,20 @@ export interface CallOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** The caller answers the server's elicitations during this call; without it they are declined. */
+  onElicitation?: ElicitationHandler;
 }
+
+/** A tool call running on one connection: where that connection's elicitations go. */
+interface RunningCall {
+  connection: ServerConnection;
+  deadline: CallDeadline;
+  /** Aborts when the call is over, however it ended: its elicitations are then answered `cancel`. */
+  ended: AbortController;
+  onElicitation: ElicitationHandler | undefined;
+}
+
+const DECLINE: ElicitResult = { action: 'decline' };
 
 /** Longest a call may run even while it keeps reporting progress (ms): the contract's maximum. */
 const MAX_TOTAL_CALL_MS = 3_600_000;
@@ -71,6 +89,7 @@ export class ManagedServer {
   private tools: Promise<Tool[]> | undefined;
   private toolCount: number | undefined;
   private readonly now: () => number;
+  private readonly calls = new Set<RunningCall>();
 
   constructor(private readonly options: ManagedServerOptions) {
     this.ownerId = options.ownerId;
@@ -142,23 +161,68 @@ export class ManagedServer {
     return this.tools;
   }
 
+  /**
+   * Calls the tool. The call's timeout is the pool's own (CallDeadline: restarted by progress,
+   * paused while an elicitation waits); the SDK's is only the total bound.
+   */
   async callTool(toolName: string, args: Record<string, unknown>, options: CallOptions): Promise<CallToolResult> {
     const connection = await this.connection();
     if (!(await this.hasTool(toolName))) throw new PoolFailure('tool_not_found', `server '${this.serverId}' has no tool '${toolName}'`);
+    const deadline = new CallDeadline(options.timeoutMs);
+    const call: RunningCall = { connection, deadline, ended: new AbortController(), onElicitation: options.onElicitation };
+    this.calls.add(call);
+    const totalMs = Math.max(options.timeoutMs, MAX_TOTAL_CALL_MS);
     try {
       const result = (await connection.client.callTool({ name: toolName, arguments: args }, CallToolResultSchema, {
-        timeout: options.timeoutMs,
-        resetTimeoutOnProgress: true,
-        maxTotalTimeout: Math.max(options.timeoutMs, MAX_TOTAL_CALL_MS),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onprogress: options.onProgress } : {}),
+        timeout: totalMs,
+        maxTotalTimeout: totalMs,
+        signal: options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal,
+        onprogress: (progress) => {
+          deadline.restart();
+          options.onProgress?.(progress);
+        },
       })) as CallToolResult;
       this.consecutiveFailures = 0;
       return result;
     } catch (error) {
-      const outcome = this.callFailure(error, connection, options);
+      const outcome = this.callFailure(error, connection, options, deadline);
       if (outcome instanceof PoolFailure) throw outcome;
       return outcome;
+    } finally {
+      this.calls.delete(call);
+      call.ended.abort();
+      deadline.dispose();
+    }
+  }
+
+  /**
+   * A server's elicitation/create. MCP ties it to a call only on streamable HTTP (and the SDK client
+   * does not say which), so it goes to the one call running on that connection; with none or several
+   * (a shared server used by many at once) nobody can be told for sure whom it asks, and it is
+   * declined. So is one whose call's caller cannot answer. The call's timeout waits meanwhile.
+   */
+  private async elicit(connection: ServerConnection, params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult> {
+    const running = [...this.calls].filter((call) => call.connection === connection);
+    const call = running.length === 1 ? running[0] : undefined;
+    const schema = params.mode === 'url' ? undefined : ElicitationSchemaSchema.safeParse(params.requestedSchema);
+    const refusal =
+      call === undefined
+        ? `${running.length} calls in flight on the connection`
+        : !call.onElicitation
+          ? "the call's caller does not answer elicitations"
+          : !schema?.success
+            ? 'not a form elicitation with a valid schema'
+            : undefined;
+    if (refusal !== undefined || !call?.onElicitation || !schema?.success) {
+      this.options.hooks.onElicitationDeclined(this, refusal ?? 'cannot be answered');
+      return DECLINE;
+    }
+    const resume = call.deadline.pause();
+    try {
+      const answer = await call.onElicitation({ message: params.message, requestedSchema: schema.data }, AbortSignal.any([signal, call.ended.signal]));
+      return toElicitResult(answer);
+    } finally {
+      resume();
     }
   }
 
@@ -212,6 +276,8 @@ export class ManagedServer {
       onClosed: () => {
         if (connection) this.handleClosed(connection);
       },
+      onElicitation: (params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult> =>
+        connection ? this.elicit(connection, params, signal) : Promise.resolve(DECLINE),
     };
     const attempt = this.starts;
     const ready = (async (): Promise<ServerConnection> => {
@@ -297,8 +363,9 @@ export class ManagedServer {
     return (await this.listTools()).some((tool) => tool.name === toolName);
   }
 
-  private callFailure(error: unknown, connection: ServerConnection, options: CallOptions): PoolFailure | CallToolResult {
+  private callFailure(error: unknown, connection: ServerConnection, options: CallOptions, deadline: CallDeadline): PoolFailure | CallToolResult {
     if (options.signal?.aborted) return new PoolFailure('cancelled', 'the tool call was cancelled');
+    if (deadline.expired) return deadline.signal.reason as PoolFailure;
     if (this.state.kind === 'stopped') return new PoolFailure('cancelled', `server '${this.serverId}' was stopped during the call`);
     if (error instanceof McpError) {
       if (error.code === ErrorCode.RequestTimeout) return new PoolFailure('timeout', `tool call timed out after ${options.timeoutMs} ms`);
@@ -319,3 +386,7 @@ export class ManagedServer {
 }
 
 
+
+function toElicitResult(answer: ElicitationResponse): ElicitResult {
+  return answer.action === 'accept' ? { action: 'accept', content: answer.content ?? {} } : { action: answer.action };
+}

@@ -6,6 +6,7 @@ import type { ServerResolver, ServerSummary } from '../config/server-resolver.js
 import type { ServerConnector } from '../transport/server-connector.js';
 import { planCapacity, type CapacityLimits } from './capacity.js';
 import { IdleEvictor } from './idle-evictor.js';
+import type { ElicitationHandler } from './elicitation-handler.js';
 import { ManagedServer, type ManagedServerHooks, type RestartBackoff } from './managed-server.js';
 import { PoolFailure, toPoolFailure } from '../errors/pool-failure.js';
 import { SHARED_OWNER_LABEL, type PoolMetrics } from './pool-metrics.js';
@@ -40,6 +41,8 @@ export interface ServerPoolOptions {
 export interface PoolCallOptions {
   signal?: AbortSignal;
   onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** The caller answers the server's elicitations during the call; without it they are declined. */
+  onElicitation?: ElicitationHandler;
 }
 
 /**
@@ -84,6 +87,7 @@ export class ServerPool {
           this.evictor.touch(server);
         }
       },
+      onElicitationDeclined: (server, reason) => this.logger.info({ ...this.fields(server), reason }, 'declined an elicitation'),
     };
   }
 
@@ -162,6 +166,7 @@ export class ServerPool {
         timeoutMs: request.timeoutMs ?? this.options.callTimeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.onElicitation ? { onElicitation: options.onElicitation } : {}),
       });
       const result = mapToolResult(raw, this.options.resultMaxBytes);
       if (result.isError) outcome = 'tool_error';

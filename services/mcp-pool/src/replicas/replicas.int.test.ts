@@ -59,6 +59,18 @@ describe('two pool replicas sharing users', () => {
     expect(await redis.client.get(keys().poolOwner('shared'))).toBe('replica-a');
   });
 
+  it("forwards an elicitation of another replica's user both ways: the question to the caller, its answer to the owner", async () => {
+    await replicaA.client.callTool('shared', { serverId: 'everything', toolName: 'echo', arguments: { message: 'via A' } });
+    expect(await redis.client.get(keys().poolOwner('shared'))).toBe('replica-a');
+    const { result } = await replicaB.client.callTool(
+      'shared',
+      { serverId: 'everything', toolName: 'trigger-elicitation-request', arguments: {} },
+      { onElicitation: async () => ({ action: 'accept', content: { name: 'Across Replicas' } }) },
+    );
+    expect(toolResultText(result)).toContain('- Name: Across Replicas');
+    expect(descendantsOf(replicaB.pid)).toEqual([]);
+  });
+
   it('serves a user first seen by replica B on replica B, and A forwards to it', async () => {
     await replicaB.client.ensureServer('b-user', 'everything');
     expect(await redis.client.get(keys().poolOwner('b-user'))).toBe('replica-b');

@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike, Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ResolvedServer } from '../config/server-resolver.js';
 import { PoolFailure } from '../errors/pool-failure.js';
 import type { Sandbox, SandboxProfile } from '../sandbox/sandbox.js';
@@ -48,6 +48,8 @@ interface ConnectionEvents {
   onToolsChanged(): void;
   /** The connection ended, whoever ended it. */
   onClosed(): void;
+  /** The server asks the user for input (elicitation/create, form mode); `signal` aborts when it gives up. */
+  onElicitation(params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult>;
 }
 
 export type ServerConnector = (server: ResolvedServer, events: ConnectionEvents, options: { timeoutMs: number }) => Promise<ServerConnection>;
@@ -108,8 +110,10 @@ export function createServerConnector(options: ServerConnectorOptions): ServerCo
       transport = urlTransport(config, fetchImpl);
     }
 
-    const client = new Client({ name: options.clientName ?? 'bedrock-mcp-pool', version: options.clientVersion ?? '0.1.0' }, { capabilities: {} });
+    // Form-mode elicitation is wired through to the callers that opt in (ManagedServer declines the rest).
+    const client = new Client({ name: options.clientName ?? 'bedrock-mcp-pool', version: options.clientVersion ?? '0.1.0' }, { capabilities: { elicitation: { form: {} } } });
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => events.onToolsChanged());
+    client.setRequestHandler(ElicitRequestSchema, (request, extra) => events.onElicitation(request.params, extra.signal));
     let closing: Promise<void> | undefined;
     const connection: ServerConnection = {
       client,
