@@ -28,6 +28,10 @@ export const SeedToolUseResultSchema = z.object({
   status: z.literal('error').optional(),
 });
 
+const APPROVAL_REQUESTS_DOC =
+  'Extension: the asks the turn paused at (tool calls to approve, MCP elicitations), with finish_reason "approval_required"; ' +
+  'the response ends there. Answer them with POST /v1/turns/{turn_id}/approvals, which returns the rest of the response.';
+
 export const ChunkToolCallDeltaSchema = z.object({
   index: z.number().int().min(0),
   id: z.string().optional(),
@@ -58,7 +62,7 @@ export const ChatCompletionChunkSchema = z.object({
        * Extension: the turn paused for a person (tool approvals, MCP elicitations); comes with
        * `finish_reason: "approval_required"` and the stream ends. Answer with `POST /v1/turns/{id}/approvals`.
        */
-      approval_requests: z.array(OpenAiApprovalRequestSchema).optional(),
+      approval_requests: z.array(OpenAiApprovalRequestSchema).optional().describe(APPROVAL_REQUESTS_DOC),
     }),
   ),
   usage: CompletionUsageSchema.nullable().optional(),
@@ -82,7 +86,7 @@ export const ChatCompletionSchema = z.object({
         reasoning_content: z.string().optional(),
         refusal: z.null().optional(),
         /** Extension: the asks the response stopped at (`finish_reason: "approval_required"`); answer with `POST /v1/turns/{id}/approvals`. */
-        approval_requests: z.array(OpenAiApprovalRequestSchema).optional(),
+        approval_requests: z.array(OpenAiApprovalRequestSchema).optional().describe(APPROVAL_REQUESTS_DOC),
       }),
       finish_reason: z.string(),
       logprobs: z.null().optional(),

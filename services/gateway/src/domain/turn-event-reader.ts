@@ -11,7 +11,7 @@ export interface TurnEventReader extends AsyncIterable<StreamEvent> {
 }
 
 /** Opens a turn's stream after a seq (TurnEvents.open). */
-export type OpenTurnStream = (turnId: string, afterSeq: number) => Promise<TurnEventStream>;
+type OpenTurnStream = (turnId: string, afterSeq: number) => Promise<TurnEventStream>;
 
 /**
  * A turn's stream that waits for a person: while the turn's last events are an approval_request
@@ -19,7 +19,7 @@ export type OpenTurnStream = (turnId: string, afterSeq: number) => Promise<TurnE
  * the stream is reopened after the last event delivered. `graceMs` past the expiry, the turn
  * must show signs of life again (the worker resumes it at expiry) or the timeout stands.
  */
-export class PatientTurnStream implements TurnEventReader {
+class PatientTurnStream implements TurnEventReader {
   private closed = false;
 
   constructor(

@@ -27,7 +27,7 @@ export interface GatewayHarnessOptions {
 }
 
 /** Another gateway instance on the same Redis (a replica, or the gateway after a restart). */
-export interface GatewayPeer {
+interface GatewayPeer {
   url: string;
   wsUrl: string;
   gateway: GatewayApp;

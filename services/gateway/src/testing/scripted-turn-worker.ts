@@ -18,11 +18,11 @@ type Emit = (draft: DraftWithoutTurn) => Promise<StreamEvent>;
  * Opens asks (TurnAsks), emits their approval_request, waits until none is pending or they
  * expire (`ttlMs` from now), settles them and emits one approval_answer per ask; returns how each ended.
  */
-export type Ask = (asks: TurnAsk[], ttlMs: number) => Promise<Map<string, AskSettlement>>;
+type Ask = (asks: TurnAsk[], ttlMs: number) => Promise<Map<string, AskSettlement>>;
 export type TurnScript = (job: ChatJob, emit: Emit, ask: Ask) => Promise<void>;
 
 /** The approval_answer outcome of a settled ask. */
-export function outcomeOf(settlement: AskSettlement | undefined): AskOutcome {
+function outcomeOf(settlement: AskSettlement | undefined): AskOutcome {
   if (settlement?.state !== 'answered') return 'expired';
   const answer = settlement.answer;
   if ('decision' in answer) return answer.decision === 'approve' ? 'approved' : 'denied';

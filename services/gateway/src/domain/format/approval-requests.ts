@@ -3,7 +3,7 @@ import type { OpenAiApprovalRequest, StreamEvent, TurnAsk } from '@bedrock-mcp/c
 type ApprovalRequestEvent = Extract<StreamEvent, { type: 'approval_request' }>;
 
 /** One ask as the OpenAI dialect's `approval_requests` item (the Responses API's `mcp_approval_request` shape). */
-export function toOpenAiApprovalRequest(ask: TurnAsk, expiresAt: number): OpenAiApprovalRequest {
+function toOpenAiApprovalRequest(ask: TurnAsk, expiresAt: number): OpenAiApprovalRequest {
   const expires_at = Math.floor(expiresAt / 1000);
   if (ask.kind === 'approval') {
     return {
