@@ -258,6 +258,32 @@ describe('the chat WebSocket', () => {
     }
   });
 
+  it('still gives up on a turn that stays silent past its asks’ expiry (and the idle timeout after it)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let expiresAt = 0;
+    h.worker.script = async (job, emit) => {
+      await emit({ type: 'start', model: job.model, userId: job.userId });
+      expiresAt = Date.now() + 2 * IDLE_MS;
+      await emit({ type: 'approval_request', asks: [{ kind: 'approval', id: ECHO_ASK_ID, toolUseId: 't', name: 'e__echo', serverId: 'e', toolName: 'echo', input: {}, reason: 'r' }], expiresAt });
+      await gate; // a worker that died: no resume at expiry
+    };
+    const ws = new WsClient(h.wsUrl);
+    try {
+      await ws.send({ type: 'auth', apiKey: SERVICE_KEY, userId: 'alice' });
+      await ws.waitFor((frame) => frame.type === 'ready');
+      await ws.send({ type: 'chat', requestId: 'r2', body: { model: TEST_MODEL, messages: [{ role: 'user', content: 'silent' }] } });
+      await ws.waitFor(isEvent('approval_request'));
+      const error = await ws.waitFor((frame) => frame.type === 'error');
+      expect(error).toMatchObject({ error: { code: 'timeout' } });
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt + IDLE_MS);
+    } finally {
+      ws.close();
+      release();
+      h.worker.script = approvalScript;
+    }
+  });
+
   it("refuses an answer frame for another user's turn with an error frame naming the turn", async () => {
     const turnId = await pausedTurn('bob');
     const ws = new WsClient(h.wsUrl);
