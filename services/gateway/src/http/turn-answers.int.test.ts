@@ -116,6 +116,42 @@ describe('a turn that waits for a person, through the openai client', () => {
   });
 });
 
+describe('an MCP server’s elicitation', () => {
+  it('arrives as an mcp_elicitation_request with its schema; the accepted form goes back to the turn', async () => {
+    const askId = 'ask_elicit00000001';
+    h.worker.script = async (job, emit, ask) => {
+      await emit({ type: 'start', model: job.model, userId: job.userId });
+      await emit({ type: 'round_start', round: 1 });
+      await emit({ type: 'tool_call', toolUseId: 'tooluse_form', name: 'everything__elicit', input: {} });
+      const settled = await ask([{ kind: 'elicitation', id: askId, toolUseId: 'tooluse_form', serverId: 'everything', message: 'Your name?', requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } }], 60_000);
+      const answer = settled.get(askId);
+      const name = answer?.state === 'answered' && 'action' in answer.answer ? String(answer.answer.content?.name) : '?';
+      await emit({ type: 'text_delta', text: `Hello ${name}.` });
+      await emit({ type: 'done', finishReason: 'end_turn' });
+    };
+    try {
+      const completion = await client.chat.completions.create({ model: TEST_MODEL, messages: [{ role: 'user', content: 'form' }] });
+      expect(completion.choices[0]?.finish_reason).toBe('approval_required');
+      expect((completion.choices[0]!.message as WithAsks<OpenAI.ChatCompletionMessage>).approval_requests).toEqual([
+        {
+          type: 'mcp_elicitation_request',
+          id: askId,
+          server_label: 'everything',
+          message: 'Your name?',
+          requested_schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+          expires_at: expect.any(Number),
+        },
+      ]);
+      // An approval's answer for an elicitation is the wrong kind.
+      expect((await answer(completion.id, { approvals: [{ id: askId, decision: 'approve' }] })).status).toBe(400);
+      const rest = await client.post<OpenAI.ChatCompletion>(`/turns/${completion.id}/approvals`, { body: { elicitations: [{ id: askId, action: 'accept', content: { name: 'Ada' } }] } });
+      expect(rest.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Hello Ada.' } });
+    } finally {
+      h.worker.script = approvalScript;
+    }
+  });
+});
+
 describe('the seed dialect', () => {
   it('carries the asks as an <approval_request> block, then finishes with approval_required; the approvals call continues in the dialect', async () => {
     const res = await chat({ stream: true, stream_format: 'seed' });
@@ -156,6 +192,7 @@ describe('POST /v1/turns/{turn_id}/approvals refuses', () => {
     expect((await none.json()).error.param).toBe('approvals');
     const wrongKind = await answer(turnId, { elicitations: [{ id: ECHO_ASK_ID, action: 'accept', content: {} }] });
     expect(wrongKind.status).toBe(400);
+    expect((await wrongKind.json()).error.param).toBe('elicitations[0].id');
 
     // None of the refusals recorded anything: the owner's answer is the first.
     const first = await answer(turnId, approve);
