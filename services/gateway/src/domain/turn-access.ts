@@ -30,14 +30,26 @@ export class TurnAccess {
    * the owner. A refusal is the client's error: 404 unknown ask, 409 answered or expired, 400 wrong kind.
    */
   async answer(turnId: string, answers: TurnAnswers): Promise<void> {
+    assertOneAnswerPerAsk(answers);
     const outcome = await this.options.producer.answer(turnId, answers);
     if (outcome.kind !== 'accepted') throw refusalError(outcome, answers);
   }
 }
 
+/** Two answers to one ask in a call would leave the last one standing: refused instead. */
+function assertOneAnswerPerAsk(answers: TurnAnswers): void {
+  const seen = new Set<string>();
+  const all = [...answers.approvals.map((answer, index) => ({ id: answer.id, param: `approvals[${index}].id` })), ...answers.elicitations.map((answer, index) => ({ id: answer.id, param: `elicitations[${index}].id` }))];
+  for (const { id, param } of all) {
+    if (seen.has(id)) throw new GatewayError('invalid_request', `The ask '${id}' is answered twice in this call.`, param);
+    seen.add(id);
+  }
+}
+
 function refusalError(refusal: AnswerRefusal, answers: TurnAnswers): GatewayError {
-  const index = answers.approvals.findIndex((answer) => answer.id === refusal.id);
-  const param = index >= 0 ? `approvals[${index}].id` : `elicitations[${answers.elicitations.findIndex((answer) => answer.id === refusal.id)}].id`;
+  const approval = answers.approvals.findIndex((answer) => answer.id === refusal.id);
+  const elicitation = answers.elicitations.findIndex((answer) => answer.id === refusal.id);
+  const param = approval >= 0 ? `approvals[${approval}].id` : elicitation >= 0 ? `elicitations[${elicitation}].id` : null;
   switch (refusal.kind) {
     case 'unknown_ask':
       return new GatewayError('not_found', `The turn has no ask '${refusal.id}'.`, param);

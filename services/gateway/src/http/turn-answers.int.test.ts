@@ -193,6 +193,9 @@ describe('POST /v1/turns/{turn_id}/approvals refuses', () => {
     const wrongKind = await answer(turnId, { elicitations: [{ id: ECHO_ASK_ID, action: 'accept', content: {} }] });
     expect(wrongKind.status).toBe(400);
     expect((await wrongKind.json()).error.param).toBe('elicitations[0].id');
+    const duplicate = await answer(turnId, { approvals: [{ id: ECHO_ASK_ID, decision: 'approve' }, { id: ECHO_ASK_ID, decision: 'deny' }] });
+    expect(duplicate.status).toBe(400);
+    expect((await duplicate.json()).error.param).toBe('approvals[1].id');
 
     // None of the refusals recorded anything: the owner's answer is the first.
     const first = await answer(turnId, approve);
