@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FinishReason, Usage } from './stream-events.js';
+import { OpenAiApprovalRequestSchema } from './turn-asks.js';
 
 export const OpenAiFinishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter']);
 export type OpenAiFinishReason = z.infer<typeof OpenAiFinishReasonSchema>;
@@ -27,6 +28,10 @@ export const SeedToolUseResultSchema = z.object({
   status: z.literal('error').optional(),
 });
 
+const APPROVAL_REQUESTS_DOC =
+  'Extension: the asks the turn paused at (tool calls to approve, MCP elicitations), with finish_reason "approval_required"; ' +
+  'the response ends there. Answer them with POST /v1/turns/{turn_id}/approvals, which returns the rest of the response.';
+
 export const ChunkToolCallDeltaSchema = z.object({
   index: z.number().int().min(0),
   id: z.string().optional(),
@@ -53,6 +58,11 @@ export const ChatCompletionChunkSchema = z.object({
       logprobs: z.null().optional(),
       /** `tool_use`: JSON string of [call, result, call, result, …] as the seed sent it. */
       message_extras: z.object({ tool_use: z.string() }).optional(),
+      /**
+       * Extension: the turn paused for a person (tool approvals, MCP elicitations); comes with
+       * `finish_reason: "approval_required"` and the stream ends. Answer with `POST /v1/turns/{id}/approvals`.
+       */
+      approval_requests: z.array(OpenAiApprovalRequestSchema).optional().describe(APPROVAL_REQUESTS_DOC),
     }),
   ),
   usage: CompletionUsageSchema.nullable().optional(),
@@ -75,6 +85,8 @@ export const ChatCompletionSchema = z.object({
         content: z.string().nullable(),
         reasoning_content: z.string().optional(),
         refusal: z.null().optional(),
+        /** Extension: the asks the response stopped at (`finish_reason: "approval_required"`); answer with `POST /v1/turns/{id}/approvals`. */
+        approval_requests: z.array(OpenAiApprovalRequestSchema).optional().describe(APPROVAL_REQUESTS_DOC),
       }),
       finish_reason: z.string(),
       logprobs: z.null().optional(),

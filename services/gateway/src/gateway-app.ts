@@ -24,6 +24,7 @@ import { McpServerManager } from './domain/mcp-server-manager.js';
 import { ModelCatalog } from './domain/model-catalog.js';
 import { RateLimiter } from './domain/rate-limiter.js';
 import { TurnAccess } from './domain/turn-access.js';
+import { TurnStreams } from './domain/turn-event-reader.js';
 import { TurnSubmitter } from './domain/turn-submitter.js';
 import { UserApiKeyStore } from './domain/user-api-key-store.js';
 import { createSonicClient } from './domain/sonic-client.js';
@@ -58,6 +59,8 @@ export interface GatewayDeps {
   wsHeartbeatMs?: number;
   /** Milliseconds a WebSocket client has for its `auth` frame. Default WS_AUTH_TIMEOUT_MS. */
   wsAuthTimeoutMs?: number;
+  /** Milliseconds without an event after which a turn's stream gives up. Default TURN_TIMEOUT_MS + 60 s. */
+  streamIdleTimeoutMs?: number;
 }
 
 export interface GatewayApp {
@@ -82,7 +85,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
   const subscriber = redis.duplicate({ connectionName: 'bmcp-gateway-sub' });
-  const turnEvents = new TurnEvents({ subscriber, redis, prefix: settings.REDIS_PREFIX, logger, idleTimeoutMs: settings.TURN_TIMEOUT_MS + 60_000 });
+  const streamIdleTimeoutMs = deps.streamIdleTimeoutMs ?? settings.TURN_TIMEOUT_MS + 60_000;
+  const turnEvents = new TurnEvents({ subscriber, redis, prefix: settings.REDIS_PREFIX, logger, idleTimeoutMs: streamIdleTimeoutMs });
   const producer = new TurnProducer({
     redis,
     prefix: settings.REDIS_PREFIX,
@@ -145,7 +149,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       maxConcurrentTurns: settings.MAX_CONCURRENT_TURNS_PER_USER,
     }),
     access,
-    turnEvents,
+    turnStreams: new TurnStreams(turnEvents, streamIdleTimeoutMs),
     history,
     isDraining: () => draining,
     trackStream: (transport) => {

@@ -1,13 +1,13 @@
-import { TurnIdSchema } from '@bedrock-mcp/contracts';
-import type { TurnMeta, TurnProducer } from '@bedrock-mcp/turns';
+import { TurnIdSchema, type TurnAnswers } from '@bedrock-mcp/contracts';
+import type { AnswerRefusal, TurnMeta, TurnProducer } from '@bedrock-mcp/turns';
 import { GatewayError } from './gateway-error.js';
 
 export interface TurnAccessOptions {
-  /** Reads turns' owners and sends stops. */
-  producer: Pick<TurnProducer, 'meta' | 'stop'>;
+  /** Reads turns' owners, sends stops and records answers. */
+  producer: Pick<TurnProducer, 'meta' | 'stop' | 'answer'>;
 }
 
-/** Who may resume or stop a turn: its owner, checked against the turn's meta (TurnProducer). */
+/** Who may resume, stop or answer a turn: its owner, checked against the turn's meta (TurnProducer). */
 export class TurnAccess {
   constructor(private readonly options: TurnAccessOptions) {}
 
@@ -23,5 +23,41 @@ export class TurnAccess {
   /** Asks the worker running the turn to stop (TurnProducer.stop); the caller checked the owner. */
   async requestStop(turnId: string): Promise<void> {
     await this.options.producer.stop(turnId);
+  }
+
+  /**
+   * Records the answers to the turn's asks (TurnProducer.answer; all or none); the caller checked
+   * the owner. A refusal is the client's error: 404 unknown ask, 409 answered or expired, 400 wrong kind.
+   */
+  async answer(turnId: string, answers: TurnAnswers): Promise<void> {
+    assertOneAnswerPerAsk(answers);
+    const outcome = await this.options.producer.answer(turnId, answers);
+    if (outcome.kind !== 'accepted') throw refusalError(outcome, answers);
+  }
+}
+
+/** Two answers to one ask in a call would leave the last one standing: refused instead. */
+function assertOneAnswerPerAsk(answers: TurnAnswers): void {
+  const seen = new Set<string>();
+  const all = [...answers.approvals.map((answer, index) => ({ id: answer.id, param: `approvals[${index}].id` })), ...answers.elicitations.map((answer, index) => ({ id: answer.id, param: `elicitations[${index}].id` }))];
+  for (const { id, param } of all) {
+    if (seen.has(id)) throw new GatewayError('invalid_request', `The ask '${id}' is answered twice in this call.`, param);
+    seen.add(id);
+  }
+}
+
+function refusalError(refusal: AnswerRefusal, answers: TurnAnswers): GatewayError {
+  const approval = answers.approvals.findIndex((answer) => answer.id === refusal.id);
+  const elicitation = answers.elicitations.findIndex((answer) => answer.id === refusal.id);
+  const param = approval >= 0 ? `approvals[${approval}].id` : elicitation >= 0 ? `elicitations[${elicitation}].id` : null;
+  switch (refusal.kind) {
+    case 'unknown_ask':
+      return new GatewayError('not_found', `The turn has no ask '${refusal.id}'.`, param);
+    case 'answered':
+      return new GatewayError('conflict', `The ask '${refusal.id}' was answered already.`, param);
+    case 'expired':
+      return new GatewayError('conflict', `The ask '${refusal.id}' expired before the answer came.`, param);
+    case 'wrong_kind':
+      return new GatewayError('invalid_request', `The ask '${refusal.id}' is not of that kind: approvals answer approval requests, elicitations elicitation requests.`, param);
   }
 }

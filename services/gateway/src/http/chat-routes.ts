@@ -1,11 +1,12 @@
 import { API_ROUTES, TURN_ERROR_API_CODE } from '@bedrock-mcp/contracts';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CompletionAssembler, type AssembledTurn } from '../domain/format/completion-assembler.js';
 import { streamFormatFrom } from '../domain/format/stream-formatter.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { assertRawMessageCount } from '../domain/request-count-limits.js';
-import { TurnStreamTimeoutError, type TurnEventStream } from '@bedrock-mcp/turns';
+import { EventsAfterAsks, type TurnEventReader } from '../domain/turn-event-reader.js';
+import { TurnStreamTimeoutError } from '@bedrock-mcp/turns';
 import { principalOf, type GatewayServices } from './gateway-services.js';
 import { createFormatter, SEED_STOP_ANSWER } from './seed-dialect.js';
 import { serve } from './serve-route.js';
@@ -17,7 +18,7 @@ function receivedAt(req: Request): bigint {
   return (req as Request & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint();
 }
 
-/** `POST /v1/chat/completions`, the resume stream, and `POST /v1/stop/stream/{id}`. */
+/** `POST /v1/chat/completions`, the resume stream, the approvals call, and `POST /v1/stop/stream/{id}`. */
 export function chatRoutes(services: GatewayServices): Router {
   const router = Router();
 
@@ -43,11 +44,12 @@ export function chatRoutes(services: GatewayServices): Router {
     const format = streamFormatFrom(body.stream_format, req.header('x-stream-format'));
     services.metrics.turnsSubmitted.inc();
     const context = { id: turn.turnId, model: turn.model, created: Math.floor(turn.createdAt / 1000), includeUsage: body.stream_options?.include_usage ?? false };
+    const stream = services.turnStreams.patient(turn.stream);
 
     if (body.stream) {
       await respondWithSse({
         res,
-        stream: turn.stream,
+        stream,
         formatter: createFormatter(format, context),
         headers: rateHeaders,
         logger: services.logger,
@@ -57,19 +59,7 @@ export function chatRoutes(services: GatewayServices): Router {
       });
       return;
     }
-    const untrack = services.trackStream('completion');
-    try {
-      res.on('close', () => turn.stream.close());
-      if (res.destroyed) turn.stream.close();
-      const result = await assemble(turn.stream, new CompletionAssembler({ ...context, format }));
-      // The turn already ran (tools included) and the worker already retried the model: a client
-      // retry would run it again, so OpenAI's SDKs are told not to (they honour x-should-retry).
-      if (result.kind === 'error') throw new GatewayError(TURN_ERROR_API_CODE[result.code], result.message, null, { 'x-should-retry': 'false' });
-      res.set({ 'X-Stream-ID': turn.turnId, ...rateHeaders }).json(result.completion);
-    } finally {
-      turn.stream.close();
-      untrack();
-    }
+    await respondWithCompletion(services, res, stream, new CompletionAssembler({ ...context, format }), rateHeaders);
   });
 
   /** Replays a turn's events after `Last-Event-ID` (or `?after=`) and then streams the live rest. */
@@ -82,7 +72,7 @@ export function chatRoutes(services: GatewayServices): Router {
     const afterSeq = lastEventId !== undefined && lastEventId !== '' ? parseLastEventId(lastEventId) : (query.after ?? 0);
     const format = streamFormatFrom(query.stream_format, req.header('x-stream-format'));
     const includeUsage = query.include_usage === 'true' || query.include_usage === '1';
-    const stream = await services.turnEvents.open(turnId, { afterSeq });
+    const stream = await services.turnStreams.open(turnId, afterSeq);
     await respondWithSse({
       res,
       stream,
@@ -93,6 +83,46 @@ export function chatRoutes(services: GatewayServices): Router {
       receivedAt: receivedAt(req),
       untrack: services.trackStream('sse'),
     });
+  });
+
+  /**
+   * Records the answers to a paused turn's asks, then returns the rest of its response (to its end
+   * or its next pause) as the chat completion would have. The stream is opened before the answers
+   * are recorded, so nothing the resumed turn says is missed.
+   */
+  serve(router, API_ROUTES.answerTurn, async ({ req, res, params, body: parseBody }) => {
+    const { userId } = principalOf(res);
+    const turnId = params().turn_id;
+    const meta = await services.access.requireOwned(userId, turnId);
+    const body = parseBody();
+    const answers = { approvals: body.approvals, elicitations: body.elicitations };
+    const askIds = new Set([...answers.approvals, ...answers.elicitations].map((answer) => answer.id));
+    const format = streamFormatFrom(body.stream_format, req.header('x-stream-format'));
+    const context = { id: turnId, model: meta.model, created: Math.floor(meta.createdAt / 1000), includeUsage: body.stream_options?.include_usage ?? false };
+    const whole = await services.turnStreams.open(turnId, 0);
+    try {
+      await services.access.answer(turnId, answers);
+    } catch (error) {
+      whole.close();
+      throw error;
+    }
+    services.logger.info({ userId, turnId, approvals: answers.approvals.length, elicitations: answers.elicitations.length }, 'turn asks answered');
+    if (body.stream) {
+      const formatter = createFormatter(format, context);
+      await respondWithSse({
+        res,
+        stream: new EventsAfterAsks(whole, askIds, (event) => formatter.format(event)),
+        formatter,
+        headers: {},
+        logger: services.logger,
+        metrics: services.metrics,
+        receivedAt: receivedAt(req),
+        untrack: services.trackStream('sse'),
+      });
+      return;
+    }
+    const assembler = new CompletionAssembler({ ...context, format });
+    await respondWithCompletion(services, res, new EventsAfterAsks(whole, askIds, (event) => assembler.accept(event)), assembler, {});
   });
 
   serve(router, API_ROUTES.stopStream, async ({ res, params }) => {
@@ -113,9 +143,29 @@ function parseLastEventId(value: string): number {
   return parsed.data;
 }
 
-async function assemble(stream: TurnEventStream, assembler: CompletionAssembler): Promise<AssembledTurn> {
+/** One `chat.completion` of the turn's events, to its end or its pause for a person. */
+async function respondWithCompletion(services: GatewayServices, res: Response, stream: TurnEventReader, assembler: CompletionAssembler, headers: Record<string, string>): Promise<void> {
+  const untrack = services.trackStream('completion');
   try {
-    for await (const event of stream) assembler.accept(event);
+    res.on('close', () => stream.close());
+    if (res.destroyed) stream.close();
+    const result = await assemble(stream, assembler);
+    // The turn already ran (tools included) and the worker already retried the model: a client
+    // retry would run it again, so OpenAI's SDKs are told not to (they honour x-should-retry).
+    if (result.kind === 'error') throw new GatewayError(TURN_ERROR_API_CODE[result.code], result.message, null, { 'x-should-retry': 'false' });
+    res.set({ 'X-Stream-ID': stream.turnId, ...headers }).json(result.completion);
+  } finally {
+    stream.close();
+    untrack();
+  }
+}
+
+async function assemble(stream: TurnEventReader, assembler: CompletionAssembler): Promise<AssembledTurn> {
+  try {
+    for await (const event of stream) {
+      assembler.accept(event);
+      if (event.type === 'approval_request') break;
+    }
   } catch (error) {
     if (error instanceof TurnStreamTimeoutError) throw new GatewayError('timeout', error.message);
     throw error;

@@ -1,7 +1,7 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import type { GatewaySettings, Logger } from '@bedrock-mcp/common';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
-import type { HistoryStore, TurnEvents } from '@bedrock-mcp/turns';
+import type { HistoryStore } from '@bedrock-mcp/turns';
 import type { VoiceHistory, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
 import type { Response } from 'express';
 import type { ApiKeyAuthenticator, Principal } from '../domain/api-key-authenticator.js';
@@ -10,6 +10,7 @@ import type { McpServerManager } from '../domain/mcp-server-manager.js';
 import type { ModelCatalog } from '../domain/model-catalog.js';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 import type { TurnAccess } from '../domain/turn-access.js';
+import type { TurnStreams } from '../domain/turn-event-reader.js';
 import type { TurnSubmitter } from '../domain/turn-submitter.js';
 import type { UserApiKeyStore } from '../domain/user-api-key-store.js';
 import type { VoiceSocketAuthorizer } from '../domain/voice-socket-authorizer.js';
@@ -34,8 +35,8 @@ export interface GatewayServices {
   manager: McpServerManager;
   submitter: TurnSubmitter;
   access: TurnAccess;
-  /** Every reader of turn events (SSE, non-stream, WebSocket, resume). */
-  turnEvents: TurnEvents;
+  /** Every reader of turn events (SSE, non-stream, WebSocket, resume, approvals) opens its stream here. */
+  turnStreams: TurnStreams;
   /** The server-side history of keep_session turns (`POST /v1/remove/history` clears it). */
   history: Pick<HistoryStore, 'clear'>;
   /** True once shutdown began: no new turns. */

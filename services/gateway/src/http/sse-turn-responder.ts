@@ -1,13 +1,13 @@
 import type { Logger } from '@bedrock-mcp/common';
 import type { Response } from 'express';
 import type { StreamFormatter } from '../domain/format/stream-formatter.js';
-import type { TurnEventStream } from '@bedrock-mcp/turns';
+import type { TurnEventReader } from '../domain/turn-event-reader.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import { SseWriter } from './sse-writer.js';
 
 export interface SseTurnResponse {
   res: Response;
-  stream: TurnEventStream;
+  stream: TurnEventReader;
   formatter: StreamFormatter;
   headers: Record<string, string>;
   logger: Logger;
@@ -19,7 +19,9 @@ export interface SseTurnResponse {
 
 /**
  * Streams a turn's events to one SSE client. A client that goes away only stops the reading:
- * the turn goes on (and can be resumed). Ends with `[DONE]` in every case.
+ * the turn goes on (and can be resumed). Ends with `[DONE]` in every case. The response ends at the
+ * turn's `done`, or where the turn pauses for a person (approval_request): the approvals call
+ * returns the rest.
  */
 export async function respondWithSse({ res, stream, formatter, headers, logger, metrics, receivedAt, untrack }: SseTurnResponse): Promise<void> {
   const writer = new SseWriter(res);
@@ -37,6 +39,10 @@ export async function respondWithSse({ res, stream, formatter, headers, logger, 
       }
       await writer.send(event.seq, payloads);
       if (event.type === 'done') ended = true;
+      if (event.type === 'approval_request') {
+        ended = true;
+        break;
+      }
     }
     // Resumed after the end: nothing more to replay. (A stream cut by the client or by shutdown gets
     // no [DONE]: the client should resume it.)

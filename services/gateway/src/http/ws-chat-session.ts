@@ -11,7 +11,8 @@ import { WebSocket, type RawData } from 'ws';
 import type { Principal } from '../domain/api-key-authenticator.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { assertRawMessageCount } from '../domain/request-count-limits.js';
-import { TurnStreamTimeoutError, type TurnEventStream } from '@bedrock-mcp/turns';
+import type { TurnEventReader } from '../domain/turn-event-reader.js';
+import { TurnStreamTimeoutError } from '@bedrock-mcp/turns';
 import type { GatewayServices } from './gateway-services.js';
 
 export interface WsChatSessionOptions {
@@ -33,10 +34,12 @@ const reason = (text: string) => Buffer.from(text).subarray(0, 120).toString();
 /**
  * One chat WebSocket: authenticates with its first frame, then starts, stops and resumes turns and
  * pushes their events. Several turns may stream at once; closing the socket only stops the reading.
+ * A turn that pauses for a person keeps streaming: its approval_request arrives as an `event`
+ * frame, the `answer` frame answers it, and the resumed turn's events follow on the same stream.
  */
 export class WsChatSession {
   private state: SessionState;
-  private readonly streams = new Map<string, TurnEventStream>();
+  private readonly streams = new Map<string, TurnEventReader>();
   /** For heartbeats: set when a pong arrives, cleared when a ping goes out. */
   alive = true;
 
@@ -107,7 +110,7 @@ export class WsChatSession {
     }
     void this.handle(frame).catch((error: unknown) => {
       const requestId = frame.type === 'chat' ? frame.requestId : undefined;
-      const turnId = frame.type === 'stop' || frame.type === 'resume' ? frame.turnId : undefined;
+      const turnId = frame.type === 'stop' || frame.type === 'resume' || frame.type === 'answer' ? frame.turnId : undefined;
       if (error instanceof GatewayError) this.sendError(requestId, turnId, error.code, error.message);
       else {
         this.services.logger.error({ err: error, frame: frame.type }, 'websocket frame failed');
@@ -157,24 +160,30 @@ export class WsChatSession {
       case 'resume': {
         await this.services.access.requireOwned(userId, frame.turnId);
         this.streams.get(frame.turnId)?.close();
-        const stream = await this.services.turnEvents.open(frame.turnId, { afterSeq: frame.afterSeq });
+        const stream = await this.services.turnStreams.open(frame.turnId, frame.afterSeq);
         await this.pump(stream, undefined);
         return;
       }
+      case 'answer':
+        await this.services.access.requireOwned(userId, frame.turnId);
+        await this.services.access.answer(frame.turnId, frame.answers);
+        this.services.logger.info({ userId, turnId: frame.turnId, approvals: frame.answers.approvals.length, elicitations: frame.answers.elicitations.length }, 'turn asks answered');
+        await this.send({ type: 'answered', turnId: frame.turnId });
+        return;
       case 'chat': {
         if (this.services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; reconnect elsewhere.');
         const receivedAt = process.hrtime.bigint();
         const turn = await this.services.submitter.submit(userId, { ...frame.body, stream: true });
         this.services.metrics.turnsSubmitted.inc();
         await this.send({ type: 'accepted', requestId: frame.requestId, turnId: turn.turnId });
-        await this.pump(turn.stream, receivedAt);
+        await this.pump(this.services.turnStreams.patient(turn.stream), receivedAt);
         return;
       }
     }
   }
 
   /** Sends a turn's events until it ends or the socket closes; waits whenever the client reads slowly. */
-  private async pump(stream: TurnEventStream, receivedAt: bigint | undefined): Promise<void> {
+  private async pump(stream: TurnEventReader, receivedAt: bigint | undefined): Promise<void> {
     if (this.state.kind === 'closed') {
       stream.close();
       return;

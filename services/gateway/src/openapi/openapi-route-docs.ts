@@ -86,7 +86,9 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
     errors: openAiErrors(400, 401, 403, 404, 413, 429, 503, 504),
   },
   resumeStream: {
-    description: 'Replays the events after `Last-Event-ID` (or `?after=`) and then the live rest, for a running or just-finished turn of the caller.',
+    description:
+      'Replays the events after `Last-Event-ID` (or `?after=`) and then the live rest, for a running or just-finished turn of the caller; ' +
+      'like the chat completion, it ends where the turn pauses for a person (`finish_reason: "approval_required"`).',
     pathParams: { turn_id: 'the X-Stream-ID of the turn' },
     parameters: [
       { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'integer', minimum: 0 } },
@@ -101,7 +103,9 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
     description:
       'Answers the asks of a turn that stopped with `finish_reason: "approval_required"`: approve (optionally with edited `arguments`, a `message` to the model, ' +
       '`remember: "conversation"`) or deny each approval, accept (with `content`), decline or cancel each elicitation. All answers are recorded or none. ' +
-      'Returns the rest of the turn’s response like the chat completion did: a `chat.completion`, or SSE chunks with `stream: true`; it may itself stop at the next asks.',
+      'Returns the rest of the turn’s response like the chat completion did: a `chat.completion`, or SSE chunks with `stream: true` (in the seed’s dialect with `stream_format: "seed"`); it may itself stop at the next asks. ' +
+      'Only the turn’s owner answers (403 otherwise); 404 for an unknown turn or ask, 409 for an ask answered already or expired, 400 for an answer of the wrong kind. ' +
+      'Over the WebSocket the `answer` frame does the same (acknowledged by `answered`).',
     pathParams: { turn_id: 'the X-Stream-ID of the turn' },
     success: 'the rest of the response',
     successHeaders: { 'X-Stream-ID': { schema: { type: 'string' }, description: 'the turn id' } },

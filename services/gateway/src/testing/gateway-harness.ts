@@ -22,6 +22,16 @@ export interface GatewayHarnessOptions {
   /** Bedrock client for voice sessions (e.g. pointed at the model emulator); the caller closes it. */
   sonicClient?: BedrockRuntimeClient;
   voice?: WsVoiceServerOptions;
+  /** The turn streams' idle timeout (default TURN_TIMEOUT_MS + 60 s). */
+  streamIdleTimeoutMs?: number;
+}
+
+/** Another gateway instance on the same Redis (a replica, or the gateway after a restart). */
+interface GatewayPeer {
+  url: string;
+  wsUrl: string;
+  gateway: GatewayApp;
+  close(): Promise<void>;
 }
 
 export interface GatewayHarness {
@@ -37,6 +47,8 @@ export interface GatewayHarness {
   gateway: GatewayApp;
   store: UserServerStore;
   worker: ScriptedTurnWorker;
+  /** Starts another gateway on the same Redis, prefix and settings; the caller closes it. */
+  startPeer(): Promise<GatewayPeer>;
   /** fetch against the gateway as `user` (default alice) with the service key unless `key` is given ('' for none). */
   request(path: string, init?: RequestInit & { user?: string; key?: string }): Promise<Response>;
   close(): Promise<void>;
@@ -63,18 +75,21 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
   const keys = createRedisKeys(testRedis.prefix);
   const redis: Redis = createRedis(testRedis.url, 'gateway-test');
   const store = createUserServerStore({ settings, redis, logger });
-  const gateway = createGatewayApp({
-    settings,
-    app,
-    logger,
-    redis,
-    store,
-    pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey: requireInternalApiKey(settings), requestTimeoutMs: 5000 }),
-    wsAuthTimeoutMs: options.wsAuthTimeoutMs,
-    wsHeartbeatMs: options.wsHeartbeatMs,
-    sonicClient: options.sonicClient,
-    voice: options.voice,
-  });
+  const build = (): GatewayApp =>
+    createGatewayApp({
+      settings,
+      app,
+      logger,
+      redis,
+      store,
+      pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey: requireInternalApiKey(settings), requestTimeoutMs: 5000 }),
+      wsAuthTimeoutMs: options.wsAuthTimeoutMs,
+      wsHeartbeatMs: options.wsHeartbeatMs,
+      sonicClient: options.sonicClient,
+      voice: options.voice,
+      streamIdleTimeoutMs: options.streamIdleTimeoutMs,
+    });
+  const gateway = build();
   const address = await gateway.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}`;
   const worker = new ScriptedTurnWorker(testRedis.url, testRedis.client, keys);
@@ -90,6 +105,11 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
     gateway,
     store,
     worker,
+    async startPeer() {
+      const peer = build();
+      const { port } = await peer.listen(0, '127.0.0.1');
+      return { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws/chat`, gateway: peer, close: () => peer.close() };
+    },
     request(path, init = {}) {
       const { user = 'alice', key = SERVICE_KEY, headers, ...rest } = init;
       const merged = new Headers(headers);

@@ -1,7 +1,7 @@
 import { ChatCompletionSchema } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
 import { CompletionAssembler } from './completion-assembler.js';
-import { goldenTurn, numbered } from './format-test-fixtures.js';
+import { goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
 
 const context = { id: 'chatcmpl-abcdefgh12', model: 'm', created: 1_764_172_800 };
 
@@ -56,5 +56,37 @@ describe('CompletionAssembler', () => {
     if (result.kind !== 'completion') throw new Error('expected a completion');
     expect(result.completion.choices[0]?.message.content).toBe('Hello');
     expect(result.completion.choices[0]?.message_extras).toBeUndefined();
+  });
+});
+
+describe('CompletionAssembler at a pause for a person', () => {
+  it('finishes at the approval_request with message.approval_requests and the text so far', () => {
+    const { before } = pausedTurn();
+    const assembler = new CompletionAssembler({ ...context, format: 'openai' });
+    for (const event of before) assembler.accept(event);
+    expect(assembler.finished).toBe(true);
+    const result = assembler.result();
+    if (result.kind !== 'completion') throw new Error('expected a completion');
+    const choice = ChatCompletionSchema.parse(result.completion).choices[0]!;
+    expect(choice.finish_reason).toBe('approval_required');
+    expect(choice.message.content).toBe('Let me echo. ');
+    expect(choice.message.approval_requests?.map((request) => [request.type, request.id])).toEqual([
+      ['mcp_approval_request', 'ask_test00000001'],
+      ['mcp_elicitation_request', 'ask_test00000002'],
+    ]);
+    expect(choice.message_extras).toBeUndefined();
+  });
+
+  it('builds only the rest of the response from the events after the pause, with the interrupted tool round whole', () => {
+    const { before, after } = pausedTurn();
+    const assembler = new CompletionAssembler({ ...context, format: 'openai' });
+    for (const event of [...before, ...after]) assembler.accept(event);
+    const result = assembler.result();
+    if (result.kind !== 'completion') throw new Error('expected a completion');
+    const choice = result.completion.choices[0]!;
+    expect(choice.finish_reason).toBe('stop');
+    expect(choice.message).toEqual({ role: 'assistant', content: 'It said hi.' });
+    expect(choice.message_extras?.tool_use).toEqual([{ name: 'everything__echo', arguments: { message: 'hi' }, result: [{ text: 'Echo: hi' }] }]);
+    expect(result.completion.usage.total_tokens).toBe(15);
   });
 });

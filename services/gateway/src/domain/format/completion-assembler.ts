@@ -1,13 +1,16 @@
 import {
+  APPROVAL_REQUIRED_FINISH_REASON,
   toCompletionUsage,
   toOpenAiFinishReason,
   type ChatCompletion,
   type FinishReason,
+  type OpenAiApprovalRequest,
   type StreamEvent,
   type StreamFormat,
   type TurnErrorCode,
   type Usage,
 } from '@bedrock-mcp/contracts';
+import { toOpenAiApprovalRequests } from './approval-requests.js';
 import { ToolRoundCollector, type ToolUse } from './seed-tool-use.js';
 
 export interface CompletionContext {
@@ -29,7 +32,10 @@ const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
  * Builds the one `chat.completion` of a non-stream request from the turn's events: the text of
  * every round, `reasoning_content`, the seed's `message_extras.tool_use` list of
  * {name, arguments, result} (result: the seed's content list, images included), and usage.
- * A turn that failed becomes an error instead. Pure.
+ * A turn that failed becomes an error instead. A turn that paused for a person (approval_request)
+ * finishes there with `finish_reason: "approval_required"` and `message.approval_requests`; fed the
+ * events after the pause, the assembler starts over and builds the rest of the response (the
+ * approvals call), keeping the tool round the pause interrupted. Pure.
  */
 export class CompletionAssembler {
   private readonly tools = new ToolRoundCollector();
@@ -39,12 +45,15 @@ export class CompletionAssembler {
   private usage: Usage | undefined;
   private error: { code: TurnErrorCode; message: string } | undefined;
   private finishReason: FinishReason | undefined;
+  /** The asks the turn paused at, until an event after them shows it went on. */
+  private asks: OpenAiApprovalRequest[] | undefined;
   /** Output lengths when each round began, to drop a lost run's partial output when its round is re-run. */
   private readonly roundStarts = new Map<number, { text: number; reasoning: number; toolUses: number }>();
 
   constructor(private readonly context: CompletionContext) {}
 
   accept(event: StreamEvent): void {
+    if (this.asks && event.type !== 'approval_request') this.startOverAfterPause();
     const round = this.tools.accept(event);
     if (round) this.toolUses.push(...round);
     switch (event.type) {
@@ -71,6 +80,9 @@ export class CompletionAssembler {
       case 'error':
         this.error ??= { code: event.code, message: event.message };
         break;
+      case 'approval_request':
+        this.asks = [...(this.asks ?? []), ...toOpenAiApprovalRequests(event)];
+        break;
       case 'done':
         this.finishReason = event.finishReason;
         this.usage = event.usage ?? this.usage;
@@ -82,15 +94,20 @@ export class CompletionAssembler {
   }
 
   get finished(): boolean {
-    return this.finishReason !== undefined;
+    return this.finishReason !== undefined || this.asks !== undefined;
   }
 
   result(): AssembledTurn {
     if (this.error) return { kind: 'error', ...this.error };
+    if (this.asks) return { kind: 'completion', completion: this.completion(APPROVAL_REQUIRED_FINISH_REASON, this.asks) };
     if (this.finishReason === undefined) return { kind: 'error', code: 'internal_error', message: 'the turn ended without finishing' };
     if (this.finishReason === 'error') return { kind: 'error', code: 'internal_error', message: 'the turn failed' };
     const finishReason = this.context.format === 'seed' ? this.finishReason : toOpenAiFinishReason(this.finishReason);
-    const completion: ChatCompletion = {
+    return { kind: 'completion', completion: this.completion(finishReason, undefined) };
+  }
+
+  private completion(finishReason: string, asks: OpenAiApprovalRequest[] | undefined): ChatCompletion {
+    return {
       id: this.context.id,
       object: 'chat.completion',
       created: this.context.created,
@@ -98,7 +115,12 @@ export class CompletionAssembler {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: this.text, ...(this.reasoning ? { reasoning_content: this.reasoning } : {}) },
+          message: {
+            role: 'assistant',
+            content: this.text,
+            ...(this.reasoning ? { reasoning_content: this.reasoning } : {}),
+            ...(asks ? { approval_requests: asks } : {}),
+          },
           finish_reason: finishReason,
           ...(this.toolUses.length > 0
             ? {
@@ -111,6 +133,14 @@ export class CompletionAssembler {
       ],
       usage: toCompletionUsage(this.usage ?? NO_USAGE),
     };
-    return { kind: 'completion', completion };
+  }
+
+  /** The first response ended at the pause; what it reported is not repeated (the interrupted tool round stays collected). */
+  private startOverAfterPause(): void {
+    this.asks = undefined;
+    this.text = '';
+    this.reasoning = '';
+    this.toolUses.length = 0;
+    this.roundStarts.clear();
   }
 }

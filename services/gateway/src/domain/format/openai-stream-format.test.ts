@@ -1,6 +1,6 @@
 import { ChatCompletionChunkSchema, type ChatCompletionChunk } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
-import { goldenTurn, numbered } from './format-test-fixtures.js';
+import { goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
 import { OpenAiStreamFormatter } from './openai-stream-format.js';
 import type { SsePayload } from './stream-formatter.js';
 
@@ -80,5 +80,46 @@ describe('OpenAiStreamFormatter', () => {
     const extras = chunks(payloads).find((c) => c.choices[0]?.message_extras);
     expect(JSON.parse(extras!.choices[0]!.message_extras!.tool_use)).toEqual([{ toolUseId: 't1', name: 'a', input: {} }]);
     expect(chunks(payloads).at(-1)?.choices[0]?.finish_reason).toBe('stop');
+  });
+});
+
+describe('OpenAiStreamFormatter at a pause for a person', () => {
+  it('ends the response with the asks in approval_requests, finish_reason approval_required, usage so far and [DONE]', () => {
+    const { before, expiresAt } = pausedTurn();
+    const payloads = run(before);
+    expect(payloads.at(-1)).toBe('[DONE]');
+    const finals = chunks(payloads).filter((c) => c.choices[0]?.finish_reason);
+    expect(finals).toHaveLength(1);
+    const choice = ChatCompletionChunkSchema.parse(finals[0]).choices[0]!;
+    expect(choice.finish_reason).toBe('approval_required');
+    expect(choice.approval_requests).toEqual([
+      { type: 'mcp_approval_request', id: 'ask_test00000001', server_label: 'everything', name: 'echo', arguments: '{"message":"hi"}', reason: 'always', expires_at: expiresAt / 1000 },
+      {
+        type: 'mcp_elicitation_request',
+        id: 'ask_test00000002',
+        server_label: 'everything',
+        message: 'Your name?',
+        requested_schema: { type: 'object', properties: { name: { type: 'string' } } },
+        expires_at: expiresAt / 1000,
+      },
+    ]);
+    // The paused round's call is not reported before its result.
+    expect(chunks(payloads).some((c) => c.choices[0]?.message_extras)).toBe(false);
+    expect(chunks(payloads).at(-1)?.usage).toEqual({ prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 });
+  });
+
+  it('continues, after seeing the events before the pause, with the whole tool round and no chunk for the answer', () => {
+    const { before, after } = pausedTurn();
+    const formatter = new OpenAiStreamFormatter(context);
+    for (const event of before) formatter.format(event);
+    const payloads = after.flatMap((event) => formatter.format(event));
+    const extras = chunks(payloads).find((c) => c.choices[0]?.message_extras)?.choices[0]?.message_extras;
+    expect(JSON.parse(extras!.tool_use)).toEqual([
+      { toolUseId: 't1', name: 'everything__echo', input: { message: 'hi' } },
+      { toolUseId: 't1', content: [{ text: 'Echo: hi' }] },
+    ]);
+    expect(chunks(payloads).map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('It said hi.');
+    expect(chunks(payloads).map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(['stop']);
+    expect(chunks(payloads).some((c) => c.choices[0]?.approval_requests)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
-import { openAiErrorBody, toCompletionUsage, toOpenAiFinishReason, TURN_ERROR_API_CODE, type ApiErrorCode, type StreamEvent, type Usage } from '@bedrock-mcp/contracts';
+import { APPROVAL_REQUIRED_FINISH_REASON, openAiErrorBody, toCompletionUsage, toOpenAiFinishReason, TURN_ERROR_API_CODE, type ApiErrorCode, type StreamEvent, type Usage } from '@bedrock-mcp/contracts';
+import { toOpenAiApprovalRequests } from './approval-requests.js';
 import { ToolRoundCollector, toSeedToolUseJson, type ToolUse } from './seed-tool-use.js';
 import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter } from './stream-formatter.js';
 
@@ -6,7 +7,10 @@ import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter 
  * OpenAI's stream dialect (the default): text in `delta.content`, reasoning in
  * `delta.reasoning_content`, `delta.role` at each model round, a finished tool round as a chunk
  * carrying the seed's `message_extras.tool_use` (finish_reason null: the turn goes on), OpenAI
- * finish reasons, the usage chunk on request, and errors as `{"error": …}`.
+ * finish reasons, the usage chunk on request, and errors as `{"error": …}`. A pause for a person
+ * (approval_request) is a chunk carrying `approval_requests` with `finish_reason:
+ * "approval_required"`, and the response ends there; the approvals call continues it with a
+ * formatter that saw the events before (so a tool round spanning the pause comes out whole).
  */
 export class OpenAiStreamFormatter implements StreamFormatter {
   private readonly tools = new ToolRoundCollector();
@@ -36,6 +40,14 @@ export class OpenAiStreamFormatter implements StreamFormatter {
       case 'error':
         this.failed = true;
         out.push(openAiErrorBody(TURN_ERROR_API_CODE[event.code], event.message));
+        break;
+      case 'approval_request':
+        // The paused round's calls stay collected: their results come after the answer.
+        if (!this.failed) {
+          out.push(chunk(this.context, { delta: {}, finish_reason: APPROVAL_REQUIRED_FINISH_REASON, approval_requests: toOpenAiApprovalRequests(event) }));
+          if (this.context.includeUsage && this.usage) out.push(chunk(this.context, undefined, toCompletionUsage(this.usage)));
+        }
+        out.push('[DONE]');
         break;
       case 'done':
         this.flushTools(out);

@@ -1,6 +1,6 @@
 import { ChatCompletionChunkSchema, type ChatCompletionChunk } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
-import { goldenTurn, numbered } from './format-test-fixtures.js';
+import { goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
 import { SeedStreamFormatter } from './seed-stream-format.js';
 import type { SsePayload } from './stream-formatter.js';
 
@@ -47,5 +47,23 @@ describe('SeedStreamFormatter', () => {
     expect(failed.at(-1)?.choices[0]).toMatchObject({ delta: { content: 'Error: boom' }, finish_reason: 'error' });
     const stopped = run(numbered([{ type: 'round_start', round: 1 }, { type: 'text_delta', text: 'hel' }, { type: 'done', finishReason: 'stop_requested' }]));
     expect(stopped.at(-1)?.choices[0]?.finish_reason).toBe('stop_requested');
+  });
+});
+
+describe('SeedStreamFormatter at a pause for a person', () => {
+  it('tags the asks as an <approval_request> block after closing the open block, then finishes with approval_required', () => {
+    const { expiresAt } = pausedTurn();
+    const chunks = run(
+      numbered([
+        { type: 'round_start', round: 1 },
+        { type: 'reasoning_delta', text: 'I need approval' },
+        { type: 'approval_request', asks: [{ kind: 'approval', id: 'ask_test00000001', toolUseId: 't1', name: 'e__echo', serverId: 'e', toolName: 'echo', input: {}, reason: 'r' }], expiresAt },
+      ]),
+    );
+    const text = content(chunks);
+    expect(text.startsWith('<thinking>I need approval</thinking><approval_request>')).toBe(true);
+    const block = /<approval_request>(.*)<\/approval_request>$/.exec(text)?.[1];
+    expect(JSON.parse(block!)).toEqual({ expiresAt, asks: [{ kind: 'approval', id: 'ask_test00000001', toolUseId: 't1', name: 'e__echo', serverId: 'e', toolName: 'echo', input: {}, reason: 'r' }] });
+    expect(chunks.map((c) => c.choices[0]?.finish_reason).filter(Boolean)).toEqual(['approval_required']);
   });
 });

@@ -1,4 +1,5 @@
-import { toCompletionUsage, type ApiErrorCode, type StreamEvent, type Usage } from '@bedrock-mcp/contracts';
+import { APPROVAL_REQUIRED_FINISH_REASON, toCompletionUsage, type ApiErrorCode, type StreamEvent, type Usage } from '@bedrock-mcp/contracts';
+import { toSeedApprovalBlock } from './approval-requests.js';
 import { ToolRoundCollector, toSeedToolUseJson, type ToolUse } from './seed-tool-use.js';
 import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter } from './stream-formatter.js';
 
@@ -6,7 +7,9 @@ import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter 
  * The seed's exact stream dialect: reasoning inline as `<thinking>…</thinking>` and streamed tool
  * inputs as `<tool_input>…</tool_input>` in `delta.content`, Bedrock's finish reasons (`tool_use`
  * on the chunk carrying `message_extras.tool_use`, `end_turn`, `max_tokens`, `stop_requested`),
- * and errors as `delta.content: "Error: …"` with `finish_reason: "error"`.
+ * and errors as `delta.content: "Error: …"` with `finish_reason: "error"`. A pause for a person is
+ * one more inline block, `<approval_request>{"expiresAt","asks":[…]}</approval_request>`, then
+ * `finish_reason: "approval_required"` and `[DONE]`.
  */
 export class SeedStreamFormatter implements StreamFormatter {
   private readonly tools = new ToolRoundCollector();
@@ -47,6 +50,14 @@ export class SeedStreamFormatter implements StreamFormatter {
       case 'error':
         this.failed = true;
         out.push(chunk(this.context, { delta: { content: `Error: ${event.message}` }, finish_reason: 'error' }));
+        break;
+      case 'approval_request':
+        if (!this.failed) {
+          out.push(this.content(toSeedApprovalBlock(event)));
+          out.push(chunk(this.context, { delta: {}, finish_reason: APPROVAL_REQUIRED_FINISH_REASON }));
+          if (this.context.includeUsage && this.usage) out.push(chunk(this.context, undefined, toCompletionUsage(this.usage)));
+        }
+        out.push('[DONE]');
         break;
       case 'done':
         this.flushTools(out);

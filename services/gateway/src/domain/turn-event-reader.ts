@@ -1,0 +1,120 @@
+import type { StreamEvent } from '@bedrock-mcp/contracts';
+import { TurnStreamTimeoutError, type TurnEvents, type TurnEventStream } from '@bedrock-mcp/turns';
+
+/** What the SSE responder, the non-stream route and the WebSocket read a turn's events through. */
+export interface TurnEventReader extends AsyncIterable<StreamEvent> {
+  readonly turnId: string;
+  /** True once the turn is known to have ended. */
+  readonly turnEnded: boolean;
+  /** Stops reading (the turn goes on). Idempotent. */
+  close(): void;
+}
+
+/** Opens a turn's stream after a seq (TurnEvents.open). */
+type OpenTurnStream = (turnId: string, afterSeq: number) => Promise<TurnEventStream>;
+
+/**
+ * A turn's stream that waits for a person: while the turn's last events are an approval_request
+ * (and answers to it), the hub's idle timeout does not end the reading before the asks expire —
+ * the stream is reopened after the last event delivered. `graceMs` past the expiry, the turn
+ * must show signs of life again (the worker resumes it at expiry) or the timeout stands.
+ */
+class PatientTurnStream implements TurnEventReader {
+  private closed = false;
+
+  constructor(
+    private current: TurnEventStream,
+    private readonly reopen: OpenTurnStream,
+    private readonly graceMs: number,
+  ) {}
+
+  get turnId(): string {
+    return this.current.turnId;
+  }
+
+  get turnEnded(): boolean {
+    return this.current.turnEnded;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.current.close();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    /** The asks' expiry (epoch ms) while the turn waits for a person. */
+    let waitingUntil: number | undefined;
+    try {
+      for (;;) {
+        try {
+          for await (const event of this.current) {
+            if (event.type === 'approval_request') waitingUntil = Math.max(waitingUntil ?? 0, event.expiresAt);
+            else if (event.type !== 'approval_answer') waitingUntil = undefined;
+            yield event;
+          }
+          return;
+        } catch (error) {
+          if (!(error instanceof TurnStreamTimeoutError) || this.closed || waitingUntil === undefined || Date.now() >= waitingUntil + this.graceMs) throw error;
+          this.current = await this.reopen(this.current.turnId, this.current.lastSeq);
+          if (this.closed) this.current.close();
+        }
+      }
+    } finally {
+      this.current.close();
+    }
+  }
+}
+
+/**
+ * The part of a turn after the approval_request that asked `askIds`: the events up to and with
+ * it go to `prime` (a formatter or assembler catching up on the paused round), the rest are read.
+ */
+export class EventsAfterAsks implements TurnEventReader {
+  constructor(
+    private readonly inner: TurnEventReader,
+    private readonly askIds: ReadonlySet<string>,
+    private readonly prime: (event: StreamEvent) => void,
+  ) {}
+
+  get turnId(): string {
+    return this.inner.turnId;
+  }
+
+  get turnEnded(): boolean {
+    return this.inner.turnEnded;
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    let priming = true;
+    for await (const event of this.inner) {
+      if (priming) {
+        this.prime(event);
+        if (event.type === 'approval_request' && event.asks.some((ask) => this.askIds.has(ask.id))) priming = false;
+        continue;
+      }
+      yield event;
+    }
+  }
+}
+
+/** How the gateway opens turns' streams: through the hub, patient with turns that wait for a person. */
+export class TurnStreams {
+  constructor(
+    private readonly events: Pick<TurnEvents, 'open'>,
+    /** How long past the asks' expiry a waiting stream still gives the turn to go on (the hub's idle timeout). */
+    private readonly graceMs: number,
+  ) {}
+
+  /** The turn's events after `afterSeq` (replayed from the log, then live). */
+  async open(turnId: string, afterSeq: number): Promise<TurnEventReader> {
+    return this.patient(await this.events.open(turnId, { afterSeq }));
+  }
+
+  patient(stream: TurnEventStream): TurnEventReader {
+    return new PatientTurnStream(stream, (turnId, afterSeq) => this.events.open(turnId, { afterSeq }), this.graceMs);
+  }
+}
