@@ -3,6 +3,7 @@ import {
   WsServerFrameSchema,
   type ChatCompletionRequestInput,
   type StreamEvent,
+  type TurnAnswersInput,
   type WsClientFrameInput,
 } from '@bedrock-mcp/contracts';
 
@@ -49,6 +50,22 @@ export interface ChatSocketOptions {
   readyTimeoutMs?: number;
 }
 
+/** Why the gateway refused an `answer` frame (or it could not be sent). */
+export class AnswerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AnswerError';
+  }
+}
+
+interface PendingAnswer {
+  resolve(): void;
+  reject(error: AnswerError): void;
+}
+
 const OPEN = 1;
 /** Closes after which reconnecting with the same session cannot help (1008: policy violation). */
 const AUTH_CLOSE_CODES = new Set<number>([WS_CLOSE_CODES.unauthorized, WS_CLOSE_CODES.forbidden, 1008]);
@@ -84,6 +101,11 @@ export class ChatSocket {
   private readonly unaccepted = new Set<string>();
   /** Turns in flight → the highest seq delivered without a gap. */
   private readonly followed = new Map<string, number>();
+  /**
+   * `answer` frames sent but not yet acknowledged, per turn, oldest first: the gateway replies to
+   * each, in order, with `answered` or an `error` naming the turn.
+   */
+  private readonly answering = new Map<string, PendingAnswer[]>();
 
   constructor(
     private readonly options: ChatSocketOptions,
@@ -113,6 +135,20 @@ export class ChatSocket {
     this.send({ type: 'stop', turnId });
   }
 
+  /**
+   * Answers the turn's asks; resolves on `answered`, rejects with the gateway's error (the ask
+   * expired, was answered already, …) or when the connection drops before the reply.
+   */
+  answer(turnId: string, answers: TurnAnswersInput): Promise<void> {
+    if (this.closed || this.state === 'auth_failed') return Promise.reject(new AnswerError('connection_lost', 'Not connected to the gateway.'));
+    return new Promise((resolve, reject) => {
+      const queue = this.answering.get(turnId) ?? [];
+      queue.push({ resolve, reject });
+      this.answering.set(turnId, queue);
+      this.send({ type: 'answer', turnId, answers });
+    });
+  }
+
   /** Follows a turn from `afterSeq` (0: from its start); repeated on every reconnect until it is done. */
   resume(turnId: string, afterSeq: number): void {
     this.followed.set(turnId, afterSeq);
@@ -129,6 +165,7 @@ export class ChatSocket {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
+    this.failAnswers('The chat was closed.');
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
@@ -194,7 +231,16 @@ export class ChatSocket {
         this.listener.onEvent(event);
         return;
       }
-      case 'error':
+      case 'answered':
+        this.settleAnswer(frame.turnId)?.resolve();
+        return;
+      case 'error': {
+        // An error naming a turn with an answer in flight refuses that answer; the turn goes on.
+        const refused = !frame.requestId && frame.turnId ? this.settleAnswer(frame.turnId) : undefined;
+        if (refused) {
+          refused.reject(new AnswerError(frame.error.code, frame.error.message));
+          return;
+        }
         if (frame.requestId) this.unaccepted.delete(frame.requestId);
         if (frame.turnId) this.followed.delete(frame.turnId);
         if (frame.error.code === 'unauthorized' && !frame.requestId && !frame.turnId) {
@@ -203,9 +249,25 @@ export class ChatSocket {
         }
         this.listener.onError({ requestId: frame.requestId, turnId: frame.turnId, code: frame.error.code, message: frame.error.message });
         return;
+      }
       case 'pong':
         return;
     }
+  }
+
+  private settleAnswer(turnId: string): PendingAnswer | undefined {
+    const queue = this.answering.get(turnId);
+    const first = queue?.shift();
+    if (queue?.length === 0) this.answering.delete(turnId);
+    return first;
+  }
+
+  /** Answers whose reply cannot come any more: sent on a socket that is gone, or never sent. */
+  private failAnswers(message: string): void {
+    const pending = [...this.answering.values()].flat();
+    this.answering.clear();
+    this.outbox = this.outbox.filter((frame) => frame.type !== 'answer');
+    for (const answer of pending) answer.reject(new AnswerError('connection_lost', message));
   }
 
   private onReady(): void {
@@ -238,6 +300,7 @@ export class ChatSocket {
       this.listener.onError({ requestId, code: 'connection_lost', message: 'The connection dropped before the gateway accepted the message; send it again.' });
     }
     this.unaccepted.clear();
+    this.failAnswers('The connection dropped before the gateway confirmed the answer: check the card and answer again if it still asks.');
     if (this.closed || this.state === 'auth_failed') return;
     if (AUTH_CLOSE_CODES.has(code)) {
       this.failAuth(reason || 'The gateway refused the session');
@@ -250,6 +313,7 @@ export class ChatSocket {
     this.setState('auth_failed', message);
     const lost = [...this.unaccepted, ...this.outbox.flatMap((frame) => (frame.type === 'chat' ? [frame.requestId] : []))];
     this.unaccepted.clear();
+    this.failAnswers(message);
     this.outbox = [];
     for (const requestId of lost) this.listener.onError({ requestId, code: 'unauthorized', message });
     this.clearTimers();
