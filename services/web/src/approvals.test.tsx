@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WsClientFrameSchema, type MeResponse, type StreamEvent, type TurnAsk, type WsClientFrame, type WsServerFrame } from '@bedrock-mcp/contracts';
+import { WsClientFrameSchema, type MeResponse, type StreamEvent, type ApprovalAsk, type WsClientFrame, type WsServerFrame } from '@bedrock-mcp/contracts';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,7 +9,7 @@ import { App } from './app.js';
 
 const ME: MeResponse = { user_id: 'local', display_name: 'Local user', auth_method: 'local', csrf_token: 'csrf-local' };
 const TURN_ID = 'chatcmpl-approvals01';
-const ASK: TurnAsk = {
+const ASK: ApprovalAsk = {
   kind: 'approval',
   id: 'ask_approve0001',
   toolUseId: 't1',

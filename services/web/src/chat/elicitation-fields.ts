@@ -6,9 +6,9 @@ import { z } from 'zod';
  * the form's values checked against it: what the server asked is what the person is held to.
  */
 
-export type FieldKind = 'text' | 'email' | 'uri' | 'date' | 'date-time' | 'number' | 'integer' | 'boolean' | 'select' | 'multiselect';
+type FieldKind = 'text' | 'email' | 'uri' | 'date' | 'date-time' | 'number' | 'integer' | 'boolean' | 'select' | 'multiselect';
 
-export interface FieldOption {
+interface FieldOption {
   value: string;
   label: string;
 }
@@ -33,7 +33,7 @@ export interface ElicitationField {
 /** A field's value while the person edits it: numbers as typed, dates as the inputs give them. */
 export type FieldValue = string | boolean | string[];
 export type FormValues = Record<string, FieldValue>;
-export type ElicitationContent = NonNullable<ElicitationAnswer['content']>;
+type ElicitationContent = NonNullable<ElicitationAnswer['content']>;
 
 const OptionSchema = z.object({ const: z.union([z.string(), z.number()]).transform(String), title: z.string().optional() });
 /** One property, read leniently: what this client cannot use is ignored rather than fatal. */

@@ -1,4 +1,4 @@
-import type { StreamEvent } from '@bedrock-mcp/contracts';
+import type { ApprovalAsk, ElicitationAsk, StreamEvent } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
 import { createTurn, isTurnActive, MAX_PENDING_EVENTS, pendingAsks, reduceTurn, turnText, type ToolBlock, type TurnState } from './turn-reducer.js';
 
@@ -187,7 +187,7 @@ describe('reduceTurn', () => {
 });
 
 describe('reduceTurn: what a turn asks the person', () => {
-  const approvalAsk = {
+  const approvalAsk: ApprovalAsk = {
     kind: 'approval',
     id: 'ask_approve0001',
     toolUseId: 't1',
@@ -196,15 +196,15 @@ describe('reduceTurn: what a turn asks the person', () => {
     toolName: 'echo',
     input: { message: 'hi' },
     reason: 'everything requires approval for echo',
-  } as const;
-  const elicitationAsk = {
+  };
+  const elicitationAsk: ElicitationAsk = {
     kind: 'elicitation',
     id: 'ask_elicit00001',
     toolUseId: 't2',
     serverId: 'everything',
     message: 'Who are you?',
     requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-  } as const;
+  };
   const asking = numbered([
     { type: 'start', model: 'claude', userId: 'u1' },
     { type: 'round_start', round: 1 },

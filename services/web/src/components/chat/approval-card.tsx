@@ -37,7 +37,7 @@ export function ArgumentsView({ input }: { input: unknown }) {
 }
 
 /** The edited arguments: an object, or why not. */
-export function parseEditedArguments(text: string): { value: Record<string, unknown> } | { error: string } {
+function parseEditedArguments(text: string): { value: Record<string, unknown> } | { error: string } {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 
 /** `m:ss`, or `h:mm:ss` from an hour up. */
-export function formatRemaining(ms: number): string {
+function formatRemaining(ms: number): string {
   const total = Math.max(0, Math.ceil(ms / 1000));
   const hours = Math.floor(total / 3600);
   const minutes = Math.floor((total % 3600) / 60);
