@@ -231,6 +231,19 @@ describe('ChatSocket', () => {
     await expect(pending).rejects.toMatchObject({ code: 'connection_lost' });
   });
 
+  it('reports an answer the gateway never confirms as failed, after answerTimeoutMs', async () => {
+    const server = await startProtocolServer({ swallowAnswers: true });
+    cleanups.push(server.close);
+    const probe = createListener();
+    const socket = new ChatSocket({ url: server.url, createWebSocket, answerTimeoutMs: 150 }, probe.listener);
+    cleanups.push(() => socket.close());
+    socket.start();
+    const started = Date.now();
+    await expect(socket.answer(TURN_ID, { approvals: [{ id: 'ask_approve0001', decision: 'approve' }] })).rejects.toMatchObject({ code: 'timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(socket.currentState).toBe('ready');
+  });
+
   it('reports a chat that was sent but not accepted when the connection drops', async () => {
     const server = await startProtocolServer();
     cleanups.push(server.close);

@@ -48,6 +48,8 @@ export interface ChatSocketOptions {
   pongTimeoutMs?: number;
   /** How long the gateway has to say `ready` once the socket is open, in milliseconds. */
   readyTimeoutMs?: number;
+  /** How long (ms) the gateway has to acknowledge an `answer` frame before the answer is reported as failed. */
+  answerTimeoutMs?: number;
 }
 
 /** Why the gateway refused an `answer` frame (or it could not be sent). */
@@ -61,6 +63,7 @@ export class AnswerError extends Error {
   }
 }
 
+/** Settles once: a reply that comes after the answer timed out only keeps the queue in order. */
 interface PendingAnswer {
   resolve(): void;
   reject(error: AnswerError): void;
@@ -87,6 +90,7 @@ export class ChatSocket {
   private readonly pingIntervalMs: number;
   private readonly pongTimeoutMs: number;
   private readonly readyTimeoutMs: number;
+  private readonly answerTimeoutMs: number;
   private socket: WebSocketLike | undefined;
   private state: ChatSocketState = 'closed';
   private attempt = 0;
@@ -116,6 +120,7 @@ export class ChatSocket {
     this.pingIntervalMs = options.pingIntervalMs ?? 20_000;
     this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 20_000;
   }
 
   get currentState(): ChatSocketState {
@@ -142,8 +147,20 @@ export class ChatSocket {
   answer(turnId: string, answers: TurnAnswersInput): Promise<void> {
     if (this.closed || this.state === 'auth_failed') return Promise.reject(new AnswerError('connection_lost', 'Not connected to the gateway.'));
     return new Promise((resolve, reject) => {
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (finish: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        finish();
+      };
+      timer = setTimeout(
+        () => settle(() => reject(new AnswerError('timeout', 'The gateway did not confirm the answer in time; answer again if the card still asks.'))),
+        this.answerTimeoutMs,
+      );
       const queue = this.answering.get(turnId) ?? [];
-      queue.push({ resolve, reject });
+      queue.push({ resolve: () => settle(resolve), reject: (error) => settle(() => reject(error)) });
       this.answering.set(turnId, queue);
       this.send({ type: 'answer', turnId, answers });
     });

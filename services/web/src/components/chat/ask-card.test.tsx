@@ -5,6 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { AnswerError } from '../../api/chat-socket.js';
 import type { AskBlock } from '../../chat/turn-reducer.js';
 import { AskCard } from './ask-card.js';
+import { AssistantMessage } from './assistant-message.js';
+import type { TurnState } from '../../chat/turn-reducer.js';
 
 const approval: ApprovalAsk = {
   kind: 'approval',
@@ -114,7 +116,7 @@ describe('AskCard: an approval', () => {
   it('shows why the gateway refused the answer, and lets the person try again', async () => {
     const { sent, user } = setup(approval, { reject: new AnswerError('conflict', 'The ask expired') });
     await user.click(screen.getByRole('button', { name: 'Approve' }));
-    expect(await screen.findByText('Not sent: The ask expired')).toHaveAttribute('role', 'alert');
+    expect(await screen.findByText('The answer did not go through: The ask expired')).toHaveAttribute('role', 'alert');
     expect(screen.getByRole('button', { name: 'Approve' })).toBeEnabled();
     expect(sent).toHaveLength(1);
   });
@@ -240,5 +242,35 @@ describe('AskCard: an elicitation form', () => {
     const cancelled = setup(elicitation);
     await cancelled.user.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(cancelled.sent).toEqual([{ elicitations: [{ id: 'ask_elicit00001', action: 'cancel' }] }]);
+  });
+});
+
+describe('AskCard: several asks in one answer', () => {
+  it('the focus moves to the next unanswered card once the first is answered', async () => {
+    const second: ApprovalAsk = { ...approval, id: 'ask_approve0002', toolUseId: 't3', toolName: 'get-sum', name: 'everything__get-sum', input: { a: 1, b: 2 } };
+    const turn = (outcome?: 'approved'): TurnState => ({
+      requestId: 'r1',
+      turnId: 'chatcmpl-twoasks001',
+      status: 'waiting',
+      lastSeq: 3,
+      pending: [],
+      round: 1,
+      stopRequested: false,
+      blocks: [block(approval, outcome ? { outcome } : {}), block(second)],
+    });
+    const sent: Array<[string, TurnAnswersInput]> = [];
+    const onAnswer = async (turnId: string, answers: TurnAnswersInput) => {
+      sent.push([turnId, answers]);
+    };
+    const user = userEvent.setup();
+    const view = render(<AssistantMessage turn={turn()} onAnswer={onAnswer} />);
+    const first = screen.getByRole('region', { name: 'Approval for echo on everything' });
+    expect(first).toHaveFocus();
+    expect(screen.getByTestId('turn-waiting')).toHaveTextContent('waiting for you');
+    await user.click(within(first).getByRole('button', { name: 'Approve' }));
+    expect(sent).toEqual([['chatcmpl-twoasks001', { approvals: [{ id: 'ask_approve0001', decision: 'approve' }] }]]);
+    expect(first).toHaveFocus();
+    view.rerender(<AssistantMessage turn={turn('approved')} onAnswer={onAnswer} />);
+    expect(screen.getByRole('region', { name: 'Approval for get-sum on everything' })).toHaveFocus();
   });
 });

@@ -33,12 +33,13 @@ function OutcomeIcon({ outcome }: { outcome: AskOutcome }) {
 
 /**
  * Whether a card may move the focus to itself: not while the person types a message (text in
- * the composer) or is busy in another card.
+ * the composer) or is busy in another card that still asks.
  */
 function mayTakeFocus(card: HTMLElement): boolean {
   const active = document.activeElement;
   if (!(active instanceof HTMLElement) || active === document.body || card.contains(active)) return true;
-  if (active.closest('[data-testid="ask-card"]')) return false;
+  // Busy in another card that still asks; from one already answered, the focus moves on.
+  if (active.closest('[data-testid="ask-card"]')?.getAttribute('data-state') === 'pending') return false;
   if (active instanceof HTMLTextAreaElement || active instanceof HTMLInputElement) return active.value.trim() === '';
   return !active.isContentEditable;
 }
@@ -133,7 +134,7 @@ export function AskCard({ block, turnActive, takeFocus, onAnswer }: AskCardProps
         )}
         {error ? (
           <p className="inline-error" role="alert">
-            Not sent: {error}
+            The answer did not go through: {error}
           </p>
         ) : null}
         <div role="status" className="ask-outcome-line">
