@@ -60,8 +60,10 @@ describe('AskCard: an approval', () => {
     expect(sent).toEqual([{ approvals: [{ id: 'ask_approve0001', decision: 'approve' }] }]);
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     expect(screen.getByRole('status')).toHaveTextContent('Answer sent (approved)');
+    expect(screen.getByText(/^expires in/)).toBeInTheDocument();
     rerender({ outcome: 'approved' });
     expect(screen.getByTestId('ask-outcome')).toHaveTextContent('Approved');
+    expect(screen.queryByText(/^expires in/)).toBeNull();
   });
 
   it('Space on Deny denies; "Always for this conversation" approves and remembers', async () => {

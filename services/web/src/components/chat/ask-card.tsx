@@ -111,7 +111,7 @@ export function AskCard({ block, turnActive, takeFocus, onAnswer }: AskCardProps
             ) : null}
           </span>
         </span>
-        {answerable || sent ? <Countdown expiresAt={block.expiresAt} running={outcome === undefined && turnActive} /> : null}
+        {outcome === undefined && turnActive && (answerable || sent) ? <Countdown expiresAt={block.expiresAt} running /> : null}
       </header>
       {answerable ? (
         <p className="visually-hidden" role="alert">
