@@ -148,14 +148,14 @@ export class ChatSocket {
     if (this.closed || this.state === 'auth_failed') return Promise.reject(new AnswerError('connection_lost', 'Not connected to the gateway.'));
     return new Promise((resolve, reject) => {
       let settled = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      // Called only later (a reply, the timer): `timer` is set by then.
       const settle = (finish: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         finish();
       };
-      timer = setTimeout(
+      const timer = setTimeout(
         () => settle(() => reject(new AnswerError('timeout', 'The gateway did not confirm the answer in time; answer again if the card still asks.'))),
         this.answerTimeoutMs,
       );
