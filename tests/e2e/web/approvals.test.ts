@@ -95,6 +95,25 @@ describe('approvals and elicitation in Chromium, against the real stack', () => 
     await screenshot(page, 'approval-approved');
   });
 
+  it('"Always for this conversation": the next call of the tool runs without asking; a cleared (new) conversation asks again', async () => {
+    const page = await openChat('web-approvals-always');
+    await sendMessage(page, 'please echo with approval');
+    const card = page.getByRole('region', { name: 'Approval for echo on everything' });
+    await card.getByRole('button', { name: 'Always for this conversation' }).click();
+    await card.getByTestId('ask-outcome').filter({ hasText: 'Approved, and for the rest of this conversation' }).waitFor();
+    await expect.poll(() => answerStatus(page), { timeout: 30_000 }).toBe('done');
+
+    await sendMessage(page, 'again, echo with approval');
+    await expect.poll(() => answerStatus(page), { timeout: 30_000 }).toBe('done');
+    expect(await lastAnswer(page).getByTestId('ask-card').count()).toBe(0);
+    expect(await answerText(page)).toBe('The tool answered: Echo: approved from the card');
+
+    await page.getByRole('button', { name: 'Clear conversation' }).click();
+    await sendMessage(page, 'once more, echo with approval');
+    await lastAnswer(page).getByRole('region', { name: 'Approval for echo on everything' }).waitFor();
+    await expect.poll(() => answerStatus(page)).toBe('waiting');
+  });
+
   it('denies a call with a message: the tool does not run, the model is told and answers', async () => {
     const page = await openChat('web-approvals-deny');
     await sendMessage(page, 'please add with approval');
