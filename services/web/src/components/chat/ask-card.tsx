@@ -62,16 +62,24 @@ export function AskCard({ block, turnActive, takeFocus, onAnswer }: AskCardProps
 
   const submit = async (answers: TurnAnswersInput, sentText: string) => {
     if (!onAnswer || sending) return;
+    // Disabled while sending, the pressed button may drop the focus to the page: it comes back to the card.
+    const hadFocus = cardRef.current?.contains(document.activeElement) ?? false;
+    const keepFocus = (evenFromTheCard: boolean) => {
+      const card = cardRef.current;
+      const active = document.activeElement;
+      if (card && hadFocus && (!active || active === document.body || (evenFromTheCard && card.contains(active)))) card.focus();
+    };
     setSending(true);
     setError(undefined);
     try {
       await onAnswer(answers);
       setSent(sentText);
       setRemembered(answers.approvals?.some((answer) => answer.remember === 'conversation') ?? false);
-      // The buttons go; the focus stays on the card rather than falling to the page.
-      if (cardRef.current?.contains(document.activeElement)) cardRef.current.focus();
+      // The buttons go: the focus stays on the card rather than falling to the page.
+      keepFocus(true);
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));
+      keepFocus(false);
     } finally {
       setSending(false);
     }
