@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ServerIdSchema } from './ids.js';
 import { McpServerEntrySchema } from './mcp-server-config.js';
+import { ApprovalPolicySchema } from './tool-approval.js';
 
 /** The seed's management envelope: errno 0 on success, -1 on failure. */
 export function seedResponseSchema<T extends z.ZodType>(data: T) {
@@ -120,6 +121,8 @@ export const McpServerDetailSchema = McpServerListItemSchema.extend({
   /** epoch ms */
   startedAt: z.number().optional(),
   lastUsedAt: z.number().optional(),
+  /** Which of the server's tools a person must approve (its admin's or owner's policy); absent: none. */
+  require_approval: ApprovalPolicySchema.optional(),
 });
 export type McpServerDetail = z.infer<typeof McpServerDetailSchema>;
 export const McpServerDetailListResponseSchema = z.object({ servers: z.array(McpServerDetailSchema), poolError: z.string().optional() });
@@ -140,6 +143,8 @@ export const McpServerRowLenientSchema = McpServerDetailSchema.extend({
   status: McpServerDetailSchema.shape.status.catch('unknown'),
   error: z.string().nullish(),
   toolCount: z.number().optional(),
+  /** A policy shape this client does not know is read as none rather than failing the list. */
+  require_approval: ApprovalPolicySchema.optional().catch(undefined),
 });
 export type McpServerRow = z.output<typeof McpServerRowLenientSchema>;
 /** Either server listing as a client reads it (see McpServerRowLenientSchema). */

@@ -82,6 +82,7 @@ export class McpServerManager {
         ...(status?.toolCount !== undefined ? { toolCount: status.toolCount } : {}),
         ...(status?.startedAt !== undefined ? { startedAt: status.startedAt } : {}),
         ...(status?.lastUsedAt !== undefined ? { lastUsedAt: status.lastUsedAt } : {}),
+        ...(config.requireApproval !== undefined ? { require_approval: config.requireApproval } : {}),
       };
     });
     return { servers, ...(poolError ? { poolError } : {}) };

@@ -8,7 +8,7 @@ beforeAll(async () => {
   // The pool URL points at a closed port: these tests cover what the gateway decides itself; the
   // e2e suite covers adding servers through the real pool.
   h = await startGatewayHarness();
-  await h.store.add('alice', 'alice-tools', { transport: 'stdio', command: 'mcp-server-everything', args: ['stdio'], env: { TOKEN: 's3cret' }, enabled: true, description: 'Alice tools' });
+  await h.store.add('alice', 'alice-tools', { transport: 'stdio', command: 'mcp-server-everything', args: ['stdio'], env: { TOKEN: 's3cret' }, enabled: true, description: 'Alice tools', requireApproval: { always: { tool_names: ['echo'] } } });
 });
 afterAll(async () => {
   await h?.close();
@@ -44,6 +44,12 @@ describe('MCP servers', () => {
     ]);
     expect(detail.poolError).toMatch(/unreachable/);
     expect(JSON.stringify(detail)).not.toContain('s3cret');
+  });
+
+  it('lists each server’s approval policy, for the sidebar’s badge', async () => {
+    const detail = McpServerDetailListResponseSchema.parse(await (await h.request('/v1/mcp_servers')).json());
+    const policies = Object.fromEntries(detail.servers.map((server) => [server.server_id, server.require_approval]));
+    expect(policies).toEqual({ cot: undefined, 'alice-tools': { always: { tool_names: ['echo'] } } });
   });
 
   it('refuses invalid add requests with 400 in both envelopes, and existing ids with 409', async () => {

@@ -3,7 +3,7 @@ import { WS_CLOSE_CODES, WsClientFrameSchema, type StreamEvent, type WsClientFra
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ChatSocket, chatSocketUrl, type ChatSocketError, type ChatSocketState, type WebSocketLike } from './chat-socket.js';
+import { AnswerError, ChatSocket, chatSocketUrl, type ChatSocketError, type ChatSocketState, type WebSocketLike } from './chat-socket.js';
 
 const TURN_ID = 'chatcmpl-sockettest1';
 const events: StreamEvent[] = [
@@ -26,7 +26,7 @@ const GOOD_COOKIE = 'bmcp_session=good-session';
  * A WebSocket server speaking the gateway's chat protocol with a scripted turn: a socket whose
  * upgrade carries the good session cookie is ready at once; any other is closed as unauthorized.
  */
-async function startProtocolServer(options: { dropAfterSeq?: number; withholdReady?: boolean } = {}) {
+async function startProtocolServer(options: { dropAfterSeq?: number; withholdReady?: boolean; swallowAnswers?: boolean } = {}) {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/ws/chat' });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const connections: Connection[] = [];
@@ -50,6 +50,11 @@ async function startProtocolServer(options: { dropAfterSeq?: number; withholdRea
         }
       } else if (frame.type === 'resume') {
         for (const event of events.filter((candidate) => candidate.seq > frame.afterSeq)) send(socket, { type: 'event', event });
+      } else if (frame.type === 'answer') {
+        // As the gateway: an ask answered already is refused, naming the turn; anything else is recorded.
+        const late = frame.answers.approvals.some((answer) => answer.id === 'ask_answered_already');
+        if (late) send(socket, { type: 'error', turnId: frame.turnId, error: { code: 'conflict', message: 'ask_answered_already was answered already' } });
+        else if (!options.swallowAnswers) send(socket, { type: 'answered', turnId: frame.turnId });
       } else if (frame.type === 'ping') {
         send(socket, { type: 'pong' });
       }
@@ -188,6 +193,55 @@ describe('ChatSocket', () => {
     expect(probe.errors).toEqual([{ requestId: 'req-9', code: 'unauthorized', message: 'The session expired: sign in again' }]);
     expect(server.connections[0]?.frames).toEqual([]);
     expect(socket.currentState).toBe('auth_failed');
+  });
+
+  it('answers asks: resolves on answered, and a refused answer rejects without ending the turn', async () => {
+    const server = await startProtocolServer();
+    cleanups.push(server.close);
+    const probe = createListener();
+    const socket = new ChatSocket({ url: server.url, createWebSocket }, probe.listener);
+    cleanups.push(() => socket.close());
+    socket.resume(TURN_ID, 6);
+    // Queued until ready, then sent.
+    const answered = socket.answer(TURN_ID, { approvals: [{ id: 'ask_approve0001', decision: 'approve', remember: 'conversation' }] });
+    socket.start();
+    await expect(answered).resolves.toBeUndefined();
+    const refused = socket.answer(TURN_ID, { approvals: [{ id: 'ask_answered_already', decision: 'deny' }] });
+    await expect(refused).rejects.toEqual(new AnswerError('conflict', 'ask_answered_already was answered already'));
+    expect(server.connections[0]?.frames).toEqual([
+      { type: 'resume', turnId: TURN_ID, afterSeq: 6 },
+      { type: 'answer', turnId: TURN_ID, answers: { approvals: [{ id: 'ask_approve0001', decision: 'approve', remember: 'conversation' }], elicitations: [] } },
+      { type: 'answer', turnId: TURN_ID, answers: { approvals: [{ id: 'ask_answered_already', decision: 'deny' }], elicitations: [] } },
+    ]);
+    // Not reported as the turn's failure, and the turn is still followed: a reconnect resumes it.
+    expect(probe.errors).toEqual([]);
+  });
+
+  it('rejects an answer whose reply the dropped connection took with it', async () => {
+    const server = await startProtocolServer({ swallowAnswers: true });
+    cleanups.push(server.close);
+    const probe = createListener();
+    const socket = new ChatSocket({ url: server.url, createWebSocket, reconnectDelaysMs: [5000] }, probe.listener);
+    cleanups.push(() => socket.close());
+    socket.start();
+    await probe.until(() => probe.states.includes('ready'));
+    const pending = socket.answer(TURN_ID, { elicitations: [{ id: 'ask_elicit00001', action: 'decline' }] });
+    await probe.until(() => server.connections[0]!.frames.length === 1);
+    server.connections[0]!.socket.terminate();
+    await expect(pending).rejects.toMatchObject({ code: 'connection_lost' });
+  });
+
+  it('reports an answer the gateway never confirms as failed, after answerTimeoutMs', async () => {
+    const server = await startProtocolServer({ swallowAnswers: true });
+    cleanups.push(server.close);
+    const probe = createListener();
+    const socket = new ChatSocket({ url: server.url, createWebSocket, answerTimeoutMs: 150 }, probe.listener);
+    cleanups.push(() => socket.close());
+    socket.start();
+    const started = Date.now();
+    await expect(socket.answer(TURN_ID, { approvals: [{ id: 'ask_approve0001', decision: 'approve' }] })).rejects.toMatchObject({ code: 'timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(socket.currentState).toBe('ready');
   });
 
   it('reports a chat that was sent but not accepted when the connection drops', async () => {

@@ -3,6 +3,7 @@ import {
   WsServerFrameSchema,
   type ChatCompletionRequestInput,
   type StreamEvent,
+  type TurnAnswersInput,
   type WsClientFrameInput,
 } from '@bedrock-mcp/contracts';
 
@@ -47,6 +48,25 @@ export interface ChatSocketOptions {
   pongTimeoutMs?: number;
   /** How long the gateway has to say `ready` once the socket is open, in milliseconds. */
   readyTimeoutMs?: number;
+  /** How long (ms) the gateway has to acknowledge an `answer` frame before the answer is reported as failed. */
+  answerTimeoutMs?: number;
+}
+
+/** Why the gateway refused an `answer` frame (or it could not be sent). */
+export class AnswerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AnswerError';
+  }
+}
+
+/** Settles once: a reply that comes after the answer timed out only keeps the queue in order. */
+interface PendingAnswer {
+  resolve(): void;
+  reject(error: AnswerError): void;
 }
 
 const OPEN = 1;
@@ -70,6 +90,7 @@ export class ChatSocket {
   private readonly pingIntervalMs: number;
   private readonly pongTimeoutMs: number;
   private readonly readyTimeoutMs: number;
+  private readonly answerTimeoutMs: number;
   private socket: WebSocketLike | undefined;
   private state: ChatSocketState = 'closed';
   private attempt = 0;
@@ -84,6 +105,11 @@ export class ChatSocket {
   private readonly unaccepted = new Set<string>();
   /** Turns in flight → the highest seq delivered without a gap. */
   private readonly followed = new Map<string, number>();
+  /**
+   * `answer` frames sent but not yet acknowledged, per turn, oldest first: the gateway replies to
+   * each, in order, with `answered` or an `error` naming the turn.
+   */
+  private readonly answering = new Map<string, PendingAnswer[]>();
 
   constructor(
     private readonly options: ChatSocketOptions,
@@ -94,6 +120,7 @@ export class ChatSocket {
     this.pingIntervalMs = options.pingIntervalMs ?? 20_000;
     this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+    this.answerTimeoutMs = options.answerTimeoutMs ?? 20_000;
   }
 
   get currentState(): ChatSocketState {
@@ -113,6 +140,32 @@ export class ChatSocket {
     this.send({ type: 'stop', turnId });
   }
 
+  /**
+   * Answers the turn's asks; resolves on `answered`, rejects with the gateway's error (the ask
+   * expired, was answered already, …) or when the connection drops before the reply.
+   */
+  answer(turnId: string, answers: TurnAnswersInput): Promise<void> {
+    if (this.closed || this.state === 'auth_failed') return Promise.reject(new AnswerError('connection_lost', 'Not connected to the gateway.'));
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      // Called only later (a reply, the timer): `timer` is set by then.
+      const settle = (finish: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        finish();
+      };
+      const timer = setTimeout(
+        () => settle(() => reject(new AnswerError('timeout', 'The gateway did not confirm the answer in time; answer again if the card still asks.'))),
+        this.answerTimeoutMs,
+      );
+      const queue = this.answering.get(turnId) ?? [];
+      queue.push({ resolve: () => settle(resolve), reject: (error) => settle(() => reject(error)) });
+      this.answering.set(turnId, queue);
+      this.send({ type: 'answer', turnId, answers });
+    });
+  }
+
   /** Follows a turn from `afterSeq` (0: from its start); repeated on every reconnect until it is done. */
   resume(turnId: string, afterSeq: number): void {
     this.followed.set(turnId, afterSeq);
@@ -129,6 +182,7 @@ export class ChatSocket {
     if (this.closed) return;
     this.closed = true;
     this.clearTimers();
+    this.failAnswers('The chat was closed.');
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
@@ -194,7 +248,16 @@ export class ChatSocket {
         this.listener.onEvent(event);
         return;
       }
-      case 'error':
+      case 'answered':
+        this.settleAnswer(frame.turnId)?.resolve();
+        return;
+      case 'error': {
+        // An error naming a turn with an answer in flight refuses that answer; the turn goes on.
+        const refused = !frame.requestId && frame.turnId ? this.settleAnswer(frame.turnId) : undefined;
+        if (refused) {
+          refused.reject(new AnswerError(frame.error.code, frame.error.message));
+          return;
+        }
         if (frame.requestId) this.unaccepted.delete(frame.requestId);
         if (frame.turnId) this.followed.delete(frame.turnId);
         if (frame.error.code === 'unauthorized' && !frame.requestId && !frame.turnId) {
@@ -203,9 +266,25 @@ export class ChatSocket {
         }
         this.listener.onError({ requestId: frame.requestId, turnId: frame.turnId, code: frame.error.code, message: frame.error.message });
         return;
+      }
       case 'pong':
         return;
     }
+  }
+
+  private settleAnswer(turnId: string): PendingAnswer | undefined {
+    const queue = this.answering.get(turnId);
+    const first = queue?.shift();
+    if (queue?.length === 0) this.answering.delete(turnId);
+    return first;
+  }
+
+  /** Answers whose reply cannot come any more: sent on a socket that is gone, or never sent. */
+  private failAnswers(message: string): void {
+    const pending = [...this.answering.values()].flat();
+    this.answering.clear();
+    this.outbox = this.outbox.filter((frame) => frame.type !== 'answer');
+    for (const answer of pending) answer.reject(new AnswerError('connection_lost', message));
   }
 
   private onReady(): void {
@@ -238,6 +317,7 @@ export class ChatSocket {
       this.listener.onError({ requestId, code: 'connection_lost', message: 'The connection dropped before the gateway accepted the message; send it again.' });
     }
     this.unaccepted.clear();
+    this.failAnswers('The connection dropped before the gateway confirmed the answer: check the card and answer again if it still asks.');
     if (this.closed || this.state === 'auth_failed') return;
     if (AUTH_CLOSE_CODES.has(code)) {
       this.failAuth(reason || 'The gateway refused the session');
@@ -250,6 +330,7 @@ export class ChatSocket {
     this.setState('auth_failed', message);
     const lost = [...this.unaccepted, ...this.outbox.flatMap((frame) => (frame.type === 'chat' ? [frame.requestId] : []))];
     this.unaccepted.clear();
+    this.failAnswers(message);
     this.outbox = [];
     for (const requestId of lost) this.listener.onError({ requestId, code: 'unauthorized', message });
     this.clearTimers();

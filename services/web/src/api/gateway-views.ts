@@ -1,4 +1,4 @@
-import type { McpServerRow, ModelListing, SeedToolSpecSchema } from '@bedrock-mcp/contracts';
+import type { ApprovalPolicy, McpServerRow, ModelListing, SeedToolSpecSchema } from '@bedrock-mcp/contracts';
 import type { z } from 'zod';
 
 /** A model as the UI offers it (capability flags defaulted for older gateways). */
@@ -21,6 +21,8 @@ export interface McpServerInfo {
   message: string | undefined;
   stderrTail: string[];
   toolCount: number | undefined;
+  /** Which tools a person must approve before they run; undefined: none. */
+  requireApproval: ApprovalPolicy | undefined;
 }
 
 /** `poolError`: why statuses are unknown (the pool could not be asked). */
@@ -47,6 +49,7 @@ export function mcpServerInfo(row: McpServerRow): McpServerInfo {
     message: row.error ?? undefined,
     stderrTail: row.stderrTail ?? [],
     toolCount: row.toolCount,
+    requireApproval: row.require_approval,
   };
 }
 

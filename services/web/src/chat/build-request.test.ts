@@ -21,6 +21,7 @@ describe('buildChatRequest', () => {
       options: { ...defaultChatOptions, model: 'm1', systemPrompt: 'Be brief.' },
       mcpServerIds: ['local_fs'],
       supportsThinking: false,
+      conversationId: 'c-1',
     });
     expect(body.messages).toEqual([
       { role: 'system', content: 'Be brief.' },
@@ -28,16 +29,16 @@ describe('buildChatRequest', () => {
       { role: 'assistant', content: 'hello' },
       { role: 'user', content: 'next' },
     ]);
-    expect(body).toMatchObject({ model: 'm1', keep_session: false, mcp_server_ids: ['local_fs'], extra_params: { enable_thinking: false } });
+    expect(body).toMatchObject({ model: 'm1', keep_session: false, mcp_server_ids: ['local_fs'], conversation_id: 'c-1', extra_params: { enable_thinking: false } });
     expect(ChatCompletionRequestSchema.safeParse(body).success).toBe(true);
   });
 
   it('sends only the new message with keep_session, and thinking only where the model supports it', () => {
     const options = { ...defaultChatOptions, model: 'm1', keepSession: true, enableThinking: true, budgetTokens: 2048 };
-    const body = buildChatRequest({ history, message: user('next'), options, mcpServerIds: [], supportsThinking: true });
+    const body = buildChatRequest({ history, message: user('next'), options, mcpServerIds: [], supportsThinking: true, conversationId: 'c-1' });
     expect(body.messages).toEqual([{ role: 'user', content: 'next' }]);
     expect(body.extra_params).toEqual({ enable_thinking: true, budget_tokens: 2048 });
-    const unsupported = buildChatRequest({ history, message: user('next'), options, mcpServerIds: [], supportsThinking: false });
+    const unsupported = buildChatRequest({ history, message: user('next'), options, mcpServerIds: [], supportsThinking: false, conversationId: 'c-1' });
     expect(unsupported.extra_params?.enable_thinking).toBe(false);
   });
 });

@@ -8,6 +8,8 @@ export interface BuildRequestInput {
   /** Earlier messages of the conversation (without the new one). */
   history: readonly ConversationMessage[];
   message: UserChatMessage;
+  /** The conversation's id: "always for this conversation" approvals are remembered under it. */
+  conversationId: string;
   options: ChatOptions;
   mcpServerIds: readonly string[];
   supportsThinking: boolean;
@@ -31,6 +33,7 @@ export function buildChatRequest(input: BuildRequestInput): ChatCompletionReques
     max_tokens: options.maxTokens,
     temperature: options.temperature,
     keep_session: options.keepSession,
+    conversation_id: input.conversationId,
     mcp_server_ids: [...input.mcpServerIds],
     extra_params: { enable_thinking: thinking, budget_tokens: options.budgetTokens },
   };

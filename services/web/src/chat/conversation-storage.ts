@@ -1,4 +1,4 @@
-import type { Conversation, ConversationMessage } from './conversation.js';
+import { newConversationId, type Conversation, type ConversationMessage } from './conversation.js';
 
 const STORAGE_KEY_PREFIX = 'bmcp.conversation.v1:';
 
@@ -22,8 +22,10 @@ export class ConversationStorage {
     try {
       const raw = this.storage.getItem(this.key);
       if (!raw) return undefined;
-      const parsed = JSON.parse(raw) as Conversation;
-      return Array.isArray(parsed.messages) ? parsed : undefined;
+      const parsed = JSON.parse(raw) as Partial<Conversation>;
+      if (!Array.isArray(parsed.messages)) return undefined;
+      // Saved before conversations had ids: from now on, one.
+      return { id: typeof parsed.id === 'string' && parsed.id ? parsed.id : newConversationId(), messages: parsed.messages };
     } catch {
       return undefined;
     }
@@ -35,7 +37,7 @@ export class ConversationStorage {
       this.storage.setItem(this.key, JSON.stringify(conversation));
     } catch {
       try {
-        this.storage.setItem(this.key, JSON.stringify({ messages: conversation.messages.map(withoutBinaryData) }));
+        this.storage.setItem(this.key, JSON.stringify({ id: conversation.id, messages: conversation.messages.map(withoutBinaryData) }));
       } catch {
         this.storage.removeItem(this.key);
       }

@@ -16,6 +16,11 @@ interface AssistantChatMessage {
 export type ConversationMessage = UserChatMessage | AssistantChatMessage;
 
 export interface Conversation {
+  /**
+   * The request's `conversation_id`: where the gateway remembers tools approved "for this
+   * conversation". A new one after clearing.
+   */
+  id: string;
   messages: ConversationMessage[];
 }
 
@@ -24,16 +29,25 @@ export type ConversationAction =
   | { type: 'events'; events: StreamEvent[] }
   | { type: 'turn'; requestId: string; action: TurnAction }
   | { type: 'turn_by_id'; turnId: string; action: TurnAction }
-  | { type: 'clear' }
+  | { type: 'clear'; conversationId: string }
   | { type: 'restore'; conversation: Conversation };
 
-export const emptyConversation: Conversation = { messages: [] };
+/** A fresh conversation id (ConversationIdSchema's alphabet). */
+export function newConversationId(): string {
+  const random = crypto.getRandomValues(new Uint8Array(12));
+  return `c-${Date.now().toString(36)}-${Array.from(random, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
+export function emptyConversation(id: string = newConversationId()): Conversation {
+  return { id, messages: [] };
+}
 
 /** Pure: the conversation after one action; turn actions are routed to the answer they belong to. */
 export function reduceConversation(state: Conversation, action: ConversationAction): Conversation {
   switch (action.type) {
     case 'send':
       return {
+        ...state,
         messages: [
           ...state.messages,
           action.message,
@@ -52,7 +66,7 @@ export function reduceConversation(state: Conversation, action: ConversationActi
     case 'turn_by_id':
       return updateTurns(state, (turn) => turn.turnId === action.turnId, action.action);
     case 'clear':
-      return emptyConversation;
+      return emptyConversation(action.conversationId);
     case 'restore':
       return action.conversation;
   }
@@ -67,7 +81,7 @@ function updateTurns(state: Conversation, matches: (turn: TurnState) => boolean,
     changed = true;
     return { ...message, turn };
   });
-  return changed ? { messages } : state;
+  return changed ? { ...state, messages } : state;
 }
 
 /** The answer still streaming, if any (one at a time per conversation). */

@@ -1,6 +1,6 @@
-import type { StreamEvent } from '@bedrock-mcp/contracts';
+import type { ApprovalAsk, ElicitationAsk, StreamEvent } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
-import { createTurn, MAX_PENDING_EVENTS, reduceTurn, turnText, type ToolBlock, type TurnState } from './turn-reducer.js';
+import { createTurn, isTurnActive, MAX_PENDING_EVENTS, pendingAsks, reduceTurn, turnText, type ToolBlock, type TurnState } from './turn-reducer.js';
 
 const TURN_ID = 'chatcmpl-test12345';
 
@@ -183,5 +183,87 @@ describe('reduceTurn', () => {
       ]),
     );
     expect(turn.blocks[0]).toMatchObject({ kind: 'thinking', redacted: true, closed: true, text: '' });
+  });
+});
+
+describe('reduceTurn: what a turn asks the person', () => {
+  const approvalAsk: ApprovalAsk = {
+    kind: 'approval',
+    id: 'ask_approve0001',
+    toolUseId: 't1',
+    name: 'everything__echo',
+    serverId: 'everything',
+    toolName: 'echo',
+    input: { message: 'hi' },
+    reason: 'everything requires approval for echo',
+  };
+  const elicitationAsk: ElicitationAsk = {
+    kind: 'elicitation',
+    id: 'ask_elicit00001',
+    toolUseId: 't2',
+    serverId: 'everything',
+    message: 'Who are you?',
+    requestedSchema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+  };
+  const asking = numbered([
+    { type: 'start', model: 'claude', userId: 'u1' },
+    { type: 'round_start', round: 1 },
+    { type: 'text_delta', text: 'I will echo.' },
+    { type: 'tool_input_delta', toolUseId: 't1', name: 'everything__echo', partialJson: '{"message":"hi"}' },
+    { type: 'approval_request', asks: [approvalAsk, elicitationAsk], expiresAt: 90_000 },
+  ]);
+
+  it('adds the asks as blocks where they came, and the turn waits for the person', () => {
+    const turn = apply(accepted(), asking);
+    expect(turn.status).toBe('waiting');
+    expect(isTurnActive(turn)).toBe(true);
+    expect(turn.blocks.map((block) => block.kind)).toEqual(['text', 'tool', 'ask', 'ask']);
+    expect(turn.blocks[2]).toMatchObject({ kind: 'ask', ask: approvalAsk, expiresAt: 90_000, round: 1 });
+    expect(pendingAsks(turn).map((block) => block.ask.id)).toEqual(['ask_approve0001', 'ask_elicit00001']);
+  });
+
+  it('records each outcome, and streams again once every ask is answered', () => {
+    const waiting = apply(accepted(), asking);
+    const [approved, accepted2, after] = numbered(
+      [
+        { type: 'approval_answer', askId: 'ask_approve0001', outcome: 'approved', edited: true },
+        { type: 'approval_answer', askId: 'ask_elicit00001', outcome: 'accepted' },
+        { type: 'tool_call', toolUseId: 't1', name: 'everything__echo', serverId: 'everything', toolName: 'echo', input: { message: 'edited' } },
+      ],
+      asking.length + 1,
+    );
+    const half = apply(waiting, [approved!]);
+    expect(half.status).toBe('waiting');
+    expect(half.blocks[2]).toMatchObject({ outcome: 'approved', edited: true });
+    expect(pendingAsks(half).map((block) => block.ask.id)).toEqual(['ask_elicit00001']);
+    const both = apply(half, [accepted2!, after!]);
+    expect(both.status).toBe('streaming');
+    expect(pendingAsks(both)).toEqual([]);
+    expect(both.blocks[3]).toMatchObject({ outcome: 'accepted' });
+  });
+
+  it('does not add an ask twice when its event is replayed after a gap, and keeps asks through a resumed round', () => {
+    const waiting = apply(accepted(), asking);
+    const resumed = apply(waiting, numbered([{ type: 'round_start', round: 1, resumed: true }], asking.length + 1));
+    expect(resumed.blocks.map((block) => block.kind)).toEqual(['ask', 'ask']);
+    const again = apply(resumed, numbered([{ type: 'approval_request', asks: [approvalAsk], expiresAt: 90_000 }], asking.length + 2));
+    expect(again.blocks.filter((block) => block.kind === 'ask')).toHaveLength(2);
+  });
+
+  it('has no pending asks once the turn ended, and shows an expiry as an outcome', () => {
+    const waiting = apply(accepted(), asking);
+    const expired = apply(
+      waiting,
+      numbered(
+        [
+          { type: 'approval_answer', askId: 'ask_approve0001', outcome: 'expired' },
+          { type: 'done', finishReason: 'end_turn' },
+        ],
+        asking.length + 1,
+      ),
+    );
+    expect(expired.status).toBe('done');
+    expect(expired.blocks[2]).toMatchObject({ outcome: 'expired' });
+    expect(pendingAsks(expired)).toEqual([]);
   });
 });

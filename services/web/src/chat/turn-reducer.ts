@@ -1,6 +1,7 @@
-import type { FinishReason, StreamEvent, ToolResultPart, Usage } from '@bedrock-mcp/contracts';
+import type { AskOutcome, FinishReason, StreamEvent, ToolResultPart, TurnAsk, Usage } from '@bedrock-mcp/contracts';
 
-type TurnStatus = 'sending' | 'streaming' | 'done' | 'stopped' | 'error';
+/** `waiting`: the turn is paused on asks (approvals, elicitations) no one has answered yet. */
+type TurnStatus = 'sending' | 'streaming' | 'waiting' | 'done' | 'stopped' | 'error';
 export type ToolStatus = 'preparing' | 'running' | 'done' | 'error' | 'cancelled';
 
 interface BlockBase {
@@ -40,7 +41,17 @@ export interface ToolBlock extends BlockBase {
   result?: ToolResultPart[];
   durationMs?: number;
 }
-export type TurnBlock = TextBlock | ThinkingBlock | ToolBlock;
+/** One thing the turn asks the person (an approval or an elicitation), and how it ended. */
+export interface AskBlock extends BlockBase {
+  kind: 'ask';
+  ask: TurnAsk;
+  /** epoch ms: after it the platform answers for the person (expired). */
+  expiresAt: number;
+  outcome?: AskOutcome;
+  /** Approved with the person's own arguments. */
+  edited?: boolean;
+}
+export type TurnBlock = TextBlock | ThinkingBlock | ToolBlock | AskBlock;
 
 interface TurnError {
   code: string;
@@ -84,7 +95,13 @@ export function createTurn(requestId: string): TurnState {
 }
 
 export function isTurnActive(turn: TurnState): boolean {
-  return turn.status === 'sending' || turn.status === 'streaming';
+  return turn.status === 'sending' || turn.status === 'streaming' || turn.status === 'waiting';
+}
+
+/** The asks of the turn still waiting for an answer (none once the turn ended). */
+export function pendingAsks(turn: TurnState): AskBlock[] {
+  if (!isTurnActive(turn)) return [];
+  return turn.blocks.filter((block): block is AskBlock => block.kind === 'ask' && block.outcome === undefined);
 }
 
 /**
@@ -138,8 +155,9 @@ function applyEvent(base: TurnState, event: StreamEvent): TurnState {
     case 'start':
       return { ...turn, model: event.model, startedAt: event.ts };
     case 'round_start': {
-      // A round re-run by a worker that took the turn over starts again: its partial output goes.
-      const kept = event.resumed ? turn.blocks.filter((block) => block.round !== event.round) : turn.blocks;
+      // A round re-run by a worker that took the turn over starts again: its partial output goes
+      // (what the person was asked, and answered, stays).
+      const kept = event.resumed ? turn.blocks.filter((block) => block.round !== event.round || block.kind === 'ask') : turn.blocks;
       return { ...turn, round: event.round, blocks: closeThinking(kept) };
     }
     case 'text_delta':
@@ -182,9 +200,16 @@ function applyEvent(base: TurnState, event: StreamEvent): TurnState {
           durationMs: event.durationMs,
         })),
       };
-    case 'round_end':
     case 'approval_request':
+      return withWaiting({ ...turn, blocks: addAsks(turn.blocks, event.asks, event.expiresAt, turn.round) });
     case 'approval_answer':
+      return withWaiting({
+        ...turn,
+        blocks: turn.blocks.map((block) =>
+          block.kind === 'ask' && block.ask.id === event.askId ? { ...block, outcome: event.outcome, ...(event.edited ? { edited: true } : {}) } : block,
+        ),
+      });
+    case 'round_end':
       return turn;
     case 'usage':
       return { ...turn, usage: event.usage };
@@ -196,6 +221,20 @@ function applyEvent(base: TurnState, event: StreamEvent): TurnState {
       return { ...closeOpenWork(turn), status, finishReason: event.finishReason, usage: event.usage ?? turn.usage, endedAt: event.ts };
     }
   }
+}
+
+/** An ask seen again (a replay) is not added twice. */
+function addAsks(blocks: TurnBlock[], asks: readonly TurnAsk[], expiresAt: number, round: number): TurnBlock[] {
+  const known = new Set(blocks.flatMap((block) => (block.kind === 'ask' ? [block.ask.id] : [])));
+  const added = asks.filter((ask) => !known.has(ask.id)).map((ask): AskBlock => ({ kind: 'ask', id: `ask-${ask.id}`, round, ask, expiresAt }));
+  return [...closeThinking(blocks), ...added];
+}
+
+/** An active turn waits while any ask is unanswered, and streams again once all are. */
+function withWaiting(turn: TurnState): TurnState {
+  if (turn.status !== 'streaming' && turn.status !== 'waiting') return turn;
+  const waiting = turn.blocks.some((block) => block.kind === 'ask' && block.outcome === undefined);
+  return { ...turn, status: waiting ? 'waiting' : 'streaming' };
 }
 
 function closeThinking(blocks: TurnBlock[]): TurnBlock[] {

@@ -1,8 +1,8 @@
-import { ChatCompletionRequestSchema, formatIssuePath } from '@bedrock-mcp/contracts';
+import { ChatCompletionRequestSchema, formatIssuePath, type TurnAnswersInput } from '@bedrock-mcp/contracts';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
-import { ChatSocket, type ChatSocketOptions, type ChatSocketState } from '../api/chat-socket.js';
+import { AnswerError, ChatSocket, type ChatSocketOptions, type ChatSocketState } from '../api/chat-socket.js';
 import { buildChatRequest, type BuildRequestInput } from './build-request.js';
-import { activeTurn, emptyConversation, reduceConversation, type ConversationAction, type UserChatMessage } from './conversation.js';
+import { activeTurn, emptyConversation, newConversationId, reduceConversation, type ConversationAction, type UserChatMessage } from './conversation.js';
 import { ConversationStorage } from './conversation-storage.js';
 
 export interface UseChatOptions {
@@ -39,7 +39,7 @@ function newRequestId(): string {
 export function useChat({ userId, storage: givenStorage, socketOptions, gapResumeMs = 1500, gapGiveUpMs = 5000 }: UseChatOptions) {
   // The chat screen is mounted once per signed-in user (keyed by user id), so the storage is fixed.
   const storageRef = useRef(givenStorage ?? new ConversationStorage(userId));
-  const [conversation, dispatch] = useReducer(reduceConversation, undefined, () => storageRef.current.load() ?? emptyConversation);
+  const [conversation, dispatch] = useReducer(reduceConversation, undefined, () => storageRef.current.load() ?? emptyConversation());
   const [socketStatus, setSocketStatus] = useState<SocketStatus>({ state: 'closed' });
   const [connectionError, setConnectionError] = useState<string>();
   const socketRef = useRef<ChatSocket | undefined>(undefined);
@@ -149,9 +149,10 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
   }, [gapKey]);
 
   const send = useCallback(
-    (message: UserChatMessage, request: Omit<BuildRequestInput, 'history' | 'message'>): string | undefined => {
+    (message: UserChatMessage, request: Omit<BuildRequestInput, 'history' | 'message' | 'conversationId'>): string | undefined => {
       if (activeTurn(conversationRef.current)) return 'Wait for the current answer to finish, or stop it.';
-      const body = buildChatRequest({ ...request, history: conversationRef.current.messages, message });
+      const current = conversationRef.current;
+      const body = buildChatRequest({ ...request, history: current.messages, message, conversationId: current.id });
       const checked = ChatCompletionRequestSchema.safeParse(body);
       if (!checked.success) {
         const issue = checked.error.issues[0];
@@ -182,9 +183,16 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
       socketRef.current?.forget(turn.turnId);
     }
     queueRef.current = [];
-    dispatch({ type: 'clear' });
+    dispatch({ type: 'clear', conversationId: newConversationId() });
     storageRef.current.clear();
   }, []);
 
-  return { conversation, socketStatus, connectionError, send, stop, clear, streaming: Boolean(inFlight) };
+  /** Answers asks of a turn (approval cards, elicitation forms); rejects with the gateway's reason. */
+  const answer = useCallback((turnId: string, answers: TurnAnswersInput): Promise<void> => {
+    const socket = socketRef.current;
+    if (!socket) return Promise.reject(new AnswerError('connection_lost', 'Not connected to the gateway yet.'));
+    return socket.answer(turnId, answers);
+  }, []);
+
+  return { conversation, socketStatus, connectionError, send, stop, clear, answer, streaming: Boolean(inFlight) };
 }

@@ -284,6 +284,7 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
         <MessageList
           conversation={chat.conversation}
           voiceItems={voice.state.items}
+          onAnswer={chat.answer}
           empty={<EmptyState modelName={model?.model_name} serverCount={enabledServerIds.length} onPick={(question) => send(question)} disabled={Boolean(disabledReason)} />}
         />
 

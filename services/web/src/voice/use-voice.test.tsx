@@ -27,7 +27,7 @@ function VoiceHarness({ gatewayUrl, options = {} }: { gatewayUrl: string; option
     <>
       <VoiceBanners state={voice.state} onDismiss={voice.dismiss} />
       <VoiceButton status={voice.state.status} speaking={voice.state.speaking} onStart={() => void voice.start(REQUEST)} onStop={voice.stop} />
-      <MessageList conversation={emptyConversation} voiceItems={voice.state.items} empty={<p>Nothing said yet</p>} />
+      <MessageList conversation={emptyConversation('c-voice')} voiceItems={voice.state.items} empty={<p>Nothing said yet</p>} />
     </>
   );
 }

@@ -1,5 +1,7 @@
-import type { TurnState } from '../../chat/turn-reducer.js';
+import type { TurnAnswersInput } from '@bedrock-mcp/contracts';
+import { pendingAsks, type TurnState } from '../../chat/turn-reducer.js';
 import { AlertIcon, SparkIcon } from '../common/icons.js';
+import { AskCard } from './ask-card.js';
 import { CopyButton } from './copy-button.js';
 import { MarkdownView } from './markdown-view.js';
 import { ThinkingPanel } from './thinking-panel.js';
@@ -18,12 +20,21 @@ const ERROR_TITLES: Record<string, string> = {
   rate_limit_exceeded: 'Too many requests',
 };
 
-/** One answer: thinking, text and tool cards in the order the model produced them. */
-export function AssistantMessage({ turn }: { turn: TurnState }) {
-  const active = turn.status === 'sending' || turn.status === 'streaming';
+export interface AssistantMessageProps {
+  turn: TurnState;
+  /** Answers the turn's asks (approval cards, elicitation forms); absent: they are shown, not answerable. */
+  onAnswer?: (turnId: string, answers: TurnAnswersInput) => Promise<void>;
+}
+
+/** One answer: thinking, text, tool cards and what it asks the person, in the order they came. */
+export function AssistantMessage({ turn, onAnswer }: AssistantMessageProps) {
+  const active = turn.status === 'sending' || turn.status === 'streaming' || turn.status === 'waiting';
+  const firstPending = pendingAsks(turn)[0];
+  const { turnId } = turn;
+  const answer = onAnswer && turnId ? (answers: TurnAnswersInput) => onAnswer(turnId, answers) : undefined;
   const text = turnText(turn);
   const last = turn.blocks.at(-1);
-  const waiting = active && (!last || (last.kind === 'tool' && last.status !== 'running' && last.status !== 'preparing'));
+  const waiting = active && turn.status !== 'waiting' && (!last || (last.kind === 'tool' && last.status !== 'running' && last.status !== 'preparing'));
   const duration = turn.startedAt && turn.endedAt ? turn.endedAt - turn.startedAt : undefined;
   return (
     <article className="message message-assistant" aria-busy={active} data-status={turn.status} data-testid="assistant-message">
@@ -34,6 +45,9 @@ export function AssistantMessage({ turn }: { turn: TurnState }) {
         {turn.blocks.map((block) => {
           if (block.kind === 'thinking') return <ThinkingPanel key={block.id} block={block} />;
           if (block.kind === 'tool') return <ToolCard key={block.id} tool={block} />;
+          if (block.kind === 'ask') {
+            return <AskCard key={block.id} block={block} turnActive={active} takeFocus={block === firstPending} onAnswer={answer} />;
+          }
           return <MarkdownView key={block.id} text={block.text} />;
         })}
         {waiting ? (
@@ -43,6 +57,11 @@ export function AssistantMessage({ turn }: { turn: TurnState }) {
             <span />
             {turn.stopRequested ? <em className="muted">Stopping…</em> : null}
           </div>
+        ) : null}
+        {turn.status === 'waiting' && !turn.stopRequested ? (
+          <p className="turn-waiting" data-testid="turn-waiting">
+            <span className="badge badge-warn">waiting for you</span>
+          </p>
         ) : null}
         {active && !waiting && turn.stopRequested ? <p className="muted">Stopping…</p> : null}
         {turn.error?.code === 'model_not_configured' ? (

@@ -1,3 +1,4 @@
+import type { TurnAnswersInput } from '@bedrock-mcp/contracts';
 import { Fragment, useEffect, useRef, type ReactNode } from 'react';
 import type { Conversation } from '../../chat/conversation.js';
 import type { VoiceItem } from '../../voice/voice-reducer.js';
@@ -10,10 +11,12 @@ export interface MessageListProps {
   /** Transcript bubbles and tool cards of voice mode, each placed after the chat messages its `anchor` counts. */
   voiceItems?: readonly VoiceItem[];
   empty: ReactNode;
+  /** Answers a turn's asks (approval cards, elicitation forms). */
+  onAnswer?: (turnId: string, answers: TurnAnswersInput) => Promise<void>;
 }
 
 /** The conversation (typed and spoken); it follows new output while the reader is at the bottom. */
-export function MessageList({ conversation, voiceItems = [], empty }: MessageListProps) {
+export function MessageList({ conversation, voiceItems = [], empty, onAnswer }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
 
@@ -45,7 +48,7 @@ export function MessageList({ conversation, voiceItems = [], empty }: MessageLis
             {messages.map((message, index) => (
               <Fragment key={message.id}>
                 {voiceAt(index)}
-                {message.role === 'user' ? <UserMessage message={message} /> : <AssistantMessage turn={message.turn} />}
+                {message.role === 'user' ? <UserMessage message={message} /> : <AssistantMessage turn={message.turn} onAnswer={onAnswer} />}
               </Fragment>
             ))}
             {voiceAt(messages.length)}

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import type { GatewayClient } from '../../api/gateway-client.js';
 import { describeGatewayError } from '../../api/gateway-error.js';
 import type { McpServerInfo } from '../../api/gateway-views.js';
-import { PlusIcon, RefreshIcon, ServerIcon, ToolIcon, TrashIcon } from '../common/icons.js';
+import { approvalBadgeText } from '../../mcp/approval-badge.js';
+import { KeyIcon, PlusIcon, RefreshIcon, ServerIcon, ToolIcon, TrashIcon } from '../common/icons.js';
 import { AddServerDialog } from './add-server-dialog.js';
 import { ServerToolsDialog } from './server-tools-dialog.js';
 
@@ -46,15 +47,32 @@ function ServerRow({
   onRemove?: () => void;
 }) {
   const checkboxId = `server-${server.id}`;
+  const badgeId = `server-${server.id}-approval`;
+  const approval = approvalBadgeText(server.requireApproval);
   const [confirming, setConfirming] = useState(false);
   return (
     <li className={`server-row server-${server.status}`} data-testid="server-row" data-server-id={server.id}>
       <div className="server-main">
-        <input id={checkboxId} type="checkbox" role="switch" className="mini-switch" checked={enabled} onChange={(event) => onToggle(event.target.checked)} />
+        <input
+          id={checkboxId}
+          type="checkbox"
+          role="switch"
+          className="mini-switch"
+          checked={enabled}
+          onChange={(event) => onToggle(event.target.checked)}
+          aria-describedby={approval ? badgeId : undefined}
+        />
         <label htmlFor={checkboxId} className="server-label">
           <span className="server-name">{server.name}</span>
           <span className="server-id">{server.id}</span>
         </label>
+        {approval ? (
+          <span className="badge badge-approval" id={badgeId} title={approval} data-testid="approval-badge">
+            <KeyIcon size={11} aria-hidden="true" />
+            <span aria-hidden="true">asks</span>
+            <span className="visually-hidden">{approval}</span>
+          </span>
+        ) : null}
         <span className={`status-dot status-${server.status}`} title={STATUS_TITLE[server.status]}>
           <span className="visually-hidden">Status: </span>
           {STATUS_LABEL[server.status]}
