@@ -7,7 +7,9 @@ export { TurnConsumer, type RunTurn, type TurnContext } from './consumer/turn-co
 export type { TurnConsumerOptions } from './consumer/turn-consumer-options.js';
 export { TurnAsks, type AnswerOutcome, type AnswerRefusal, type AskSettlement, type TurnAsksOptions } from './asks/turn-asks.js';
 export { TurnEmitter, type TurnEventBody } from './consumer/turn-emitter.js';
-export type { TurnCheckpoint } from './consumer/turn-checkpoint.js';
+export type { TurnCheckpoint, TurnPause } from './consumer/turn-checkpoint.js';
+export { TurnPauses, resumeJobIdOf, generationOf } from './consumer/turn-pauses.js';
+export { ConversationApprovals, approvedToolKey } from './consumer/conversation-approvals.js';
 export type { ToolLedger } from './consumer/tool-ledger.js';
 export { TurnEvents } from './events/turn-events.js';
 export type { OpenTurnStreamOptions, TurnEventsOptions } from './events/turn-events-options.js';
