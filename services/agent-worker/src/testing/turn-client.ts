@@ -75,6 +75,11 @@ export class TurnClient {
     await this.redis.hset(this.queue.toKey(job.turnId), 'ats', 1);
   }
 
+  /** Removes a job (any state) from the queue, as if it had never been added. */
+  async removeJob(jobId: string): Promise<void> {
+    await this.queue.remove(jobId);
+  }
+
   jobState(turnId: string): Promise<string> {
     return this.queue.getJobState(turnId);
   }

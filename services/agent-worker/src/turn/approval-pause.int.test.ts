@@ -129,13 +129,14 @@ describe('a turn paused for approval', () => {
   it('ends a paused turn at once on a stop request (stop_requested), without waiting for the expiry', async () => {
     scriptGuardedRound('stop me');
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'stop me' }], mcpServerIds: ['guarded'] });
-    const { finished } = await startUntilPaused(job);
+    const { ask, finished } = await startUntilPaused(job);
     const stoppedAt = Date.now();
     await stack.client.stop(job.turnId);
     const events = await finished;
     expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'stop_requested' });
     expect(Date.now() - stoppedAt).toBeLessThan(APPROVAL_TIMEOUT_S * 1000 - 1000);
     expect(of(events, 'tool_result').map((event) => event.name)).toEqual(['guarded__get-sum']);
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: ask.id, decision: 'approve' }] })).toEqual({ kind: 'expired', id: ask.id });
   }, 30_000);
 });
 

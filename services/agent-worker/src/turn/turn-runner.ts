@@ -472,6 +472,8 @@ export class TurnRunner {
   private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
     const { job, state, emitter, log } = turn;
     if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
+    // A turn ended while paused (a stop): its asks expire, so a late answer is refused.
+    if (state.pause) await this.options.turns.asks.settle(job.turnId, state.pause.asks.map((ask) => ask.id)).catch((settleError: unknown) => log.warn({ err: settleError }, 'could not close the asks'));
     let saved: Promise<void> | undefined;
     if (turn.lock && state.history && finishReason !== 'error') {
       const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);
