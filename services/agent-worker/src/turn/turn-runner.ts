@@ -133,6 +133,10 @@ export class TurnRunner {
       // A worker that died before the first checkpoint leaves no start time: the job's creation is the safe bound.
       state: checkpoint ?? { round: 0, messages: [], usage: ZERO_USAGE, history: null, startedAt: options.firstAttempt ? Date.now() : job.createdAt },
     };
+    if (generation > 0 && !checkpoint) {
+      // Never start a paused turn over from its request: its state outlived the wait plus the replay window.
+      return this.finish(turn, 'error', { code: 'internal_error', message: 'the paused turn could not be resumed: its state expired' });
+    }
     if (turn.resumed) log.info({ round: turn.state.round, generation }, 'resuming the turn from its checkpoint');
     const { pause } = turn.state;
     // The time a person took to answer does not count against the turn's deadline.
