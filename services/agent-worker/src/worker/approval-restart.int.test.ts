@@ -88,6 +88,7 @@ describe('a turn waiting for approval across worker processes', () => {
     await startWorkerProcess();
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'echo guarded' }], mcpServerIds: ['guarded'] });
     const { askId, finished } = await pause(job);
+    await expect.poll(() => stack.client.jobState(job.turnId)).toBe('completed');
     // As if the worker had died right after writing the checkpoint: no asks record, no resume job, the turn's job taken over.
     await stack.client.redis.del(stack.client.turnKeys.turnAsks(job.turnId));
     await stack.client.removeJob(`${job.turnId}-resume-1`);
