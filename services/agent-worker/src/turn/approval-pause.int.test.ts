@@ -140,6 +140,54 @@ describe('a turn paused for approval', () => {
   }, 30_000);
 });
 
+describe('a keep_session turn paused for approval', () => {
+  it('does not hold the user\'s history lock while it waits, and saves the whole exchange once resumed', async () => {
+    const userId = `keep-${Math.random().toString(36).slice(2, 8)}`;
+    stack.emulator.script([
+      { when: { lastUserText: 'keep and ask' }, reply: { toolUses: [{ name: 'guarded__echo', input: { message: 'kept' } }] } },
+      { when: { afterToolResult: 'guarded__echo' }, reply: ({ lastToolResultText }) => ({ text: `said: ${lastToolResultText}` }) },
+    ]);
+    const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'keep and ask' }], mcpServerIds: ['guarded'], userId, keepSession: true });
+    const { ask, finished } = await startUntilPaused(job);
+    await expect.poll(() => stack.client.redis.exists(stack.client.historyKeys.lock(userId))).toBe(0);
+    await stack.client.answer(job.turnId, { approvals: [{ id: ask.id, decision: 'approve' }] });
+    expect(text(await finished)).toBe('said: Echo: kept');
+    const stored = (await stack.client.redis.lrange(stack.client.historyKeys.history(userId), 0, -1)).map((json) => (JSON.parse(json) as { role: string }).role);
+    expect(stored).toEqual(['user', 'assistant', 'user', 'assistant']);
+  }, 30_000);
+});
+
+describe('several approvals', () => {
+  it('waits for every approval of a round, then pauses again for a later round (a second resume job)', async () => {
+    stack.emulator.script([
+      { when: { lastUserText: 'two then one' }, reply: { toolUses: [{ name: 'guarded__echo', input: { message: 'a' } }, { name: 'guarded__echo', input: { message: 'b' } }] } },
+      { when: { afterToolResult: 'guarded__echo' }, times: 1, reply: { toolUses: [{ name: 'guarded__echo', input: { message: 'c' } }] } },
+      { when: { afterToolResult: 'guarded__echo' }, reply: ({ toolResults }) => ({ text: toolResults.map((result) => `${result.isError ? 'ERR' : 'OK'}:${result.text}`).join(' | ') }) },
+    ]);
+    const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'two then one' }], mcpServerIds: ['guarded'] });
+    const { paused } = await startUntilPaused(job);
+    const [first, second] = of(paused, 'approval_request')[0]!.asks;
+    expect(of(paused, 'approval_request')[0]!.asks).toHaveLength(2);
+    const secondPause = await stack.client.watch(job.turnId, 20_000, (events) => of(events, 'approval_request').length === 2);
+    const finished = await stack.client.watch(job.turnId, 20_000);
+
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: first!.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 1 });
+    expect(await stack.client.jobState(`${job.turnId}-resume-1`)).toBe('delayed');
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: second!.id, decision: 'deny' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 0 });
+    const third = of(await secondPause.until, 'approval_request')[1]!.asks[0]!;
+    expect(third).toMatchObject({ input: { message: 'c' } });
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: third.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', resumeJobId: `${job.turnId}-resume-2` });
+    const events = await finished.until;
+    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
+    expect(of(events, 'approval_answer').map((event) => event.outcome)).toEqual(['approved', 'denied', 'approved']);
+    const resultOf = (toolUseId: string) => of(events, 'tool_result').find((event) => event.toolUseId === toolUseId);
+    expect([first!, second!, third].map((ask) => resultOf(ask.toolUseId)?.isError)).toEqual([false, true, false]);
+    expect(text(events)).toBe('OK:Echo: c');
+    const secondRound = bedrockRequests()[1]!.body.messages!.at(-1)!.content.map((block) => block.toolResult?.status);
+    expect(secondRound).toEqual(['success', 'error']);
+  }, 30_000);
+});
+
 describe('approve for this conversation', () => {
   const echoTurn = (prompt: string) =>
     stack.emulator.script([
