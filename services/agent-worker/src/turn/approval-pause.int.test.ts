@@ -63,9 +63,12 @@ describe('a turn paused for approval', () => {
     expect(Number(await stack.client.redis.zscore(stack.client.turnKeys.userActiveTurns(job.userId), job.turnId))).toBeGreaterThanOrEqual(request!.expiresAt);
     expect(await stack.client.redis.ttl(stack.client.turnKeys.turnLog(job.turnId))).toBeGreaterThan(3600);
 
+    const answeredAt = Date.now();
     expect(await stack.client.answer(job.turnId, { approvals: [{ id: ask.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 0 });
     const events = await finished;
     expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
+    const pauseMs = request!.ts - of(paused, 'round_end')[0]!.ts;
+    console.info(`pause: round_end → approval_request ${pauseMs} ms; answer → approval_answer ${of(events, 'approval_answer')[0]!.ts - answeredAt} ms`);
     expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
     expect(of(events, 'approval_answer')).toEqual([expect.objectContaining({ askId: ask.id, outcome: 'approved' })]);
     expect(of(events, 'start')).toHaveLength(1);
