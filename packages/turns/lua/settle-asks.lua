@@ -1,6 +1,6 @@
 -- Closes asks: each one still pending becomes expired; then returns how each ended.
 -- KEYS[1] turnAsks (hash; see turn-keys.ts)
--- ARGV ask ids
+-- ARGV[1], ARGV[2], … the ask ids
 -- Returns, per id in order: {state, answer JSON or ''} (state '' for an unknown id).
 local out = {}
 for i = 1, #ARGV do

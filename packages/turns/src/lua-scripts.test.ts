@@ -10,6 +10,7 @@ describe('lua/*.lua', () => {
   it('holds the turn scripts, each opening with a header that gives its KEYS and ARGV', () => {
     expect(files.sort()).toEqual([
       'admit-turn.lua',
+      'answer-asks.lua',
       'append-events.lua',
       'count-turn.lua',
       'history-append.lua',
@@ -17,6 +18,7 @@ describe('lua/*.lua', () => {
       'history-lock-release.lua',
       'history-lock-renew.lua',
       'history-save.lua',
+      'settle-asks.lua',
     ]);
     for (const file of files) {
       const header = readFileSync(new URL(file, LUA_DIR), 'utf8')

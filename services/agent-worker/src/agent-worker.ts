@@ -95,6 +95,8 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
       maxTurns: settings.MAX_MODEL_ROUNDS,
       modelCallTimeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
       turnTimeoutMs: settings.TURN_TIMEOUT_MS,
+      approvalTimeoutS: settings.APPROVAL_TIMEOUT_S,
+      replayTtlS: settings.STREAM_REPLAY_TTL_S,
       imageFetch: {
         timeoutMs: settings.IMAGE_FETCH_TIMEOUT_MS,
         maxBytes: settings.IMAGE_FETCH_MAX_BYTES,

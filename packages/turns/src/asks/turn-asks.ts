@@ -57,12 +57,14 @@ export class TurnAsks {
     for (const ask of asks) {
       fields[ask.id] = JSON.stringify(ask);
       fields[`${ask.id}:kind`] = ask.kind;
-      fields[`${ask.id}:state`] = 'pending';
       fields[`${ask.id}:expires`] = String(expiresAt);
     }
     if (resumeJobId !== undefined) fields.resume = resumeJobId;
     const ttlMs = Math.max(0, expiresAt - Date.now()) + this.options.ttlSeconds * 1000;
-    await this.redis.multi().hset(key, fields).pexpire(key, ttlMs).exec();
+    const multi = this.redis.multi().hset(key, fields);
+    // HSETNX: opening again (a worker redoing a pause it died in) keeps an answer already given.
+    for (const ask of asks) multi.hsetnx(key, `${ask.id}:state`, 'pending');
+    await multi.pexpire(key, ttlMs).exec();
   }
 
   /** Records the owner's answers (the caller checked the owner): all, or none with the first refusal. */
@@ -87,14 +89,15 @@ export class TurnAsks {
     return settled;
   }
 
-  /** The asks still pending (answered or not yet settled), as opened; for a client that reconnects. */
-  async pending(turnId: string): Promise<TurnAsk[]> {
+  /** The asks still waiting for an answer (neither answered nor expired), as opened; for a client that reconnects. */
+  async pending(turnId: string, now = Date.now()): Promise<TurnAsk[]> {
     const fields = await this.redis.hgetall(this.keys.turnAsks(turnId));
     const asks: TurnAsk[] = [];
     for (const [name, value] of Object.entries(fields)) {
       if (!name.endsWith(':state') || value !== 'pending') continue;
-      const json = fields[name.slice(0, -':state'.length)];
-      if (json) asks.push(JSON.parse(json) as TurnAsk);
+      const id = name.slice(0, -':state'.length);
+      const json = fields[id];
+      if (json && Number(fields[`${id}:expires`]) > now) asks.push(JSON.parse(json) as TurnAsk);
     }
     return asks;
   }

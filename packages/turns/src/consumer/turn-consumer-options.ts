@@ -26,6 +26,8 @@ export interface TurnConsumerOptions {
   maxEvents: number;
   /** Seconds a turn's log, checkpoint and tool ledger outlive their last write (STREAM_REPLAY_TTL_S). */
   ttlSeconds: number;
+  /** Seconds the tools a user approved for a conversation stay approved after the last approval. Default 30 days. */
+  conversationApprovalTtlSeconds?: number;
   /** This process in the tool ledger's claims (e.g. `host-pid`). */
   workerId: string;
   logger: Logger;

@@ -76,7 +76,7 @@ describe('TurnConsumer', () => {
     });
     if (outcome.kind !== 'enqueued') throw new Error(`not enqueued: ${outcome.kind}`);
     expect((await readAll(outcome.stream)).map((event) => `${event.seq}:${event.type}`)).toEqual(['1:start', '2:done']);
-    expect(runs).toEqual([{ job, context: { lost: expect.any(AbortSignal), firstAttempt: true } }]);
+    expect(runs).toEqual([{ job, context: { lost: expect.any(AbortSignal), firstAttempt: true, generation: 0 } }]);
     expect(await redis.client.zcard(keys.userActiveTurns(job.userId))).toBe(0);
     await producer.close();
     await events.close();
@@ -101,6 +101,47 @@ describe('TurnConsumer', () => {
     expect(ran).toBe(false);
     await queue.close();
     await queueConnection.quit();
+  });
+
+  it('schedules a paused turn\'s resume job (delayed, once per pause) and tells the runner which pause it resumes', async () => {
+    const runs: Array<{ turnId: string; context: TurnContext }> = [];
+    await consumer.start(async (job, context) => {
+      runs.push({ turnId: job.turnId, context });
+      return 'paused';
+    });
+    const job = testChatJob();
+    const jobId = await consumer.pauses.scheduleResume(job, 2, 60_000);
+    expect(jobId).toBe(`${job.turnId}-resume-2`);
+    expect(await consumer.pauses.scheduleResume(job, 2, 60_000)).toBe(jobId);
+    const queueConnection = redis.client.duplicate();
+    const queue = new Queue(CHAT_QUEUE_NAME, { connection: queueConnection, prefix: createRedisKeys(redis.prefix).bullPrefix });
+    expect(await queue.getDelayedCount()).toBe(1);
+    await (await queue.getJob(jobId))!.promote();
+    await expect.poll(() => runs).toEqual([{ turnId: job.turnId, context: { lost: expect.any(AbortSignal), firstAttempt: false, generation: 2 } }]);
+    await queue.close();
+    await queueConnection.quit();
+  });
+
+  it('keeps a paused turn\'s keys and its user\'s slot alive for the wait, without taking back a released slot', async () => {
+    const turnId = 'chatcmpl-paused1';
+    for (const key of [keys.turnMeta(turnId), keys.turnLog(turnId), keys.turnSeq(turnId), keys.turnToolResults(turnId)]) await redis.client.set(key, 'x', 'EX', 10);
+    const slotUntil = Date.now() + 500_000;
+    await redis.client.zadd(keys.userActiveTurns('ann'), Date.now() + 10_000, turnId);
+    await redis.client.pexpire(keys.userActiveTurns('ann'), 10_000);
+    await consumer.pauses.holdFor(turnId, 'ann', 1000, slotUntil);
+    for (const key of [keys.turnMeta(turnId), keys.turnLog(turnId), keys.turnSeq(turnId), keys.turnToolResults(turnId)]) expect(await redis.client.ttl(key)).toBeGreaterThan(990);
+    expect(Number(await redis.client.zscore(keys.userActiveTurns('ann'), turnId))).toBe(slotUntil);
+    expect(await redis.client.pttl(keys.userActiveTurns('ann'))).toBeGreaterThan(400_000);
+    await consumer.pauses.holdFor('chatcmpl-released', 'ann', 1000, slotUntil);
+    expect(await redis.client.zscore(keys.userActiveTurns('ann'), 'chatcmpl-released')).toBeNull();
+  });
+
+  it('remembers the tools a user approved for a conversation, for that user and conversation only', async () => {
+    await consumer.conversationApprovals.remember('ann', 'conv-1', ['guarded/echo']);
+    expect(await consumer.conversationApprovals.approved('ann', 'conv-1')).toEqual(new Set(['guarded/echo']));
+    expect(await consumer.conversationApprovals.approved('ben', 'conv-1')).toEqual(new Set());
+    expect(await consumer.conversationApprovals.approved('ann', 'conv-2')).toEqual(new Set());
+    expect(await redis.client.ttl(keys.conversationApprovals('ann', 'conv-1'))).toBeGreaterThan(29 * 24 * 3600);
   });
 
   it('hands the runner its checkpoints, their messages parsed as Converse messages', async () => {

@@ -9,19 +9,28 @@ import { TurnAsks } from '../asks/turn-asks.js';
 import { CancelWatcher } from './cancel-watcher.js';
 import { ToolLedger } from './tool-ledger.js';
 import { TurnCheckpointStore } from './turn-checkpoint.js';
+import { ConversationApprovals } from './conversation-approvals.js';
+import { generationOf, TurnPauses } from './turn-pauses.js';
 import type { TurnConsumerOptions } from './turn-consumer-options.js';
 
 export interface TurnContext {
   /** Aborts when this worker lost the job's lock (another worker will resume the turn). */
   lost?: AbortSignal;
-  /** No worker started this job before, so it has nothing to resume. */
+  /** No worker started this job before, so it has nothing to resume (never so for a resume job). */
   firstAttempt: boolean;
+  /** 0 for the turn's own job; n for the job that resumes it after its nth pause for approval. */
+  generation: number;
 }
 
-/** Runs (or resumes) one turn to its `done` and says how it ended: the worker's model/tool loop. */
-export type RunTurn = (job: ChatJob, context: TurnContext) => Promise<FinishReason>;
+/**
+ * Runs (or resumes) one turn to its `done` and says how it ended, or `paused` when the turn now
+ * waits for a person (its resume job continues it): the worker's model/tool loop.
+ */
+export type RunTurn = (job: ChatJob, context: TurnContext) => Promise<FinishReason | 'paused'>;
 
 const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
+/** Default lifetime of a conversation's remembered approvals: 30 days after the last one. */
+const CONVERSATION_APPROVAL_TTL_S = 30 * 24 * 3600;
 
 /**
  * The worker side of a turn: the BullMQ worker of the chat queue (a job's id is its turn id), and
@@ -43,6 +52,10 @@ export class TurnConsumer {
   readonly answers: AnswerWaiter;
   /** Each tool use of a turn runs at most once, across workers. */
   readonly ledger: ToolLedger;
+  /** Resume jobs and the keys a paused turn keeps alive. */
+  readonly pauses: TurnPauses;
+  /** The tools each user approved for a conversation. */
+  readonly conversationApprovals: ConversationApprovals;
   /**
    * The users' concurrent-turn slots (taken by the producer); on the connection `events` writes
    * on, so a release lands before the `done` after it. Only releases here.
@@ -62,6 +75,8 @@ export class TurnConsumer {
     this.asks = new TurnAsks(redis, keys, { ttlSeconds });
     this.answers = new AnswerWaiter(options.subscriber, this.asks, keys, logger);
     this.ledger = new ToolLedger(redis, keys, { ttlSeconds, workerId: options.workerId });
+    this.pauses = new TurnPauses(redis, options.connection, keys, options.prefix);
+    this.conversationApprovals = new ConversationApprovals(redis, keys, { ttlSeconds: options.conversationApprovalTtlSeconds ?? CONVERSATION_APPROVAL_TTL_S });
     // The slot's lifetime is set where it is taken (TurnProducer); releasing needs none.
     this.slots = new ActiveTurns(redis, keys, { slotTtlMs: 0 });
   }
@@ -89,6 +104,7 @@ export class TurnConsumer {
         ['chat worker', () => this.worker?.close()],
         ['answer waiter', async () => this.answers.close()],
         ['cancel watcher', () => this.cancels.close()],
+        ['resume queue', () => this.pauses.close()],
       ];
       for (const [name, step] of steps) {
         try {
@@ -123,9 +139,11 @@ export class TurnConsumer {
           }
           throw new UnrecoverableError(message);
         }
-        // BullMQ counts every start (a stalled job taken over starts again).
-        const firstAttempt = job.attemptsStarted <= 1;
-        return { finishReason: await runTurn(parsed.data, signal ? { lost: signal, firstAttempt } : { firstAttempt }) };
+        const generation = generationOf(job.id, parsed.data.turnId);
+        // BullMQ counts every start (a stalled job taken over starts again); a resume job always has a checkpoint.
+        const firstAttempt = generation === 0 && job.attemptsStarted <= 1;
+        const context: TurnContext = signal ? { lost: signal, firstAttempt, generation } : { firstAttempt, generation };
+        return { finishReason: await runTurn(parsed.data, context) };
       },
       {
         connection: options.connection,

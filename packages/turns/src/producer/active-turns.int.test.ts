@@ -36,4 +36,10 @@ describe('ActiveTurns (concurrent-turn slots per user)', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(10_000);
   });
+
+  it('keeps the key as long as its latest slot (a turn paused for approval holds its slot past the usual TTL)', async () => {
+    await redis.client.zadd(createTurnKeys(redis.prefix).userActiveTurns('dan'), now + 500_000, 'paused-turn');
+    await slots.admit('dan', 'turn-2', 5);
+    expect(await redis.client.pttl(createTurnKeys(redis.prefix).userActiveTurns('dan'))).toBeGreaterThan(490_000);
+  });
 });

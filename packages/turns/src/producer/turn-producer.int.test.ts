@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TurnEventLog } from '../events/turn-event-log.js';
 import { TurnEvents } from '../events/turn-events.js';
+import { TurnAsks } from '../asks/turn-asks.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { RateCounter } from './rate-counter.js';
 import { TurnProducer, TurnEnqueueError, type TurnRateGate } from './turn-producer.js';
@@ -152,5 +153,32 @@ describe('TurnProducer.stop, meta, close', () => {
     expect(producer.close()).toBe(closing);
     await closing;
     await expect(producer.submit({ job: testChatJob(), maxConcurrentTurns: 1, rate: gate(5) })).rejects.toThrow();
+  });
+});
+
+describe('TurnProducer.answer', () => {
+  const approval = (id: string) => ({ kind: 'approval' as const, id, toolUseId: `tu-${id}`, name: 'g__echo', serverId: 'g', toolName: 'echo', input: {}, reason: 'policy' });
+  const asksOf = () => new TurnAsks(redis.client, keys, { ttlSeconds: 60 });
+
+  it('promotes the delayed resume job once the last approval is answered, not before', async () => {
+    const job = testChatJob();
+    const resumeJobId = `${job.turnId}-resume-1`;
+    await queue.add('resume', job, { jobId: resumeJobId, delay: 60_000 });
+    await asksOf().open(job.turnId, [approval('ask_first0001'), approval('ask_second002')], Date.now() + 60_000, resumeJobId);
+
+    expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_first0001', decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'accepted', approvalsPending: 1, resumeJobId });
+    expect(await queue.getJobState(resumeJobId)).toBe('delayed');
+    expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_second002', decision: 'deny' }], elicitations: [] })).toEqual({ kind: 'accepted', approvalsPending: 0, resumeJobId });
+    expect(await queue.getJobState(resumeJobId)).toBe('waiting');
+    expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_second002', decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'answered', id: 'ask_second002' });
+  });
+
+  it('stop promotes the resume job of a paused turn, so it ends now rather than at expiry', async () => {
+    const job = testChatJob();
+    const resumeJobId = `${job.turnId}-resume-1`;
+    await queue.add('resume', job, { jobId: resumeJobId, delay: 60_000 });
+    await asksOf().open(job.turnId, [approval('ask_first0001')], Date.now() + 60_000, resumeJobId);
+    await producer.stop(job.turnId);
+    expect(await queue.getJobState(resumeJobId)).toBe('waiting');
   });
 });

@@ -158,21 +158,30 @@ export class TurnProducer {
    */
   async answer(turnId: string, answers: TurnAnswers): Promise<AnswerOutcome> {
     const outcome = await this.asks.answer(turnId, answers);
-    if (outcome.kind === 'accepted' && outcome.approvalsPending === 0 && outcome.resumeJobId) {
-      const job = await Job.fromId(this.queue, outcome.resumeJobId);
-      // Not delayed any more: it fired at expiry just now, or a worker is already on it.
-      await job?.promote().catch((error: unknown) => this.options.logger.debug({ err: error, turnId }, 'the resume job was not delayed'));
-    }
+    if (outcome.kind === 'accepted' && outcome.approvalsPending === 0 && outcome.resumeJobId) await this.promote(turnId, outcome.resumeJobId);
     return outcome;
   }
 
-  /** Asks the worker running the turn to stop: a flag it checks, and a broadcast on the cancel channel. */
+  /**
+   * Asks the worker running the turn to stop: a flag it checks, and a broadcast on the cancel
+   * channel. A turn paused for approval has no worker: its resume job runs now, sees the flag and
+   * ends the turn (stop_requested).
+   */
   async stop(turnId: string): Promise<void> {
     // The flag first (same connection, so in order): a worker woken by the broadcast finds it set.
-    await Promise.all([
+    const [, , resumeJobId] = await Promise.all([
       this.options.redis.set(this.keys.turnCancel(turnId), '1', 'EX', this.options.metaTtlSeconds),
       this.options.redis.publish(this.keys.cancelChannel(), turnId),
+      this.options.redis.hget(this.keys.turnAsks(turnId), 'resume'),
     ]);
+    if (resumeJobId) await this.promote(turnId, resumeJobId);
+  }
+
+  /** Runs a paused turn's delayed resume job now. */
+  private async promote(turnId: string, resumeJobId: string): Promise<void> {
+    const job = await Job.fromId(this.queue, resumeJobId);
+    // Not delayed any more: it fired at expiry just now, or a worker is already on it (or done with it).
+    await job?.promote().catch((error: unknown) => this.options.logger.debug({ err: error, turnId }, 'the resume job was not delayed'));
   }
 
   /** Closes the queue and its connection (not `redis` nor `events`, which the caller owns). Idempotent. */

@@ -1,7 +1,18 @@
 import { createLogger, createRedisKeys, type RedisKeys } from '@bedrock-mcp/common';
-import { CHAT_QUEUE_NAME, type ChatJob, type StreamEvent } from '@bedrock-mcp/contracts';
+import { CHAT_QUEUE_NAME, TurnAnswersSchema, type ChatJob, type StreamEvent, type TurnAnswersInput } from '@bedrock-mcp/contracts';
 import { testChatJob } from '@bedrock-mcp/test-support';
-import { createHistoryKeys, createTurnKeys, HistoryStore, parseLoggedEvent, TurnEventLog, type HistoryKeys, type TurnKeys } from '@bedrock-mcp/turns';
+import {
+  createHistoryKeys,
+  createTurnKeys,
+  HistoryStore,
+  parseLoggedEvent,
+  TurnEventLog,
+  TurnEvents,
+  TurnProducer,
+  type AnswerOutcome,
+  type HistoryKeys,
+  type TurnKeys,
+} from '@bedrock-mcp/turns';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -25,9 +36,13 @@ export class TurnClient {
   private readonly queue: Queue;
   private readonly subscriber: Redis;
   private readonly queueConnection: Redis;
+  private producer: { producer: TurnProducer; events: TurnEvents } | undefined;
   private readonly waiters = new Map<string, Set<{ events: Map<number, StreamEvent>; onEvent: () => void }>>();
 
-  constructor(redisUrl: string, prefix: string) {
+  constructor(
+    redisUrl: string,
+    private readonly prefix: string,
+  ) {
     this.keys = createRedisKeys(prefix);
     this.historyKeys = createHistoryKeys(prefix);
     this.turnKeys = createTurnKeys(prefix);
@@ -58,6 +73,11 @@ export class TurnClient {
   async enqueueTakenOver(job: unknown & { turnId: string }): Promise<void> {
     await this.queue.add('turn', job, { jobId: job.turnId, attempts: 1, delay: 200 });
     await this.redis.hset(this.queue.toKey(job.turnId), 'ats', 1);
+  }
+
+  /** Removes a job (any state) from the queue, as if it had never been added. */
+  async removeJob(jobId: string): Promise<void> {
+    await this.queue.remove(jobId);
   }
 
   jobState(turnId: string): Promise<string> {
@@ -113,12 +133,35 @@ export class TurnClient {
     await this.redis.publish(this.turnKeys.cancelChannel(), turnId);
   }
 
+  /** What the gateway does on POST /v1/turns/{id}/approvals once it checked the owner: TurnProducer.answer. */
+  answer(turnId: string, answers: TurnAnswersInput): Promise<AnswerOutcome> {
+    return this.turnProducer().answer(turnId, TurnAnswersSchema.parse(answers));
+  }
+
+  /** TurnProducer.stop (which also wakes a turn paused for approval). */
+  stop(turnId: string): Promise<void> {
+    return this.turnProducer().stop(turnId);
+  }
+
+  private turnProducer(): TurnProducer {
+    if (!this.producer) {
+      const logger = createLogger({ service: 'turn-client', level: 'silent' });
+      const events = new TurnEvents({ subscriber: this.redis.duplicate(), redis: this.redis, prefix: this.prefix, logger, idleTimeoutMs: 5000 });
+      this.producer = { events, producer: new TurnProducer({ redis: this.redis, prefix: this.prefix, events, logger, metaTtlSeconds: 600, slotTtlMs: 60_000 }) };
+    }
+    return this.producer.producer;
+  }
+
   /** What the gateway does on POST /v1/remove/history. */
   clearHistory(userId: string): Promise<void> {
     return this.history.clear(userId);
   }
 
   async close(): Promise<void> {
+    if (this.producer) {
+      await this.producer.producer.close();
+      await this.producer.events.close();
+    }
     await this.queue.close();
     await this.queueConnection.quit();
     await this.subscriber.quit();

@@ -25,6 +25,14 @@ export interface ToolExecutorOptions {
   logger: Logger;
 }
 
+/** A person's decision on a call that needed approval (or a standing approval for the conversation). */
+export type ApprovalDecision =
+  /** Run it; `arguments`: the person's edit of the model's input; `message`: for the model. */
+  | { kind: 'approved'; arguments?: Record<string, unknown>; message?: string }
+  | { kind: 'denied'; message?: string }
+  /** No one answered within `afterS` seconds. */
+  | { kind: 'expired'; afterS: number };
+
 export interface ToolRound {
   turnId: string;
   userId: string;
@@ -38,6 +46,10 @@ export interface ToolRound {
   invalidInputs: ReadonlyMap<string, string>;
   /** Events already in the turn's log (a resumed turn): `call:<id>` and `result:<id>` are not sent again. */
   alreadyReported: ReadonlySet<string>;
+  /** toolUseId → the decision on a call that needs approval; a call needing one without it is refused. */
+  decisions?: ReadonlyMap<string, ApprovalDecision>;
+  /** toolUseId → the result of a call run before the turn paused. */
+  known?: ReadonlyMap<string, ToolResultBlock>;
 }
 
 /** Slack (ms) on top of the pool's own tool timeout before the worker gives up on the HTTP call. */
@@ -45,8 +57,9 @@ const CALL_GRACE_MS = 5000;
 
 /**
  * Runs one model turn's tool uses concurrently through the pool. Each runs at most once per turn
- * (ToolLedger); a tool that fails — pool error, unknown tool, bad input, isError — or that needs a
- * person's approval (approval-gate.ts) gives an error result the model sees rather than failing the turn. Results come back in the tool uses' order.
+ * (ToolLedger); a tool that fails — pool error, unknown tool, bad input, isError — or that a person
+ * denied or left unanswered (approval-gate.ts; the TurnRunner pauses for the decisions) gives an
+ * error result the model sees rather than failing the turn. Results come back in the tool uses' order.
  */
 export class ToolExecutor {
   constructor(private readonly options: ToolExecutorOptions) {}
@@ -57,8 +70,13 @@ export class ToolExecutor {
     return Promise.all(toolUses.map((toolUse) => this.runOne(toolUse, round, caller)));
   }
 
-  private async runOne(toolUse: ToolUse, round: ToolRound, caller: CatalogToolCaller): Promise<ToolResultBlock> {
+  private async runOne(given: ToolUse, round: ToolRound, caller: CatalogToolCaller): Promise<ToolResultBlock> {
     const { emitter, alreadyReported } = round;
+    const known = round.known?.get(given.toolUseId);
+    if (known) return known;
+    const decision = round.decisions?.get(given.toolUseId);
+    const edited = decision?.kind === 'approved' && decision.arguments !== undefined;
+    const toolUse = edited ? { ...given, input: decision.arguments } : given;
     const catalogTool = caller.tool(toolUse.name);
     if (!alreadyReported.has(`call:${toolUse.toolUseId}`)) {
       void emitter.emit({
@@ -80,13 +98,18 @@ export class ToolExecutor {
     const invalid = round.invalidInputs.get(toolUse.toolUseId);
     if (invalid) return { result: errorToolResult(`Tool ${toolUse.name} was not called: ${invalid}.`), durationMs: 0 };
     if (!catalogTool) return { result: errorToolResult(`Tool ${toolUse.name} does not exist; use one of the tools offered.`), durationMs: 0 };
-    // Until a turn can pause for a person's decision, a call that needs one is refused, never run unapproved.
+    const decision = round.decisions?.get(toolUse.toolUseId);
     const needsApproval = approvalReason(catalogTool, round.requireApproval);
-    if (needsApproval) {
-      return {
-        result: errorToolResult(`Tool ${toolUse.name} was not run: it requires a person's approval (${needsApproval}), which this turn cannot ask for.`),
-        durationMs: 0,
-      };
+    // Never run unapproved: the runner pauses for every call that needs a decision, so this is a safety net.
+    if (needsApproval && !decision) {
+      return { result: errorToolResult(`Tool ${toolUse.name} was not run: it requires a person's approval (${needsApproval}), which it did not get.`), durationMs: 0 };
+    }
+    if (decision?.kind === 'denied') {
+      const message = decision.message ? ` Their message: ${decision.message}` : '';
+      return { result: errorToolResult(`The user denied the call of ${toolUse.name}; it was not run.${message}`), durationMs: 0 };
+    }
+    if (decision?.kind === 'expired') {
+      return { result: errorToolResult(`Tool ${toolUse.name} was not run: no one approved it within ${decision.afterS} s.`), durationMs: 0 };
     }
 
     const claim = await this.options.ledger.claim(round.turnId, toolUse.toolUseId);
@@ -99,7 +122,7 @@ export class ToolExecutor {
         durationMs: 0,
       };
     }
-    const outcome = await this.call(toolUse, catalogTool, round, caller);
+    const outcome = withApprovalNotes(await this.call(toolUse, catalogTool, round, caller), decision);
     await this.options.ledger.complete(round.turnId, toolUse.toolUseId, outcome.result, outcome.durationMs);
     return outcome;
   }
@@ -157,4 +180,15 @@ export class ToolExecutor {
         return { result: errorToolResult(`Tool ${toolUse.name} failed: ${(outcome.error as Error).message}`), durationMs };
     }
   }
+}
+
+/** Tells the model what the approving person did: edited the arguments, left a message. */
+function withApprovalNotes(outcome: { result: ToolResult; durationMs: number }, decision: ApprovalDecision | undefined): { result: ToolResult; durationMs: number } {
+  if (decision?.kind !== 'approved') return outcome;
+  const notes: string[] = [];
+  if (decision.arguments !== undefined) notes.push(`A person changed the arguments before approving this call; it ran with ${JSON.stringify(decision.arguments)}.`);
+  if (decision.message) notes.push(`Message from the person who approved it: ${decision.message}`);
+  if (notes.length === 0) return outcome;
+  const { result } = outcome;
+  return { ...outcome, result: { ...result, content: [...result.content, { type: 'text', text: notes.join('\n') }] } };
 }

@@ -89,38 +89,33 @@ describe('the tool loop on Bedrock (ConverseStream through the AWS SDK, tools th
     expect(of(events, 'text_delta').map((event) => event.text).join('')).toBe('errors: 2');
   });
 
-  it("refuses a call the server's policy requires approval for, even when the request says never; the server's other tools run", async () => {
+  it("pauses for a call the server's policy requires approval for, even when the request says never; the server's other tools run first", async () => {
     stack.emulator.script([
       {
         when: { lastUserText: 'guarded echo' },
         reply: { toolUses: [{ name: 'guarded__echo', input: { message: 'secret' } }, { name: 'guarded__get-sum', input: { a: 1, b: 2 } }] },
       },
-      { when: { afterToolResult: 'guarded__get-sum' }, reply: ({ toolResults }) => ({ text: toolResults.map((result) => `${result.isError}:${result.text}`).join(' | ') }) },
     ]);
-    const events = await stack.client.run(
-      chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'guarded echo' }], mcpServerIds: ['guarded'], requireApproval: 'never' }),
-    );
-    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
-    const [echo, sum] = of(events, 'tool_result');
-    expect(echo).toMatchObject({ name: 'guarded__echo', isError: true });
-    expect(JSON.stringify(echo!.content)).toContain("requires a person's approval (server guarded requires approval for echo)");
-    expect(JSON.stringify(echo!.content)).not.toContain('Echo: secret');
-    expect(sum).toMatchObject({ name: 'guarded__get-sum', isError: false });
-    expect(of(events, 'text_delta').map((event) => event.text).join('')).toContain('true:Tool guarded__echo was not run');
+    const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'guarded echo' }], mcpServerIds: ['guarded'], requireApproval: 'never' });
+    const pausing = await stack.client.watch(job.turnId, 20_000, (events) => events.some((event) => event.type === 'approval_request'));
+    await stack.client.enqueue(job);
+    const events = await pausing.until;
+    const [request] = of(events, 'approval_request');
+    expect(request!.asks).toEqual([expect.objectContaining({ kind: 'approval', name: 'guarded__echo', input: { message: 'secret' }, reason: 'server guarded requires approval for echo' })]);
+    expect(of(events, 'tool_result').map((event) => [event.name, event.isError])).toEqual([['guarded__get-sum', false]]);
+    await stack.client.stop(job.turnId);
+    expect((await stack.client.collect(job.turnId)).at(-1)).toMatchObject({ type: 'done', finishReason: 'stop_requested' });
   });
 
-  it("refuses a call the request's require_approval covers, on a server without a policy", async () => {
-    stack.emulator.script([
-      { when: { lastUserText: 'ask first' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'x' } }] } },
-      { when: { afterToolResult: 'everything__echo' }, reply: ({ lastToolResultText }) => ({ text: `got: ${lastToolResultText}` }) },
-    ]);
-    const events = await stack.client.run(
-      chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'ask first' }], mcpServerIds: ['everything'], requireApproval: { always: { tool_names: ['echo'] } } }),
-    );
-    expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
-    const [echo] = of(events, 'tool_result');
-    expect(echo).toMatchObject({ isError: true });
-    expect(JSON.stringify(echo!.content)).toContain('the request requires approval for echo');
+  it("pauses for a call the request's require_approval covers, on a server without a policy", async () => {
+    stack.emulator.script([{ when: { lastUserText: 'ask first' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'x' } }] } }]);
+    const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'ask first' }], mcpServerIds: ['everything'], requireApproval: { always: { tool_names: ['echo'] } } });
+    const pausing = await stack.client.watch(job.turnId, 20_000, (events) => events.some((event) => event.type === 'approval_request'));
+    await stack.client.enqueue(job);
+    const [request] = of(await pausing.until, 'approval_request');
+    expect(request!.asks).toEqual([expect.objectContaining({ serverId: 'everything', toolName: 'echo', reason: 'the request requires approval for echo' })]);
+    await stack.client.stop(job.turnId);
+    expect((await stack.client.collect(job.turnId)).at(-1)).toMatchObject({ type: 'done', finishReason: 'stop_requested' });
   });
 
   it('forwards tool progress notifications as tool_progress events', async () => {

@@ -1,7 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '@bedrock-mcp/common';
-import { toolUsesOf, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type TurnErrorCode } from '@bedrock-mcp/contracts';
+import { toolUsesOf, type ApprovalAsk, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type StreamEvent, type ToolResultBlock, type TurnErrorCode } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
-import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, TurnEmitter, type HeldHistoryLock, type HistoryStore, type TurnCheckpoint, type TurnConsumer } from '@bedrock-mcp/turns';
+import {
+  approvedToolKey,
+  HistoryLockTimeoutError,
+  mergeConsecutiveRoles,
+  sealConversation,
+  TurnEmitter,
+  type HeldHistoryLock,
+  type HistoryStore,
+  type TurnCheckpoint,
+  type TurnConsumer,
+  type TurnPause,
+} from '@bedrock-mcp/turns';
 import { keepRecentToolImages } from '../conversation/keep-recent-tool-images.js';
 import { ChatInputError, fromChatMessages, systemPromptOf } from '../conversation/from-chat-messages.js';
 import type { FetchImageOptions } from '../conversation/image-source.js';
@@ -10,7 +22,8 @@ import type { ModelProvider, ModelRequest } from '../providers/model-provider.js
 import type { ModelRegistry } from '../providers/model-registry.js';
 import { runModelRound, startedEarly } from './model-round.js';
 import { toRoundStop } from './stop-reason.js';
-import type { ToolExecutor } from './tool-executor.js';
+import { approvalReason } from './approval-gate.js';
+import type { ApprovalDecision, ToolExecutor, ToolUse } from './tool-executor.js';
 import { childController, TurnAbort } from './turn-abort.js';
 import { addUsage, ZERO_USAGE } from './usage.js';
 
@@ -20,6 +33,10 @@ interface TurnLimits {
   /** Milliseconds per model call and per whole turn. */
   modelCallTimeoutMs: number;
   turnTimeoutMs: number;
+  /** Seconds a person has to answer an approval (APPROVAL_TIMEOUT_S). */
+  approvalTimeoutS: number;
+  /** Seconds a turn's keys outlive their last write (STREAM_REPLAY_TTL_S): a paused turn's outlive the wait by this much. */
+  replayTtlS: number;
   imageFetch: Omit<FetchImageOptions, 'signal'>;
 }
 
@@ -28,7 +45,7 @@ export interface TurnRunnerOptions {
   pool: Pick<PoolClient, 'catalog'>;
   tools: ToolExecutor;
   /** The turn's side of Redis: events, checkpoints, stop requests, slots (its consumer). */
-  turns: Pick<TurnConsumer, 'events' | 'checkpoints' | 'cancels' | 'slots'>;
+  turns: Pick<TurnConsumer, 'events' | 'checkpoints' | 'cancels' | 'slots' | 'asks' | 'pauses' | 'conversationApprovals'>;
   history: HistoryStore;
   limits: TurnLimits;
   logger: Logger;
@@ -54,7 +71,15 @@ interface Turn {
   state: TurnState;
   lock?: HeldHistoryLock;
   resumed: boolean;
+  /** 0 for the turn's own job, n for the job resuming its nth pause (TurnContext.generation). */
+  generation: number;
+  /** Ask ids whose approval_request / approval_answer is already in the log. */
+  requested: ReadonlySet<string>;
+  answered: ReadonlySet<string>;
 }
+
+/** A pause for approval: the run ends, the job completes, the resume job continues the turn. */
+type Paused = 'paused';
 
 /**
  * Runs one chat turn: model round → tool round → … until the model stops, MAX_TURNS, a stop
@@ -72,7 +97,7 @@ export class TurnRunner {
    * job's lock: the turn then stops quietly (no events, no checkpoint), as another worker resumes it.
    * `firstAttempt` (no worker started the job before) means there is no checkpoint or event to read.
    */
-  async run(job: ChatJob, options: { lost?: AbortSignal; firstAttempt?: boolean } = {}): Promise<FinishReason> {
+  async run(job: ChatJob, options: { lost?: AbortSignal; firstAttempt?: boolean; generation?: number } = {}): Promise<FinishReason | Paused> {
     const { checkpoints, events } = this.options.turns;
     const { limits } = this.options;
     const log = this.options.logger.child({ turnId: job.turnId, userId: job.userId });
@@ -88,6 +113,13 @@ export class TurnRunner {
       await emitter.flush();
       return finishReason;
     }
+    const generation = options.generation ?? 0;
+    const pauses = checkpoint?.pauses ?? 0;
+    // A job of an earlier generation (its worker died after the turn paused and was resumed) no longer owns the turn.
+    if (generation < pauses - (checkpoint?.status === 'awaiting_approval' ? 1 : 0)) {
+      log.info({ generation, pauses }, 'a later job owns this paused turn; leaving it');
+      return 'paused';
+    }
     // Events need not be awaited one by one: they go out in order on one connection (see TurnEmitter).
     if (!logged.some((event) => event.type === 'start')) void emitter.emit({ type: 'start', model: job.model, userId: job.userId });
     const turn: Turn = {
@@ -95,10 +127,20 @@ export class TurnRunner {
       log,
       emitter,
       resumed: checkpoint !== undefined,
+      generation,
+      requested: new Set(logged.flatMap((event) => (event.type === 'approval_request' ? event.asks.map((ask) => ask.id) : []))),
+      answered: new Set(logged.flatMap((event) => (event.type === 'approval_answer' ? [event.askId] : []))),
       // A worker that died before the first checkpoint leaves no start time: the job's creation is the safe bound.
       state: checkpoint ?? { round: 0, messages: [], usage: ZERO_USAGE, history: null, startedAt: options.firstAttempt ? Date.now() : job.createdAt },
     };
-    if (turn.resumed) log.info({ round: turn.state.round }, 'resuming the turn from its checkpoint');
+    if (generation > 0 && !checkpoint) {
+      // Never start a paused turn over from its request: its state outlived the wait plus the replay window.
+      return this.finish(turn, 'error', { code: 'internal_error', message: 'the paused turn could not be resumed: its state expired' });
+    }
+    if (turn.resumed) log.info({ round: turn.state.round, generation }, 'resuming the turn from its checkpoint');
+    const { pause } = turn.state;
+    // The time a person took to answer does not count against the turn's deadline.
+    if (pause && generation === pause.n) turn.state.waitedMs = (turn.state.waitedMs ?? 0) + Math.max(0, Date.now() - pause.pausedAt);
 
     const control = new AbortController();
     const unwatch = this.options.turns.cancels.watch(job.turnId, () => control.abort(new TurnAbort('stop_requested', 'stop requested')));
@@ -108,7 +150,7 @@ export class TurnRunner {
     stoppedEarly.catch(() => undefined);
     const onLost = () => control.abort(new TurnAbort('lock_lost', 'this worker lost the turn to another worker'));
     options.lost?.addEventListener('abort', onLost, { once: true });
-    const remainingMs = turn.state.startedAt + limits.turnTimeoutMs - Date.now();
+    const remainingMs = turn.state.startedAt + (turn.state.waitedMs ?? 0) + limits.turnTimeoutMs - Date.now();
     const deadline = setTimeout(
       () => control.abort(new TurnAbort('turn_timeout', `the turn took longer than TURN_TIMEOUT_MS (${limits.turnTimeoutMs} ms)`)),
       Math.max(0, remainingMs),
@@ -118,7 +160,7 @@ export class TurnRunner {
       const resolved = this.options.models.resolve(job.model);
       if (!resolved) throw new TurnFailure('invalid_request', `unknown model ${job.model}; conf/config.json lists ${this.options.models.modelIds.join(', ')}`);
       const finishReason = await this.loop(turn, resolved, control.signal, logged, stoppedEarly);
-      return await this.finish(turn, finishReason);
+      return finishReason === 'paused' ? finishReason : await this.finish(turn, finishReason);
     } catch (error) {
       return await this.fail(turn, error);
     } finally {
@@ -135,9 +177,9 @@ export class TurnRunner {
     turn: Turn,
     resolved: NonNullable<ReturnType<ModelRegistry['resolve']>>,
     signal: AbortSignal,
-    logged: ReadonlyArray<{ type: string; toolUseId?: string; round?: number }>,
+    logged: readonly StreamEvent[],
     stoppedEarly: Promise<boolean>,
-  ): Promise<FinishReason> {
+  ): Promise<FinishReason | Paused> {
     const { job, state, emitter } = turn;
     const { limits } = this.options;
     let earlyStopChecked = false;
@@ -163,18 +205,11 @@ export class TurnRunner {
         if (state.lastStop !== 'tool_use' || toolUses.length === 0) return state.lastStop;
         if (state.round >= limits.maxTurns) return 'max_turns';
         await throwIfStopped();
-        const results = await this.options.tools.run(toolUses, {
-          turnId: job.turnId,
-          userId: job.userId,
-          tools,
-          requireApproval: job.requireApproval,
-          emitter,
-          signal,
-          invalidInputs: state.invalidToolInputs ? new Map(Object.entries(state.invalidToolInputs)) : new Map(),
-          alreadyReported,
-        });
+        const results = await this.toolRound(turn, toolUses, tools, signal, alreadyReported);
+        if (results === 'paused') return results;
         state.messages.push({ role: 'user', content: results });
         delete state.invalidToolInputs;
+        delete state.pause;
         await this.checkpoint(turn);
         if (signal.aborted) throw signal.reason;
         continue;
@@ -205,6 +240,114 @@ export class TurnRunner {
       const endsTurn = stop.finishReason !== 'tool_use' || toolUsesOf(result.message).length === 0;
       if (!endsTurn || turn.lock) await this.checkpoint(turn);
     }
+  }
+
+  /**
+   * Runs a round's tool uses. Calls that need a person's approval (and were not approved for the
+   * conversation) pause the turn: the others run first, then `pause` records the asks. The job that
+   * resumes the pause settles the asks and runs the round with the people's decisions.
+   */
+  private async toolRound(
+    turn: Turn,
+    toolUses: ToolUse[],
+    tools: ReadonlyMap<string, CatalogTool>,
+    signal: AbortSignal,
+    alreadyReported: ReadonlySet<string>,
+  ): Promise<ToolResultBlock[] | Paused> {
+    const { job, state } = turn;
+    const invalidInputs = new Map(Object.entries(state.invalidToolInputs ?? {}));
+    const round = { turnId: job.turnId, userId: job.userId, tools, requireApproval: job.requireApproval, emitter: turn.emitter, signal, invalidInputs, alreadyReported };
+    // A pause whose job died before it ended: redo it (same asks, same resume job).
+    if (state.pause && turn.generation < state.pause.n) return this.pause(turn, state.pause);
+    const decisions = state.pause ? await this.settle(turn, state.pause) : new Map<string, ApprovalDecision>();
+    const known = new Map(Object.entries(state.pause?.known ?? {}));
+    const needing: ApprovalAsk[] = [];
+    let approved: ReadonlySet<string> | undefined;
+    for (const toolUse of toolUses) {
+      const tool = tools.get(toolUse.name);
+      if (!tool || invalidInputs.has(toolUse.toolUseId) || decisions.has(toolUse.toolUseId) || known.has(toolUse.toolUseId)) continue;
+      const reason = approvalReason(tool, job.requireApproval);
+      if (!reason) continue;
+      approved ??= await this.approvedTools(turn);
+      if (approved.has(approvedToolKey(tool.serverId, tool.toolName))) {
+        decisions.set(toolUse.toolUseId, { kind: 'approved' });
+        continue;
+      }
+      needing.push({ kind: 'approval', id: `ask_${randomBytes(16).toString('base64url')}`, toolUseId: toolUse.toolUseId, name: toolUse.name, serverId: tool.serverId, toolName: tool.toolName, input: toolUse.input, reason });
+    }
+    if (needing.length === 0) return this.options.tools.run(toolUses, { ...round, decisions, known });
+
+    const asked = new Set(needing.map((ask) => ask.toolUseId));
+    const others = toolUses.filter((toolUse) => !asked.has(toolUse.toolUseId));
+    const results = await this.options.tools.run(others, { ...round, decisions, known });
+    if (signal.aborted) throw signal.reason;
+    for (const result of results) known.set(result.toolResult.toolUseId, result);
+    const now = Date.now();
+    const n = (state.pauses ?? 0) + 1;
+    return this.pause(turn, { n, pausedAt: now, expiresAt: now + this.options.limits.approvalTimeoutS * 1000, asks: needing, known: Object.fromEntries(known) });
+  }
+
+  /**
+   * Pauses the turn: checkpoint (awaiting_approval), the delayed resume job, the asks, then the
+   * approval_request event, in that order, so an answer always finds the job to promote and the
+   * event is never visible before its asks; each step may be redone by a worker taking over.
+   */
+  private async pause(turn: Turn, pause: TurnPause): Promise<Paused> {
+    const { job, state, emitter, log } = turn;
+    const { checkpoints, pauses, asks } = this.options.turns;
+    const { replayTtlS, turnTimeoutMs } = this.options.limits;
+    state.pause = pause;
+    state.pauses = pause.n;
+    const ttlSeconds = Math.ceil(Math.max(0, pause.expiresAt - Date.now()) / 1000) + replayTtlS;
+    await checkpoints.save(job.turnId, { ...state, status: 'awaiting_approval' }, ttlSeconds);
+    const resumeJobId = await pauses.scheduleResume(job, pause.n, pause.expiresAt - Date.now());
+    await asks.open(job.turnId, pause.asks, pause.expiresAt, resumeJobId);
+    if (!pause.asks.every((ask) => turn.requested.has(ask.id))) void emitter.emit({ type: 'approval_request', asks: pause.asks, expiresAt: pause.expiresAt });
+    await emitter.flush();
+    // After the event: every append sets the log's TTL back to the replay window.
+    await pauses.holdFor(job.turnId, job.userId, ttlSeconds, pause.expiresAt + turnTimeoutMs);
+    log.info({ asks: pause.asks.length, n: pause.n, expiresAt: pause.expiresAt }, 'turn paused for approval');
+    return 'paused';
+  }
+
+  /** Reads the people's answers to a pause (expiring what is unanswered) as decisions, and tells the client. */
+  private async settle(turn: Turn, pause: TurnPause): Promise<Map<string, ApprovalDecision>> {
+    const { job, state, emitter } = turn;
+    const settled = await this.options.turns.asks.settle(job.turnId, pause.asks.map((ask) => ask.id));
+    const decisions = new Map<string, ApprovalDecision>();
+    const remember: string[] = [];
+    const afterS = Math.round((pause.expiresAt - pause.pausedAt) / 1000);
+    for (const ask of pause.asks) {
+      const settlement = settled.get(ask.id);
+      const answer = settlement?.state === 'answered' && 'decision' in settlement.answer ? settlement.answer : undefined;
+      let decision: ApprovalDecision;
+      if (answer?.decision === 'approve') {
+        decision = { kind: 'approved', ...(answer.arguments ? { arguments: answer.arguments } : {}), ...(answer.message ? { message: answer.message } : {}) };
+        if (answer.remember === 'conversation') remember.push(approvedToolKey(ask.serverId, ask.toolName));
+      } else if (answer?.decision === 'deny') {
+        decision = { kind: 'denied', ...(answer.message ? { message: answer.message } : {}) };
+      } else {
+        decision = { kind: 'expired', afterS };
+      }
+      decisions.set(ask.toolUseId, decision);
+      if (!turn.answered.has(ask.id)) {
+        const outcome = decision.kind === 'approved' ? 'approved' : decision.kind;
+        void emitter.emit({ type: 'approval_answer', askId: ask.id, outcome, ...(decision.kind === 'approved' && decision.arguments ? { edited: true } : {}) });
+      }
+    }
+    if (remember.length > 0) {
+      if (job.conversationId) await this.options.turns.conversationApprovals.remember(job.userId, job.conversationId, remember);
+      else state.approvedTools = [...new Set([...(state.approvedTools ?? []), ...remember])];
+    }
+    return decisions;
+  }
+
+  /** `serverId/toolName` approved for the rest of the conversation (or, without one, of this turn). */
+  private async approvedTools(turn: Turn): Promise<ReadonlySet<string>> {
+    const { job, state } = turn;
+    const approved = job.conversationId ? await this.options.turns.conversationApprovals.approved(job.userId, job.conversationId) : new Set<string>();
+    for (const tool of state.approvedTools ?? []) approved.add(tool);
+    return approved;
   }
 
   private async startConversation(turn: Turn, model: NonNullable<ReturnType<ModelRegistry['resolve']>>['model'], signal: AbortSignal): Promise<void> {
@@ -333,6 +476,8 @@ export class TurnRunner {
   private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
     const { job, state, emitter, log } = turn;
     if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
+    // A turn ended while paused (a stop): its asks expire, so a late answer is refused.
+    if (state.pause) await this.options.turns.asks.settle(job.turnId, state.pause.asks.map((ask) => ask.id)).catch((settleError: unknown) => log.warn({ err: settleError }, 'could not close the asks'));
     let saved: Promise<void> | undefined;
     if (turn.lock && state.history && finishReason !== 'error') {
       const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);

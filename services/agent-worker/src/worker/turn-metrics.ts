@@ -24,11 +24,11 @@ export class TurnMetrics {
   }
 
   /** Wraps a turn runner so every turn is counted and timed, whatever its outcome. */
-  instrument<A extends unknown[]>(run: (job: ChatJob, ...rest: A) => Promise<FinishReason>): (job: ChatJob, ...rest: A) => Promise<FinishReason> {
+  instrument<A extends unknown[]>(run: (job: ChatJob, ...rest: A) => Promise<FinishReason | 'paused'>): (job: ChatJob, ...rest: A) => Promise<FinishReason | 'paused'> {
     return async (job, ...rest) => {
       const started = performance.now();
       this.running.inc();
-      let reason: FinishReason = 'error';
+      let reason: FinishReason | 'paused' = 'error';
       try {
         reason = await run(job, ...rest);
         return reason;
