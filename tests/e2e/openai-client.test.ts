@@ -123,7 +123,7 @@ describe('the official openai client, unchanged, against the gateway', () => {
     expect(Buffer.from(image!.image!.source.base64, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
 
-  it("does not run a call the owner's require_approval covers, even when the request says never; nor one the request's covers", async () => {
+  it("pauses a call the owner's require_approval covers, even when the request says never; and one the request's covers", async () => {
     const added = await stack.fetch('/v1/add/mcp_server', {
       method: 'POST',
       userId: 'openai-user',
@@ -140,12 +140,26 @@ describe('the official openai client, unchanged, against the gateway', () => {
         mcp_server_ids: [serverId],
         require_approval: requireApproval,
       });
-    const owners = await ask('echo on my guarded server', 'mine-guarded', 'never');
-    expect(owners.choices[0]?.message.content).toContain("requires a person's approval (server mine-guarded requires approval for echo)");
-    expect(owners.choices[0]?.message.content).not.toContain('Echo: should not run');
-    const requests = await ask('echo needing approval', 'everything', { always: { tool_names: ['echo'] } });
-    expect(requests.choices[0]?.message.content).toContain('the request requires approval for echo');
-    expect(requests.choices[0]?.message.content).not.toContain('Echo: should not run');
+    type Paused = OpenAI.ChatCompletion.Choice & { message: { approval_requests?: Array<{ id: string; reason: string }> } };
+    const deny = async (completion: OpenAI.ChatCompletion) => {
+      const choice = completion.choices[0] as Paused;
+      expect(choice.finish_reason).toBe('approval_required');
+      const [request] = choice.message.approval_requests ?? [];
+      const denied = await stack.fetch(`/v1/turns/${completion.id}/approvals`, {
+        method: 'POST',
+        userId: 'openai-user',
+        body: JSON.stringify({ approvals: [{ id: request!.id, decision: 'deny' }] }),
+      });
+      expect(denied.status).toBe(200);
+      return { reason: request!.reason, answer: ((await denied.json()) as OpenAI.ChatCompletion).choices[0]?.message.content };
+    };
+    const owners = await deny(await ask('echo on my guarded server', 'mine-guarded', 'never'));
+    expect(owners.reason).toBe('server mine-guarded requires approval for echo');
+    expect(owners.answer).toContain('denied');
+    expect(owners.answer).not.toContain('Echo: should not run');
+    const requests = await deny(await ask('echo needing approval', 'everything', { always: { tool_names: ['echo'] } }));
+    expect(requests.reason).toBe('the request requires approval for echo');
+    expect(requests.answer).not.toContain('Echo: should not run');
   });
 
   it('serves an OpenAI-compatible provider model too', async () => {

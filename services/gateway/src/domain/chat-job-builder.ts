@@ -30,6 +30,7 @@ export function buildChatJob({ turnId, userId, body, model, mcpServerIds, create
     thinking: { enabled: body.extra_params.enable_thinking && model.supports_thinking, budgetTokens: body.extra_params.budget_tokens },
     onlyNMostRecentImages: body.extra_params.only_n_most_recent_images,
     ...(body.require_approval !== undefined ? { requireApproval: body.require_approval } : {}),
+    ...(body.conversation_id !== undefined ? { conversationId: body.conversation_id } : {}),
     createdAt,
   };
 }
