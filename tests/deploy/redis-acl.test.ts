@@ -37,7 +37,16 @@ describe('Redis ACL users', () => {
   it('the pool and the workers reach only their own keys; the pool none of history, turns, queues or API keys', () => {
     const patterns = (component: string) => composeUsers.get(component)!.filter((rule) => /^[~&]/.test(rule));
     expect(patterns('mcp-pool')).toEqual(['~P:pool:*', '~P:user:*:mcp-servers']);
-    expect(patterns('agent-worker')).toEqual(['~P:bull:*', '~P:turn:*', '~P:user:*:history*', '&P:turn:*', '&P:turn-cancel']);
+    expect(patterns('agent-worker')).toEqual([
+      '~P:bull:*',
+      '~P:turn:*',
+      '~P:user:*:history*',
+      '~P:user:*:active-turns',
+      '~P:user:*:conversation:*',
+      '&P:turn:*',
+      '&P:turn-cancel',
+      '&P:turn-answers',
+    ]);
     expect(patterns('gateway')).toEqual(['~P:*', '&P:*']);
   });
 

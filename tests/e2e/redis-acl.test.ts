@@ -86,6 +86,27 @@ describe('the platform on a Redis with one ACL user per component', () => {
     const history = await connect(urlOf('agent-worker')).llen(createHistoryKeys(prefix).history('alice'));
     expect(history).toBeGreaterThanOrEqual(4);
     expect((await stack.fetch('/v1/remove/history', { method: 'POST', userId: 'alice', body: '{}' })).status).toBe(200);
+    // The worker released each turn's concurrent-turn slot (a slot it cannot release would block the user until it expires).
+    await expect.poll(() => connect(urlOf('gateway')).zcard(createTurnKeys(prefix).userActiveTurns('alice'))).toBe(0);
+  });
+
+  it('pauses a turn for approval, remembers the tool for the conversation, and resumes it after the answer', async () => {
+    stack.emulator.script([
+      { when: { lastUserText: 'echo with approval' }, reply: { toolUses: [{ name: 'mine__echo', input: { message: 'approved through the acl' } }] } },
+      { when: { afterToolResult: 'mine__echo' }, reply: (context) => ({ text: `Tool said: ${context.lastToolResultText}` }) },
+    ]);
+    const request = { mcp_server_ids: ['mine'], require_approval: 'always', conversation_id: 'acl-conversation' };
+    const paused = (await (await chat('alice', 'echo with approval', request)).json()) as { id: string; choices: Array<{ finish_reason: string; message: { approval_requests: Array<{ id: string }> } }> };
+    expect(paused.choices[0]!.finish_reason).toBe('approval_required');
+    const answered = await stack.fetch(`/v1/turns/${paused.id}/approvals`, {
+      method: 'POST',
+      userId: 'alice',
+      body: JSON.stringify({ approvals: [{ id: paused.choices[0]!.message.approval_requests[0]!.id, decision: 'approve', remember: 'conversation' }] }),
+    });
+    expect(((await answered.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe('Tool said: Echo: approved through the acl');
+    // Remembered by the worker under its own ACL user: the next turn of the conversation runs without asking.
+    const again = (await (await chat('alice', 'echo with approval', request)).json()) as { choices: Array<{ finish_reason: string }> };
+    expect(again.choices[0]!.finish_reason).toBe('stop');
   });
 
   it('refuses the default user, and each component outside its keys and commands', async () => {
