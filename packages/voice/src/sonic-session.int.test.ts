@@ -261,6 +261,22 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
     expect(session.state).toBe('closed');
   });
 
+  it('does not run a tool whose server requires approval (a voice session cannot ask) and tells the model', async () => {
+    emulator.scriptSonic({
+      turns: [{ userTranscript: 'use a tool', toolUse: { name: 'everything__echo', input: { message: 'unapproved' } }, assistantText: ({ toolResult }) => `Result: ${toolResult ?? ''}` }],
+    });
+    // The catalog as the pool lists it for a server whose admin requires approval of echo.
+    const guarded = tools.map((tool) => (tool.name === 'everything__echo' ? { ...tool, requireApproval: { always: { tool_names: ['echo'] } } } : tool));
+    const { session, recorder } = newSession({ executeTool: createPoolToolExecutor(pool, guarded) });
+    start(session);
+    speak(session);
+    await recorder.waitFor(isFinalText('assistant'), 'the answer');
+    const [result] = recorder.of('toolResult');
+    expect(result).toMatchObject({ isError: true });
+    expect(result?.content).toContain("requires a person's approval");
+    expect(result?.content).not.toContain('Echo: unapproved');
+  });
+
   it('tells the model when a tool is not in the catalog, without calling the pool', async () => {
     emulator.scriptSonic({
       turns: [{ userTranscript: 'use a tool', toolUse: { name: 'nope__missing', input: {} }, assistantText: ({ toolResult }) => `Result: ${toolResult ?? ''}` }],

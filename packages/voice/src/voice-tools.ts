@@ -1,4 +1,4 @@
-import { toolResultText, type CatalogTool } from '@bedrock-mcp/contracts';
+import { policyRequiresApproval, toolResultText, type CatalogTool } from '@bedrock-mcp/contracts';
 import { CatalogToolCaller, PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
 import type { SonicToolSpec } from './sonic-protocol.js';
 
@@ -41,6 +41,8 @@ export interface PoolToolExecutorOptions {
 /**
  * Calls tools through the mcp-pool with a CatalogToolCaller over the catalog the session was
  * started with (the Bedrock-safe name the model used maps back to the server and the tool's own name).
+ * A voice session cannot pause for a person's approval, so a tool whose server requires approval
+ * (the admin's or the owner's policy) is not run and the model is told why.
  */
 export function createPoolToolExecutor(
   pool: Pick<PoolClient, 'callTool'>,
@@ -49,6 +51,10 @@ export function createPoolToolExecutor(
 ): VoiceToolExecutor {
   const caller = new CatalogToolCaller(tools, { pool, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
   return async (call) => {
+    const tool = caller.tool(call.name);
+    if (tool && policyRequiresApproval(tool.requireApproval, tool.toolName)) {
+      return { text: `Tool ${tool.toolName} was not run: server ${tool.serverId} requires a person's approval for it, which a voice session cannot ask for; use the chat.`, isError: true };
+    }
     const outcome = await caller.call(call);
     if (outcome.kind === 'unknown_tool') return { text: `unknown tool "${call.name}"`, isError: true };
     if (outcome.kind === 'result') {
