@@ -353,12 +353,6 @@ export class TurnRunner {
   }
 
   /**
-   * Ends the turn: the error (if any), the history (keep_session; not after an error, so a
-   * message the model refuses does not poison every later turn), `done`. The log's `done` is the
-   * turn's record; a done checkpoint is written first only after a history save, so a worker
-   * taking over between the save and `done` does not save the history twice.
-   */
-  /**
    * Frees the user's concurrent-turn slot. Sent just before `done` on the same connection, so a
    * client that starts its next turn when it sees `done` finds the slot free; not awaited.
    */
@@ -366,6 +360,12 @@ export class TurnRunner {
     this.options.turns.slots.release(job.userId, job.turnId).catch((error: unknown) => log.warn({ err: error }, 'could not release the turn slot; it expires on its own'));
   }
 
+  /**
+   * Ends the turn: the error (if any), the history (keep_session; not after an error, so a
+   * message the model refuses does not poison every later turn), `done`. The log's `done` is the
+   * turn's record; a done checkpoint is written first only after a history save, so a worker
+   * taking over between the save and `done` does not save the history twice.
+   */
   private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
     const { job, state, emitter, log } = turn;
     if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
