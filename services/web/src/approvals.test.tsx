@@ -1,24 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WsClientFrameSchema, type MeResponse, type StreamEvent, type ApprovalAsk, type WsClientFrame, type WsServerFrame } from '@bedrock-mcp/contracts';
+import { WsClientFrameSchema, type MeResponse, type StreamEvent, type WsClientFrame, type WsServerFrame } from '@bedrock-mcp/contracts';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WsWebSocket, WebSocketServer, type WebSocket } from 'ws';
 import { App } from './app.js';
+import { approvalAsk } from './testing/asks.js';
 
 const ME: MeResponse = { user_id: 'local', display_name: 'Local user', auth_method: 'local', csrf_token: 'csrf-local' };
 const TURN_ID = 'chatcmpl-approvals01';
-const ASK: ApprovalAsk = {
-  kind: 'approval',
-  id: 'ask_approve0001',
-  toolUseId: 't1',
-  name: 'everything__echo',
-  serverId: 'everything',
-  toolName: 'echo',
-  input: { message: 'ping' },
-  reason: 'The admin requires approval for echo',
-};
+const ASK = approvalAsk();
 
 /**
  * A stand-in gateway: the REST routes the chat screen reads, and a chat socket whose turn asks

@@ -4,6 +4,7 @@ import { CatalogToolCaller, type PoolClient } from '@bedrock-mcp/pool-client';
 import type { ToolLedger, TurnEmitter } from '@bedrock-mcp/turns';
 import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
 import { approvalReason } from './approval-gate.js';
+import { refusalOf, withApprovalNotes, type ApprovalDecision } from './approval-round.js';
 import type { ElicitationRelay } from './elicitation-relay.js';
 import { TurnAbort } from './turn-abort.js';
 
@@ -24,14 +25,6 @@ export interface ToolExecutorOptions {
   elicitations?: ElicitationRelay;
   logger: Logger;
 }
-
-/** A person's decision on a call that needed approval (or a standing approval for the conversation). */
-export type ApprovalDecision =
-  /** Run it; `arguments`: the person's edit of the model's input; `message`: for the model. */
-  | { kind: 'approved'; arguments?: Record<string, unknown>; message?: string }
-  | { kind: 'denied'; message?: string }
-  /** No one answered within `afterS` seconds. */
-  | { kind: 'expired'; afterS: number };
 
 export interface ToolRound {
   turnId: string;
@@ -58,7 +51,7 @@ const CALL_GRACE_MS = 5000;
 /**
  * Runs one model turn's tool uses concurrently through the pool. Each runs at most once per turn
  * (ToolLedger); a tool that fails — pool error, unknown tool, bad input, isError — or that a person
- * denied or left unanswered (approval-gate.ts; the TurnRunner pauses for the decisions) gives an
+ * denied or left unanswered (approval-round.ts pauses the turn for the decisions) gives an
  * error result the model sees rather than failing the turn. Results come back in the tool uses' order.
  */
 export class ToolExecutor {
@@ -99,18 +92,8 @@ export class ToolExecutor {
     if (invalid) return { result: errorToolResult(`Tool ${toolUse.name} was not called: ${invalid}.`), durationMs: 0 };
     if (!catalogTool) return { result: errorToolResult(`Tool ${toolUse.name} does not exist; use one of the tools offered.`), durationMs: 0 };
     const decision = round.decisions?.get(toolUse.toolUseId);
-    const needsApproval = approvalReason(catalogTool, round.requireApproval);
-    // Never run unapproved: the runner pauses for every call that needs a decision, so this is a safety net.
-    if (needsApproval && !decision) {
-      return { result: errorToolResult(`Tool ${toolUse.name} was not run: it requires a person's approval (${needsApproval}), which it did not get.`), durationMs: 0 };
-    }
-    if (decision?.kind === 'denied') {
-      const message = decision.message ? ` Their message: ${decision.message}` : '';
-      return { result: errorToolResult(`The user denied the call of ${toolUse.name}; it was not run.${message}`), durationMs: 0 };
-    }
-    if (decision?.kind === 'expired') {
-      return { result: errorToolResult(`Tool ${toolUse.name} was not run: no one approved it within ${decision.afterS} s.`), durationMs: 0 };
-    }
+    const refusal = refusalOf(toolUse.name, approvalReason(catalogTool, round.requireApproval), decision);
+    if (refusal) return { result: refusal, durationMs: 0 };
 
     const claim = await this.options.ledger.claim(round.turnId, toolUse.toolUseId);
     if (!claim.claimed) {
@@ -180,15 +163,4 @@ export class ToolExecutor {
         return { result: errorToolResult(`Tool ${toolUse.name} failed: ${(outcome.error as Error).message}`), durationMs };
     }
   }
-}
-
-/** Tells the model what the approving person did: edited the arguments, left a message. */
-function withApprovalNotes(outcome: { result: ToolResult; durationMs: number }, decision: ApprovalDecision | undefined): { result: ToolResult; durationMs: number } {
-  if (decision?.kind !== 'approved') return outcome;
-  const notes: string[] = [];
-  if (decision.arguments !== undefined) notes.push(`A person changed the arguments before approving this call; it ran with ${JSON.stringify(decision.arguments)}.`);
-  if (decision.message) notes.push(`Message from the person who approved it: ${decision.message}`);
-  if (notes.length === 0) return outcome;
-  const { result } = outcome;
-  return { ...outcome, result: { ...result, content: [...result.content, { type: 'text', text: notes.join('\n') }] } };
 }

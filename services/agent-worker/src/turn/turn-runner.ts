@@ -1,19 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '@bedrock-mcp/common';
-import { toolUsesOf, type ApprovalAsk, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type StreamEvent, type ToolResultBlock, type TurnErrorCode } from '@bedrock-mcp/contracts';
+import { toolUsesOf, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type StreamEvent, type ToolResultBlock, type TurnErrorCode } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
-import {
-  approvedToolKey,
-  HistoryLockTimeoutError,
-  mergeConsecutiveRoles,
-  sealConversation,
-  TurnEmitter,
-  type HeldHistoryLock,
-  type HistoryStore,
-  type TurnCheckpoint,
-  type TurnConsumer,
-  type TurnPause,
-} from '@bedrock-mcp/turns';
+import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, TurnEmitter, type HeldHistoryLock, type HistoryStore, type TurnConsumer } from '@bedrock-mcp/turns';
 import { keepRecentToolImages } from '../conversation/keep-recent-tool-images.js';
 import { ChatInputError, fromChatMessages, systemPromptOf } from '../conversation/from-chat-messages.js';
 import type { FetchImageOptions } from '../conversation/image-source.js';
@@ -22,8 +10,8 @@ import type { ModelProvider, ModelRequest } from '../providers/model-provider.js
 import type { ModelRegistry } from '../providers/model-registry.js';
 import { runModelRound, startedEarly } from './model-round.js';
 import { toRoundStop } from './stop-reason.js';
-import { approvalReason } from './approval-gate.js';
-import type { ApprovalDecision, ToolExecutor, ToolUse } from './tool-executor.js';
+import { addTimeWaitedForPeople, ApprovalRound, supersededByLaterJob, type ApprovalTurn, type Paused } from './approval-round.js';
+import type { ToolExecutor, ToolUse } from './tool-executor.js';
 import { childController, TurnAbort } from './turn-abort.js';
 import { addUsage, ZERO_USAGE } from './usage.js';
 
@@ -51,9 +39,6 @@ export interface TurnRunnerOptions {
   logger: Logger;
 }
 
-/** The loop's state, checkpointed after every model round and every tool round. */
-type TurnState = Omit<TurnCheckpoint, 'version' | 'updatedAt' | 'status' | 'finishReason'>;
-
 /** A turn-ending failure with the code the client sees. */
 class TurnFailure extends Error {
   constructor(
@@ -64,22 +49,10 @@ class TurnFailure extends Error {
   }
 }
 
-interface Turn {
-  job: ChatJob;
-  log: Logger;
-  emitter: TurnEmitter;
-  state: TurnState;
+interface Turn extends ApprovalTurn {
   lock?: HeldHistoryLock;
   resumed: boolean;
-  /** 0 for the turn's own job, n for the job resuming its nth pause (TurnContext.generation). */
-  generation: number;
-  /** Ask ids whose approval_request / approval_answer is already in the log. */
-  requested: ReadonlySet<string>;
-  answered: ReadonlySet<string>;
 }
-
-/** A pause for approval: the run ends, the job completes, the resume job continues the turn. */
-type Paused = 'paused';
 
 /**
  * Runs one chat turn: model round → tool round → … until the model stops, MAX_TURNS, a stop
@@ -89,8 +62,11 @@ type Paused = 'paused';
 export class TurnRunner {
   /** Turns this process is running now. */
   private running = 0;
+  private readonly approvals: ApprovalRound;
 
-  constructor(private readonly options: TurnRunnerOptions) {}
+  constructor(private readonly options: TurnRunnerOptions) {
+    this.approvals = new ApprovalRound({ turns: options.turns, limits: options.limits });
+  }
 
   /**
    * Runs (or resumes) the turn and returns how it ended. `lost` aborts when this worker lost the
@@ -114,10 +90,8 @@ export class TurnRunner {
       return finishReason;
     }
     const generation = options.generation ?? 0;
-    const pauses = checkpoint?.pauses ?? 0;
-    // A job of an earlier generation (its worker died after the turn paused and was resumed) no longer owns the turn.
-    if (generation < pauses - (checkpoint?.status === 'awaiting_approval' ? 1 : 0)) {
-      log.info({ generation, pauses }, 'a later job owns this paused turn; leaving it');
+    if (supersededByLaterJob(generation, checkpoint)) {
+      log.info({ generation, pauses: checkpoint?.pauses ?? 0 }, 'a later job owns this paused turn; leaving it');
       return 'paused';
     }
     // Events need not be awaited one by one: they go out in order on one connection (see TurnEmitter).
@@ -138,9 +112,7 @@ export class TurnRunner {
       return this.finish(turn, 'error', { code: 'internal_error', message: 'the paused turn could not be resumed: its state expired' });
     }
     if (turn.resumed) log.info({ round: turn.state.round, generation }, 'resuming the turn from its checkpoint');
-    const { pause } = turn.state;
-    // The time a person took to answer does not count against the turn's deadline.
-    if (pause && generation === pause.n) turn.state.waitedMs = (turn.state.waitedMs ?? 0) + Math.max(0, Date.now() - pause.pausedAt);
+    addTimeWaitedForPeople(turn);
 
     const control = new AbortController();
     const unwatch = this.options.turns.cancels.watch(job.turnId, () => control.abort(new TurnAbort('stop_requested', 'stop requested')));
@@ -244,8 +216,8 @@ export class TurnRunner {
 
   /**
    * Runs a round's tool uses. Calls that need a person's approval (and were not approved for the
-   * conversation) pause the turn: the others run first, then `pause` records the asks. The job that
-   * resumes the pause settles the asks and runs the round with the people's decisions.
+   * conversation) pause the turn: the others run first, then the pause records the asks. The job
+   * that resumes the pause runs the round with the people's decisions.
    */
   private async toolRound(
     turn: Turn,
@@ -258,96 +230,17 @@ export class TurnRunner {
     const invalidInputs = new Map(Object.entries(state.invalidToolInputs ?? {}));
     const round = { turnId: job.turnId, userId: job.userId, tools, requireApproval: job.requireApproval, emitter: turn.emitter, signal, invalidInputs, alreadyReported };
     // A pause whose job died before it ended: redo it (same asks, same resume job).
-    if (state.pause && turn.generation < state.pause.n) return this.pause(turn, state.pause);
-    const decisions = state.pause ? await this.settle(turn, state.pause) : new Map<string, ApprovalDecision>();
-    const known = new Map(Object.entries(state.pause?.known ?? {}));
-    const needing: ApprovalAsk[] = [];
-    let approved: ReadonlySet<string> | undefined;
-    for (const toolUse of toolUses) {
-      const tool = tools.get(toolUse.name);
-      if (!tool || invalidInputs.has(toolUse.toolUseId) || decisions.has(toolUse.toolUseId) || known.has(toolUse.toolUseId)) continue;
-      const reason = approvalReason(tool, job.requireApproval);
-      if (!reason) continue;
-      approved ??= await this.approvedTools(turn);
-      if (approved.has(approvedToolKey(tool.serverId, tool.toolName))) {
-        decisions.set(toolUse.toolUseId, { kind: 'approved' });
-        continue;
-      }
-      needing.push({ kind: 'approval', id: `ask_${randomBytes(16).toString('base64url')}`, toolUseId: toolUse.toolUseId, name: toolUse.name, serverId: tool.serverId, toolName: tool.toolName, input: toolUse.input, reason });
-    }
-    if (needing.length === 0) return this.options.tools.run(toolUses, { ...round, decisions, known });
+    const unfinished = this.approvals.unfinishedPause(turn);
+    if (unfinished) return this.approvals.pause(turn, unfinished);
+    const { decisions, known, asks } = await this.approvals.decide(turn, toolUses, tools, invalidInputs);
+    if (asks.length === 0) return this.options.tools.run(toolUses, { ...round, decisions, known });
 
-    const asked = new Set(needing.map((ask) => ask.toolUseId));
+    const asked = new Set(asks.map((ask) => ask.toolUseId));
     const others = toolUses.filter((toolUse) => !asked.has(toolUse.toolUseId));
     const results = await this.options.tools.run(others, { ...round, decisions, known });
     if (signal.aborted) throw signal.reason;
     for (const result of results) known.set(result.toolResult.toolUseId, result);
-    const now = Date.now();
-    const n = (state.pauses ?? 0) + 1;
-    return this.pause(turn, { n, pausedAt: now, expiresAt: now + this.options.limits.approvalTimeoutS * 1000, asks: needing, known: Object.fromEntries(known) });
-  }
-
-  /**
-   * Pauses the turn: checkpoint (awaiting_approval), the delayed resume job, the asks, then the
-   * approval_request event, in that order, so an answer always finds the job to promote and the
-   * event is never visible before its asks; each step may be redone by a worker taking over.
-   */
-  private async pause(turn: Turn, pause: TurnPause): Promise<Paused> {
-    const { job, state, emitter, log } = turn;
-    const { checkpoints, pauses, asks } = this.options.turns;
-    const { replayTtlS, turnTimeoutMs } = this.options.limits;
-    state.pause = pause;
-    state.pauses = pause.n;
-    const ttlSeconds = Math.ceil(Math.max(0, pause.expiresAt - Date.now()) / 1000) + replayTtlS;
-    await checkpoints.save(job.turnId, { ...state, status: 'awaiting_approval' }, ttlSeconds);
-    const resumeJobId = await pauses.scheduleResume(job, pause.n, pause.expiresAt - Date.now());
-    await asks.open(job.turnId, pause.asks, pause.expiresAt, resumeJobId);
-    if (!pause.asks.every((ask) => turn.requested.has(ask.id))) void emitter.emit({ type: 'approval_request', asks: pause.asks, expiresAt: pause.expiresAt });
-    await emitter.flush();
-    // After the event: every append sets the log's TTL back to the replay window.
-    await pauses.holdFor(job.turnId, job.userId, ttlSeconds, pause.expiresAt + turnTimeoutMs);
-    log.info({ asks: pause.asks.length, n: pause.n, expiresAt: pause.expiresAt }, 'turn paused for approval');
-    return 'paused';
-  }
-
-  /** Reads the people's answers to a pause (expiring what is unanswered) as decisions, and tells the client. */
-  private async settle(turn: Turn, pause: TurnPause): Promise<Map<string, ApprovalDecision>> {
-    const { job, state, emitter } = turn;
-    const settled = await this.options.turns.asks.settle(job.turnId, pause.asks.map((ask) => ask.id));
-    const decisions = new Map<string, ApprovalDecision>();
-    const remember: string[] = [];
-    const afterS = Math.round((pause.expiresAt - pause.pausedAt) / 1000);
-    for (const ask of pause.asks) {
-      const settlement = settled.get(ask.id);
-      const answer = settlement?.state === 'answered' && 'decision' in settlement.answer ? settlement.answer : undefined;
-      let decision: ApprovalDecision;
-      if (answer?.decision === 'approve') {
-        decision = { kind: 'approved', ...(answer.arguments ? { arguments: answer.arguments } : {}), ...(answer.message ? { message: answer.message } : {}) };
-        if (answer.remember === 'conversation') remember.push(approvedToolKey(ask.serverId, ask.toolName));
-      } else if (answer?.decision === 'deny') {
-        decision = { kind: 'denied', ...(answer.message ? { message: answer.message } : {}) };
-      } else {
-        decision = { kind: 'expired', afterS };
-      }
-      decisions.set(ask.toolUseId, decision);
-      if (!turn.answered.has(ask.id)) {
-        const outcome = decision.kind === 'approved' ? 'approved' : decision.kind;
-        void emitter.emit({ type: 'approval_answer', askId: ask.id, outcome, ...(decision.kind === 'approved' && decision.arguments ? { edited: true } : {}) });
-      }
-    }
-    if (remember.length > 0) {
-      if (job.conversationId) await this.options.turns.conversationApprovals.remember(job.userId, job.conversationId, remember);
-      else state.approvedTools = [...new Set([...(state.approvedTools ?? []), ...remember])];
-    }
-    return decisions;
-  }
-
-  /** `serverId/toolName` approved for the rest of the conversation (or, without one, of this turn). */
-  private async approvedTools(turn: Turn): Promise<ReadonlySet<string>> {
-    const { job, state } = turn;
-    const approved = job.conversationId ? await this.options.turns.conversationApprovals.approved(job.userId, job.conversationId) : new Set<string>();
-    for (const tool of state.approvedTools ?? []) approved.add(tool);
-    return approved;
+    return this.approvals.pauseFor(turn, asks, known);
   }
 
   private async startConversation(turn: Turn, model: NonNullable<ReturnType<ModelRegistry['resolve']>>['model'], signal: AbortSignal): Promise<void> {
@@ -460,12 +353,6 @@ export class TurnRunner {
   }
 
   /**
-   * Ends the turn: the error (if any), the history (keep_session; not after an error, so a
-   * message the model refuses does not poison every later turn), `done`. The log's `done` is the
-   * turn's record; a done checkpoint is written first only after a history save, so a worker
-   * taking over between the save and `done` does not save the history twice.
-   */
-  /**
    * Frees the user's concurrent-turn slot. Sent just before `done` on the same connection, so a
    * client that starts its next turn when it sees `done` finds the slot free; not awaited.
    */
@@ -473,11 +360,16 @@ export class TurnRunner {
     this.options.turns.slots.release(job.userId, job.turnId).catch((error: unknown) => log.warn({ err: error }, 'could not release the turn slot; it expires on its own'));
   }
 
+  /**
+   * Ends the turn: the error (if any), the history (keep_session; not after an error, so a
+   * message the model refuses does not poison every later turn), `done`. The log's `done` is the
+   * turn's record; a done checkpoint is written first only after a history save, so a worker
+   * taking over between the save and `done` does not save the history twice.
+   */
   private async finish(turn: Turn, finishReason: FinishReason, error?: { code: TurnErrorCode; message: string }): Promise<FinishReason> {
     const { job, state, emitter, log } = turn;
     if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
-    // A turn ended while paused (a stop): its asks expire, so a late answer is refused.
-    if (state.pause) await this.options.turns.asks.settle(job.turnId, state.pause.asks.map((ask) => ask.id)).catch((settleError: unknown) => log.warn({ err: settleError }, 'could not close the asks'));
+    await this.approvals.closeAsks(turn);
     let saved: Promise<void> | undefined;
     if (turn.lock && state.history && finishReason !== 'error') {
       const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);

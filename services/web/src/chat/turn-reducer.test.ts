@@ -1,6 +1,7 @@
-import type { ApprovalAsk, ElicitationAsk, StreamEvent } from '@bedrock-mcp/contracts';
+import type { ElicitationAsk, StreamEvent } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
 import { createTurn, isTurnActive, MAX_PENDING_EVENTS, pendingAsks, reduceTurn, turnText, type ToolBlock, type TurnState } from './turn-reducer.js';
+import { approvalAsk } from '../testing/asks.js';
 
 const TURN_ID = 'chatcmpl-test12345';
 
@@ -187,16 +188,7 @@ describe('reduceTurn', () => {
 });
 
 describe('reduceTurn: what a turn asks the person', () => {
-  const approvalAsk: ApprovalAsk = {
-    kind: 'approval',
-    id: 'ask_approve0001',
-    toolUseId: 't1',
-    name: 'everything__echo',
-    serverId: 'everything',
-    toolName: 'echo',
-    input: { message: 'hi' },
-    reason: 'everything requires approval for echo',
-  };
+  const approval = approvalAsk();
   const elicitationAsk: ElicitationAsk = {
     kind: 'elicitation',
     id: 'ask_elicit00001',
@@ -210,7 +202,7 @@ describe('reduceTurn: what a turn asks the person', () => {
     { type: 'round_start', round: 1 },
     { type: 'text_delta', text: 'I will echo.' },
     { type: 'tool_input_delta', toolUseId: 't1', name: 'everything__echo', partialJson: '{"message":"hi"}' },
-    { type: 'approval_request', asks: [approvalAsk, elicitationAsk], expiresAt: 90_000 },
+    { type: 'approval_request', asks: [approval, elicitationAsk], expiresAt: 90_000 },
   ]);
 
   it('adds the asks as blocks where they came, and the turn waits for the person', () => {
@@ -218,7 +210,7 @@ describe('reduceTurn: what a turn asks the person', () => {
     expect(turn.status).toBe('waiting');
     expect(isTurnActive(turn)).toBe(true);
     expect(turn.blocks.map((block) => block.kind)).toEqual(['text', 'tool', 'ask', 'ask']);
-    expect(turn.blocks[2]).toMatchObject({ kind: 'ask', ask: approvalAsk, expiresAt: 90_000, round: 1 });
+    expect(turn.blocks[2]).toMatchObject({ kind: 'ask', ask: approval, expiresAt: 90_000, round: 1 });
     expect(pendingAsks(turn).map((block) => block.ask.id)).toEqual(['ask_approve0001', 'ask_elicit00001']);
   });
 
@@ -246,7 +238,7 @@ describe('reduceTurn: what a turn asks the person', () => {
     const waiting = apply(accepted(), asking);
     const resumed = apply(waiting, numbered([{ type: 'round_start', round: 1, resumed: true }], asking.length + 1));
     expect(resumed.blocks.map((block) => block.kind)).toEqual(['ask', 'ask']);
-    const again = apply(resumed, numbered([{ type: 'approval_request', asks: [approvalAsk], expiresAt: 90_000 }], asking.length + 2));
+    const again = apply(resumed, numbered([{ type: 'approval_request', asks: [approval], expiresAt: 90_000 }], asking.length + 2));
     expect(again.blocks.filter((block) => block.kind === 'ask')).toHaveLength(2);
   });
 

@@ -6,18 +6,10 @@ import { AnswerError } from '../../api/chat-socket.js';
 import type { AskBlock } from '../../chat/turn-reducer.js';
 import { AskCard } from './ask-card.js';
 import { AssistantMessage } from './assistant-message.js';
+import { approvalAsk } from '../../testing/asks.js';
 import type { TurnState } from '../../chat/turn-reducer.js';
 
-const approval: ApprovalAsk = {
-  kind: 'approval',
-  id: 'ask_approve0001',
-  toolUseId: 't1',
-  name: 'everything__echo',
-  serverId: 'everything',
-  toolName: 'echo',
-  input: { message: 'hello', nested: { deep: [1, 2] } },
-  reason: 'The admin requires approval for every tool of everything',
-};
+const approval = approvalAsk({ input: { message: 'hello', nested: { deep: [1, 2] } } });
 const block = (ask: ApprovalAsk | ElicitationAsk, extra: Partial<AskBlock> = {}): AskBlock => ({
   kind: 'ask',
   id: `ask-${ask.id}`,
