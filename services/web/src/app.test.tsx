@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { AuthMode, MeResponse } from '@bedrock-mcp/contracts';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -7,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WsWebSocket, WebSocketServer } from 'ws';
 import { App } from './app.js';
 import { markSignInRedirect } from './auth/sign-in-redirect.js';
-import type { RecordedRequest } from './testing/http-stub.js';
+import { listenOnLoopback, type RecordedRequest } from './testing/http-stub.js';
 
 const LOCAL_ME: MeResponse = { user_id: 'local', display_name: 'Local user', auth_method: 'local', csrf_token: 'csrf-local' };
 const ALICE: MeResponse = { user_id: 'alice@example.com', display_name: 'Alice Example', auth_method: 'oidc', csrf_token: 'csrf-alice' };
@@ -47,19 +46,7 @@ async function startAuthGateway(options: { mode: AuthMode; me?: MeResponse; refu
     socket.send(JSON.stringify({ type: 'ready', userId: state.me?.user_id ?? 'nobody' }));
     socket.on('message', (data: Buffer) => socketFrames.push(data.toString('utf8')));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    state,
-    requests,
-    socketFrames,
-    close: async () => {
-      for (const client of sockets.clients) client.terminate();
-      sockets.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { ...(await listenOnLoopback(server, sockets)), state, requests, socketFrames };
 }
 
 let gateway: Awaited<ReturnType<typeof startAuthGateway>> | undefined;

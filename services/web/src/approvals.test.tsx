@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WsClientFrameSchema, type MeResponse, type StreamEvent, type WsClientFrame, type WsServerFrame } from '@bedrock-mcp/contracts';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -7,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket as WsWebSocket, WebSocketServer, type WebSocket } from 'ws';
 import { App } from './app.js';
 import { approvalAsk } from './testing/asks.js';
+import { listenOnLoopback } from './testing/http-stub.js';
 
 const ME: MeResponse = { user_id: 'local', display_name: 'Local user', auth_method: 'local', csrf_token: 'csrf-local' };
 const TURN_ID = 'chatcmpl-approvals01';
@@ -58,17 +58,7 @@ async function startGateway() {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    frames,
-    close: async () => {
-      for (const client of sockets.clients) client.terminate();
-      sockets.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { ...(await listenOnLoopback(server, sockets)), frames };
 }
 
 let gateway: Awaited<ReturnType<typeof startGateway>> | undefined;
