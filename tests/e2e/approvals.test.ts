@@ -24,6 +24,10 @@ beforeAll(async () => {
   stack.emulator.script([
     { when: { lastUserText: 'echo please' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'from the model' } }] } },
     { when: { afterToolResult: 'everything__echo' }, reply: (context) => ({ text: `Tool said: ${context.lastToolResultText}` }) },
+    {
+      when: { lastUserText: 'echo twice' },
+      reply: { toolUses: [{ name: 'everything__echo', input: { message: 'one' } }, { name: 'everything__echo', input: { message: 'two' } }] },
+    },
     { when: { lastUserText: 'ask me something' }, reply: { toolUses: [{ name: 'everything__trigger-elicitation-request', input: {} }] } },
     { when: { afterToolResult: 'everything__trigger-elicitation-request' }, reply: (context) => ({ text: `Form said: ${context.lastToolResultText}` }) },
   ]);
@@ -123,6 +127,30 @@ describe('tool approval over the OpenAI-compatible API', () => {
 
     const elsewhere = await echoRequest({ conversation_id: 'conv-other' });
     expect(elsewhere.choices[0]?.finish_reason).toBe(APPROVAL_REQUIRED_FINISH_REASON);
+  });
+
+  it('answers a partial answer at once with the asks still open, and resumes after the last one', async () => {
+    const completion = await client.chat.completions.create({
+      model: STACK_MODEL,
+      messages: [{ role: 'user', content: 'echo twice' }],
+      // @ts-expect-error the platform's extensions
+      mcp_server_ids: ['everything'],
+      require_approval: ALWAYS_ECHO,
+    });
+    const asks = (completion.choices[0] as ApprovalChoice).message.approval_requests ?? [];
+    expect(asks).toHaveLength(2);
+    const [first, second] = asks as [OpenAiApprovalRequest, OpenAiApprovalRequest];
+
+    const partial = await answer(completion.id, { approvals: [{ id: first.id, decision: 'approve' }] });
+    expect(partial.status).toBe(200);
+    const stillPaused = (await partial.json()) as OpenAI.ChatCompletion;
+    expect(stillPaused.choices[0]?.finish_reason).toBe(APPROVAL_REQUIRED_FINISH_REASON);
+    expect((stillPaused.choices[0] as ApprovalChoice).message.approval_requests?.map((request) => request.id)).toEqual([second.id]);
+
+    const rest = await answer(completion.id, { approvals: [{ id: second.id, decision: 'approve' }] });
+    const finished = (await rest.json()) as OpenAI.ChatCompletion;
+    expect(finished.choices[0]?.finish_reason).toBe('stop');
+    expect(finished.choices[0]?.message.content).toBe('Tool said: Echo: two');
   });
 
   it('survives a restart of the worker and of the gateway while the turn waits', async () => {

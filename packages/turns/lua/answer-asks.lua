@@ -3,7 +3,7 @@
 -- KEYS[1] turnAsks (hash; see turn-keys.ts)
 -- ARGV[1] now (epoch ms), ARGV[2] answers channel, ARGV[3] turn id,
 -- then per answer: ask id, kind (approval|elicitation), answer JSON
--- Returns {'accepted', approvals still pending, resume job id or ''}
+-- Returns {'accepted', resume job id or '', the ids of the approvals still pending…}
 --      or {'unknown_ask' | 'wrong_kind' | 'answered' | 'expired', ask id}.
 local now = tonumber(ARGV[1])
 for i = 4, #ARGV, 3 do
@@ -17,14 +17,14 @@ end
 for i = 4, #ARGV, 3 do
   redis.call('HSET', KEYS[1], ARGV[i] .. ':state', 'answered', ARGV[i] .. ':answer', ARGV[i + 2])
 end
-local pending = 0
+local out = {'accepted', redis.call('HGET', KEYS[1], 'resume') or ''}
 local fields = redis.call('HGETALL', KEYS[1])
 for i = 1, #fields, 2 do
   local name = fields[i]
   if string.sub(name, -6) == ':state' and fields[i + 1] == 'pending' then
     local id = string.sub(name, 1, -7)
-    if redis.call('HGET', KEYS[1], id .. ':kind') == 'approval' then pending = pending + 1 end
+    if redis.call('HGET', KEYS[1], id .. ':kind') == 'approval' then out[#out + 1] = id end
   end
 end
 redis.call('PUBLISH', ARGV[2], ARGV[3])
-return {'accepted', pending, redis.call('HGET', KEYS[1], 'resume') or ''}
+return out

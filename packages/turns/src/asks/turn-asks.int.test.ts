@@ -45,8 +45,8 @@ describe('TurnAsks', () => {
     expect(refused).toEqual({ kind: 'unknown_ask', id: 'ask_nosuchask' });
     expect((await asks.pending('t1')).map((ask) => ask.id).sort()).toEqual([A1, A2]);
 
-    expect(await asks.answer('t1', { approvals: [{ id: A1, decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'accepted', approvalsPending: 1, resumeJobId: 't1-resume-1' });
-    expect(await asks.answer('t1', { approvals: [{ id: A2, decision: 'deny', message: 'no' }], elicitations: [] })).toEqual({ kind: 'accepted', approvalsPending: 0, resumeJobId: 't1-resume-1' });
+    expect(await asks.answer('t1', { approvals: [{ id: A1, decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'accepted', pendingApprovals: [A2], resumeJobId: 't1-resume-1' });
+    expect(await asks.answer('t1', { approvals: [{ id: A2, decision: 'deny', message: 'no' }], elicitations: [] })).toEqual({ kind: 'accepted', pendingApprovals: [], resumeJobId: 't1-resume-1' });
     expect(await asks.pending('t1')).toEqual([]);
   });
 
@@ -55,7 +55,7 @@ describe('TurnAsks', () => {
     expect(await asks.answer('t2', { approvals: [{ id: E1, decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'wrong_kind', id: E1 });
     expect(await asks.answer('t2', { approvals: [], elicitations: [{ id: A1, action: 'decline' }] })).toEqual({ kind: 'wrong_kind', id: A1 });
     // An elicitation does not count among the approvals still pending.
-    expect(await asks.answer('t2', { approvals: [{ id: A1, decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'accepted', approvalsPending: 0, resumeJobId: undefined });
+    expect(await asks.answer('t2', { approvals: [{ id: A1, decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'accepted', pendingApprovals: [], resumeJobId: undefined });
     expect(await asks.answer('t2', { approvals: [{ id: A1, decision: 'deny' }], elicitations: [] })).toEqual({ kind: 'answered', id: A1 });
 
     const expiresAt = Date.now() + 50;

@@ -18,8 +18,8 @@ export type AnswerRefusal =
   | { kind: 'expired'; id: string };
 
 export type AnswerOutcome =
-  /** Recorded. `approvalsPending`: approvals of the turn still unanswered; `resumeJobId`: the job that resumes the paused turn. */
-  | { kind: 'accepted'; approvalsPending: number; resumeJobId: string | undefined }
+  /** Recorded. `pendingApprovals`: the ids of the turn's approvals still unanswered; `resumeJobId`: the job that resumes the paused turn. */
+  | { kind: 'accepted'; pendingApprovals: string[]; resumeJobId: string | undefined }
   | AnswerRefusal;
 
 /** How one ask ended, as read by the worker. */
@@ -72,9 +72,9 @@ export class TurnAsks {
     const args: string[] = [String(now), this.keys.answersChannel(), turnId];
     for (const answer of answers.approvals) args.push(answer.id, 'approval', JSON.stringify(answer));
     for (const answer of answers.elicitations) args.push(answer.id, 'elicitation', JSON.stringify(answer));
-    const [kind, value, resume] = (await ANSWER_ASKS.run(this.redis, [this.keys.turnAsks(turnId)], args)) as [string, string | number, string?];
-    if (kind === 'accepted') return { kind: 'accepted', approvalsPending: Number(value), resumeJobId: resume ? resume : undefined };
-    return { kind: kind as AnswerRefusal['kind'], id: String(value) };
+    const [kind, value, ...pendingApprovals] = (await ANSWER_ASKS.run(this.redis, [this.keys.turnAsks(turnId)], args)) as [string, string, ...string[]];
+    if (kind === 'accepted') return { kind: 'accepted', pendingApprovals, resumeJobId: value ? value : undefined };
+    return { kind: kind as AnswerRefusal['kind'], id: value };
   }
 
   /** Reads how each ask ended, expiring those still pending (so a late answer is refused). */

@@ -166,9 +166,9 @@ describe('TurnProducer.answer', () => {
     await queue.add('resume', job, { jobId: resumeJobId, delay: 60_000 });
     await asksOf().open(job.turnId, [approval('ask_first0001'), approval('ask_second002')], Date.now() + 60_000, resumeJobId);
 
-    expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_first0001', decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'accepted', approvalsPending: 1, resumeJobId });
+    expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_first0001', decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'accepted', pendingApprovals: ['ask_second002'], resumeJobId });
     expect(await queue.getJobState(resumeJobId)).toBe('delayed');
-    expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_second002', decision: 'deny' }], elicitations: [] })).toEqual({ kind: 'accepted', approvalsPending: 0, resumeJobId });
+    expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_second002', decision: 'deny' }], elicitations: [] })).toEqual({ kind: 'accepted', pendingApprovals: [], resumeJobId });
     expect(await queue.getJobState(resumeJobId)).toBe('waiting');
     expect(await producer.answer(job.turnId, { approvals: [{ id: 'ask_second002', decision: 'approve' }], elicitations: [] })).toEqual({ kind: 'answered', id: 'ask_second002' });
   });

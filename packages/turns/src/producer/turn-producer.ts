@@ -158,7 +158,7 @@ export class TurnProducer {
    */
   async answer(turnId: string, answers: TurnAnswers): Promise<AnswerOutcome> {
     const outcome = await this.asks.answer(turnId, answers);
-    if (outcome.kind === 'accepted' && outcome.approvalsPending === 0 && outcome.resumeJobId) await this.promote(turnId, outcome.resumeJobId);
+    if (outcome.kind === 'accepted' && outcome.pendingApprovals.length === 0 && outcome.resumeJobId) await this.promote(turnId, outcome.resumeJobId);
     return outcome;
   }
 

@@ -64,7 +64,7 @@ describe('a turn paused for approval', () => {
     expect(await stack.client.redis.ttl(stack.client.turnKeys.turnLog(job.turnId))).toBeGreaterThan(3600);
 
     const answeredAt = Date.now();
-    expect(await stack.client.answer(job.turnId, { approvals: [{ id: ask.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 0 });
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: ask.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', pendingApprovals: [] });
     const events = await finished;
     expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
     const pauseMs = request!.ts - of(paused, 'round_end')[0]!.ts;
@@ -174,9 +174,9 @@ describe('several approvals', () => {
     const secondPause = await stack.client.watch(job.turnId, 20_000, (events) => of(events, 'approval_request').length === 2);
     const finished = await stack.client.watch(job.turnId, 20_000);
 
-    expect(await stack.client.answer(job.turnId, { approvals: [{ id: first!.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 1 });
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: first!.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', pendingApprovals: [second!.id] });
     expect(await stack.client.jobState(`${job.turnId}-resume-1`)).toBe('delayed');
-    expect(await stack.client.answer(job.turnId, { approvals: [{ id: second!.id, decision: 'deny' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 0 });
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: second!.id, decision: 'deny' }] })).toMatchObject({ kind: 'accepted', pendingApprovals: [] });
     const third = of(await secondPause.until, 'approval_request')[1]!.asks[0]!;
     expect(third).toMatchObject({ input: { message: 'c' } });
     expect(await stack.client.answer(job.turnId, { approvals: [{ id: third.id, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', resumeJobId: `${job.turnId}-resume-2` });

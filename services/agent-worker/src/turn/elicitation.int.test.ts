@@ -42,7 +42,7 @@ describe('an MCP elicitation during a turn (real worker, pool, server-everything
     const events = await turnWithElicitation(async (askId, turnId) => {
       answered = await asks.answer(turnId, { approvals: [], elicitations: [{ id: askId, action: 'accept', content: { name: 'Ada Lovelace', check: true } }] });
     });
-    expect(answered).toMatchObject({ kind: 'accepted', approvalsPending: 0 });
+    expect(answered).toMatchObject({ kind: 'accepted', pendingApprovals: [] });
     const [call] = of(events, 'tool_call');
     const [request] = of(events, 'approval_request');
     expect(request!.asks).toEqual([

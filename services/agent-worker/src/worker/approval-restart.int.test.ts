@@ -56,7 +56,7 @@ describe('a turn waiting for approval across worker processes', () => {
     first.kill('SIGKILL');
     await first.exited;
     await startWorkerProcess();
-    expect(await stack.client.answer(job.turnId, { approvals: [{ id: askId, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 0 });
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: askId, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', pendingApprovals: [] });
     const events = await finished;
     expect(events.at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
     expect(text(events)).toBe('said: Echo: for echo guarded');
@@ -95,7 +95,7 @@ describe('a turn waiting for approval across worker processes', () => {
     await stack.client.removeJob(job.turnId);
     await stack.client.enqueueTakenOver(job);
     await expect.poll(() => stack.client.jobState(`${job.turnId}-resume-1`), { timeout: 10_000 }).toBe('delayed');
-    expect(await stack.client.answer(job.turnId, { approvals: [{ id: askId, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', approvalsPending: 0 });
+    expect(await stack.client.answer(job.turnId, { approvals: [{ id: askId, decision: 'approve' }] })).toMatchObject({ kind: 'accepted', pendingApprovals: [] });
     const events = await finished;
     expect(text(events)).toBe('said: Echo: for echo guarded');
     expect(of(events, 'approval_request')).toHaveLength(1);

@@ -28,11 +28,13 @@ export class TurnAccess {
   /**
    * Records the answers to the turn's asks (TurnProducer.answer; all or none); the caller checked
    * the owner. A refusal is the client's error: 404 unknown ask, 409 answered or expired, 400 wrong kind.
+   * Resolves with the ids of the turn's approvals still unanswered (the turn waits for them).
    */
-  async answer(turnId: string, answers: TurnAnswers): Promise<void> {
+  async answer(turnId: string, answers: TurnAnswers): Promise<string[]> {
     assertOneAnswerPerAsk(answers);
     const outcome = await this.options.producer.answer(turnId, answers);
     if (outcome.kind !== 'accepted') throw refusalError(outcome, answers);
+    return outcome.pendingApprovals;
   }
 }
 

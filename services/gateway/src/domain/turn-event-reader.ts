@@ -68,12 +68,15 @@ class PatientTurnStream implements TurnEventReader {
 /**
  * The part of a turn after the approval_request that asked `askIds`: the events up to and with
  * it go to `prime` (a formatter or assembler catching up on the paused round), the rest are read.
+ * When some of that request's asks are still unanswered (`stillPending`), the turn stays paused:
+ * the request itself is read, with only those asks, and nothing after it.
  */
 export class EventsAfterAsks implements TurnEventReader {
   constructor(
     private readonly inner: TurnEventReader,
     private readonly askIds: ReadonlySet<string>,
     private readonly prime: (event: StreamEvent) => void,
+    private readonly stillPending: ReadonlySet<string> = new Set(),
   ) {}
 
   get turnId(): string {
@@ -91,12 +94,20 @@ export class EventsAfterAsks implements TurnEventReader {
   async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     let priming = true;
     for await (const event of this.inner) {
-      if (priming) {
-        this.prime(event);
-        if (event.type === 'approval_request' && event.asks.some((ask) => this.askIds.has(ask.id))) priming = false;
+      if (!priming) {
+        yield event;
         continue;
       }
-      yield event;
+      const answered = event.type === 'approval_request' && event.asks.some((ask) => this.askIds.has(ask.id));
+      if (answered) {
+        const unanswered = event.asks.filter((ask) => this.stillPending.has(ask.id));
+        if (unanswered.length > 0) {
+          yield { ...event, asks: unanswered };
+          return;
+        }
+      }
+      this.prime(event);
+      if (answered) priming = false;
     }
   }
 }

@@ -100,8 +100,9 @@ export function chatRoutes(services: GatewayServices): Router {
     const format = streamFormatFrom(body.stream_format, req.header('x-stream-format'));
     const context = { id: turnId, model: meta.model, created: Math.floor(meta.createdAt / 1000), includeUsage: body.stream_options?.include_usage ?? false };
     const whole = await services.turnStreams.open(turnId, 0);
+    let stillPending: Set<string>;
     try {
-      await services.access.answer(turnId, answers);
+      stillPending = new Set(await services.access.answer(turnId, answers));
     } catch (error) {
       whole.close();
       throw error;
@@ -111,7 +112,7 @@ export function chatRoutes(services: GatewayServices): Router {
       const formatter = createFormatter(format, context);
       await respondWithSse({
         res,
-        stream: new EventsAfterAsks(whole, askIds, (event) => formatter.format(event)),
+        stream: new EventsAfterAsks(whole, askIds, (event) => formatter.format(event), stillPending),
         formatter,
         headers: {},
         logger: services.logger,
@@ -122,7 +123,7 @@ export function chatRoutes(services: GatewayServices): Router {
       return;
     }
     const assembler = new CompletionAssembler({ ...context, format });
-    await respondWithCompletion(services, res, new EventsAfterAsks(whole, askIds, (event) => assembler.accept(event)), assembler, {});
+    await respondWithCompletion(services, res, new EventsAfterAsks(whole, askIds, (event) => assembler.accept(event), stillPending), assembler, {});
   });
 
   serve(router, API_ROUTES.stopStream, async ({ res, params }) => {
