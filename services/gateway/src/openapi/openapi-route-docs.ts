@@ -104,6 +104,7 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
       'Answers the asks of a turn that stopped with `finish_reason: "approval_required"`: approve (optionally with edited `arguments`, a `message` to the model, ' +
       '`remember: "conversation"`) or deny each approval, accept (with `content`), decline or cancel each elicitation. All answers are recorded or none. ' +
       'Returns the rest of the turn’s response like the chat completion did: a `chat.completion`, or SSE chunks with `stream: true` (in the seed’s dialect with `stream_format: "seed"`); it may itself stop at the next asks. ' +
+      'An answer that leaves some of the round’s approvals open returns at once with those still open (`finish_reason: "approval_required"`). ' +
       'Only the turn’s owner answers (403 otherwise); 404 for an unknown turn or ask, 409 for an ask answered already or expired, 400 for an answer of the wrong kind. ' +
       'Over the WebSocket the `answer` frame does the same (acknowledged by `answered`).',
     pathParams: { turn_id: 'the X-Stream-ID of the turn' },
