@@ -70,7 +70,7 @@ describe('user isolation', () => {
   it('B cannot read or remove A’s history', async () => {
     await (await stack.fetch('/v1/chat/completions', { method: 'POST', userId: 'alice', body: chatBody('alice secret', { keep_session: true }) })).json();
     await (await stack.fetch('/v1/remove/history', { method: 'POST', userId: 'bob' })).json();
-    expect(await stack.redis.client.llen(createHistoryKeys(stack.keys.prefix).history('alice'))).toBeGreaterThan(0);
+    expect(await stack.redis.client.llen(createHistoryKeys(stack.keys.prefix).history({ userId: 'alice', conversationId: null }))).toBeGreaterThan(0);
 
     await (await stack.fetch('/v1/chat/completions', { method: 'POST', userId: 'bob', body: chatBody('what did alice say', { keep_session: true }) })).json();
     expect(JSON.stringify(stack.emulator.requests.at(-1)!.body)).not.toContain('alice secret');

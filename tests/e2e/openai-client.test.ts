@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import type { RecordedRequest } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, STACK_MODEL, STACK_OPENAI_MODEL, type Stack } from './support/stack.js';
 
@@ -17,11 +18,18 @@ beforeAll(async () => {
     { when: { lastUserText: 'echo on my guarded server' }, reply: { toolUses: [{ name: 'mine-guarded__echo', input: { message: 'should not run' } }] } },
     { when: { afterToolResult: 'mine-guarded__echo' }, reply: (context) => ({ text: `The tool answered: ${context.lastToolResultText}` }) },
     { when: { lastUserText: 'echo needing approval' }, reply: { toolUses: [{ name: 'everything__echo', input: { message: 'should not run' } }] } },
+    // Answers with every user memo the model was sent: what the server-side history gave it, and the new message.
+    { when: { lastUserText: 'memo ' }, reply: (context) => ({ text: `memos: ${userMemos(context.request).join(', ')}` }) },
   ]);
 });
 afterAll(async () => {
   await stack?.stop();
 });
+
+function userMemos(request: RecordedRequest): string[] {
+  if (request.provider !== 'bedrock') return [];
+  return request.body.messages!.filter((message) => message.role === 'user').flatMap((message) => message.content.flatMap((block) => (block.text?.startsWith('memo ') ? [block.text] : [])));
+}
 
 /** Fields the seed added to OpenAI's shapes; the official client passes them through untouched. */
 type WithExtras<T> = T & { message_extras?: { tool_use: unknown } };
@@ -178,4 +186,41 @@ describe('the official openai client, unchanged, against the gateway', () => {
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toContain(STACK_MODEL);
   });
+
+  it('keeps one server-side history per conversation_id with keep_session; /v1/remove/history clears one; another user’s same id is theirs', async () => {
+    type KeptParams = OpenAI.ChatCompletionCreateParamsNonStreaming & { keep_session: boolean; conversation_id?: string };
+    const other = new OpenAI({ baseURL: stack.baseUrl, apiKey: stack.apiKey, defaultHeaders: { 'X-User-ID': 'openai-other-user' }, maxRetries: 0 });
+    const say = async (who: OpenAI, content: string, conversationId?: string) => {
+      const params: KeptParams = { model: STACK_MODEL, messages: [{ role: 'user', content }], keep_session: true, ...(conversationId ? { conversation_id: conversationId } : {}) };
+      return (await who.chat.completions.create(params)).choices[0]?.message.content;
+    };
+    const removeHistory = (who: OpenAI, body: Record<string, unknown>) => who.post<{ errno: number; msg: string }>('/remove/history', { body });
+
+    expect(await say(client, 'memo alpha', 'e2e-conv-1')).toBe('memos: memo alpha');
+    expect(await say(client, 'memo beta', 'e2e-conv-2')).toBe('memos: memo beta');
+    expect(await say(client, 'memo default')).toBe('memos: memo default');
+    expect(await say(client, 'memo gamma', 'e2e-conv-1')).toBe('memos: memo alpha, memo gamma');
+    expect(await say(client, 'memo delta', 'e2e-conv-2')).toBe('memos: memo beta, memo delta');
+    // The same conversation id of another user is their own, empty history.
+    expect(await say(other, 'memo theirs', 'e2e-conv-1')).toBe('memos: memo theirs');
+    // conversation_id without keep_session sends what the request carries and nothing else.
+    const plain = await client.chat.completions.create({ model: STACK_MODEL, messages: [{ role: 'user', content: 'memo plain' }], conversation_id: 'e2e-conv-1' } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    expect(plain.choices[0]?.message.content).toBe('memos: memo plain');
+
+    // Another user removing "their" e2e-conv-1 leaves this user's.
+    expect(await removeHistory(other, { conversation_id: 'e2e-conv-1' })).toEqual({ errno: 0, msg: 'removed history' });
+    expect(await say(client, 'memo epsilon', 'e2e-conv-1')).toBe('memos: memo alpha, memo gamma, memo epsilon');
+
+    expect(await removeHistory(client, { conversation_id: 'e2e-conv-1' })).toEqual({ errno: 0, msg: 'removed history' });
+    expect(await say(client, 'memo zeta', 'e2e-conv-1')).toBe('memos: memo zeta');
+    expect(await say(client, 'memo eta', 'e2e-conv-2')).toBe('memos: memo beta, memo delta, memo eta');
+    expect(await say(client, 'memo again')).toBe('memos: memo default, memo again');
+
+    // Without conversation_id: the default conversation only.
+    expect(await removeHistory(client, {})).toEqual({ errno: 0, msg: 'removed history' });
+    expect(await say(client, 'memo fresh')).toBe('memos: memo fresh');
+    expect(await say(client, 'memo theta', 'e2e-conv-2')).toBe('memos: memo beta, memo delta, memo eta, memo theta');
+    await expect(removeHistory(client, { conversation_id: 'not/an id' })).rejects.toMatchObject({ status: 400 });
+  });
 });
+

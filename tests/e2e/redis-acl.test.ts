@@ -83,9 +83,15 @@ describe('the platform on a Redis with one ACL user per component', () => {
     expect(JSON.stringify(body.choices[0]!.message_extras?.tool_use)).toContain('Echo: through the acl');
     // The next turn loads the history the worker saved; clearing it goes through the gateway's user.
     expect((await chat('alice', 'again', { keep_session: true })).status).toBe(200);
-    const history = await connect(urlOf('agent-worker')).llen(createHistoryKeys(prefix).history('alice'));
+    const history = await connect(urlOf('agent-worker')).llen(createHistoryKeys(prefix).history({ userId: 'alice', conversationId: null }));
     expect(history).toBeGreaterThanOrEqual(4);
     expect((await stack.fetch('/v1/remove/history', { method: 'POST', userId: 'alice', body: '{}' })).status).toBe(200);
+    // A named conversation's history (its keys under the same `user:*:history*` pattern): saved and locked by the worker, removed by the gateway.
+    const conversation = { userId: 'alice', conversationId: 'acl-kept' };
+    expect((await chat('alice', 'in a conversation', { keep_session: true, conversation_id: 'acl-kept' })).status).toBe(200);
+    expect(await connect(urlOf('agent-worker')).llen(createHistoryKeys(prefix).history(conversation))).toBe(2);
+    expect((await stack.fetch('/v1/remove/history', { method: 'POST', userId: 'alice', body: JSON.stringify({ conversation_id: 'acl-kept' }) })).status).toBe(200);
+    expect(await connect(urlOf('agent-worker')).exists(createHistoryKeys(prefix).history(conversation))).toBe(0);
     // The worker released each turn's concurrent-turn slot (a slot it cannot release would block the user until it expires).
     await expect.poll(() => connect(urlOf('gateway')).zcard(createTurnKeys(prefix).userActiveTurns('alice'))).toBe(0);
   });
@@ -117,7 +123,7 @@ describe('the platform on a Redis with one ACL user per component', () => {
 
     const pool = connect(urlOf('mcp-pool'));
     await expect(pool.hgetall(keys.userMcpServers('alice'))).resolves.toHaveProperty('mine');
-    for (const key of [createHistoryKeys(keys.prefix).history('alice'), keys.userApiKeys(), turnKeys.turnLog('chatcmpl-x'), `${keys.bullPrefix}:chat:wait`]) {
+    for (const key of [createHistoryKeys(keys.prefix).history({ userId: 'alice', conversationId: null }), keys.userApiKeys(), turnKeys.turnLog('chatcmpl-x'), `${keys.bullPrefix}:chat:wait`]) {
       await expect(pool.type(key), key).rejects.toThrow(/NOPERM/);
     }
     await expect(pool.subscribe(turnKeys.turnChannel('chatcmpl-x'))).rejects.toThrow(/NOPERM/);

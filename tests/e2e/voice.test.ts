@@ -63,7 +63,7 @@ describe('voice and text share one conversation', () => {
     expect((await voice.close()).code).toBe(1000);
 
     const deadline = Date.now() + 10_000;
-    while ((await stack.redis.client.llen(createHistoryKeys(stack.keys.prefix).history(user))) < 2) {
+    while ((await stack.redis.client.llen(createHistoryKeys(stack.keys.prefix).history({ userId: user, conversationId: null }))) < 2) {
       if (Date.now() > deadline) throw new Error('the transcripts never reached the history');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

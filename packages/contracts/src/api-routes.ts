@@ -12,6 +12,7 @@ import {
   McpServerListLenientSchema,
   McpServerToolsResponseSchema,
   OpenAiModelListSchema,
+  RemoveHistoryRequestSchema,
   SeedResponseSchema,
 } from './management.js';
 import { defineRoute, type RouteDefinition } from './route.js';
@@ -209,6 +210,7 @@ export const API_ROUTES = {
     summary: 'Clear the server-side history (keep_session)',
     access: 'user',
     dialect: 'seed',
+    request: RemoveHistoryRequestSchema,
     answer: 'json',
     response: SeedResponseSchema,
   }),

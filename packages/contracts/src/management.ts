@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ServerIdSchema } from './ids.js';
+import { ConversationIdSchema, ServerIdSchema } from './ids.js';
 import { McpServerEntrySchema } from './mcp-server-config.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 
@@ -9,6 +9,13 @@ export function seedResponseSchema<T extends z.ZodType>(data: T) {
 }
 export const SeedResponseSchema = seedResponseSchema(z.unknown());
 export type SeedResponse<T = unknown> = { errno: number; msg: string; data?: T };
+
+/**
+ * `POST /v1/remove/history`: which keep_session history to clear, the `conversation_id`'s or,
+ * without one (or without a body, as the seed's clients send it), the user's default conversation.
+ * Other fields are ignored, as the seed did.
+ */
+export const RemoveHistoryRequestSchema = z.object({ conversation_id: ConversationIdSchema.optional() });
 
 /** `POST /v1/add/mcp_server`: the seed's fields; a non-empty `config_json` wins. */
 export const AddMcpServerRequestSchema = z

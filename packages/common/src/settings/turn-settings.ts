@@ -12,8 +12,8 @@ export const TURN_SETTINGS = {
   APPROVAL_TIMEOUT_S: int(900, 5, 7 * 24 * 3600),
   /** Messages kept in a user's server-side history. */
   HISTORY_MAX_MESSAGES: int(200, 2, 100_000),
-  /** agent-worker: milliseconds the per-user history lock lives without renewal (a keep_session turn renews it every third). */
+  /** agent-worker: milliseconds a conversation's history lock lives without renewal (a keep_session turn renews it every third). */
   HISTORY_LOCK_TTL_MS: int(30_000, 500),
-  /** agent-worker: milliseconds a keep_session turn waits for another turn of the same user to release the history. */
+  /** agent-worker: milliseconds a keep_session turn waits for another turn of the same conversation (same user and conversation_id) to release its history. */
   HISTORY_LOCK_WAIT_MS: int(60_000, 0),
 };

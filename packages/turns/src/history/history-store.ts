@@ -4,7 +4,7 @@ import { ConverseMessageSchema, type ConverseMessage } from '@bedrock-mcp/contra
 import { z } from 'zod';
 import { turnScript } from '../lua-scripts.js';
 import { boundHistory, sealConversation } from './conversation-shaping.js';
-import { createHistoryKeys, type HistoryKeys } from './history-keys.js';
+import { createHistoryKeys, type HistoryKeys, type HistoryScope } from './history-keys.js';
 import { acquireHistoryLock, type HeldHistoryLock } from './history-lock.js';
 import { HISTORY_STORE_DEFAULTS, MAX_POLL_MS, type HistoryStoreOptions } from './history-store-options.js';
 
@@ -42,10 +42,11 @@ const StoredMessageSchema = z.object({ role: z.enum(['user', 'assistant']), cont
 const StoredTextBlockSchema = z.object({ text: z.string() });
 
 /**
- * A user's server-side conversation (keep_session text turns and voice transcripts): a Redis list
- * of Converse messages (JSON, bytes as base64), at most `maxMessages`, cut at an exchange start.
+ * A user's server-side conversations (keep_session text turns and voice transcripts): per
+ * HistoryScope (user and conversation) a Redis list of Converse messages (JSON, bytes as base64),
+ * at most `maxMessages`, cut at an exchange start. Every method acts on one conversation only.
  *
- * A keep_session turn holds the user's lock (`lock`) from `load` to `save`, and its save replaces
+ * A keep_session turn holds the conversation's lock (`lock`) from `load` to `save`, and its save replaces
  * the whole list only if the epoch is still the one it loaded. `append` writes only while nobody
  * holds the lock and bumps the epoch, so appended messages are never lost to a save from an older
  * load; `clear` deletes the list and bumps the epoch, so a running turn does not write it back.
@@ -71,11 +72,11 @@ export class HistoryStore {
    * The history, sealed, with the version `save` checks. Entries that are not JSON or not a
    * Converse message are left out (and counted in a warning) rather than failing the turn.
    */
-  async load(userId: string): Promise<LoadedHistory> {
+  async load(scope: HistoryScope): Promise<LoadedHistory> {
     const [[, raw], [, epoch]] = (await this.#redis
       .multi()
-      .lrange(this.#keys.history(userId), 0, -1)
-      .get(this.#keys.epoch(userId))
+      .lrange(this.#keys.history(scope), 0, -1)
+      .get(this.#keys.epoch(scope))
       .exec()) as [[unknown, string[]], [unknown, string | null]];
     const messages: ConverseMessage[] = [];
     let invalid = 0;
@@ -84,13 +85,13 @@ export class HistoryStore {
       if (parsed.success) messages.push(parsed.data);
       else invalid++;
     }
-    if (invalid > 0) this.#options.logger.warn({ userId, invalid }, 'dropped unreadable messages from the history');
+    if (invalid > 0) this.#options.logger.warn({ ...scope, invalid }, 'dropped unreadable messages from the history');
     return { messages: sealConversation(messages), version: { epoch: epoch ?? '0', length: raw.length } };
   }
 
   /** The text of each message that has some, oldest first (for a voice session to start from); unreadable entries skipped. */
-  async loadText(userId: string): Promise<HistoryText[]> {
-    const raw = await this.#redis.lrange(this.#keys.history(userId), 0, -1);
+  async loadText(scope: HistoryScope): Promise<HistoryText[]> {
+    const raw = await this.#redis.lrange(this.#keys.history(scope), 0, -1);
     const texts: HistoryText[] = [];
     for (const json of raw) {
       const message = StoredMessageSchema.safeParse(safeJson(json));
@@ -108,19 +109,19 @@ export class HistoryStore {
   }
 
   /**
-   * Takes the user's history lock with `token` (the turn id: a worker resuming the turn takes
+   * Takes the conversation's history lock with `token` (the turn id: a worker resuming the turn takes
    * over the lock its dead predecessor held). Waits up to `lockWaitMs` for another turn of the
-   * user, then throws HistoryLockTimeoutError; rejects with an AbortError when `signal` aborts meanwhile.
+   * same conversation (turns of other conversations do not wait), then throws HistoryLockTimeoutError; rejects with an AbortError when `signal` aborts meanwhile.
    */
-  lock(userId: string, token: string, signal?: AbortSignal): Promise<HeldHistoryLock> {
+  lock(scope: HistoryScope, token: string, signal?: AbortSignal): Promise<HeldHistoryLock> {
     const { lockTtlMs, lockWaitMs, pollMs } = this.#options;
-    return acquireHistoryLock(this.#redis, this.#keys.lock(userId), token, { ttlMs: lockTtlMs, waitMs: lockWaitMs, pollMs }, signal);
+    return acquireHistoryLock(this.#redis, this.#keys.lock(scope), token, { ttlMs: lockTtlMs, waitMs: lockWaitMs, pollMs }, signal);
   }
 
   /** Replaces the history with `messages` (sealed and bounded) if the turn still holds the lock and nothing changed since `loaded`. */
-  async save(userId: string, lockToken: string, messages: readonly ConverseMessage[], loaded: HistoryVersion): Promise<SaveOutcome> {
+  async save(scope: HistoryScope, lockToken: string, messages: readonly ConverseMessage[], loaded: HistoryVersion): Promise<SaveOutcome> {
     const bounded = boundHistory(sealConversation(messages), this.#options.maxMessages);
-    const result = await SAVE.run(this.#redis, this.#historyKeys(userId), [
+    const result = await SAVE.run(this.#redis, this.#historyKeys(scope), [
       lockToken,
       loaded.epoch,
       String(loaded.length),
@@ -133,15 +134,15 @@ export class HistoryStore {
    * Adds `messages` at the end once no turn holds the lock (waiting up to `lockWaitMs`), bounded
    * like a save, and bumps the epoch. Nothing to add is 'appended' without a write.
    */
-  async append(userId: string, messages: readonly ConverseMessage[], signal?: AbortSignal): Promise<AppendOutcome> {
+  async append(scope: HistoryScope, messages: readonly ConverseMessage[], signal?: AbortSignal): Promise<AppendOutcome> {
     if (messages.length === 0) return 'appended';
     const json = messages.map((message) => JSON.stringify(message));
     const deadline = Date.now() + this.#options.lockWaitMs;
     let pollMs = this.#options.pollMs;
     for (;;) {
-      if ((await APPEND.run(this.#redis, this.#historyKeys(userId), [String(this.#options.maxMessages), ...json])) === 1) return 'appended';
+      if ((await APPEND.run(this.#redis, this.#historyKeys(scope), [String(this.#options.maxMessages), ...json])) === 1) return 'appended';
       if (Date.now() + pollMs > deadline) {
-        this.#options.logger.warn({ userId, messages: messages.length }, 'messages not added to the history: a turn held it too long');
+        this.#options.logger.warn({ ...scope, messages: messages.length }, 'messages not added to the history: a turn held it too long');
         return 'lock_timeout';
       }
       await sleep(pollMs, undefined, signal ? { signal } : {});
@@ -154,12 +155,12 @@ export class HistoryStore {
    * bumped in one transaction, so a keep_session turn that loaded it before does not write it
    * (nor its own messages) back when it saves; later messages start a new history.
    */
-  async clear(userId: string): Promise<void> {
-    await this.#redis.multi().del(this.#keys.history(userId)).incr(this.#keys.epoch(userId)).exec();
+  async clear(scope: HistoryScope): Promise<void> {
+    await this.#redis.multi().del(this.#keys.history(scope)).incr(this.#keys.epoch(scope)).exec();
   }
 
-  #historyKeys(userId: string): string[] {
-    return [this.#keys.history(userId), this.#keys.lock(userId), this.#keys.epoch(userId)];
+  #historyKeys(scope: HistoryScope): string[] {
+    return [this.#keys.history(scope), this.#keys.lock(scope), this.#keys.epoch(scope)];
   }
 }
 

@@ -11,6 +11,7 @@ import {
   TurnProducer,
   type AnswerOutcome,
   type HistoryKeys,
+  type HistoryScope,
   type TurnKeys,
 } from '@bedrock-mcp/turns';
 import { Queue } from 'bullmq';
@@ -153,8 +154,8 @@ export class TurnClient {
   }
 
   /** What the gateway does on POST /v1/remove/history. */
-  clearHistory(userId: string): Promise<void> {
-    return this.history.clear(userId);
+  clearHistory(scope: HistoryScope): Promise<void> {
+    return this.history.clear(scope);
   }
 
   async close(): Promise<void> {

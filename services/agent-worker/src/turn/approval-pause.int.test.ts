@@ -152,10 +152,10 @@ describe('a keep_session turn paused for approval', () => {
     ]);
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'keep and ask' }], mcpServerIds: ['guarded'], userId, keepSession: true });
     const { ask, finished } = await startUntilPaused(job);
-    await expect.poll(() => stack.client.redis.exists(stack.client.historyKeys.lock(userId))).toBe(0);
+    await expect.poll(() => stack.client.redis.exists(stack.client.historyKeys.lock({ userId, conversationId: null }))).toBe(0);
     await stack.client.answer(job.turnId, { approvals: [{ id: ask.id, decision: 'approve' }] });
     expect(text(await finished)).toBe('said: Echo: kept');
-    const stored = (await stack.client.redis.lrange(stack.client.historyKeys.history(userId), 0, -1)).map((json) => (JSON.parse(json) as { role: string }).role);
+    const stored = (await stack.client.redis.lrange(stack.client.historyKeys.history({ userId, conversationId: null }), 0, -1)).map((json) => (JSON.parse(json) as { role: string }).role);
     expect(stored).toEqual(['user', 'assistant', 'user', 'assistant']);
   }, 30_000);
 });

@@ -1,4 +1,5 @@
 import type { StreamEvent } from '@bedrock-mcp/contracts';
+import type { HistoryScope } from '@bedrock-mcp/turns';
 import type { BedrockRecordedRequest } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatJob } from '../testing/turn-client.js';
@@ -14,7 +15,9 @@ afterAll(() => stack?.close());
 beforeEach(() => stack.emulator.reset());
 
 const bedrockRequests = () => stack.emulator.requests.filter((request): request is BedrockRecordedRequest => request.provider === 'bedrock');
-const stored = async (userId: string) => (await stack.redis.client.lrange(stack.client.historyKeys.history(userId), 0, -1)).map((json) => JSON.parse(json) as { role: string; content: Record<string, unknown>[] });
+/** The user's default conversation, or `conversationId`'s. */
+const scope = (userId: string, conversationId: string | null = null): HistoryScope => ({ userId, conversationId });
+const stored = async (userId: string, conversationId: string | null = null) => (await stack.redis.client.lrange(stack.client.historyKeys.history(scope(userId, conversationId)), 0, -1)).map((json) => JSON.parse(json) as { role: string; content: Record<string, unknown>[] });
 const kinds = (message: { content: Record<string, unknown>[] }) => message.content.map((block) => Object.keys(block)[0]).join('+');
 const user = `hist-${Math.random().toString(36).slice(2, 8)}`;
 const text = (events: StreamEvent[]) => events.filter((event) => event.type === 'text_delta').map((event) => (event as { text: string }).text).join('');
@@ -71,7 +74,7 @@ describe('keep_session history', () => {
     const done = await stack.client.watch(job.turnId);
     await stack.client.enqueue(job);
     await streaming.until;
-    await stack.client.clearHistory(who);
+    await stack.client.clearHistory(scope(who));
     await done.until;
     expect(await stored(who)).toEqual([]);
 
@@ -84,7 +87,7 @@ describe('keep_session history', () => {
     const done2 = await stack.client.watch(job2.turnId);
     await stack.client.enqueue(job2);
     await streaming2.until;
-    await stack.redis.client.del(stack.client.historyKeys.history(who));
+    await stack.redis.client.del(stack.client.historyKeys.history(scope(who)));
     await done2.until;
     expect(await stored(who)).toEqual([]);
   });
@@ -104,5 +107,69 @@ describe('keep_session history', () => {
     // The later turn saw the earlier exchange.
     const second = bedrockRequests().find((request) => request.body.messages!.length === 3);
     expect(second).toBeDefined();
+  });
+
+  it('keeps one history per conversation_id, apart from the default conversation and from each other', async () => {
+    const who = `${user}-convs`;
+    stack.emulator.script([{ reply: ({ lastUserText }) => ({ text: `re: ${lastUserText}` }) }]);
+    const turn = (conversationId: string | undefined, content: string) =>
+      stack.client.run(chatJob({ model: CLAUDE, userId: who, keepSession: true, ...(conversationId ? { conversationId } : {}), messages: [{ role: 'user', content }] }));
+    await turn(undefined, 'in default');
+    await turn('conv-a', 'in a');
+    await turn('conv-b', 'in b');
+    await turn('conv-a', 'a again');
+    const sentTexts = () => bedrockRequests().at(-1)!.body.messages!.map((message) => String((message.content[0] as { text?: string }).text));
+    expect(sentTexts()).toEqual(['in a', 're: in a', 'a again']);
+    await turn(undefined, 'default again');
+    expect(sentTexts()).toEqual(['in default', 're: in default', 'default again']);
+    const texts = async (conversationId: string | null) => (await stored(who, conversationId)).map((message) => String(message.content[0]!.text));
+    expect(await texts('conv-a')).toEqual(['in a', 're: in a', 'a again', 're: a again']);
+    expect(await texts('conv-b')).toEqual(['in b', 're: in b']);
+    expect(await texts(null)).toEqual(['in default', 're: in default', 'default again', 're: default again']);
+    // The default conversation keeps the keys stored histories have always lived under.
+    expect(await stack.redis.client.llen(`${stack.client.keys.prefix}user:{${who}}:history`)).toBe(4);
+
+    // Clearing one conversation leaves the others.
+    await stack.client.clearHistory(scope(who, 'conv-a'));
+    expect(await texts('conv-a')).toEqual([]);
+    expect(await texts('conv-b')).toHaveLength(2);
+    expect(await texts(null)).toHaveLength(4);
+  });
+
+  it('a conversation_id without keep_session neither loads nor saves a history', async () => {
+    const who = `${user}-nokeep`;
+    stack.emulator.script([{ reply: ({ lastUserText }) => ({ text: `re: ${lastUserText}` }) }]);
+    await stack.client.run(chatJob({ model: CLAUDE, userId: who, keepSession: true, conversationId: 'conv-a', messages: [{ role: 'user', content: 'kept' }] }));
+    await stack.client.run(chatJob({ model: CLAUDE, userId: who, conversationId: 'conv-a', messages: [{ role: 'user', content: 'full messages' }] }));
+    expect(bedrockRequests().at(-1)!.body.messages).toHaveLength(1);
+    expect(await stored(who, 'conv-a')).toHaveLength(2);
+  });
+
+  it('runs turns of two conversations of one user at once (both hold their locks), and one conversation’s turns one after the other', async () => {
+    const who = `${user}-par`;
+    stack.emulator.script([{ reply: ({ lastUserText }) => ({ text: `re: ${lastUserText}`, chunkCount: 10, chunkDelayMs: 100 }) }]);
+    const job = (conversationId: string, content: string) => chatJob({ model: CLAUDE, userId: who, keepSession: true, conversationId, messages: [{ role: 'user', content }] });
+    const lockOf = (conversationId: string) => stack.redis.client.get(stack.client.historyKeys.lock(scope(who, conversationId)));
+    const a1 = job('conv-a', 'a one');
+    const b1 = job('conv-b', 'b one');
+    const a2 = job('conv-a', 'a two');
+    const streamingA = await stack.client.watch(a1.turnId, 10_000, (events) => events.some((event) => event.type === 'text_delta'));
+    const streamingB = await stack.client.watch(b1.turnId, 10_000, (events) => events.some((event) => event.type === 'text_delta'));
+    const doneA1 = await stack.client.watch(a1.turnId);
+    const doneB1 = await stack.client.watch(b1.turnId);
+    await stack.client.enqueue(a1);
+    await streamingA.until;
+    const doneA2 = await stack.client.watch(a2.turnId);
+    await stack.client.enqueue(a2);
+    await stack.client.enqueue(b1);
+    await streamingB.until;
+    // conv-b's turn streams while conv-a's first turn still holds conv-a: different conversations do not wait.
+    expect([await lockOf('conv-a'), await lockOf('conv-b')]).toEqual([a1.turnId, b1.turnId]);
+    const [eventsA1, eventsB1, eventsA2] = await Promise.all([doneA1.until, doneB1.until, doneA2.until]);
+    for (const events of [eventsA1, eventsB1, eventsA2]) expect(events.at(-1)).toMatchObject({ finishReason: 'end_turn' });
+    // conv-a's second turn waited for its first and continued it.
+    expect((await stored(who, 'conv-a')).map((message) => String(message.content[0]!.text))).toEqual(['a one', 're: a one', 'a two', 're: a two']);
+    expect((await stored(who, 'conv-b')).map((message) => String(message.content[0]!.text))).toEqual(['b one', 're: b one']);
+    expect(await stored(who)).toEqual([]);
   });
 });

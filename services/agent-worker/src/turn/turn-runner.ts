@@ -1,7 +1,7 @@
 import type { Logger } from '@bedrock-mcp/common';
 import { toolUsesOf, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type StreamEvent, type ToolResultBlock, type TurnErrorCode } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
-import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, TurnEmitter, type HeldHistoryLock, type HistoryStore, type TurnConsumer } from '@bedrock-mcp/turns';
+import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, TurnEmitter, type HeldHistoryLock, type HistoryScope, type HistoryStore, type TurnConsumer } from '@bedrock-mcp/turns';
 import { keepRecentToolImages } from '../conversation/keep-recent-tool-images.js';
 import { ChatInputError, fromChatMessages, systemPromptOf } from '../conversation/from-chat-messages.js';
 import type { FetchImageOptions } from '../conversation/image-source.js';
@@ -259,7 +259,7 @@ export class TurnRunner {
     }
     if (converted.messages.length === 0) throw new TurnFailure('invalid_request', 'messages: there is no user message to answer');
     if (job.keepSession) {
-      const loaded = await this.options.history.load(job.userId);
+      const loaded = await this.options.history.load(historyScopeOf(job));
       state.history = loaded.version;
       state.messages = sealConversation([...loaded.messages, ...converted.messages]);
     } else {
@@ -321,7 +321,7 @@ export class TurnRunner {
 
   private async acquireLock(job: ChatJob, signal: AbortSignal): Promise<HeldHistoryLock> {
     try {
-      return await this.options.history.lock(job.userId, job.turnId, signal);
+      return await this.options.history.lock(historyScopeOf(job), job.turnId, signal);
     } catch (error) {
       if (error instanceof HistoryLockTimeoutError) throw new TurnFailure('timeout', error.message);
       if (signal.aborted) throw signal.reason;
@@ -372,7 +372,7 @@ export class TurnRunner {
     await this.approvals.closeAsks(turn);
     let saved: Promise<void> | undefined;
     if (turn.lock && state.history && finishReason !== 'error') {
-      const outcome = await this.options.history.save(job.userId, turn.lock.token, state.messages, state.history);
+      const outcome = await this.options.history.save(historyScopeOf(job), turn.lock.token, state.messages, state.history);
       if (outcome !== 'saved') log.warn({ outcome }, 'the history was not saved');
       // One connection carries both, in this order: the checkpoint is written before `done` is visible.
       saved = this.options.turns.checkpoints.save(job.turnId, { ...state, messages: [], status: 'done', finishReason });
@@ -385,4 +385,9 @@ export class TurnRunner {
     log.info({ finishReason, rounds: state.round, usage: state.usage, errorCode: error?.code }, 'turn finished');
     return finishReason;
   }
+}
+
+/** The history a keep_session turn continues: its `conversation_id`'s, or the user's default conversation without one. */
+function historyScopeOf(job: ChatJob): HistoryScope {
+  return { userId: job.userId, conversationId: job.conversationId ?? null };
 }

@@ -92,11 +92,39 @@ describe('MCP servers', () => {
 describe('history', () => {
   it('removes only the caller’s history and bumps its epoch', async () => {
     const redis = h.testRedis.client;
-    await redis.rpush(createHistoryKeys(h.keys.prefix).history('alice'), '{"role":"user"}');
-    await redis.rpush(createHistoryKeys(h.keys.prefix).history('bob'), '{"role":"user"}');
+    await redis.rpush(createHistoryKeys(h.keys.prefix).history({ userId: 'alice', conversationId: null }), '{"role":"user"}');
+    await redis.rpush(createHistoryKeys(h.keys.prefix).history({ userId: 'bob', conversationId: null }), '{"role":"user"}');
     expect(await json(await h.request('/v1/remove/history', { method: 'POST' }))).toEqual({ status: 200, body: { errno: 0, msg: 'removed history' } });
-    expect(await redis.exists(createHistoryKeys(h.keys.prefix).history('alice'))).toBe(0);
-    expect(await redis.get(createHistoryKeys(h.keys.prefix).epoch('alice'))).toBe('1');
-    expect(await redis.exists(createHistoryKeys(h.keys.prefix).history('bob'))).toBe(1);
+    expect(await redis.exists(createHistoryKeys(h.keys.prefix).history({ userId: 'alice', conversationId: null }))).toBe(0);
+    expect(await redis.get(createHistoryKeys(h.keys.prefix).epoch({ userId: 'alice', conversationId: null }))).toBe('1');
+    expect(await redis.exists(createHistoryKeys(h.keys.prefix).history({ userId: 'bob', conversationId: null }))).toBe(1);
+  });
+
+  it('with conversation_id removes only that conversation of the caller; a bad id is a 400', async () => {
+    const redis = h.testRedis.client;
+    const keys = createHistoryKeys(h.keys.prefix);
+    const scopes = [
+      { userId: 'alice', conversationId: null },
+      { userId: 'alice', conversationId: 'conv-a' },
+      { userId: 'alice', conversationId: 'conv-b' },
+      { userId: 'bob', conversationId: 'conv-a' },
+    ];
+    for (const scope of scopes) await redis.rpush(keys.history(scope), '{"role":"user"}');
+    const remove = (body: unknown, user?: string) => h.request('/v1/remove/history', { method: 'POST', body: JSON.stringify(body), ...(user ? { user } : {}) });
+    expect(await json(await remove({ conversation_id: 'conv-a' }))).toEqual({ status: 200, body: { errno: 0, msg: 'removed history' } });
+    expect(await Promise.all(scopes.map((scope) => redis.exists(keys.history(scope))))).toEqual([1, 0, 1, 1]);
+    expect(await redis.get(keys.epoch(scopes[1]!))).toBe('1');
+    expect(await redis.exists(keys.epoch(scopes[2]!))).toBe(0);
+
+    expect((await remove({ conversation_id: 'no/slashes' })).status).toBe(400);
+    expect((await remove({ conversation_id: 'x'.repeat(129) })).status).toBe(400);
+    expect(await Promise.all(scopes.map((scope) => redis.exists(keys.history(scope))))).toEqual([1, 0, 1, 1]);
+
+    // An empty body (as the seed's clients send) is the default conversation.
+    expect((await remove({}, 'bob')).status).toBe(200);
+    expect(await redis.exists(keys.history(scopes[3]!))).toBe(1);
+    expect((await remove({ conversation_id: 'conv-a' }, 'bob')).status).toBe(200);
+    expect(await Promise.all(scopes.map((scope) => redis.exists(keys.history(scope))))).toEqual([1, 0, 1, 0]);
   });
 });
+

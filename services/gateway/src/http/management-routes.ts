@@ -47,10 +47,12 @@ export function managementRoutes(services: GatewayServices): Router {
     call.res.json(seedOk(`MCP server '${serverId}' removed`));
   });
 
-  serve(router, API_ROUTES.removeHistory, async ({ res }) => {
+  serve(router, API_ROUTES.removeHistory, async (call) => {
+    const { res } = call;
     const { userId } = principalOf(res);
-    await services.history.clear(userId);
-    services.logger.info({ userId }, 'history removed');
+    const conversationId = call.body().conversation_id ?? null;
+    await services.history.clear({ userId, conversationId });
+    services.logger.info({ userId, conversationId }, 'history removed');
     res.json(seedOk('removed history'));
   });
 

@@ -195,13 +195,13 @@ describe('a voice conversation', () => {
       { role: 'user', text: 'please echo hello voice' },
       { role: 'assistant', text: answer },
     ]);
-    expect(JSON.parse((await h.testRedis.client.lindex(createHistoryKeys(h.keys.prefix).history(user), 0))!)).toEqual({ role: 'user', content: [{ text: 'please echo hello voice' }] });
+    expect(JSON.parse((await h.testRedis.client.lindex(createHistoryKeys(h.keys.prefix).history({ userId: user, conversationId: null }), 0))!)).toEqual({ role: 'user', content: [{ text: 'please echo hello voice' }] });
   });
 
   it('starts from the user’s history with keep_session (default) and leaves it alone with keep_session=0', async () => {
     const user = 'erin';
     await h.testRedis.client.rpush(
-      createHistoryKeys(h.keys.prefix).history(user),
+      createHistoryKeys(h.keys.prefix).history({ userId: user, conversationId: null }),
       JSON.stringify({ role: 'user', content: [{ text: 'my favourite colour is teal' }] }),
       JSON.stringify({ role: 'assistant', content: [{ text: 'Noted: teal.' }] }),
     );
@@ -214,14 +214,14 @@ describe('a voice conversation', () => {
       { role: 'USER', text: 'my favourite colour is teal' },
       { role: 'ASSISTANT', text: 'Noted: teal.' },
     ]);
-    await waitUntil(async () => (await h.testRedis.client.llen(createHistoryKeys(h.keys.prefix).history(user))) === 4, 'the transcripts to be appended');
+    await waitUntil(async () => (await h.testRedis.client.llen(createHistoryKeys(h.keys.prefix).history({ userId: user, conversationId: null }))) === 4, 'the transcripts to be appended');
 
     const apart = await connectReady(h, { ticket: await ticket(h, {}, user), keep_session: '0' });
     apart.speak();
     await apart.waitFor(isFinalText('assistant', 'Still teal.'), 'the answer');
     await apart.close();
     expect(emulator.sonicSessions[1]?.history).toEqual([]);
-    expect(await h.testRedis.client.llen(createHistoryKeys(h.keys.prefix).history(user))).toBe(4);
+    expect(await h.testRedis.client.llen(createHistoryKeys(h.keys.prefix).history({ userId: user, conversationId: null }))).toBe(4);
   });
 
   it('barge-in: the interruption reaches the client and none of the cut answer follows it', async () => {

@@ -136,7 +136,14 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
     errors: managementErrors(400, 401, 403, 409, 429, 502, 503, 504),
   },
   removeMcpServer: { pathParams: { server_id: 'server id' }, success: 'removed', errors: managementErrors(400, 401, 403, 404) },
-  removeHistory: { success: '`{"errno":0,"msg":"removed history"}`', errors: managementErrors(401) },
+  removeHistory: {
+    description:
+      'Clears the caller\'s keep_session history: with `conversation_id`, that conversation\'s; without it (or without a body), the default conversation ' +
+      '(keep_session turns without a `conversation_id`, and voice). A turn of that conversation running now does not write it back.',
+    bodyRequired: false,
+    success: '`{"errno":0,"msg":"removed history"}`',
+    errors: managementErrors(400, 401),
+  },
 
   voiceTicket: {
     description:
