@@ -182,8 +182,13 @@ describe('the chat UI in Chromium, against the real stack', () => {
     await expect.poll(() => answerStatus(page)).toBe('done');
     // The browser sent only the new message; the worker added the stored history.
     expect(JSON.stringify(stack.emulator.requests[before]?.body)).toContain('remember the number 7');
+    // Kept as this browser conversation's history (its conversation_id), not the user's default one.
+    const conversationHistories = () => stack.redis.client.keys(`${stack.keys.prefix}user:{web-session}:history:conversation:*`);
+    expect(await conversationHistories()).not.toEqual([]);
     await page.getByRole('button', { name: 'Clear conversation' }).click();
     await page.getByRole('heading', { name: 'What can I help with?' }).waitFor();
+    // Clearing removed it on the server too (not only started a new conversation).
+    await expect.poll(conversationHistories).toEqual([]);
     const afterClear = stack.emulator.requests.length;
     await sendMessage(page, 'which number was it?');
     await expect.poll(() => answerStatus(page)).toBe('done');

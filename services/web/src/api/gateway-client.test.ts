@@ -41,17 +41,22 @@ describe('GatewayClient', () => {
     });
     const client = clientFor(stub.url, { csrfToken: 'csrf-1' });
     await client.removeHistory();
+    await client.removeHistory('conv-1');
     expect(await client.createApiKey({ name: 'ci' })).toMatchObject({ key: 'bmk_secret' });
     await client.revokeApiKey('0123456789ab');
     await client.signOut();
     await client.signOut(true);
     expect(stub.requests.map((request) => `${request.method} ${request.url} ${String(request.headers['x-csrf-token'])}`)).toEqual([
       'POST /v1/remove/history csrf-1',
+      'POST /v1/remove/history csrf-1',
       'POST /v1/keys csrf-1',
       'DELETE /v1/keys/0123456789ab csrf-1',
       'POST /auth/logout csrf-1',
       'POST /auth/logout-all csrf-1',
     ]);
+    // Without an id the default conversation (voice's); with one, that conversation.
+    expect(JSON.parse(stub.requests[1]!.body)).toEqual({ conversation_id: 'conv-1' });
+    expect(stub.requests[0]!.body).not.toContain('conversation_id');
   });
 
   it('tells its owner about a 401 (the session ended) before the call rejects', async () => {

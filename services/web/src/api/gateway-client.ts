@@ -129,9 +129,9 @@ export class GatewayClient {
     await this.seedCall(API_ROUTES.removeMcpServer, { params: { server_id: serverId } });
   }
 
-  /** Clears the user's server-side history (keep_session). */
-  async removeHistory(): Promise<void> {
-    await this.seedCall(API_ROUTES.removeHistory);
+  /** Clears a conversation's server-side history (keep_session), or the user's default conversation's without one (voice uses it). */
+  async removeHistory(conversationId?: string): Promise<void> {
+    await this.seedCall(API_ROUTES.removeHistory, conversationId === undefined ? {} : { body: { conversation_id: conversationId } });
   }
 
   /** A single-use ticket that opens the voice WebSocket (`/ws/user-audio?ticket=…`) as this user. */

@@ -95,12 +95,14 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
   };
 
   const clearConversation = async () => {
+    const clearedId = chat.conversation.id;
     chat.clear();
     voice.clear();
     attachments.reset();
     setNotice(undefined);
     try {
-      await client.removeHistory();
+      // The conversation's own history (text with keep_session), and the default one voice keeps.
+      await Promise.all([client.removeHistory(clearedId), client.removeHistory()]);
     } catch (caught) {
       setNotice(`The conversation was cleared here, but the server kept its history: ${describeGatewayError(caught)}`);
     }
