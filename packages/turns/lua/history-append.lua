@@ -4,10 +4,12 @@
 -- grows past the bound, the oldest messages go, and then any leading message that does not start
 -- an exchange (an assistant message or tool results), as boundHistory does.
 -- KEYS[1] history list, KEYS[2] history lock, KEYS[3] history epoch
--- ARGV[1] messages the history keeps at most, ARGV[2..] message JSON, oldest first
+-- ARGV[1] messages the history keeps at most,
+-- ARGV[2] milliseconds the history and its epoch live after this write (0: for ever),
+-- ARGV[3..] message JSON, oldest first
 -- Returns 1 appended, 0 the lock is held.
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-for i = 2, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
 local max = tonumber(ARGV[1])
 if redis.call('LLEN', KEYS[1]) > max then
   redis.call('LTRIM', KEYS[1], -max, -1)
@@ -24,4 +26,8 @@ if redis.call('LLEN', KEYS[1]) > max then
   end
 end
 redis.call('INCR', KEYS[3])
+if tonumber(ARGV[2]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+end
 return 1

@@ -89,6 +89,7 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
       maxMessages: settings.HISTORY_MAX_MESSAGES,
       lockTtlMs: settings.HISTORY_LOCK_TTL_MS,
       lockWaitMs: settings.HISTORY_LOCK_WAIT_MS,
+      conversationTtlSeconds: settings.HISTORY_CONVERSATION_TTL_S,
       logger,
     }),
     limits: {

@@ -116,6 +116,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     maxMessages: settings.HISTORY_MAX_MESSAGES,
     lockTtlMs: settings.HISTORY_LOCK_TTL_MS,
     lockWaitMs: settings.HISTORY_LOCK_WAIT_MS,
+    conversationTtlSeconds: settings.HISTORY_CONVERSATION_TTL_S,
     logger,
   });
   const voiceHistory = new VoiceHistory(history);

@@ -12,6 +12,8 @@ export const TURN_SETTINGS = {
   APPROVAL_TIMEOUT_S: int(900, 5, 7 * 24 * 3600),
   /** Messages kept in a user's server-side history. */
   HISTORY_MAX_MESSAGES: int(200, 2, 100_000),
+  /** Seconds a named conversation's server-side history (keep_session with conversation_id) lives after its last change; 0 keeps it for ever. The default conversation is always kept. */
+  HISTORY_CONVERSATION_TTL_S: int(30 * 24 * 3600, 0),
   /** agent-worker: milliseconds a conversation's history lock lives without renewal (a keep_session turn renews it every third). */
   HISTORY_LOCK_TTL_MS: int(30_000, 500),
   /** agent-worker: milliseconds a keep_session turn waits for another turn of the same conversation (same user and conversation_id) to release its history. */

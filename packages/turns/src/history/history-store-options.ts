@@ -9,6 +9,11 @@ export interface HistoryStoreOptions {
   lockTtlMs?: number;
   /** Milliseconds `lock` and `append` wait for another turn of the user to release the lock (HISTORY_LOCK_WAIT_MS); default 60 000. */
   lockWaitMs?: number;
+  /**
+   * Seconds a named conversation's history (a `conversation_id`) lives after its last write
+   * (HISTORY_CONVERSATION_TTL_S); 0 keeps it for ever. The default conversation is always kept. Default 30 days.
+   */
+  conversationTtlSeconds?: number;
   /** Milliseconds between attempts while waiting for the lock (the first is immediate), doubling up to 500; default 50. */
   pollMs?: number;
   /** Warnings: unreadable stored messages dropped, an append given up. */
@@ -20,6 +25,7 @@ export const HISTORY_STORE_DEFAULTS = {
   maxMessages: 200,
   lockTtlMs: 30_000,
   lockWaitMs: 60_000,
+  conversationTtlSeconds: 30 * 24 * 3600,
   pollMs: 50,
 } as const satisfies Omit<Required<HistoryStoreOptions>, 'logger'>;
 

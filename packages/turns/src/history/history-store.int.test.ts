@@ -323,5 +323,26 @@ describe('HistoryStore', () => {
       expect(await history.append(A, [user('x')])).toBe('appended');
       await Promise.all([heldB.release(), heldDefault.release()]);
     });
+
+    it("expire a named conversation's history and epoch HISTORY_CONVERSATION_TTL_S after each write; the default conversation never expires", async () => {
+      const named: HistoryScope = { userId: USER, conversationId: 'kept-a-while' };
+      const history = store({ conversationTtlSeconds: 3600 });
+      const ttls = (scope: HistoryScope) => Promise.all([redis.client.pttl(keys.history(scope)), redis.client.pttl(keys.epoch(scope))]);
+
+      expect(await history.append(named, [user('hi')])).toBe('appended');
+      for (const ttl of await ttls(named)) expect(ttl).toBeGreaterThan(3_500_000);
+      await redis.client.pexpire(keys.history(named), 1000);
+      const held = await history.lock(named, 'chatcmpl-ttl');
+      expect(await history.save(named, held.token, [user('hi'), assistant('hello')], (await history.load(named)).version)).toBe('saved');
+      await held.release();
+      for (const ttl of await ttls(named)) expect(ttl).toBeGreaterThan(3_500_000);
+
+      expect(await history.append(MINE, [user('hi')])).toBe('appended');
+      expect(await ttls(MINE)).toEqual([-1, -1]);
+      // 0 keeps named conversations for ever too.
+      const forever: HistoryScope = { userId: USER, conversationId: 'forever' };
+      expect(await store({ conversationTtlSeconds: 0 }).append(forever, [user('hi')])).toBe('appended');
+      expect(await ttls(forever)).toEqual([-1, -1]);
+    });
   });
 });

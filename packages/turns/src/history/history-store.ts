@@ -60,7 +60,7 @@ export class HistoryStore {
 
   constructor(redis: Redis, options: HistoryStoreOptions) {
     const resolved: Required<HistoryStoreOptions> = { ...HISTORY_STORE_DEFAULTS, ...definedOnly(options), logger: options.logger };
-    for (const [name, min] of [['maxMessages', 1], ['lockTtlMs', 1], ['lockWaitMs', 0], ['pollMs', 1]] as const) {
+    for (const [name, min] of [['maxMessages', 1], ['lockTtlMs', 1], ['lockWaitMs', 0], ['conversationTtlSeconds', 0], ['pollMs', 1]] as const) {
       if (!Number.isInteger(resolved[name]) || resolved[name] < min) throw new RangeError(`HistoryStore: ${name} must be an integer ≥ ${min}, got ${resolved[name]}`);
     }
     this.#redis = redis;
@@ -125,6 +125,7 @@ export class HistoryStore {
       lockToken,
       loaded.epoch,
       String(loaded.length),
+      this.#ttlMs(scope),
       ...bounded.map((message) => JSON.stringify(message)),
     ]);
     return result === 1 ? 'saved' : result === 0 ? 'removed_or_changed' : 'lock_lost';
@@ -140,7 +141,7 @@ export class HistoryStore {
     const deadline = Date.now() + this.#options.lockWaitMs;
     let pollMs = this.#options.pollMs;
     for (;;) {
-      if ((await APPEND.run(this.#redis, this.#historyKeys(scope), [String(this.#options.maxMessages), ...json])) === 1) return 'appended';
+      if ((await APPEND.run(this.#redis, this.#historyKeys(scope), [String(this.#options.maxMessages), this.#ttlMs(scope), ...json])) === 1) return 'appended';
       if (Date.now() + pollMs > deadline) {
         this.#options.logger.warn({ ...scope, messages: messages.length }, 'messages not added to the history: a turn held it too long');
         return 'lock_timeout';
@@ -155,6 +156,11 @@ export class HistoryStore {
    * bumped in one transaction, so a keep_session turn that loaded it before does not write it
    * (nor its own messages) back when it saves; later messages start a new history.
    */
+  /** How long the conversation's history lives after a write, in ms as the scripts take it ('0': for ever). */
+  #ttlMs(scope: HistoryScope): string {
+    return scope.conversationId === null ? '0' : String(this.#options.conversationTtlSeconds * 1000);
+  }
+
   async clear(scope: HistoryScope): Promise<void> {
     await this.#redis.multi().del(this.#keys.history(scope)).incr(this.#keys.epoch(scope)).exec();
   }
