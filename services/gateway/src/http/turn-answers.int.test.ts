@@ -175,6 +175,9 @@ describe('the seed dialect', () => {
 describe('POST /v1/turns/{turn_id}/approvals refuses', () => {
   it('another user (403), an unknown turn (404), an unknown ask (404), a bad body (400 naming the field), an ask answered twice (409)', async () => {
     const turnId = await pausedTurn();
+    const anonymous = await fetch(`${h.url}/v1/turns/${turnId}/approvals`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(approve) });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error.type).toBe('authentication_error');
     const other = await answer(turnId, approve, 'mallory');
     expect(other.status).toBe(403);
     expect((await other.json()).error.type).toBe('permission_error');
