@@ -6,7 +6,7 @@ export { RateCounter, type RateCounterOptions, type RateWindow } from './produce
 export { TurnConsumer, type RunTurn, type TurnContext } from './consumer/turn-consumer.js';
 export type { TurnConsumerOptions } from './consumer/turn-consumer-options.js';
 export { AnswerWaiter } from './asks/answer-waiter.js';
-export { TurnAsks, type AnswerOutcome, type AnswerRefusal, type AskSettlement, type TurnAsksOptions } from './asks/turn-asks.js';
+export { TurnAsks, newAskId, type AnswerOutcome, type AnswerRefusal, type AskSettlement, type TurnAsksOptions } from './asks/turn-asks.js';
 export { TurnEmitter, type TurnEventBody } from './consumer/turn-emitter.js';
 export type { TurnCheckpoint, TurnPause } from './consumer/turn-checkpoint.js';
 export { TurnPauses, resumeJobIdOf, generationOf } from './consumer/turn-pauses.js';

@@ -1,10 +1,16 @@
 import { ApprovalAnswerSchema, ElicitationAnswerSchema, type ApprovalAnswer, type ElicitationAnswer, type TurnAnswers, type TurnAsk } from '@bedrock-mcp/contracts';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { turnScript } from '../lua-scripts.js';
 import type { TurnKeys } from '../turn-keys.js';
 
 const ANSWER_ASKS = turnScript('answer-asks', 1);
 const SETTLE_ASKS = turnScript('settle-asks', 1);
+
+/** A new ask's id (AskIdSchema): unguessable, so an ask cannot be named before it is asked. */
+export function newAskId(): string {
+  return `ask_${randomBytes(16).toString('base64url')}`;
+}
 
 /** Why answers were refused; `id` names the first ask at fault. */
 export type AnswerRefusal =

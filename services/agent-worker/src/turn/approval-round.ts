@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '@bedrock-mcp/common';
 import type { ApprovalAsk, CatalogTool, ChatJob, ToolResult, ToolResultBlock } from '@bedrock-mcp/contracts';
-import { approvedToolKey, type TurnCheckpoint, type TurnConsumer, type TurnEmitter, type TurnPause } from '@bedrock-mcp/turns';
+import { approvedToolKey, newAskId, type TurnCheckpoint, type TurnConsumer, type TurnEmitter, type TurnPause } from '@bedrock-mcp/turns';
 import { errorToolResult } from '../conversation/tool-result-blocks.js';
 import { approvalReason } from './approval-gate.js';
 import type { ToolUse } from './tool-executor.js';
@@ -82,7 +81,7 @@ export class ApprovalRound {
         decisions.set(toolUse.toolUseId, { kind: 'approved' });
         continue;
       }
-      asks.push({ kind: 'approval', id: `ask_${randomBytes(16).toString('base64url')}`, toolUseId: toolUse.toolUseId, name: toolUse.name, serverId: tool.serverId, toolName: tool.toolName, input: toolUse.input, reason });
+      asks.push({ kind: 'approval', id: newAskId(), toolUseId: toolUse.toolUseId, name: toolUse.name, serverId: tool.serverId, toolName: tool.toolName, input: toolUse.input, reason });
     }
     return { decisions, known, asks };
   }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '@bedrock-mcp/common';
 import type { AskOutcome, ElicitationAsk } from '@bedrock-mcp/contracts';
 import type { ElicitationCallback, ElicitationReply } from '@bedrock-mcp/pool-client';
-import type { AnswerWaiter, AskSettlement, TurnAsks, TurnEmitter } from '@bedrock-mcp/turns';
+import { newAskId, type AnswerWaiter, type AskSettlement, type TurnAsks, type TurnEmitter } from '@bedrock-mcp/turns';
 
 export interface ElicitationRelayOptions {
   asks: Pick<TurnAsks, 'open' | 'settle'>;
@@ -42,7 +41,7 @@ export class ElicitationRelay {
   forCall(call: ElicitingCall): ElicitationCallback {
     return async ({ message, requestedSchema }, signal) => {
       const { asks, timeoutSeconds } = this.options;
-      const ask: ElicitationAsk = { kind: 'elicitation', id: `ask_${randomBytes(12).toString('base64url')}`, toolUseId: call.toolUseId, serverId: call.serverId, message, requestedSchema };
+      const ask: ElicitationAsk = { kind: 'elicitation', id: newAskId(), toolUseId: call.toolUseId, serverId: call.serverId, message, requestedSchema };
       const expiresAt = Date.now() + timeoutSeconds * 1000;
       const log = this.options.logger.child({ turnId: call.turnId, toolUseId: call.toolUseId, serverId: call.serverId, askId: ask.id });
       await asks.open(call.turnId, [ask], expiresAt);
