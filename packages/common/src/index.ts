@@ -11,3 +11,4 @@ export * from './service-main.js';
 export * from './address-policy.js';
 export * from './service-secrets.js';
 export * from './lua-script.js';
+export * from './random-id.js';

@@ -89,4 +89,22 @@ describe('loadConfig with the real process environment', () => {
       else process.env.ENV_FILE = saved;
     }
   });
+
+  it('keeps the API key variables of conf/config.json providers (api_key_env) from every service but the agent worker', () => {
+    const providers = { deepseek: { kind: 'openai', base_url: 'https://api.deepseek.com', api_key_env: 'BMCP_TEST_DEEPSEEK_KEY' } };
+    const config = JSON.stringify({ ...JSON.parse(repoConfig), providers });
+    const cwd = project({ 'conf/config.json': config, '.env': 'BMCP_TEST_DEEPSEEK_KEY=sk-from-dotenv\n' });
+    const saved = process.env.ENV_FILE;
+    process.env.ENV_FILE = join(cwd, '.env');
+    try {
+      loadConfig({ cwd, service: 'gateway' });
+      expect(process.env.BMCP_TEST_DEEPSEEK_KEY).toBeUndefined();
+      loadConfig({ cwd, service: 'agent-worker' });
+      expect(process.env.BMCP_TEST_DEEPSEEK_KEY).toBe('sk-from-dotenv');
+    } finally {
+      delete process.env.BMCP_TEST_DEEPSEEK_KEY;
+      if (saved === undefined) delete process.env.ENV_FILE;
+      else process.env.ENV_FILE = saved;
+    }
+  });
 });

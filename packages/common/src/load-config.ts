@@ -65,7 +65,15 @@ export function loadConfig<Schema extends SettingsObjectSchema = typeof Settings
   const warnings = resolveSettingAliases(settings, env, Object.keys(schema.shape));
   const configPath = resolvePath(settings.CONFIG_PATH);
   const app = parseOrThrow(AppConfigFileSchema, readJson(configPath), (path) => `${settings.CONFIG_PATH}: ${path || '(root)'}`);
+  // The API keys of conf/config.json's providers (api_key_env) are the agent worker's alone.
+  if (options.env === undefined && options.service !== undefined && options.service !== 'agent-worker' && isPlatformService(options.service)) {
+    for (const name of providerKeyVariables(app)) delete process.env[name];
+  }
   return { settings, warnings, app, projectRoot, resolvePath };
+}
+
+function providerKeyVariables(app: AppConfigFile): string[] {
+  return Object.values(app.providers).flatMap((provider) => (provider.kind === 'openai' && provider.api_key_env ? [provider.api_key_env] : []));
 }
 
 function readDotenvFile(path: string, resolvePath: (p: string) => string): Record<string, string> {

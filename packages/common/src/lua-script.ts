@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander, Redis } from 'ioredis';
 
+/** Buffers go to Redis byte for byte (binary-safe). */
+type LuaArgument = string | number | Buffer;
+
 /**
  * One Lua script kept as a `.lua` file and run by its SHA1 (EVALSHA), falling back to EVAL the
  * first time a Redis server has not seen it (NOSCRIPT). Scripts are read once, when the module
@@ -25,7 +28,7 @@ export class LuaScript {
   }
 
   /** Runs the script; `keys` must hold exactly `numberOfKeys` keys. */
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: Redis, keys: readonly string[], args: readonly LuaArgument[]): Promise<unknown> {
     this.checkKeys(keys);
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
@@ -39,7 +42,7 @@ export class LuaScript {
    * Runs the script as EVAL, its text sent along: for a call that must reach Redis in order with
    * the commands after it on the same connection (a NOSCRIPT retry of EVALSHA would come after them).
    */
-  async runInOrder(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async runInOrder(redis: Redis, keys: readonly string[], args: readonly LuaArgument[]): Promise<unknown> {
     this.checkKeys(keys);
     return redis.eval(this.source, keys.length, ...keys, ...args);
   }
@@ -48,7 +51,7 @@ export class LuaScript {
    * Queues the script on a pipeline or MULTI as EVAL (a pipeline cannot retry one command on
    * NOSCRIPT); the script's text travels with it.
    */
-  queue(pipeline: ChainableCommander, keys: readonly string[], args: readonly (string | number)[]): ChainableCommander {
+  queue(pipeline: ChainableCommander, keys: readonly string[], args: readonly LuaArgument[]): ChainableCommander {
     this.checkKeys(keys);
     return pipeline.eval(this.source, keys.length, ...keys, ...args);
   }

@@ -27,6 +27,10 @@ export interface OpsRoutesOptions {
   isDraining?: () => boolean;
 }
 
+/** The paths the ops handler answers (GET and HEAD only). */
+export const OPS_PATHS = ['/healthz', '/readyz', '/metrics'] as const;
+const [HEALTHZ, READYZ, METRICS] = OPS_PATHS;
+
 /**
  * `/healthz` (alive), `/readyz` (dependencies reachable), `/metrics` (Prometheus text, for callers
  * presenting the internal credential: Prometheus sends it as a bearer token), as a
@@ -38,18 +42,18 @@ export function createOpsHandler(options: OpsRoutesOptions): (req: IncomingMessa
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
+    if (path === HEALTHZ) {
       sendJson(res, 200, { status: 'ok' });
       return true;
     }
-    if (path === '/readyz') {
+    if (path === READYZ) {
       const checks = await runChecks(options.readiness, timeoutMs);
       const draining = options.isDraining?.() ?? false;
       const ok = !draining && Object.values(checks).every((check) => check === 'ok');
       sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : draining ? 'draining' : 'unavailable', checks });
       return true;
     }
-    if (path === '/metrics') {
+    if (path === METRICS) {
       if (!options.metricsCredential.accepts(req)) {
         sendJson(res, 401, openAiErrorBody('unauthorized', '/metrics requires the internal credential: Authorization: Bearer <INTERNAL_API_KEY>'), { 'www-authenticate': 'Bearer' });
         return true;

@@ -16,6 +16,19 @@ export function createRedisKeys(prefix: string) {
     /** hash serverId → encrypted JSON of the user's MCP server config */
     userMcpServers: (userId: string) => `${p}user:{${userId}}:mcp-servers`,
     // a user's chat history (`user:{id}:history*`): packages/turns, createHistoryKeys
+
+    // conversations (`/v1/conversations`), when kept in Redis; the turn a conversation runs
+    // (`…:conversation:<id>:turn`) and its approved tools: packages/turns
+    /** sorted set of the user's conversation ids, scored by updated_at (epoch ms) */
+    userConversations: (userId: string) => `${p}user:{${userId}}:conversations`,
+    /** hash: one conversation's summary fields, its search text and where its last exchange starts */
+    conversationMeta: (userId: string, conversationId: string) => `${p}user:{${userId}}:conversation:${conversationId}:meta`,
+    /** list of the conversation's messages (JSON), oldest first */
+    conversationMessages: (userId: string, conversationId: string) => `${p}user:{${userId}}:conversation:${conversationId}:messages`,
+    /** hash blob id → bytes, and `<blob id>:type` → media type */
+    conversationBlobs: (userId: string, conversationId: string) => `${p}user:{${userId}}:conversation:${conversationId}:blobs`,
+    /** channel of ConversationChange JSON (every user's; gateways relay each to its user's sockets) */
+    conversationChanges: () => `${p}conversation-changes`,
     /** hash of per-user API keys: sha256(key) → JSON {userId, createdAt, label, prefix?, expiresAt?} */
     userApiKeys: () => `${p}api-keys`,
     /** hash sha256(key) → epoch ms the key was last used (written at most once a minute per key) */

@@ -8,3 +8,12 @@ export function createRedis(url: string, role: string, overrides: RedisOptions =
   return new Redis(url, { connectionName: `bmcp-${role}`, enableAutoPipelining: true, ...overrides });
 }
 export type { Redis } from 'ioredis';
+
+/** Closes a connection politely (QUIT), or at once when that fails (the server is gone). */
+export async function quitOrDisconnect(redis: Redis): Promise<void> {
+  try {
+    await redis.quit();
+  } catch {
+    redis.disconnect();
+  }
+}

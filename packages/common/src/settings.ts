@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { AGENT_WORKER_SETTINGS } from './settings/agent-worker-settings.js';
 import { CONFIG_STORE_SETTINGS } from './settings/config-store-settings.js';
+import { CONVERSATION_SETTINGS } from './settings/conversation-settings.js';
 import { CORE_SETTINGS } from './settings/core-settings.js';
 import { GATEWAY_SETTINGS } from './settings/gateway-settings.js';
 import { MCP_POOL_SETTINGS } from './settings/mcp-pool-settings.js';
+import { MODEL_PROVIDER_SETTINGS } from './settings/model-provider-settings.js';
 import { TOOL_CALL_SETTINGS } from './settings/tool-call-settings.js';
 import { TURN_SETTINGS } from './settings/turn-settings.js';
 import { VOICE_SETTINGS } from './settings/voice-settings.js';
@@ -20,17 +22,19 @@ export const GatewaySettingsSchema = z
   .object({
     ...CORE_SETTINGS,
     ...CONFIG_STORE_SETTINGS,
+    ...CONVERSATION_SETTINGS,
     ...TOOL_CALL_SETTINGS,
     ...TURN_SETTINGS,
     WEB_PORT: WEB_SETTINGS.WEB_PORT,
     ...GATEWAY_SETTINGS,
     ...VOICE_SETTINGS,
+    ...MODEL_PROVIDER_SETTINGS,
   })
   .loose();
 export type GatewaySettings = z.infer<typeof GatewaySettingsSchema>;
 
 export const AgentWorkerSettingsSchema = z
-  .object({ ...CORE_SETTINGS, ...TOOL_CALL_SETTINGS, ...TURN_SETTINGS, ...AGENT_WORKER_SETTINGS })
+  .object({ ...CORE_SETTINGS, ...CONVERSATION_SETTINGS, ...TOOL_CALL_SETTINGS, ...TURN_SETTINGS, ...MODEL_PROVIDER_SETTINGS, ...AGENT_WORKER_SETTINGS })
   .loose();
 export type AgentWorkerSettings = z.infer<typeof AgentWorkerSettingsSchema>;
 
@@ -62,10 +66,12 @@ export type SettingsOf<Service extends keyof typeof SERVICE_SETTINGS_SCHEMAS> = 
 export const SETTINGS_SLICES = [
   { title: 'Every service', settings: CORE_SETTINGS },
   { title: "Users' MCP server configurations", settings: CONFIG_STORE_SETTINGS },
+  { title: 'Conversations', settings: CONVERSATION_SETTINGS },
   { title: 'Tool calls through the mcp-pool', settings: TOOL_CALL_SETTINGS },
   { title: 'Chat turns and history', settings: TURN_SETTINGS },
   { title: 'Gateway', settings: GATEWAY_SETTINGS },
   { title: 'Voice', settings: VOICE_SETTINGS },
+  { title: 'Model providers', settings: MODEL_PROVIDER_SETTINGS },
   { title: 'Agent worker', settings: AGENT_WORKER_SETTINGS },
   { title: 'MCP pool', settings: MCP_POOL_SETTINGS },
   { title: 'Web server', settings: WEB_SETTINGS },
@@ -79,10 +85,12 @@ export const SettingsSchema = z
   .object({
     ...CORE_SETTINGS,
     ...CONFIG_STORE_SETTINGS,
+    ...CONVERSATION_SETTINGS,
     ...TOOL_CALL_SETTINGS,
     ...TURN_SETTINGS,
     ...GATEWAY_SETTINGS,
     ...VOICE_SETTINGS,
+    ...MODEL_PROVIDER_SETTINGS,
     ...AGENT_WORKER_SETTINGS,
     ...MCP_POOL_SETTINGS,
     ...WEB_SETTINGS,

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type TableStatus } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient, type TableStatus } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withRequestTimeout } from './dynamo-request-timeout.js';
 
@@ -15,18 +15,28 @@ export interface EnsureDynamoTableOptions {
  * ACTIVE. (The SDK's waitUntilTableExists fails against dynalite, hence the polling.)
  */
 export async function ensureDynamoTable(client: DynamoDBClient, tableName: string, options: EnsureDynamoTableOptions = {}): Promise<void> {
+  await ensureTable(
+    client,
+    {
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    },
+    options,
+  );
+}
+
+/** Creates the table `input` describes unless one of its name exists, then waits until it is ACTIVE. */
+export async function ensureTable(client: DynamoDBClient, input: CreateTableCommandInput & { TableName: string }, options: EnsureDynamoTableOptions = {}): Promise<void> {
+  const tableName = input.TableName;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const pollMs = options.pollMs ?? 100;
   const deadline = Date.now() + timeoutMs;
   const remainingMs = () => Math.max(1, deadline - Date.now());
 
   if ((await describeStatus(client, tableName, remainingMs())) === undefined) {
-    const create = new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    });
+    const create = new CreateTableCommand(input);
     try {
       await withRequestTimeout('CreateTable', remainingMs(), (sendOptions) => client.send(create, sendOptions));
     } catch (error) {

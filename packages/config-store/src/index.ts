@@ -6,3 +6,8 @@ export * from './redis-user-server-store.js';
 export * from './dynamo-user-server-store.js';
 export * from './ensure-dynamo-table.js';
 export * from './create-user-server-store.js';
+export * from './conversations/conversation-store.js';
+export * from './conversations/redis-conversation-store.js';
+export * from './conversations/create-conversation-store.js';
+export * from './conversations/dynamo-conversation-store.js';
+export * from './conversations/ensure-conversation-table.js';

@@ -1,4 +1,4 @@
-import { createLogger, type Logger, type Redis, type RedisKeys } from '@bedrock-mcp/common';
+import { createLogger, quitOrDisconnect, type Logger, type Redis, type RedisKeys } from '@bedrock-mcp/common';
 import type { McpServerConfig } from '@bedrock-mcp/contracts';
 import type { SecretCipher } from './secret-cipher.js';
 import { decodeOrSkip, ServerRecordCodec } from './server-record-codec.js';
@@ -83,13 +83,5 @@ export class RedisUserServerStore implements UserServerStore {
 
   #assertOpen(): void {
     if (this.#closing) throw new Error('user server store is closed');
-  }
-}
-
-async function quitOrDisconnect(redis: Redis): Promise<void> {
-  try {
-    await redis.quit();
-  } catch {
-    redis.disconnect();
   }
 }

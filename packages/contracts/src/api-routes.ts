@@ -2,6 +2,18 @@ import { z } from 'zod';
 import { ApiKeyListResponseSchema, AUTH_PATHS, AuthConfigResponseSchema, CreateApiKeyRequestSchema, CreateApiKeyResponseSchema, MeResponseSchema } from './auth.js';
 import { ChatCompletionRequestSchema, StreamFormatSchema } from './chat-request.js';
 import { ChatCompletionChunkSchema, ChatCompletionSchema } from './chat-response.js';
+import {
+  ConversationBlobParamsSchema,
+  ConversationListSchema,
+  ConversationParamsSchema,
+  ConversationSchema,
+  ConversationSummarySchema,
+  CreateConversationRequestSchema,
+  ExportConversationQuerySchema,
+  GetConversationQuerySchema,
+  ListConversationsQuerySchema,
+  UpdateConversationRequestSchema,
+} from './conversations.js';
 import { ServerIdSchema } from './ids.js';
 import {
   AddMcpServerRequestSchema,
@@ -213,6 +225,72 @@ export const API_ROUTES = {
     request: RemoveHistoryRequestSchema,
     answer: 'json',
     response: SeedResponseSchema,
+  }),
+
+  listConversations: apiRoute({
+    method: 'GET',
+    path: '/v1/conversations',
+    summary: 'The caller’s conversations, newest first (paged, searchable)',
+    access: 'user',
+    query: ListConversationsQuerySchema,
+    answer: 'json',
+    response: ConversationListSchema,
+  }),
+  createConversation: apiRoute({
+    method: 'POST',
+    path: '/v1/conversations',
+    summary: 'Start a conversation',
+    access: 'user',
+    request: CreateConversationRequestSchema,
+    answer: 'json',
+    response: ConversationSummarySchema,
+    status: 201,
+  }),
+  getConversation: apiRoute({
+    method: 'GET',
+    path: '/v1/conversations/:conversation_id',
+    summary: 'A conversation with its latest messages',
+    access: 'user',
+    params: ConversationParamsSchema,
+    query: GetConversationQuerySchema,
+    answer: 'json',
+    response: ConversationSchema,
+  }),
+  updateConversation: apiRoute({
+    method: 'PATCH',
+    path: '/v1/conversations/:conversation_id',
+    summary: 'Rename a conversation, or change its model and servers',
+    access: 'user',
+    params: ConversationParamsSchema,
+    request: UpdateConversationRequestSchema,
+    answer: 'json',
+    response: ConversationSummarySchema,
+  }),
+  deleteConversation: apiRoute({
+    method: 'DELETE',
+    path: '/v1/conversations/:conversation_id',
+    summary: 'Delete a conversation: its messages, files, history and approvals (a running turn is stopped)',
+    access: 'user',
+    params: ConversationParamsSchema,
+    answer: 'none',
+    status: 204,
+  }),
+  exportConversation: apiRoute({
+    method: 'GET',
+    path: '/v1/conversations/:conversation_id/export',
+    summary: 'Download a conversation as JSON or Markdown',
+    access: 'user',
+    params: ConversationParamsSchema,
+    query: ExportConversationQuerySchema,
+    answer: 'file',
+  }),
+  conversationBlob: apiRoute({
+    method: 'GET',
+    path: '/v1/conversations/:conversation_id/blobs/:blob_id',
+    summary: 'An image or file of a conversation',
+    access: 'user',
+    params: ConversationBlobParamsSchema,
+    answer: 'file',
   }),
 
   voiceTicket: apiRoute({

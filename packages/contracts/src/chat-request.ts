@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ClientFunctionToolSchema, ResponseFormatSchema, ToolChoiceSchema, type ClientFunctionTool } from './client-tools.js';
 import { ConversationIdSchema, ServerIdSchema } from './ids.js';
+import { McpToolSchema, requestServerIdOf } from './request-mcp-server.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 
 const DATA_URL = /^data:([a-z]+\/[a-z0-9.+-]+);base64,/i;
@@ -84,15 +86,30 @@ export const ExtraParamsSchema = z.object({
   budget_tokens: z.number().int().min(1024).max(128_000).default(1024),
   /** Keep only the newest N images inside tool results (computer-use screenshots). */
   only_n_most_recent_images: z.number().int().min(0).max(100).default(3),
+  /** Bedrock prompt caching for this request (cache points after system, tools and the conversation); default: the model's `prompt_caching`. */
+  prompt_caching: z.boolean().optional(),
 });
 export type ExtraParams = z.infer<typeof ExtraParamsSchema>;
+
+/** One entry of a request's `tools`: a client function (ClientFunctionToolSchema) or a remote MCP server of the request (McpToolSchema). */
+export const RequestToolSchema = z.discriminatedUnion('type', [ClientFunctionToolSchema, McpToolSchema]);
+export type RequestTool = z.infer<typeof RequestToolSchema>;
+
+/** The request's client function tools (its `tools` of type `function`). */
+export function functionToolsOf(tools: readonly RequestTool[] | undefined): ClientFunctionTool[] {
+  return (tools ?? []).flatMap((tool) => (tool.type === 'function' ? [tool] : []));
+}
+
+/** Remote MCP servers (`mcp` tools) one request may bring. */
+export const MAX_REQUEST_SERVERS = 10;
 
 export const DEFAULT_MAX_TOKENS = 4000;
 export const DEFAULT_TEMPERATURE = 0.5;
 
 /**
  * `POST /v1/chat/completions`: OpenAI's body plus the seed's extensions. Unknown OpenAI fields
- * (n, logprobs, seed, …) are dropped rather than refused, so stock clients keep working.
+ * (n, logprobs, seed, …) are dropped rather than refused, so stock clients keep working; `tools`,
+ * `tool_choice` and `response_format` are honoured or refused, never dropped.
  */
 export const ChatCompletionRequestSchema = z
   .object({
@@ -107,7 +124,16 @@ export const ChatCompletionRequestSchema = z
     max_completion_tokens: z.number().int().positive().optional(),
     stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
     user: z.string().max(256).optional(),
+    /** Applies to the turn's first model call; later rounds are `auto` (or stay `none`). */
+    tool_choice: ToolChoiceSchema.optional(),
+    /** `json_object` / `json_schema` where the model's provider supports them; refused (400) where not. */
+    response_format: ResponseFormatSchema.optional(),
     mcp_server_ids: z.array(ServerIdSchema).max(50).default([]),
+    /**
+     * The client's own function tools, offered with the MCP tools (their names must differ), and
+     * `{"type": "mcp", server_label, server_url, …}` entries: remote MCP servers for this request only (request-mcp-server.ts).
+     */
+    tools: z.array(RequestToolSchema).max(128).optional(),
     keep_session: z.boolean().default(false),
     extra_params: ExtraParamsSchema.default(ExtraParamsSchema.parse({})),
     stream_format: StreamFormatSchema.optional(),
@@ -118,14 +144,54 @@ export const ChatCompletionRequestSchema = z
      */
     require_approval: ApprovalPolicySchema.optional(),
     /**
-     * The client's name for the conversation this request belongs to: a tool approved "for this
-     * conversation" (`remember: "conversation"`) needs no approval in later turns that carry the same id.
+     * The server-side conversation (`/v1/conversations`) this request continues, created on first
+     * use: the platform keeps its history (as `keep_session` does) and records the exchange in it; a
+     * tool approved "for this conversation" (`remember: "conversation"`) needs no approval in its
+     * later turns. One turn at a time per conversation: a second one while a turn runs is refused (409).
      */
     conversation_id: ConversationIdSchema.optional(),
+    /**
+     * With `conversation_id` or `keep_session`: this request's user message replaces the
+     * conversation's last one, whose answer is dropped (edit and resend; send the same message
+     * again to regenerate the last answer).
+     */
+    replace_last: z.boolean().default(false),
   })
   .superRefine((body, ctx) => {
-    if (body.keep_session && body.messages.at(-1)?.role !== 'user') {
-      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'with keep_session the last message must be the user message' });
+    const serverSide = body.keep_session || body.conversation_id !== undefined;
+    const lastRole = body.messages.at(-1)?.role;
+    if (serverSide && lastRole !== 'user' && lastRole !== 'tool') {
+      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'with keep_session or conversation_id the last message must be the user message (or the tool messages answering the last tool calls)' });
+    }
+    if (body.replace_last && lastRole === 'tool') {
+      ctx.addIssue({ code: 'custom', path: ['replace_last'], message: 'replace_last needs a user message, not tool results' });
+    }
+    const names = new Set<string>();
+    body.tools?.forEach((tool, index) => {
+      if (tool.type !== 'function') return;
+      if (names.has(tool.function.name)) ctx.addIssue({ code: 'custom', path: ['tools', index, 'function', 'name'], message: `two tools are named ${tool.function.name}` });
+      names.add(tool.function.name);
+    });
+    const choice = body.tool_choice;
+    const mcpTools = body.mcp_server_ids.length > 0 || (body.tools ?? []).some((tool) => tool.type === 'mcp');
+    if (names.size === 0 && !mcpTools && choice !== undefined && choice !== 'none' && choice !== 'auto') {
+      ctx.addIssue({ code: 'custom', path: ['tool_choice'], message: 'tool_choice asks for a tool call, but the request offers no tools (tools or mcp_server_ids)' });
+    }
+    if (typeof choice === 'object' && !mcpTools && !names.has(choice.function.name)) {
+      ctx.addIssue({ code: 'custom', path: ['tool_choice', 'function', 'name'], message: `tool_choice names ${choice.function.name}, which is none of the request's tools` });
+    }
+    const labels = new Set<string>();
+    body.tools?.forEach((tool, index) => {
+      if (tool.type !== 'mcp') return;
+      if (labels.has(tool.server_label)) ctx.addIssue({ code: 'custom', path: ['tools', index, 'server_label'], message: `server_label '${tool.server_label}' is used twice` });
+      if (body.mcp_server_ids.includes(requestServerIdOf(tool.server_label))) {
+        ctx.addIssue({ code: 'custom', path: ['tools', index, 'server_label'], message: `server_label '${tool.server_label}' would name the server '${requestServerIdOf(tool.server_label)}' of mcp_server_ids` });
+      }
+      labels.add(tool.server_label);
+    });
+    if (labels.size > MAX_REQUEST_SERVERS) ctx.addIssue({ code: 'custom', path: ['tools'], message: `at most ${MAX_REQUEST_SERVERS} mcp tools per request` });
+    if (body.replace_last && !serverSide) {
+      ctx.addIssue({ code: 'custom', path: ['replace_last'], message: 'replace_last needs conversation_id or keep_session' });
     }
   });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;

@@ -9,9 +9,14 @@ export type OpenAiFinishReason = z.infer<typeof OpenAiFinishReasonSchema>;
 export const SeedFinishReasonSchema = z.string();
 
 export const CompletionUsageSchema = z.object({
+  /** Every input token, cached ones included (as OpenAI counts). */
   prompt_tokens: z.number().int().min(0),
   completion_tokens: z.number().int().min(0),
   total_tokens: z.number().int().min(0),
+  /** The input tokens read from the provider's prompt cache. */
+  prompt_tokens_details: z.object({ cached_tokens: z.number().int().min(0) }).optional(),
+  /** Extension (as LiteLLM names it): the input tokens written to Bedrock's prompt cache. */
+  cache_creation_input_tokens: z.number().int().min(0).optional(),
 });
 export type CompletionUsage = z.infer<typeof CompletionUsageSchema>;
 
@@ -71,6 +76,13 @@ export type ChatCompletionChunk = z.infer<typeof ChatCompletionChunkSchema>;
 
 export const NonStreamToolUseSchema = z.object({ name: z.string(), arguments: z.unknown(), result: z.unknown() });
 
+export const MessageToolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+export type MessageToolCall = z.infer<typeof MessageToolCallSchema>;
+
 export const ChatCompletionSchema = z.object({
   id: z.string(),
   object: z.literal('chat.completion'),
@@ -85,6 +97,8 @@ export const ChatCompletionSchema = z.object({
         content: z.string().nullable(),
         reasoning_content: z.string().optional(),
         refusal: z.null().optional(),
+        /** The calls of the request's own tools (`tools`) the client is to run; `finish_reason` is then `tool_calls`. */
+        tool_calls: z.array(MessageToolCallSchema).optional(),
         /** Extension: the asks the response stopped at (`finish_reason: "approval_required"`); answer with `POST /v1/turns/{id}/approvals`. */
         approval_requests: z.array(OpenAiApprovalRequestSchema).optional().describe(APPROVAL_REQUESTS_DOC),
       }),
@@ -112,7 +126,20 @@ export function toOpenAiFinishReason(reason: FinishReason): OpenAiFinishReason {
   }
 }
 
-/** OpenAI's usage object for a turn's usage. */
+/**
+ * OpenAI's usage object for a turn's usage. Bedrock counts cache reads and writes apart from
+ * inputTokens; OpenAI's prompt_tokens includes them, with the reads as `cached_tokens`.
+ */
 export function toCompletionUsage(usage: Usage): CompletionUsage {
-  return { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.totalTokens };
+  const cacheRead = usage.cacheReadInputTokens ?? 0;
+  const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  if (cacheRead === 0 && cacheWrite === 0) return { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.totalTokens };
+  const promptTokens = usage.inputTokens + cacheRead + cacheWrite;
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: promptTokens + usage.outputTokens,
+    prompt_tokens_details: { cached_tokens: cacheRead },
+    ...(cacheWrite > 0 ? { cache_creation_input_tokens: cacheWrite } : {}),
+  };
 }

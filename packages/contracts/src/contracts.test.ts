@@ -7,9 +7,11 @@ import {
   McpServersImportSchema,
   StreamEventSchema,
   WsClientFrameSchema,
+  functionToolsOf,
   normalizeMcpServerEntry,
   parseDataUrl,
   redactMcpServerConfig,
+  toCompletionUsage,
   toOpenAiFinishReason,
   zodErrorBody,
 } from './index.js';
@@ -17,6 +19,18 @@ import {
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
 
 describe('chat request', () => {
+  it("takes a request's function tools and its remote MCP servers in one tools list; tool_choice may name a function or leave the MCP tools to the model", () => {
+    const weather = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } };
+    const remote = { type: 'mcp', server_label: 'docs', server_url: 'https://mcp.example.com/mcp' };
+    const body = ChatCompletionRequestSchema.parse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [weather, remote], tool_choice: 'required' });
+    expect(body.tools?.map((tool) => tool.type)).toEqual(['function', 'mcp']);
+    expect(functionToolsOf(body.tools).map((tool) => tool.function.name)).toEqual(['get_weather']);
+    const onlyRemote = ChatCompletionRequestSchema.safeParse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [remote], tool_choice: 'required' });
+    expect(onlyRemote.success).toBe(true);
+    const twice = ChatCompletionRequestSchema.safeParse({ model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [weather, remote, weather] });
+    expect(twice.error?.issues[0]).toMatchObject({ path: ['tools', 2, 'function', 'name'], message: 'two tools are named get_weather' });
+  });
+
   it('accepts the seed README curl body and applies the seed defaults', () => {
     const body = ChatCompletionRequestSchema.parse(fixture('chat-request.seed-curl.json'));
     expect(body.mcp_server_ids).toEqual(['local_fs']);
@@ -52,6 +66,29 @@ describe('chat request', () => {
     expect(result.success).toBe(false);
   });
 
+  it('accepts tool messages as the last messages of a keep_session request (they answer the stored client tool calls)', () => {
+    const toolOnly = { model: 'm', keep_session: true, messages: [{ role: 'tool', tool_call_id: 't1', content: 'ok' }] };
+    expect(ChatCompletionRequestSchema.safeParse(toolOnly).success).toBe(true);
+    expect(ChatCompletionRequestSchema.safeParse({ ...toolOnly, replace_last: true }).success).toBe(false);
+  });
+
+  it('checks client tools: names by Bedrock’s rule, unique, object schemas; and a tool_choice that names one', () => {
+    const issue = (extra: Record<string, unknown>) => {
+      const result = ChatCompletionRequestSchema.safeParse({ model: 'm', messages: [{ role: 'user', content: 'a' }], ...extra });
+      return result.success ? undefined : zodErrorBody(result.error).error.param;
+    };
+    const fn = (name: string, parameters?: unknown) => ({ type: 'function', function: { name, ...(parameters ? { parameters } : {}) } });
+    expect(issue({ tools: [fn('get_weather', { type: 'object' })], tool_choice: { type: 'function', function: { name: 'get_weather' } } })).toBeUndefined();
+    expect(issue({ tools: [fn('x'.repeat(65))] })).toBe('tools[0].function.name');
+    expect(issue({ tools: [fn('a'), fn('a')] })).toBe('tools[1].function.name');
+    expect(issue({ tools: [fn('a', { type: 'array' })] })).toBe('tools[0].function.parameters');
+    expect(issue({ tool_choice: 'required' })).toBe('tool_choice');
+    expect(issue({ tools: [fn('a')], tool_choice: { type: 'function', function: { name: 'b' } } })).toBe('tool_choice.function.name');
+    // With MCP servers the named tool may be one of theirs: the worker checks it against the catalog.
+    expect(issue({ mcp_server_ids: ['everything'], tool_choice: { type: 'function', function: { name: 'everything__echo' } } })).toBeUndefined();
+    expect(issue({ response_format: { type: 'json_schema', json_schema: { name: 'bad name' } } })).toBe('response_format.json_schema.name');
+  });
+
   it('refuses a thinking budget under Bedrock’s minimum', () => {
     expect(ChatCompletionRequestSchema.safeParse({ model: 'm', messages: [{ role: 'user', content: 'a' }], extra_params: { budget_tokens: 10 } }).success).toBe(false);
   });
@@ -59,6 +96,19 @@ describe('chat request', () => {
   it('splits data URLs', () => {
     expect(parseDataUrl('data:image/PNG;base64,AAAA')).toEqual({ mimeType: 'image/png', base64: 'AAAA' });
     expect(parseDataUrl('https://x/y.png')).toBeUndefined();
+  });
+});
+
+describe('OpenAI usage', () => {
+  it('counts Bedrock’s cache reads and writes in prompt_tokens, the reads as cached_tokens', () => {
+    expect(toCompletionUsage({ inputTokens: 10, outputTokens: 5, totalTokens: 15 })).toEqual({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 });
+    expect(toCompletionUsage({ inputTokens: 10, outputTokens: 5, totalTokens: 1515, cacheReadInputTokens: 1200, cacheWriteInputTokens: 300 })).toEqual({
+      prompt_tokens: 1510,
+      completion_tokens: 5,
+      total_tokens: 1515,
+      prompt_tokens_details: { cached_tokens: 1200 },
+      cache_creation_input_tokens: 300,
+    });
   });
 });
 

@@ -16,6 +16,19 @@ export const DOCUMENT_FORMATS = ['pdf', 'csv', 'doc', 'docx', 'xls', 'xlsx', 'ht
 export const DocumentFormatSchema = z.enum(DOCUMENT_FORMATS);
 export type DocumentFormat = z.infer<typeof DocumentFormatSchema>;
 
+/** The media type of each document format (for a data URL, a stored file). */
+export const DOCUMENT_MEDIA_TYPES: Readonly<Record<DocumentFormat, string>> = {
+  pdf: 'application/pdf',
+  csv: 'text/csv',
+  doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xls: 'application/vnd.ms-excel',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  html: 'text/html',
+  txt: 'text/plain',
+  md: 'text/markdown',
+};
+
 const base64 = z.string();
 
 export const ImageBlockSchema = z.object({ image: z.object({ format: ImageFormatSchema, bytes: base64 }) });

@@ -1,7 +1,9 @@
 export * from './ids.js';
 export * from './tool-approval.js';
 export * from './turn-asks.js';
+export * from './client-tools.js';
 export * from './chat-request.js';
+export * from './request-mcp-server.js';
 export * from './chat-response.js';
 export * from './tool-result.js';
 export * from './stream-events.js';
@@ -18,3 +20,5 @@ export * from './auth.js';
 export * from './route.js';
 export * from './api-routes.js';
 export * from './converse-message.js';
+export * from './conversations.js';
+export * from './conversation-answer.js';

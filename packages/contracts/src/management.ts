@@ -106,7 +106,22 @@ export type ListMcpServersResponse = z.infer<typeof ListMcpServersResponseSchema
 /** `GET /v1/models`: OpenAI's model list. */
 export const OpenAiModelListSchema = z.object({
   object: z.literal('list'),
-  data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number().int(), owned_by: z.string() })),
+  data: z.array(
+    z.object({
+      id: z.string(),
+      object: z.literal('model'),
+      created: z.number().int(),
+      /** The provider id serving it (`bedrock`, `openai` or one of conf/config.json's `providers`). */
+      owned_by: z.string(),
+      /** Extensions: the display name and what the model can do, from conf/config.json. */
+      name: z.string().optional(),
+      capabilities: z
+        .object({ thinking: z.boolean(), images: z.boolean(), documents: z.boolean(), tool_use: z.boolean(), prompt_caching: z.boolean() })
+        .optional(),
+      context_window: z.number().int().optional(),
+      max_output_tokens: z.number().int().optional(),
+    }),
+  ),
 });
 export type OpenAiModelList = z.infer<typeof OpenAiModelListSchema>;
 

@@ -3,8 +3,9 @@ import { ServerIdSchema } from './ids.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 
 const EnvSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names must be shell-style identifiers'), z.string());
-const HeadersSchema = z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name'), z.string());
-const HttpUrlSchema = z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL' });
+/** HTTP header names and their values (secrets: never logged). */
+export const HttpHeadersSchema = z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name'), z.string());
+export const HttpUrlSchema = z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL' });
 
 const common = {
   description: z.string().max(500).optional(),
@@ -30,7 +31,7 @@ export const SseServerConfigSchema = z
     transport: z.literal('sse'),
     url: HttpUrlSchema,
     token: z.string().optional(),
-    headers: HeadersSchema.default({}),
+    headers: HttpHeadersSchema.default({}),
     ...common,
   })
   .strict();
@@ -41,7 +42,7 @@ export const StreamableHttpServerConfigSchema = z
     url: HttpUrlSchema,
     /** Sent as `Authorization: Bearer <token>`. */
     token: z.string().optional(),
-    headers: HeadersSchema.default({}),
+    headers: HttpHeadersSchema.default({}),
     ...common,
   })
   .strict();

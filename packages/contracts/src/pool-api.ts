@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ServerIdSchema, UserIdSchema } from './ids.js';
+import { HttpUrlSchema } from './mcp-server-config.js';
+import { RequestServerSchema } from './request-mcp-server.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 import { ToolResultSchema } from './tool-result.js';
 import { ElicitationSchemaSchema } from './turn-asks.js';
@@ -12,6 +14,14 @@ import { ElicitationSchemaSchema } from './turn-asks.js';
  *   DELETE /v1/users/:userId/servers/:serverId         → PoolServerStatus (state stopped)
  *   POST   /v1/users/:userId/catalog   CatalogRequest  → CatalogResponse
  *   POST   /v1/users/:userId/call      CallToolRequest → NDJSON stream of CallToolStreamLine
+ *   POST   /v1/users/:userId/request-servers/check  RequestServerCheck → 204 (403 `forbidden`: refused address)
+ *   DELETE /v1/users/:userId/turns/:turnId/servers  → 204 (the turn's request servers closed)
+ *
+ * Request servers: a chat request's own remote MCP servers (RequestServerSchema) come with the
+ * catalog request and with each call to one of them, so whichever replica serves the user can
+ * connect. The pool runs one per (user, turn, server id), never lists it among the user's servers,
+ * checks its URL like a user-added one (MCP_ALLOWED_URL_RANGES), offers and calls only its
+ * `allowedTools`, and closes it when the turn's worker says the turn ended, or once idle.
  * Errors: PoolErrorBody with the status of POOL_ERROR_STATUS. The call route answers
  * `application/x-ndjson`: a failure before its first line still gets a PoolErrorBody and its status;
  * after a progress line it is the closing `error` line. Closing the call request cancels the call.
@@ -62,7 +72,13 @@ export const PoolServerStatusSchema = z.object({
 export type PoolServerStatus = z.infer<typeof PoolServerStatusSchema>;
 export const PoolServerListResponseSchema = z.object({ servers: z.array(PoolServerStatusSchema) });
 
-export const CatalogRequestSchema = z.object({ serverIds: z.array(ServerIdSchema).max(50) }).strict();
+export const CatalogRequestSchema = z
+  .object({
+    serverIds: z.array(ServerIdSchema).max(50),
+    /** The turn's own remote servers, listed with the others. */
+    requestServers: z.array(RequestServerSchema).max(10).optional(),
+  })
+  .strict();
 export type CatalogRequest = z.infer<typeof CatalogRequestSchema>;
 
 export const CatalogToolSchema = z.object({
@@ -99,9 +115,15 @@ export const CallToolRequestSchema = z
      * milliseconds. Absent: they are declined.
      */
     elicitationTimeoutMs: z.number().int().positive().max(7 * 24 * 3_600_000).optional(),
+    /** The call is to this request server of the turn (its serverId is `serverId`), not to a registered one. */
+    requestServer: RequestServerSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((request) => request.requestServer === undefined || request.requestServer.serverId === request.serverId, { message: 'requestServer.serverId must be the serverId', path: ['requestServer'] });
 export type CallToolRequest = z.infer<typeof CallToolRequestSchema>;
+
+/** URLs of request servers to check against the pool's address policy before a turn starts. */
+export const RequestServerCheckSchema = z.object({ urls: z.array(HttpUrlSchema).min(1).max(10) }).strict();
 
 export const PoolErrorCodeSchema = z.enum([
   'invalid_request',

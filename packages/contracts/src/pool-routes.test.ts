@@ -11,6 +11,8 @@ describe('the mcp-pool route table', () => {
       catalog: 'POST /v1/users/:userId/catalog',
       call: 'POST /v1/users/:userId/call',
       callSocket: 'GET /v1/calls',
+      checkRequestServers: 'POST /v1/users/:userId/request-servers/check',
+      closeTurnServers: 'DELETE /v1/users/:userId/turns/:turnId/servers',
       answerElicitation: 'POST /v1/users/:userId/elicitations/:elicitationId',
     });
     expect(CALL_SOCKET_PATH).toBe('/v1/calls');

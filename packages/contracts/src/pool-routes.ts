@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ServerIdSchema, UserIdSchema } from './ids.js';
-import { CallToolRequestSchema, CatalogRequestSchema, ElicitationResponseSchema, PoolElicitationIdSchema, CatalogResponseSchema, PoolServerListResponseSchema, PoolServerStatusSchema } from './pool-api.js';
+import { ServerIdSchema, TurnIdSchema, UserIdSchema } from './ids.js';
+import { CallToolRequestSchema, CatalogRequestSchema, RequestServerCheckSchema, ElicitationResponseSchema, PoolElicitationIdSchema, CatalogResponseSchema, PoolServerListResponseSchema, PoolServerStatusSchema } from './pool-api.js';
 import { defineRoute } from './route.js';
 
 /**
@@ -57,6 +57,23 @@ export const POOL_ROUTES = {
     params: UserParamsSchema,
     request: CallToolRequestSchema,
     answer: 'ndjson',
+  }),
+  checkRequestServers: defineRoute({
+    method: 'POST',
+    path: `${POOL_USER_SCOPE}/request-servers/check`,
+    summary: "Checks request servers' URLs against the address policy (MCP_ALLOWED_URL_RANGES): 204, or 403 naming the refused host",
+    params: UserParamsSchema,
+    request: RequestServerCheckSchema,
+    answer: 'none',
+    status: 204,
+  }),
+  closeTurnServers: defineRoute({
+    method: 'DELETE',
+    path: `${POOL_USER_SCOPE}/turns/:turnId/servers`,
+    summary: "Closes the turn's request servers (the turn ended)",
+    params: z.object({ userId: UserIdSchema, turnId: TurnIdSchema }),
+    answer: 'none',
+    status: 204,
   }),
   answerElicitation: defineRoute({
     method: 'POST',

@@ -4,9 +4,10 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * How a route answers: one JSON body (`response`), an event stream, NDJSON lines, an HTML page, a
- * redirect or no body at all. Only `json` routes have a response schema a client can parse whole.
+ * file (bytes of the media type the route documents, e.g. a download or an image), a redirect or
+ * no body at all. Only `json` routes have a response schema a client can parse whole.
  */
-export type RouteAnswer = 'json' | 'sse' | 'ndjson' | 'html' | 'redirect' | 'none';
+export type RouteAnswer = 'json' | 'sse' | 'ndjson' | 'html' | 'file' | 'redirect' | 'none';
 
 /**
  * One HTTP route of a service, shared by the server that serves it, the clients that call it and

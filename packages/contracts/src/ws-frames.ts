@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ChatCompletionRequestSchema } from './chat-request.js';
+import { ConversationChangeSchema } from './conversations.js';
 import { ApiErrorCodeSchema } from './errors.js';
 import { StreamEventSchema } from './stream-events.js';
 import { TurnAnswersSchema } from './turn-asks.js';
@@ -51,5 +52,10 @@ export const WsServerFrameSchema = z.discriminatedUnion('type', [
   /** The `answer` frame's answers were recorded; the turn's events go on. */
   z.object({ type: z.literal('answered'), turnId: z.string() }).strict(),
   z.object({ type: z.literal('pong') }).strict(),
+  /**
+   * One of the user's conversations changed (on this device or another): refresh the list, and
+   * the open conversation if it is this one (`turn_started`: resume that turn's stream).
+   */
+  z.object({ type: z.literal('conversation'), change: ConversationChangeSchema.omit({ user_id: true }) }).strict(),
 ]);
 export type WsServerFrame = z.infer<typeof WsServerFrameSchema>;

@@ -1,4 +1,4 @@
-import type { CatalogTool, ToolResult } from '@bedrock-mcp/contracts';
+import type { CatalogTool, RequestServer, ToolResult } from '@bedrock-mcp/contracts';
 import { PoolClientError } from './pool-client-error.js';
 import type { PoolClient } from './pool-client.js';
 import type { ElicitationCallback, ToolProgress } from './tool-call-transport.js';
@@ -12,6 +12,8 @@ export interface CatalogToolCallerOptions {
    * `timed_out`), should the pool not answer; default: no timeout of its own. Needs `timeoutMs`.
    */
   graceMs?: number;
+  /** The turn's own remote servers: a call to one of their tools carries its config (the pool connects with it). */
+  requestServers?: readonly RequestServer[];
 }
 
 export interface CatalogToolCall {
@@ -53,12 +55,14 @@ export type CatalogToolOutcome =
  */
 export class CatalogToolCaller {
   private readonly byName: ReadonlyMap<string, CatalogTool>;
+  private readonly requestServers: ReadonlyMap<string, RequestServer>;
 
   constructor(
     catalog: Iterable<CatalogTool> | ReadonlyMap<string, CatalogTool>,
     private readonly options: CatalogToolCallerOptions,
   ) {
     if (options.graceMs !== undefined && options.timeoutMs === undefined) throw new TypeError('CatalogToolCaller: graceMs needs timeoutMs');
+    this.requestServers = new Map((options.requestServers ?? []).map((server) => [server.serverId, server]));
     this.byName = catalog instanceof Map ? (catalog as ReadonlyMap<string, CatalogTool>) : new Map([...(catalog as Iterable<CatalogTool>)].map((tool) => [tool.name, tool]));
   }
 
@@ -73,6 +77,7 @@ export class CatalogToolCaller {
     const { timeoutMs, graceMs } = this.options;
     const timeout = graceMs === undefined || timeoutMs === undefined ? undefined : new PausableTimeout(timeoutMs + graceMs);
     const { onElicitation } = call;
+    const requestServer = this.requestServers.get(tool.serverId);
     try {
       const { result, durationMs } = await this.options.pool.callTool(
         call.userId,
@@ -83,6 +88,7 @@ export class CatalogToolCaller {
           ...(timeoutMs === undefined ? {} : { timeoutMs }),
           toolUseId: call.toolUseId,
           ...(onElicitation && call.elicitationTimeoutMs !== undefined ? { elicitationTimeoutMs: call.elicitationTimeoutMs } : {}),
+          ...(requestServer ? { requestServer } : {}),
         },
         {
           signal: timeout ? AbortSignal.any([call.signal, timeout.signal]) : call.signal,

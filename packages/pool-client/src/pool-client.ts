@@ -5,6 +5,7 @@ import {
   type CallToolRequest,
   type CatalogResponse,
   type PoolServerStatus,
+  type RequestServer,
   type RouteDefinition,
   type RouteRequest,
   type RouteResponse,
@@ -74,8 +75,19 @@ export class PoolClient {
     return this.json(POOL_ROUTES.stop, { userId, serverId }, undefined, signal);
   }
 
-  catalog(userId: string, serverIds: string[], signal?: AbortSignal): Promise<CatalogResponse> {
-    return this.json(POOL_ROUTES.catalog, { userId }, { serverIds }, signal);
+  /** The tools of the user's servers `serverIds` and of the turn's own `requestServers`. */
+  catalog(userId: string, serverIds: string[], signal?: AbortSignal, requestServers: readonly RequestServer[] = []): Promise<CatalogResponse> {
+    return this.json(POOL_ROUTES.catalog, { userId }, { serverIds, ...(requestServers.length > 0 ? { requestServers: [...requestServers] } : {}) }, signal);
+  }
+
+  /** Rejects with a PoolClientError (`forbidden`) when the pool's address policy refuses one of the request servers' URLs. */
+  async checkRequestServers(userId: string, urls: string[], signal?: AbortSignal): Promise<void> {
+    await this.noContent(POOL_ROUTES.checkRequestServers, { userId }, { urls }, signal);
+  }
+
+  /** Closes the turn's request servers (the turn ended). */
+  async closeTurnServers(userId: string, turnId: string, signal?: AbortSignal): Promise<void> {
+    await this.noContent(POOL_ROUTES.closeTurnServers, { userId, turnId }, undefined, signal);
   }
 
   /**
@@ -102,9 +114,7 @@ export class PoolClient {
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const response = await this.http.open(method, path, body === undefined ? undefined : JSON.stringify(body), combined, 'application/json');
-      const text = await readText(response);
-      if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, text);
+      const text = await this.send(route, path, body, combined);
       const parsed = schema.safeParse(safeJson(text));
       if (!parsed.success) throw new PoolClientError('internal', `mcp-pool answered ${method} ${path} with an unexpected body: ${text.slice(0, 200)}`);
       return parsed.data as RouteResponse<R>;
@@ -113,6 +123,27 @@ export class PoolClient {
       throw error;
     }
   }
+
+  /** Calls a route of POOL_ROUTES that answers no body. */
+  private async noContent<R extends NoContentRoute>(route: R, params: Record<string, string>, body: RouteRequest<R>, signal?: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(this.requestTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      await this.send(route, routePath(route, params), body, combined);
+    } catch (error) {
+      if (combined.aborted) throw combined.reason;
+      throw error;
+    }
+  }
+
+  /** Sends one request and reads its answer's text; throws the pool's error for a status of 400 or more. */
+  private async send(route: RouteDefinition, path: string, body: unknown, signal: AbortSignal): Promise<string> {
+    const response = await this.http.open(route.method, path, body === undefined ? undefined : JSON.stringify(body), signal, 'application/json');
+    const text = await readText(response);
+    if ((response.statusCode ?? 500) >= 400) throw toError(response.statusCode ?? 500, text);
+    return text;
+  }
 }
 
 type JsonRoute = RouteDefinition & { answer: 'json'; response: z.ZodType };
+type NoContentRoute = RouteDefinition & { answer: 'none' };

@@ -12,12 +12,12 @@ describe('lua/*.lua', () => {
       'admit-turn.lua',
       'answer-asks.lua',
       'append-events.lua',
-      'count-turn.lua',
       'history-append.lua',
       'history-lock-acquire.lua',
       'history-lock-release.lua',
       'history-lock-renew.lua',
       'history-save.lua',
+      'release-turn.lua',
       'settle-asks.lua',
     ]);
     for (const file of files) {
@@ -31,8 +31,8 @@ describe('lua/*.lua', () => {
   });
 
   it('loads a script by name with its key count, and fails at once for a missing one', () => {
-    const script = turnScript('count-turn', 1);
-    expect(script.source).toContain("redis.call('INCR', KEYS[1])");
+    const script = turnScript('admit-turn', 2);
+    expect(script.source).toContain("redis.call('INCR', KEYS[2])");
     expect(script.sha).toMatch(/^[0-9a-f]{40}$/);
     expect(() => turnScript('no-such-script', 1)).toThrow(/ENOENT/);
   });

@@ -31,6 +31,8 @@ export function createTurnKeys(prefix: string) {
     answersChannel: () => `${p}turn-answers`,
     /** set of `serverId/toolName` a user approved for the rest of one conversation */
     conversationApprovals: (userId: string, conversationId: string) => `${p}user:{${userId}}:conversation:${conversationId}:approved-tools`,
+    /** the turn id running in one of the user's conversations (set when admitted, removed when the turn ends; expires like the turn's slot) */
+    conversationTurn: (userId: string, conversationId: string) => `${p}user:{${userId}}:conversation:${conversationId}:turn`,
     /** channel on which stop requests are broadcast to workers */
     cancelChannel: () => `${p}turn-cancel`,
     /** fixed-window counter for a rate limit; `bucket` names a limit other than the chat one */

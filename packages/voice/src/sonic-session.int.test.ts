@@ -45,7 +45,8 @@ describe('SonicSession: real AWS SDK against the emulated Nova Sonic, tools thro
       redisUrl: redis.url,
       redisPrefix: redis.prefix,
       app: {
-        models: [{ model_id: 'test-model', model_name: 'Test model', supports_thinking: false, supports_images: true, supports_documents: true }],
+        providers: {},
+        models: [{ model_id: 'test-model', model_name: 'Test model', supports_thinking: false, supports_images: true, supports_documents: true, supports_tool_use: true, supports_prompt_caching: false }],
         mcpServers: { everything: { command: 'mcp-server-everything', args: ['stdio'], description: 'MCP reference server' } },
         userServerCatalog: {},
       },

@@ -3,10 +3,6 @@ import { bool, int, port, optionalString, ipRanges } from './setting-fields.js';
 
 /** The agent-worker: the model provider, the tool loop, its job locks and image fetching. */
 export const AGENT_WORKER_SETTINGS = {
-  /** 1: Bedrock; 0: an OpenAI-compatible provider at COMPATIBLE_API_BASE. */
-  use_bedrock: bool(true),
-  /** OpenAI-compatible API base URL (usually ending in /v1), used with use_bedrock=0 or `provider: openai` models. */
-  COMPATIBLE_API_BASE: optionalString,
   /** API key for COMPATIBLE_API_BASE. */
   COMPATIBLE_API_KEY: optionalString,
   /** CSV with columns ak,sk: Bedrock requests rotate across these credentials. */

@@ -50,6 +50,12 @@ export async function handleBedrockConverse(
     body: parsed.value as BedrockConverseRequest,
   };
   runtime.record(recorded);
+  const cache = runtime.promptCache.account(target.modelId, recorded.body);
+  if (!cache.ok) {
+    sendBedrockError(response, { kind: 'http', status: 400, errorType: 'ValidationException', message: cache.message });
+    return;
+  }
+  if (cache.account) recorded.promptCache = cache.account;
 
   const failure = runtime.book.takeFailure('bedrock');
   if (failure !== undefined && failsBeforeReply(failure, recorded.stream)) {
@@ -62,6 +68,7 @@ export async function handleBedrockConverse(
     conversation: bedrockConversationView(recorded.body),
     toolUseIdPrefix: 'tooluse_',
     requestChars: rawBody.length,
+    promptCache: cache.account,
   });
   const latencyMs = Date.now() - info.receivedAt.getTime();
   if (!recorded.stream) {

@@ -1,4 +1,5 @@
 import type { ConversationView } from './conversation-view.js';
+import type { PromptCache, PromptCacheAccount } from './prompt-cache.js';
 import { planReply, type ReplyPlan } from './reply-plan.js';
 import type { ScriptBook } from './script-book.js';
 import type { SonicScriptBook } from './sonic-script-book.js';
@@ -15,6 +16,8 @@ export interface EmulatorRuntime {
   readonly chunkCount: number;
   readonly chunkDelayMs: number;
   readonly openaiModels: readonly string[];
+  /** Bedrock's prompt cache (cache points). */
+  readonly promptCache: PromptCache;
   /** Aborted by `close()`: streams in progress stop. */
   readonly signal: AbortSignal;
 }
@@ -25,6 +28,8 @@ export interface TurnInput {
   conversation: ConversationView;
   toolUseIdPrefix: string;
   requestChars: number;
+  /** Bedrock's accounting of the request's cache points, when it has any. */
+  promptCache?: PromptCacheAccount | undefined;
 }
 
 /** Finds the scripted reply for a model call and resolves it into a wire-independent plan. */
@@ -43,5 +48,6 @@ export async function planTurn(runtime: EmulatorRuntime, turn: TurnInput): Promi
     chunkDelayMs: runtime.chunkDelayMs,
     toolUseIdPrefix: turn.toolUseIdPrefix,
     requestChars: turn.requestChars,
+    promptCache: turn.promptCache,
   });
 }

@@ -1,5 +1,6 @@
 import { listenDualProtocol } from './dual-protocol-server.js';
 import type { EmulatorRuntime } from './emulator-runtime.js';
+import { PromptCache } from './prompt-cache.js';
 import { createRouter } from './router.js';
 import { ScriptBook } from './script-book.js';
 import { SonicScriptBook } from './sonic-script-book.js';
@@ -15,6 +16,7 @@ export async function startModelEmulator(options: ModelEmulatorOptions = {}): Pr
   sonic.replace(options.sonic ?? {});
   const sonicSessions: SonicSessionRecord[] = [];
   const shutdown = new AbortController();
+  const promptCache = new PromptCache();
   const runtime: EmulatorRuntime = {
     book,
     record: (request) => requests.push(request),
@@ -23,6 +25,7 @@ export async function startModelEmulator(options: ModelEmulatorOptions = {}): Pr
     chunkCount: options.chunkCount ?? 3,
     chunkDelayMs: options.chunkDelayMs ?? 0,
     openaiModels: options.openaiModels ?? ['emulator-model'],
+    promptCache,
     signal: shutdown.signal,
   };
   const host = options.host ?? '127.0.0.1';
@@ -42,6 +45,7 @@ export async function startModelEmulator(options: ModelEmulatorOptions = {}): Pr
     reset: () => {
       book.reset();
       requests.length = 0;
+      promptCache.clear();
       sonic.reset();
       sonicSessions.length = 0;
     },

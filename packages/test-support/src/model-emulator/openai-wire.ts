@@ -69,11 +69,18 @@ function reasoningTextChunks(reasoning: PlannedReasoning | undefined): string[] 
   return reasoning !== undefined && 'textChunks' in reasoning ? reasoning.textChunks : [];
 }
 
+/** OpenAI counts cached tokens in prompt_tokens and names them in prompt_tokens_details (a reply's cacheReadInputTokens). */
 function usageOf(plan: ReplyPlan): object {
+  const cached = plan.usage.cacheReadInputTokens;
+  if (cached === undefined) {
+    return { prompt_tokens: plan.usage.inputTokens, completion_tokens: plan.usage.outputTokens, total_tokens: plan.usage.totalTokens };
+  }
+  const promptTokens = plan.usage.inputTokens + cached;
   return {
-    prompt_tokens: plan.usage.inputTokens,
+    prompt_tokens: promptTokens,
     completion_tokens: plan.usage.outputTokens,
-    total_tokens: plan.usage.totalTokens,
+    total_tokens: promptTokens + plan.usage.outputTokens,
+    prompt_tokens_details: { cached_tokens: cached },
   };
 }
 

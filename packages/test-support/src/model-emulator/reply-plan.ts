@@ -36,6 +36,8 @@ export interface PlanDefaults {
   toolUseIdPrefix: string;
   /** Size of the request body, for the default input token estimate. */
   requestChars: number;
+  /** Bedrock's prompt cache accounting: input tokens are then the uncached rest, as Bedrock reports them. */
+  promptCache?: { promptTokens: number; readTokens: number; writeTokens: number } | undefined;
 }
 
 export function planReply(reply: EmulatorReply, defaults: PlanDefaults): ReplyPlan {
@@ -57,7 +59,7 @@ export function planReply(reply: EmulatorReply, defaults: PlanDefaults): ReplyPl
     textChunks,
     toolUses,
     stopReason: reply.stopReason ?? (toolUses.length > 0 ? 'tool_use' : 'end_turn'),
-    usage: planUsage(reply, defaults.requestChars, outputChars(reply)),
+    usage: planUsage(reply, defaults, outputChars(reply)),
     chunkDelayMs: reply.chunkDelayMs ?? defaults.chunkDelayMs,
   };
 }
@@ -68,12 +70,16 @@ function planReasoning(reasoning: EmulatorReply['reasoning'], chunkCount: number
   return { textChunks: splitIntoChunks(reasoning.text, chunkCount), signature: reasoning.signature };
 }
 
-function planUsage(reply: EmulatorReply, requestChars: number, replyChars: number): PlannedUsage {
-  const inputTokens = reply.usage?.inputTokens ?? estimateTokens(requestChars);
+function planUsage(reply: EmulatorReply, defaults: PlanDefaults, replyChars: number): PlannedUsage {
+  const cache = defaults.promptCache;
+  const cacheRead = reply.usage?.cacheReadInputTokens ?? cache?.readTokens;
+  const cacheWrite = reply.usage?.cacheWriteInputTokens ?? cache?.writeTokens;
+  const inputTokens = reply.usage?.inputTokens ?? (cache ? Math.max(0, cache.promptTokens - cache.readTokens - cache.writeTokens) : estimateTokens(defaults.requestChars));
   const outputTokens = reply.usage?.outputTokens ?? estimateTokens(replyChars);
-  const usage: PlannedUsage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
-  if (reply.usage?.cacheReadInputTokens !== undefined) usage.cacheReadInputTokens = reply.usage.cacheReadInputTokens;
-  if (reply.usage?.cacheWriteInputTokens !== undefined) usage.cacheWriteInputTokens = reply.usage.cacheWriteInputTokens;
+  // Bedrock's total counts cache reads and writes too.
+  const usage: PlannedUsage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens + (cacheRead ?? 0) + (cacheWrite ?? 0) };
+  if (cacheRead !== undefined) usage.cacheReadInputTokens = cacheRead;
+  if (cacheWrite !== undefined) usage.cacheWriteInputTokens = cacheWrite;
   return usage;
 }
 

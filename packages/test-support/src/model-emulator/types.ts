@@ -1,5 +1,6 @@
 import type { BedrockConverseRequest } from './bedrock-request.js';
 import type { OpenAIChatRequest } from './openai-request.js';
+import type { PromptCacheAccount } from './prompt-cache.js';
 import type { SonicScript, SonicSessionRecord } from './sonic-types.js';
 
 export type Provider = 'bedrock' | 'openai';
@@ -153,6 +154,8 @@ export interface BedrockRecordedRequest extends RecordedRequestBase {
   /** URL-decoded. */
   modelId: string;
   body: BedrockConverseRequest;
+  /** How Bedrock's prompt cache accounted for the request's cache points (absent without any). */
+  promptCache?: PromptCacheAccount;
 }
 
 export interface OpenAIRecordedRequest extends RecordedRequestBase {
@@ -205,7 +208,7 @@ export interface ModelEmulator {
    * stream consumes Bedrock failures too: `http` refuses it, `stream`/`disconnect` count its output events.
    */
   failNext(failure: EmulatedFailure): void;
-  /** Clears scripts (Sonic's too), queued failures and request logs. */
+  /** Clears scripts (Sonic's too), queued failures, request logs and the prompt cache. */
   reset(): void;
   /** Stops listening, cancels streams in progress and destroys open connections. Idempotent. */
   close(): Promise<void>;

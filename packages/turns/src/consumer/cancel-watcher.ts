@@ -1,4 +1,4 @@
-import type { Logger } from '@bedrock-mcp/common';
+import { quitOrDisconnect, type Logger } from '@bedrock-mcp/common';
 import type { Redis } from 'ioredis';
 import type { TurnKeys } from '../turn-keys.js';
 
@@ -110,7 +110,7 @@ export class CancelWatcher {
     this.closed ??= (async () => {
       this.listeners.clear();
       this.remembered.clear();
-      await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+      await quitOrDisconnect(this.subscriber);
     })();
     return this.closed;
   }

@@ -5,7 +5,6 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TurnEvents } from '../events/turn-events.js';
-import { RateCounter } from '../producer/rate-counter.js';
 import { TurnProducer } from '../producer/turn-producer.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { TurnConsumer, type TurnContext } from './turn-consumer.js';
@@ -56,23 +55,17 @@ describe('TurnConsumer', () => {
     await consumer.start(async (job, context) => {
       runs.push({ job, context });
       await consumer.events.append({ turnId: job.turnId, type: 'start', model: job.model, userId: job.userId });
-      await consumer.slots.release(job.userId, job.turnId);
+      await consumer.slots.release(job);
       await consumer.events.append({ turnId: job.turnId, type: 'done', finishReason: 'end_turn' });
       return 'end_turn';
     });
     const events = new TurnEvents({ subscriber: redis.client.duplicate(), redis: redis.client, prefix: redis.prefix, logger, idleTimeoutMs: 10_000 });
     const producer = new TurnProducer({ redis: redis.client, prefix: redis.prefix, events, logger, metaTtlSeconds: 60, slotTtlMs: 60_000 });
-    const counter = new RateCounter({ redis: redis.client, prefix: redis.prefix });
-    const window = { windowStart: 0, ttlMs: 60_000 };
     const job = testChatJob();
     const outcome = await producer.submit({
       job,
       maxConcurrentTurns: 1,
-      rate: {
-        shouldWait: () => false,
-        consume: async (userId) => ({ allowed: (await counter.count(userId, window)) <= 10 }),
-        countTurn: async (userId, turnId, connection) => ({ allowed: (await counter.countTurn(userId, turnId, window, 10, connection)) <= 10 }),
-      },
+      rate: { limit: 10, window: () => ({ windowStart: 0, ttlMs: 60_000 }), decide: (_window, count) => ({ allowed: count <= 10 }) },
     });
     if (outcome.kind !== 'enqueued') throw new Error(`not enqueued: ${outcome.kind}`);
     expect((await readAll(outcome.stream)).map((event) => `${event.seq}:${event.type}`)).toEqual(['1:start', '2:done']);
@@ -128,12 +121,21 @@ describe('TurnConsumer', () => {
     const slotUntil = Date.now() + 500_000;
     await redis.client.zadd(keys.userActiveTurns('ann'), Date.now() + 10_000, turnId);
     await redis.client.pexpire(keys.userActiveTurns('ann'), 10_000);
-    await consumer.pauses.holdFor(turnId, 'ann', 1000, slotUntil);
+    await consumer.pauses.holdFor({ userId: 'ann', turnId, keepSession: false }, 1000, slotUntil);
     for (const key of [keys.turnMeta(turnId), keys.turnLog(turnId), keys.turnSeq(turnId), keys.turnToolResults(turnId)]) expect(await redis.client.ttl(key)).toBeGreaterThan(990);
     expect(Number(await redis.client.zscore(keys.userActiveTurns('ann'), turnId))).toBe(slotUntil);
     expect(await redis.client.pttl(keys.userActiveTurns('ann'))).toBeGreaterThan(400_000);
-    await consumer.pauses.holdFor('chatcmpl-released', 'ann', 1000, slotUntil);
+    await consumer.pauses.holdFor({ userId: 'ann', turnId: 'chatcmpl-released', keepSession: false }, 1000, slotUntil);
     expect(await redis.client.zscore(keys.userActiveTurns('ann'), 'chatcmpl-released')).toBeNull();
+  });
+
+  it('keeps a paused turn\'s conversation claimed as long as its slot, without taking back a released claim', async () => {
+    const turn = { userId: 'ann', turnId: 'chatcmpl-paused2', keepSession: true, conversationId: 'chat-1' };
+    await redis.client.set(keys.conversationTurn('ann', 'chat-1'), turn.turnId, 'PX', 10_000);
+    await consumer.pauses.holdFor(turn, 1000, Date.now() + 500_000);
+    expect(await redis.client.pttl(keys.conversationTurn('ann', 'chat-1'))).toBeGreaterThan(400_000);
+    await consumer.pauses.holdFor({ ...turn, conversationId: 'chat-2' }, 1000, Date.now() + 500_000);
+    expect(await redis.client.exists(keys.conversationTurn('ann', 'chat-2'))).toBe(0);
   });
 
   it('remembers the tools a user approved for a conversation, for that user and conversation only', async () => {

@@ -57,8 +57,8 @@ export class TurnConsumer {
   /** The tools each user approved for a conversation. */
   readonly conversationApprovals: ConversationApprovals;
   /**
-   * The users' concurrent-turn slots (taken by the producer); on the connection `events` writes
-   * on, so a release lands before the `done` after it. Only releases here.
+   * The users' concurrent-turn slots and conversation claims (taken by the producer); on the
+   * connection `events` writes on, so a release lands before the `done` after it. Only releases here.
    */
   readonly slots: Pick<ActiveTurns, 'release'>;
   private readonly logger: Logger;
@@ -120,9 +120,15 @@ export class TurnConsumer {
   private createWorker(runTurn: RunTurn): Worker {
     const { logger, events, options } = this;
     const releaseSlotOf = async (job: Job, turnId: string) => {
-      const userId = (job.data as { userId?: unknown } | null)?.userId;
-      if (typeof userId !== 'string') return;
-      await this.slots.release(userId, turnId).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not release the turn slot; it expires on its own'));
+      const data = job.data as { userId?: unknown; conversationId?: unknown; keepSession?: unknown } | null;
+      if (typeof data?.userId !== 'string') return;
+      const turn = {
+        userId: data.userId,
+        turnId,
+        keepSession: data.keepSession === true,
+        ...(typeof data.conversationId === 'string' ? { conversationId: data.conversationId } : {}),
+      };
+      await this.slots.release(turn).catch((error: unknown) => logger.warn({ err: error, turnId }, 'could not release the turn slot; it expires on its own'));
     };
     const worker = new Worker(
       CHAT_QUEUE_NAME,

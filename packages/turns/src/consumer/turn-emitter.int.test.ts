@@ -43,6 +43,29 @@ describe('TurnEmitter', () => {
     expect(await logged()).toEqual(['1:round_start', '2:a', '3:b', '4:c']);
   });
 
+  it('holds a `withNext` event for the next one, sends it alone if none comes within 20 ms, and at once on flush()', async () => {
+    void emitter.emit({ type: 'start', model: 'm', userId: 'u' }, { withNext: true });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    void emitter.emit({ type: 'round_start', round: 1 });
+    await emitter.flush();
+    expect(log.batches).toEqual([['start', 'round_start']]);
+    // The held event keeps the time it happened, not the time it went out.
+    const [start, roundStart] = await log.readAfter(turnId, 0);
+    expect(roundStart!.ts - start!.ts).toBeGreaterThanOrEqual(4);
+
+    const alone = emitter.emit({ type: 'text_delta', text: 'held' }, { withNext: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log.batches).toHaveLength(1);
+    const started = performance.now();
+    await alone;
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(log.batches).toEqual([['start', 'round_start'], ['held']]);
+
+    void emitter.emit({ type: 'text_delta', text: 'flushed' }, { withNext: true });
+    await emitter.flush();
+    expect(await logged()).toEqual(['1:start', '2:round_start', '3:held', '4:flushed']);
+  });
+
   it('flush() rethrows the first failed append (from then on); later events still go out', async () => {
     await redis.client.set(createTurnKeys(redis.prefix).turnSeq(turnId), 'not a number');
     void emitter.emit({ type: 'text_delta', text: 'lost' });

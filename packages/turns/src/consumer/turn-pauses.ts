@@ -2,6 +2,7 @@ import { createRedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, type ChatJob } from '@bedrock-mcp/contracts';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { conversationOf, type TurnHolder } from '../producer/active-turns.js';
 import type { TurnKeys } from '../turn-keys.js';
 
 const RESUME_MARK = '-resume-';
@@ -53,14 +54,19 @@ export class TurnPauses {
 
   /**
    * Keeps the turn's meta, replay log, sequence and tool ledger `ttlSeconds` from now, and the
-   * user's concurrent-turn slot until `slotUntil` (epoch ms; never shortened): a paused turn still
-   * counts against the user's MAX_CONCURRENT_TURNS_PER_USER.
+   * user's concurrent-turn slot (and its conversation's claim) until `slotUntil` (epoch ms; never
+   * shortened): a paused turn still counts against the user's MAX_CONCURRENT_TURNS_PER_USER, and
+   * holds its conversation.
    */
-  async holdFor(turnId: string, userId: string, ttlSeconds: number, slotUntil: number): Promise<void> {
+  async holdFor(turn: TurnHolder, ttlSeconds: number, slotUntil: number): Promise<void> {
+    const { turnId, userId } = turn;
     const slots = this.keys.userActiveTurns(userId);
     const ttlMs = Math.max(0, slotUntil - Date.now());
-    await this.redis
-      .multi()
+    const conversationId = conversationOf(turn);
+    const multi = this.redis.multi();
+    // The conversation stays claimed as long as the paused turn's slot (GT: never shortened; a claim already released stays released).
+    if (conversationId !== undefined) multi.pexpire(this.keys.conversationTurn(userId, conversationId), ttlMs, 'GT');
+    await multi
       .expire(this.keys.turnMeta(turnId), ttlSeconds)
       .expire(this.keys.turnLog(turnId), ttlSeconds)
       .expire(this.keys.turnSeq(turnId), ttlSeconds)

@@ -6,6 +6,9 @@ import type { TurnKeys } from '../turn-keys.js';
 /** See lua/append-events.lua: seq, log, channel in one atomic step. */
 const APPEND_EVENTS = turnScript('append-events', 3);
 
+/** An event to log, with the time it happened when that is not the time it is logged. */
+export type TimedDraft = StreamEventDraft & { ts?: number };
+
 export interface TurnEventLogOptions {
   /** Events kept per turn. */
   maxEvents: number;
@@ -33,12 +36,13 @@ export class TurnEventLog {
 
   /**
    * Logs and publishes events of one turn in one round trip, in order, with consecutive seqs;
-   * returns them with their seq and timestamp. The drafts are our own typed data: not re-parsed.
+   * returns them with their seq and timestamp: the draft's own `ts` (when it happened, for an
+   * event that waited for company), else now. The drafts are our own typed data: not re-parsed.
    */
-  async appendMany(turnId: string, drafts: readonly StreamEventDraft[]): Promise<StreamEvent[]> {
+  async appendMany(turnId: string, drafts: readonly TimedDraft[]): Promise<StreamEvent[]> {
     if (drafts.length === 0) return [];
-    const ts = Date.now();
-    const events = drafts.map((draft) => ({ ...draft, ts }));
+    const now = Date.now();
+    const events = drafts.map((draft) => (draft.ts === undefined ? { ...draft, ts: now } : draft));
     // The script splices `"seq":N,` in front of the rest of each object, so JSON stays as JS wrote it.
     const keys = [this.keys.turnSeq(turnId), this.keys.turnLog(turnId), this.keys.turnChannel(turnId)];
     const args = [String(this.options.maxEvents), String(this.options.ttlSeconds), ...events.map((event) => JSON.stringify(event).slice(1))];
@@ -57,7 +61,7 @@ export class TurnEventLog {
   }
 }
 
-/** Parses a logged or published event. */
+/** Parses a logged or published event, validating it against the schema. */
 export function parseLoggedEvent(json: string): StreamEvent {
   return StreamEventSchema.parse(JSON.parse(json));
 }

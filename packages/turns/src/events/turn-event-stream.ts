@@ -21,7 +21,11 @@ export class TurnEventStream implements AsyncIterable<StreamEvent> {
   private live: StreamEvent[] = [];
   private finished = false;
   private closed = false;
-  private wake: (() => void) | undefined;
+  private wake: ((woken: boolean) => void) | undefined;
+  /** When the current wait for an event gives up (epoch ms). */
+  private waitDeadline = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerFiresAt = 0;
 
   constructor(
     readonly turnId: string,
@@ -63,6 +67,7 @@ export class TurnEventStream implements AsyncIterable<StreamEvent> {
     this.closed = true;
     this.live = [];
     this.pending = [];
+    this.stopTimer();
     this.backend.release(this);
     this.notify();
   }
@@ -124,25 +129,51 @@ export class TurnEventStream implements AsyncIterable<StreamEvent> {
 
   private finish(): void {
     this.finished = true;
+    this.stopTimer();
     this.backend.release(this);
   }
 
-  /** True when something arrived, false when `timeoutMs` passed first. */
-  private waitForEvent(timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve(false);
-      }, timeoutMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve(true);
-      };
-    });
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
+  /**
+   * True when something arrived, false when `timeoutMs` passed first. The timer outlives the wait:
+   * a stream that waits once per event would otherwise create and clear a timer for every event,
+   * so a timer that fires before the current wait's deadline only re-arms for the rest.
+   */
+  private waitForEvent(timeoutMs: number): Promise<boolean> {
+    this.waitDeadline = Date.now() + timeoutMs;
+    if (this.timer && this.timerFiresAt > this.waitDeadline) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.timer) this.armTimer(timeoutMs);
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  private armTimer(delayMs: number): void {
+    this.timerFiresAt = Date.now() + delayMs;
+    this.timer = setTimeout(this.onTimer, delayMs);
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (!this.wake || this.closed) return;
+    const left = this.waitDeadline - Date.now();
+    if (left > 0) {
+      this.armTimer(left);
+      return;
+    }
+    const wake = this.wake;
+    this.wake = undefined;
+    wake(false);
+  };
+
   private notify(): void {
-    this.wake?.();
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.(true);
   }
 }

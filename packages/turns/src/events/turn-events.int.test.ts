@@ -4,6 +4,7 @@ import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { TurnStreamTimeoutError, type TurnEventStream } from './turn-event-stream.js';
+import { loggedJsonOf } from './logged-event-json.js';
 import { TurnEventLog } from './turn-event-log.js';
 import { TurnEvents } from './turn-events.js';
 
@@ -101,6 +102,56 @@ describe('TurnEvents (the hub)', () => {
     } finally {
       await quick.close();
     }
+  });
+
+  it('keeps a turn that speaks more often than its idle timeout open, and times it out that long after it fell silent', async () => {
+    const quick = new TurnEvents({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, prefix: testRedis.prefix, logger, idleTimeoutMs: 300, resyncIntervalMs: 100 });
+    try {
+      const turnId = newTurn();
+      const stream = await quick.open(turnId, { fresh: true });
+      const seqs: number[] = [];
+      const reading = (async () => {
+        for await (const event of stream) seqs.push(event.seq);
+      })();
+      for (let i = 0; i < 12; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await log.append(text(turnId, String(i)));
+      }
+      const silentFrom = Date.now();
+      await expect(reading).rejects.toBeInstanceOf(TurnStreamTimeoutError);
+      expect(seqs).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+      expect(Date.now() - silentFrom).toBeGreaterThanOrEqual(250);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('hands out each event with the JSON it was logged as, to forward without encoding it again', async () => {
+    const turnId = newTurn();
+    const stream = await hub.open(turnId, { fresh: true });
+    const reading = collect(stream);
+    await log.appendMany(turnId, [
+      text(turnId, 'héllo "quoted" \n 😀'),
+      { turnId, type: 'tool_call', toolUseId: 't1', name: 'everything__echo', input: { message: 'hi', nested: { list: [] } } },
+      done(turnId),
+    ]);
+    const events = await reading;
+    expect(events).toHaveLength(3);
+    for (const event of events) {
+      expect(loggedJsonOf(event)).toBe(JSON.stringify(event));
+      expect(loggedJsonOf({ ...event })).toBeUndefined();
+    }
+  });
+
+  it('drops a published message that is not a turn event and goes on with the turn', async () => {
+    const turnId = newTurn();
+    const stream = await hub.open(turnId, { fresh: true });
+    const reading = collect(stream);
+    await testRedis.client.publish(keys.turnChannel(turnId), 'not json');
+    await testRedis.client.publish(keys.turnChannel(turnId), '{"type":"text_delta"}');
+    await log.append(text(turnId, 'a'));
+    await log.append(done(turnId));
+    expect((await reading).map((event) => event.seq)).toEqual([1, 2]);
   });
 
   it('batches the SUBSCRIBEs of many turns opened together, and re-subscribes a channel reopened while leaving', async () => {

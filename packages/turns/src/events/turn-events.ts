@@ -1,6 +1,6 @@
 import type { StreamEvent } from '@bedrock-mcp/contracts';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
-import { parseLoggedEvent } from './turn-event-log.js';
+import { decodeLoggedEvent } from './logged-event-json.js';
 import type { OpenTurnStreamOptions, TurnEventsOptions } from './turn-events-options.js';
 import { TurnEventStream } from './turn-event-stream.js';
 
@@ -99,7 +99,7 @@ export class TurnEvents {
 
   private async readLog(turnId: string): Promise<StreamEvent[]> {
     const raw = await this.deps.redis.lrange(this.keys.turnLog(turnId), 0, -1);
-    return raw.map(parseLoggedEvent);
+    return raw.map(decodeLoggedEvent);
   }
 
   private subscribe(channel: string): { sent: Promise<void>; subscribed: Promise<void> } {
@@ -155,7 +155,7 @@ export class TurnEvents {
     if (!channel || channel.streams.size === 0) return;
     let event: StreamEvent;
     try {
-      event = parseLoggedEvent(message);
+      event = decodeLoggedEvent(message);
     } catch (error) {
       this.deps.logger.error({ err: error, channel: channelName }, 'dropped a malformed turn event');
       return;

@@ -39,6 +39,22 @@ describe('sealConversation', () => {
   });
 });
 
+describe('sealConversation with keepPendingToolUses (a stored history awaiting a client’s tool results)', () => {
+  it('keeps the tool uses of the last assistant message, and still drops unanswered ones before it', () => {
+    const messages: ConverseMessage[] = [
+      user('q'),
+      { role: 'assistant', content: [{ text: 'a' }, { toolUse: { toolUseId: 't0', name: 'echo', input: {} } }] },
+      user('again'),
+      { role: 'assistant', content: [{ text: 'asking' }, { toolUse: { toolUseId: 't1', name: 'get_weather', input: { city: 'Oslo' } } }] },
+    ];
+    const kept = sealConversation(messages, { keepPendingToolUses: true });
+    expect(kept[1]).toEqual(assistant('a'));
+    expect(kept.at(-1)).toEqual(messages.at(-1));
+    // Sealed with a next message that does not answer them, they go.
+    expect(sealConversation([...kept, user('never mind')]).at(-2)).toEqual(assistant('asking'));
+  });
+});
+
 describe('boundHistory', () => {
   it('cuts from the front at the start of an exchange, never between a tool use and its result', () => {
     const messages = [user('1'), assistant('1'), user('2'), toolCall('x'), toolAnswer('x'), assistant('2'), user('3'), assistant('3')];

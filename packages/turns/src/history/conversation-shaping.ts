@@ -20,12 +20,16 @@ export function mergeConsecutiveRoles(messages: readonly ConverseMessage[]): Con
  * Makes a conversation safe to send again: every toolUse is answered by a toolResult in the next
  * message and every toolResult answers a toolUse of the message before (unanswered ones, e.g.
  * from a turn stopped or cut at max_tokens, are dropped), and reasoning without a signature (a
- * block cut off mid-stream) is dropped, since Bedrock refuses both.
+ * block cut off mid-stream) is dropped, since Bedrock refuses both. `keepPendingToolUses` keeps
+ * the tool uses of a last assistant message (a stored history waiting for a client's tool results);
+ * sealing the history with the next request's messages drops them if those do not answer them.
  */
-export function sealConversation(messages: readonly ConverseMessage[]): ConverseMessage[] {
+export function sealConversation(messages: readonly ConverseMessage[], options: { keepPendingToolUses?: boolean } = {}): ConverseMessage[] {
   const sealed: ConverseMessage[] = messages.map((message, index) => {
     if (message.role === 'assistant') {
-      const answered = new Set(resultIdsOf(messages[index + 1]));
+      // A stored history may end with the calls of a client's tools, answered by its next request.
+      const pending = options.keepPendingToolUses && index === messages.length - 1;
+      const answered = new Set(pending ? useIdsOf(message) : resultIdsOf(messages[index + 1]));
       return {
         role: message.role,
         content: message.content.filter(

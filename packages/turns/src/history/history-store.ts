@@ -86,7 +86,7 @@ export class HistoryStore {
       else invalid++;
     }
     if (invalid > 0) this.#options.logger.warn({ ...scope, invalid }, 'dropped unreadable messages from the history');
-    return { messages: sealConversation(messages), version: { epoch: epoch ?? '0', length: raw.length } };
+    return { messages: sealConversation(messages, { keepPendingToolUses: true }), version: { epoch: epoch ?? '0', length: raw.length } };
   }
 
   /** The text of each message that has some, oldest first (for a voice session to start from); unreadable entries skipped. */
@@ -120,7 +120,7 @@ export class HistoryStore {
 
   /** Replaces the history with `messages` (sealed and bounded) if the turn still holds the lock and nothing changed since `loaded`. */
   async save(scope: HistoryScope, lockToken: string, messages: readonly ConverseMessage[], loaded: HistoryVersion): Promise<SaveOutcome> {
-    const bounded = boundHistory(sealConversation(messages), this.#options.maxMessages);
+    const bounded = boundHistory(sealConversation(messages, { keepPendingToolUses: true }), this.#options.maxMessages);
     const result = await SAVE.run(this.#redis, this.#historyKeys(scope), [
       lockToken,
       loaded.epoch,

@@ -8,7 +8,6 @@ import { TurnEventLog } from '../events/turn-event-log.js';
 import { TurnEvents } from '../events/turn-events.js';
 import { TurnAsks } from '../asks/turn-asks.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
-import { RateCounter } from './rate-counter.js';
 import { TurnProducer, TurnEnqueueError, type TurnRateGate } from './turn-producer.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -38,34 +37,17 @@ afterEach(async () => {
 
 type Decision = { allowed: boolean; count: number };
 
-/** A real per-user counter of `limit` turns; `waits` says whether the producer must await the count. */
-function gate(limit: number, waits = false): TurnRateGate<Decision> & { connections: Redis[] } {
-  const counter = new RateCounter({ redis: redis.client, prefix: redis.prefix });
-  const window = { windowStart: 0, ttlMs: 60_000 };
-  const connections: Redis[] = [];
-  return {
-    connections,
-    shouldWait: () => waits,
-    consume: async (userId) => {
-      const count = await counter.count(userId, window);
-      return { allowed: count <= limit, count };
-    },
-    countTurn: async (userId, turnId, connection) => {
-      connections.push(connection);
-      const count = await counter.countTurn(userId, turnId, window, limit, connection);
-      return { allowed: count <= limit, count };
-    },
-  };
+/** A per-user limit of `limit` turns in one window. */
+function gate(limit: number): TurnRateGate<Decision> {
+  return { limit, window: () => ({ windowStart: 0, ttlMs: 60_000 }), decide: (_window, count) => ({ allowed: count <= limit, count }) };
 }
 
 describe('TurnProducer.submit', () => {
-  it('takes a slot, records the owner, subscribes, counts on the queue connection and enqueues the job (id = turn id)', async () => {
+  it('counts the turn, takes a slot, records the owner, subscribes and enqueues the job (id = turn id)', async () => {
     const job = testChatJob();
-    const rate = gate(5);
-    const outcome = await producer.submit({ job, maxConcurrentTurns: 2, rate });
+    const outcome = await producer.submit({ job, maxConcurrentTurns: 2, rate: gate(5) });
     expect(outcome).toMatchObject({ kind: 'enqueued', decision: { allowed: true, count: 1 } });
-    expect(rate.connections).toHaveLength(1);
-    expect(rate.connections[0]).not.toBe(redis.client);
+    expect(await redis.client.get(keys.userRateLimit(job.userId, 0))).toBe('1');
     expect((await queue.getJob(job.turnId))?.data).toEqual(job);
     expect(await producer.meta(job.turnId)).toEqual({ userId: job.userId, model: job.model, status: 'queued', createdAt: job.createdAt });
     expect(await redis.client.ttl(keys.turnMeta(job.turnId))).toBeGreaterThan(100);
@@ -84,40 +66,50 @@ describe('TurnProducer.submit', () => {
     const first = testChatJob();
     const second = testChatJob({ userId: first.userId });
     expect((await producer.submit({ job: first, maxConcurrentTurns: 1, rate: gate(5) })).kind).toBe('enqueued');
-    expect(await producer.submit({ job: second, maxConcurrentTurns: 1, rate: gate(5) })).toEqual({ kind: 'busy', held: 1 });
+    expect(await producer.submit({ job: second, maxConcurrentTurns: 1, rate: gate(5) })).toEqual({ kind: 'busy', held: 1, decision: { allowed: true, count: 2 } });
     expect(await producer.meta(second.turnId)).toBeUndefined();
     expect(await queue.getJob(second.turnId)).toBeUndefined();
     expect(await redis.client.zcard(keys.userActiveTurns(first.userId))).toBe(1);
   });
 
-  it('over the limit counted alongside the job: gives the turn up and flags the queued job as stopped', async () => {
-    const rate = gate(1);
-    const userId = 'over';
-    await producer.submit({ job: testChatJob({ userId }), maxConcurrentTurns: 5, rate });
-    const stops: string[] = [];
-    const listener = redis.client.duplicate();
-    listener.on('message', (_channel: string, turnId: string) => stops.push(turnId));
-    await listener.subscribe(keys.cancelChannel());
-    const job = testChatJob({ userId });
-    expect(await producer.submit({ job, maxConcurrentTurns: 5, rate })).toEqual({ kind: 'rate_limited', decision: { allowed: false, count: 2 } });
-    expect(await queue.getJob(job.turnId)).toBeDefined();
-    expect(await redis.client.get(keys.turnCancel(job.turnId))).toBe('1');
-    expect(await producer.meta(job.turnId)).toBeUndefined();
-    expect(await redis.client.zscore(keys.userActiveTurns(userId), job.turnId)).toBeNull();
-    // Twice: the count script's broadcast, then the flag's.
-    await expect.poll(() => stops).toEqual([job.turnId, job.turnId]);
-    await listener.quit();
+  it('refuses a second turn in a conversation while one runs there (naming it), taking nothing; the reader sees the running turn', async () => {
+    const first = testChatJob({ conversationId: 'chat-1', keepSession: true });
+    const second = testChatJob({ userId: first.userId, conversationId: 'chat-1', keepSession: true });
+    const elsewhere = testChatJob({ userId: first.userId, conversationId: 'chat-2', keepSession: true });
+    expect((await producer.submit({ job: first, maxConcurrentTurns: 5, rate: gate(5) })).kind).toBe('enqueued');
+    expect(await producer.submit({ job: second, maxConcurrentTurns: 5, rate: gate(5) })).toEqual({ kind: 'conversation_busy', runningTurnId: first.turnId, decision: { allowed: true, count: 2 } });
+    expect(await producer.meta(second.turnId)).toBeUndefined();
+    expect(await queue.getJob(second.turnId)).toBeUndefined();
+    expect(await producer.activeTurnOf(first.userId, 'chat-1')).toBe(first.turnId);
+    expect((await producer.submit({ job: elsewhere, maxConcurrentTurns: 5, rate: gate(5) })).kind).toBe('enqueued');
+    expect(await redis.client.zcard(keys.userActiveTurns(first.userId))).toBe(2);
   });
 
-  it('near the limit: waits for the count and never queues a refused turn', async () => {
-    const rate = gate(0, true);
-    const job = testChatJob();
-    expect(await producer.submit({ job, maxConcurrentTurns: 5, rate })).toEqual({ kind: 'rate_limited', decision: { allowed: false, count: 1 } });
-    expect(rate.connections).toEqual([]);
+  it('over the rate limit claims no conversation', async () => {
+    const job = testChatJob({ conversationId: 'chat-1', keepSession: true });
+    expect(await producer.submit({ job, maxConcurrentTurns: 5, rate: gate(0) })).toMatchObject({ kind: 'rate_limited' });
+    expect(await producer.activeTurnOf(job.userId, 'chat-1')).toBeNull();
+  });
+
+  it('forgets the tools approved for one conversation only', async () => {
+    await redis.client.sadd(keys.conversationApprovals('ann', 'chat-1'), 'srv/tool');
+    await redis.client.sadd(keys.conversationApprovals('ann', 'chat-2'), 'srv/tool');
+    await producer.forgetConversationApprovals('ann', 'chat-1');
+    expect(await redis.client.exists(keys.conversationApprovals('ann', 'chat-1'))).toBe(0);
+    expect(await redis.client.exists(keys.conversationApprovals('ann', 'chat-2'))).toBe(1);
+  });
+
+  it('over the limit: never queues the turn, and leaves no meta, slot or stop flag', async () => {
+    const rate = gate(1);
+    const userId = 'over';
+    expect((await producer.submit({ job: testChatJob({ userId }), maxConcurrentTurns: 5, rate })).kind).toBe('enqueued');
+    const job = testChatJob({ userId });
+    expect(await producer.submit({ job, maxConcurrentTurns: 5, rate })).toEqual({ kind: 'rate_limited', decision: { allowed: false, count: 2 } });
     expect(await queue.getJob(job.turnId)).toBeUndefined();
     expect(await redis.client.exists(keys.turnCancel(job.turnId))).toBe(0);
     expect(await producer.meta(job.turnId)).toBeUndefined();
-    expect(await redis.client.zcard(keys.userActiveTurns(job.userId))).toBe(0);
+    expect(await redis.client.zscore(keys.userActiveTurns(userId), job.turnId)).toBeNull();
+    expect(await redis.client.zcard(keys.userActiveTurns(userId))).toBe(1);
   });
 
   it('throws TurnEnqueueError when the queue refuses the job, after giving the turn up', async () => {

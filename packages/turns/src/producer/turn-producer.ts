@@ -1,10 +1,11 @@
-import { createRedisKeys } from '@bedrock-mcp/common';
+import { createRedisKeys, quitOrDisconnect } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, type ChatJob, type TurnAnswers } from '@bedrock-mcp/contracts';
 import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TurnEventStream } from '../events/turn-event-stream.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { ActiveTurns } from './active-turns.js';
+import type { RateWindow } from './rate-counter.js';
 import { TurnAsks, type AnswerOutcome } from '../asks/turn-asks.js';
 import type { TurnProducerOptions } from './turn-producer-options.js';
 
@@ -18,16 +19,16 @@ export interface TurnMeta {
 }
 
 /**
- * The caller's rate-limit policy (the gateway's RateLimiter): the producer decides when to count,
- * the policy what a count means.
+ * The caller's rate-limit policy (the gateway's RateLimiter): the producer counts the turn in the
+ * step that admits it, the policy says where the count lands and what it means.
  */
 export interface TurnRateGate<D extends { allowed: boolean }> {
-  /** True: the count is awaited before the job goes in, and a refused turn is never queued. */
-  shouldWait(userId: string): boolean;
-  /** Counts one request (on the shared connection). */
-  consume(userId: string): Promise<D>;
-  /** Counts the turn on `connection`, the queue's, just ahead of its job; over the limit it broadcasts the turn's stop in the same step. */
-  countTurn(userId: string, turnId: string, connection: Redis): Promise<D>;
+  /** Turns allowed per window. */
+  readonly limit: number;
+  /** The window a count made now lands in. */
+  window(): RateWindow;
+  /** What a user's `count` in `window` means (headers, allowed or not). */
+  decide(window: RateWindow, count: number): D;
 }
 
 export interface TurnSubmission<D extends { allowed: boolean }> {
@@ -41,9 +42,11 @@ export interface TurnSubmission<D extends { allowed: boolean }> {
 export type TurnSubmitOutcome<D> =
   /** Queued; `stream` was subscribed before the job was enqueued, so no event is missed. */
   | { kind: 'enqueued'; stream: TurnEventStream; decision: D }
-  /** The user holds `held` slots, the most allowed; nothing was queued. */
-  | { kind: 'busy'; held: number }
-  /** Over the rate limit; nothing runs (a job already queued was stopped). */
+  /** The user holds `held` slots, the most allowed; nothing was queued (the request was counted: `decision`). */
+  | { kind: 'busy'; held: number; decision: D }
+  /** The turn's conversation has a turn running (`runningTurnId`); nothing was queued (the request was counted). */
+  | { kind: 'conversation_busy'; runningTurnId: string; decision: D }
+  /** Over the rate limit; nothing was queued. */
   | { kind: 'rate_limited'; decision: D };
 
 /** The chat queue would not take the job (the turn was given up). */
@@ -61,13 +64,12 @@ const JOB_RETENTION: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
 };
 
 /**
- * The gateway side of a turn: takes one of the user's concurrent-turn slots, records the turn's
- * owner, subscribes to its events, counts it against the rate limit and enqueues its job on the
- * BullMQ chat queue, in that order on the wire but without waiting for one another; and stops
- * turns. The count goes out on the queue's own connection just ahead of the job, so Redis applies
- * it first, and an over-limit turn is stopped by the count's script before any worker can take the
- * job. Near the limit the count is awaited first and a refused turn is never queued. The slot is
- * released by the consumer when the turn ends, or here when the turn is given up before it could run.
+ * The gateway side of a turn: counts it against the rate limit and takes one of the user's
+ * concurrent-turn slots (and, for a turn in a conversation, the conversation's claim: one turn at a
+ * time per conversation) in one Lua step, records the turn's owner and subscribes to its events
+ * alongside, then enqueues its job on the BullMQ chat queue: two round trips, and a turn refused
+ * for any reason is never queued. The slot is released by the consumer when the turn ends, or here
+ * when the turn is given up before it could run.
  */
 export class TurnProducer {
   private readonly keys: TurnKeys;
@@ -93,56 +95,51 @@ export class TurnProducer {
    */
   async submit<D extends { allowed: boolean }>({ job, maxConcurrentTurns, rate }: TurnSubmission<D>): Promise<TurnSubmitOutcome<D>> {
     const { turnId, userId } = job;
-    const admitting = this.slots.admit(userId, turnId, maxConcurrentTurns);
+    const window = rate.window();
+    const admitting = this.slots.admit(job, maxConcurrentTurns, { window, limit: rate.limit });
     admitting.catch(() => undefined);
     const created = this.createMeta(turnId, { userId, model: job.model, status: 'queued', createdAt: job.createdAt });
     const opening = this.options.events.openTracked(turnId, { fresh: true });
     // The worker's first event must not reach Redis before the SUBSCRIBE.
     await opening.sent;
-    const abandon = async (stopQueuedJob: boolean) => {
+    const abandon = async (stopQueuedJob: boolean, taken: boolean) => {
       if (stopQueuedJob) await this.stop(turnId).catch((error: unknown) => this.options.logger.warn({ err: error, turnId }, 'could not flag an abandoned turn as stopped'));
       const [stream] = await Promise.allSettled([opening.opened, created]);
       if (stream.status === 'fulfilled') stream.value.close();
-      await Promise.all([this.removeMeta(turnId).catch(() => undefined), this.slots.release(userId, turnId).catch(() => undefined)]);
+      await Promise.all([this.removeMeta(turnId).catch(() => undefined), taken ? this.slots.release(job).catch(() => undefined) : undefined]);
     };
     const admission = await admitting.catch(async (error: unknown) => {
-      await abandon(false);
+      await abandon(false, true);
       throw error;
     });
+    const decision = rate.decide(window, admission.count);
     if (!admission.admitted) {
-      await abandon(false);
-      return { kind: 'busy', held: admission.held };
+      // Nothing was taken, so nothing of another turn is released here: the claim names the running turn.
+      await abandon(false, false);
+      if (admission.reason === 'rate_limited') return { kind: 'rate_limited', decision };
+      return admission.reason === 'conversation_busy'
+        ? { kind: 'conversation_busy', runningTurnId: admission.runningTurnId, decision }
+        : { kind: 'busy', held: admission.held, decision };
     }
-    const waits = rate.shouldWait(userId);
-    const counted = waits ? rate.consume(userId) : rate.countTurn(userId, turnId, this.queueConnection);
-    if (waits) {
-      const early = await counted.catch(async (error: unknown) => {
-        await abandon(false);
-        throw error;
-      });
-      if (!early.allowed) {
-        await abandon(false);
-        return { kind: 'rate_limited', decision: early };
-      }
-    }
-    const added = this.queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION });
-    const [decision, recorded, opened, enqueued] = await Promise.allSettled([counted, created, opening.opened, added]);
-
-    const failed = [decision, recorded, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    const refused = decision.status === 'fulfilled' && !decision.value.allowed;
-    if (failed || refused || enqueued.status === 'rejected') {
-      // A job already queued must not run: the count's script broadcast a refused turn's stop, and
-      // the flag covers a worker that was not listening then.
-      await abandon(enqueued.status === 'fulfilled');
-      if (refused) return { kind: 'rate_limited', decision: decision.value };
+    const [recorded, opened, enqueued] = await Promise.allSettled([created, opening.opened, this.queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION })]);
+    const failed = [recorded, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed || enqueued.status === 'rejected') {
+      // A job already queued must not run: the flag stops it before or when a worker takes it.
+      await abandon(enqueued.status === 'fulfilled', true);
       if (failed) throw failed.reason;
       throw new TurnEnqueueError('could not enqueue the chat job', { cause: (enqueued as PromiseRejectedResult).reason });
     }
-    return {
-      kind: 'enqueued',
-      stream: (opened as PromiseFulfilledResult<TurnEventStream>).value,
-      decision: (decision as PromiseFulfilledResult<D>).value,
-    };
+    return { kind: 'enqueued', stream: (opened as PromiseFulfilledResult<TurnEventStream>).value, decision };
+  }
+
+  /** The turn running in one of the user's conversations (claimed when admitted, released when it ends); null when none does. */
+  activeTurnOf(userId: string, conversationId: string): Promise<string | null> {
+    return this.slots.conversationTurn(userId, conversationId);
+  }
+
+  /** Forgets the tools the user approved for the rest of a conversation (the conversation was deleted). */
+  async forgetConversationApprovals(userId: string, conversationId: string): Promise<void> {
+    await this.options.redis.del(this.keys.conversationApprovals(userId, conversationId));
   }
 
   /** The turn's meta; undefined for an unknown (or expired) turn. */
@@ -188,7 +185,7 @@ export class TurnProducer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.queue.close().catch((error: unknown) => this.options.logger.warn({ err: error }, 'closing the chat queue failed'));
-      await this.queueConnection.quit().catch(() => this.queueConnection.disconnect());
+      await quitOrDisconnect(this.queueConnection);
     })();
     return this.closing;
   }
