@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import { AddressPolicy, createRedis, createRedisKeys, requireInternalApiKey, type Logger, type Registry, type AgentWorkerSettings, type RuntimeConfig } from '@bedrock-mcp/common';
+import { createConversationStore } from '@bedrock-mcp/config-store';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import { HistoryStore, TurnConsumer, type TurnContext } from '@bedrock-mcp/turns';
-import { BedrockClientPool, readCredentialCsv } from './providers/bedrock-client-pool.js';
-import { BedrockProvider } from './providers/bedrock-provider.js';
+import { ConversationRecorder } from './conversation/conversation-recorder.js';
+import { readCredentialCsv } from './providers/bedrock-client-pool.js';
 import { ModelRegistry } from './providers/model-registry.js';
-import { OpenAiProvider } from './providers/openai-provider.js';
-import { RetryingProvider, type RetryPolicy } from './providers/retrying-provider.js';
+import { buildProviderSet } from './providers/provider-set.js';
+import type { RetryPolicy } from './providers/retrying-provider.js';
 import { ElicitationRelay } from './turn/elicitation-relay.js';
 import { ToolExecutor } from './turn/tool-executor.js';
 import { TurnRunner } from './turn/turn-runner.js';
@@ -48,28 +49,33 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
   });
 
   const credentials = readCredentialCsv(config.resolvePath(settings.CREDENTIAL_CSV));
-  const bedrockClients = new BedrockClientPool({
-    region: settings.AWS_REGION,
-    credentials,
-    sharedSessions: { idleSessionMs: settings.MODEL_CALL_TIMEOUT_MS },
-  });
   logger.info({ credentials: credentials.length || 'default chain', region: settings.AWS_REGION, useBedrock: settings.use_bedrock }, 'model providers configured');
   const retry: RetryPolicy = {
     maxAttempts: settings.MODEL_MAX_ATTEMPTS,
     baseDelayMs: settings.MODEL_RETRY_BASE_MS,
     onRetry: ({ attempt, delayMs, error }) => logger.warn({ attempt, delayMs, failure: error.failure }, 'retrying a model call'),
   };
-  const models = new ModelRegistry({
-    models: config.app.models,
-    useBedrock: settings.use_bedrock,
-    bedrock: new RetryingProvider(
-      new BedrockProvider({ clients: bedrockClients, onRotate: (info) => logger.warn(info, 'Bedrock throttled a credential; rotating') }),
-      retry,
-    ),
-    openai: new RetryingProvider(
-      new OpenAiProvider({ baseURL: settings.COMPATIBLE_API_BASE, apiKey: settings.COMPATIBLE_API_KEY, timeoutMs: settings.MODEL_CALL_TIMEOUT_MS }),
-      retry,
-    ),
+  const providerSet = buildProviderSet({
+    providers: config.app.providers,
+    bedrock: { region: settings.AWS_REGION, credentials },
+    compatible: { baseUrl: settings.COMPATIBLE_API_BASE, apiKey: settings.COMPATIBLE_API_KEY },
+    timeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
+    retry,
+    logger,
+  });
+  const models = new ModelRegistry({ models: config.app.models, useBedrock: settings.use_bedrock, providers: providerSet.providers });
+
+  // Shares the worker's connection: the store's commands are few and short.
+  const conversationStore = createConversationStore({ settings, redis, logger });
+  const conversations = new ConversationRecorder({
+    store: conversationStore,
+    events: turns.events,
+    publisher: redis,
+    changesChannel: keys.conversationChanges(),
+    models,
+    titles: settings.CONVERSATION_TITLES,
+    historyMaxMessages: settings.HISTORY_MAX_MESSAGES,
+    logger,
   });
 
   const runner = new TurnRunner({
@@ -92,6 +98,7 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
       conversationTtlSeconds: settings.HISTORY_CONVERSATION_TTL_S,
       logger,
     }),
+    conversations,
     limits: {
       maxTurns: settings.MAX_MODEL_ROUNDS,
       modelCallTimeoutMs: settings.MODEL_CALL_TIMEOUT_MS,
@@ -118,7 +125,9 @@ export async function startAgentWorker(config: RuntimeConfig<AgentWorkerSettings
       closing ??= (async () => {
         const steps: Array<[string, () => unknown]> = [
           ['turn consumer (chat worker, cancel watcher)', () => turns.close()],
-          ['bedrock clients', () => bedrockClients.close()],
+          ['conversation titles', () => conversations.drain()],
+          ['conversation store', () => conversationStore.close()],
+          ['model provider clients', () => providerSet.close()],
           ['bullmq connection', () => bullConnection.quit()],
           ['redis', () => redis.quit()],
         ];

@@ -46,6 +46,8 @@ export interface BedrockClientHandle {
 
 export interface BedrockClientPoolOptions {
   region: string;
+  /** More client configuration: a named provider's `profile` (shared AWS config files) or `endpoint`. */
+  clientConfig?: Pick<BedrockRuntimeClientConfig, 'profile' | 'endpoint'>;
   /** Static credentials to rotate across; empty: one client on the default AWS credential chain. */
   credentials: StaticCredential[];
   /** Milliseconds a throttled credential is skipped while others are available. */
@@ -71,7 +73,7 @@ export class BedrockClientPool {
 
   constructor(options: BedrockClientPoolOptions) {
     const create = options.createClient ?? ((config) => new BedrockRuntimeClient(config));
-    const base: BedrockRuntimeClientConfig = { region: options.region, maxAttempts: 1 };
+    const base: BedrockRuntimeClientConfig = { ...options.clientConfig, region: options.region, maxAttempts: 1 };
     const sharedSessions = options.sharedSessions;
     const configs = (options.credentials.length > 0 ? options.credentials.map((credentials) => ({ ...base, credentials })) : [base]).map((config) =>
       sharedSessions ? { ...config, requestHandler: new SharedSessionHttp2Handler(sharedSessions) } : config,

@@ -7,17 +7,31 @@ import type {
 import { isToolResult, isToolUse, type ContentBlock, type ConverseMessage, type ToolResultContent } from '@bedrock-mcp/contracts';
 import type { ModelRequest } from './model-provider.js';
 
+type SdkToolChoice = NonNullable<NonNullable<ConverseStreamCommandInput['toolConfig']>['toolChoice']>;
+
 /** The AWS SDK's JSON document type. */
 type DocumentType = NonNullable<ConverseStreamCommandInput['additionalModelRequestFields']>;
 
 const isClaudeModel = (modelId: string): boolean => /anthropic\.claude/i.test(modelId);
 const isNovaModel = (modelId: string): boolean => /amazon\.nova/i.test(modelId);
 
+const CACHE_POINT = { cachePoint: { type: 'default' as const } };
+
+/** Cache points go only to models that support them (Bedrock refuses them otherwise); the request's choice overrides the model's. */
+function promptCachingOf(request: Pick<ModelRequest, 'model' | 'promptCaching'>): boolean {
+  return request.model.supports_prompt_caching && (request.promptCaching ?? request.model.prompt_caching ?? true);
+}
+
 /**
  * The ConverseStream request for a model call. With Claude extended thinking, temperature, top_p
  * and top_k are left out (Bedrock refuses them with thinking) and maxTokens is raised above the
  * budget when needed (it must exceed it). top_k goes where each family reads it: `top_k` for
  * Claude, `inferenceConfig.topK` for Nova; other models do not get it.
+ *
+ * With prompt caching, three cache points (Bedrock allows four): after the tool list (not for
+ * Nova, which caches only system and messages) and after the system prompt, which stay the same across a conversation, and at the end of the last message,
+ * which moves with every round, so each round reads the prefix the previous one wrote. Bedrock
+ * ignores a point before the model's minimum prefix length, so short prompts cost nothing extra.
  */
 export function toConverseStreamInput(request: ModelRequest): ConverseStreamCommandInput {
   const thinking = request.thinking && isClaudeModel(request.modelId) ? request.thinking : undefined;
@@ -28,11 +42,17 @@ export function toConverseStreamInput(request: ModelRequest): ConverseStreamComm
     if (isClaudeModel(request.modelId)) additional.top_k = request.topK;
     else if (isNovaModel(request.modelId)) additional.inferenceConfig = { topK: request.topK };
   }
-  const hasTools = request.tools.length > 0;
+  // tool_choice `none`: Converse has no such choice, so the model is offered no tool.
+  const hasTools = request.tools.length > 0 && request.toolChoice !== 'none';
+  const toolChoice = toSdkToolChoice(request.toolChoice);
+  const caching = promptCachingOf(request);
+  const messages = request.messages.map((message) => toSdkMessage(message, hasTools));
+  const last = messages.at(-1);
+  if (caching && last?.content?.length) last.content.push(CACHE_POINT);
   return {
     modelId: request.modelId,
-    messages: request.messages.map((message) => toSdkMessage(message, hasTools)),
-    ...(request.system.length > 0 ? { system: request.system.map((text) => ({ text })) } : {}),
+    messages,
+    ...(request.system.length > 0 ? { system: [...request.system.map((text) => ({ text })), ...(caching ? [CACHE_POINT] : [])] } : {}),
     inferenceConfig: {
       maxTokens,
       ...(!thinking && request.temperature !== undefined ? { temperature: request.temperature } : {}),
@@ -42,18 +62,30 @@ export function toConverseStreamInput(request: ModelRequest): ConverseStreamComm
     ...(hasTools
       ? {
           toolConfig: {
-            tools: request.tools.map((tool) => ({
-              toolSpec: {
-                name: tool.name,
-                ...(tool.description ? { description: tool.description } : {}),
-                inputSchema: { json: tool.inputSchema as DocumentType },
-              },
-            })),
+            tools: [
+              ...request.tools.map((tool) => ({
+                toolSpec: {
+                  name: tool.name,
+                  ...(tool.description ? { description: tool.description } : {}),
+                  inputSchema: { json: tool.inputSchema as DocumentType },
+                },
+              })),
+              ...(caching && !isNovaModel(request.modelId) ? [CACHE_POINT] : []),
+            ],
+            ...(toolChoice ? { toolChoice } : {}),
           },
         }
       : {}),
     ...(Object.keys(additional).length > 0 ? { additionalModelRequestFields: additional } : {}),
   };
+}
+
+/** OpenAI's tool_choice in Converse's terms: `auto`, `required` → `any`, a named function → `tool`. */
+function toSdkToolChoice(choice: ModelRequest['toolChoice']): SdkToolChoice | undefined {
+  if (choice === undefined || choice === 'none') return undefined;
+  if (choice === 'auto') return { auto: {} };
+  if (choice === 'required') return { any: {} };
+  return { tool: { name: choice.function.name } };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ConverseMessage, ModelConfig, Usage } from '@bedrock-mcp/contracts';
+import type { ConverseMessage, ModelConfig, ResponseFormat, ToolChoice, Usage } from '@bedrock-mcp/contracts';
 
 /** A tool as the model is offered it (from the pool's catalog). */
 interface ModelTool {
@@ -15,7 +15,12 @@ export interface ModelRequest {
   model: ModelConfig;
   system: string[];
   messages: ConverseMessage[];
+  /** The MCP tools and the request's own (client) tools. */
   tools: ModelTool[];
+  /** OpenAI's tool_choice for this call; undefined: the provider's default (auto). */
+  toolChoice?: ToolChoice | undefined;
+  /** OpenAI's response_format (json_object / json_schema), for OpenAI-compatible providers; Bedrock ignores it (its json_schema is a forced tool: turn/structured-output.ts). */
+  responseFormat?: ResponseFormat | undefined;
   maxTokens: number;
   temperature?: number | undefined;
   topP?: number | undefined;
@@ -23,6 +28,8 @@ export interface ModelRequest {
   stopSequences?: string[] | undefined;
   /** Claude extended thinking, with its budget in tokens. */
   thinking?: { budgetTokens: number } | undefined;
+  /** The request's choice on prompt caching; undefined: the model's `prompt_caching`. */
+  promptCaching?: boolean | undefined;
 }
 
 /**

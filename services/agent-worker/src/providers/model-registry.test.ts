@@ -1,4 +1,4 @@
-import type { ModelConfig } from '@bedrock-mcp/contracts';
+import { ModelConfigSchema } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
 import { BEDROCK_NOT_CONFIGURED, fromBedrockError, fromOpenAiError, ModelCallError } from './model-errors.js';
 import type { ModelProvider } from './model-provider.js';
@@ -6,18 +6,22 @@ import { ModelRegistry } from './model-registry.js';
 import { OpenAiProvider } from './openai-provider.js';
 
 const stub = (name: ModelProvider['name']): ModelProvider => ({ name, converseStream: () => (async function* () {})() });
-const models: ModelConfig[] = [
-  { model_id: 'plain', model_name: 'Plain', supports_thinking: false, supports_images: true, supports_documents: true },
-  { model_id: 'pinned', model_name: 'Pinned', provider: 'bedrock', supports_thinking: false, supports_images: true, supports_documents: true },
-];
+const models = [
+  { model_id: 'plain', model_name: 'Plain' },
+  { model_id: 'pinned', model_name: 'Pinned', provider: 'bedrock' },
+  { model_id: 'local', model_name: 'Local', provider: 'ollama' },
+].map((model) => ModelConfigSchema.parse(model));
+const providers = (): Map<string, ModelProvider> => new Map([['bedrock', stub('bedrock')], ['openai', stub('openai')], ['ollama', stub('openai')]]);
 
 describe('ModelRegistry', () => {
   it('serves models without a provider from use_bedrock, pinned ones from their provider, unknown ones not at all', () => {
-    const registry = new ModelRegistry({ models, useBedrock: false, bedrock: stub('bedrock'), openai: stub('openai') });
-    expect(registry.resolve('plain')?.provider.name).toBe('openai');
-    expect(registry.resolve('pinned')?.provider.name).toBe('bedrock');
+    const set = providers();
+    const registry = new ModelRegistry({ models, useBedrock: false, providers: set });
+    expect(registry.resolve('plain')?.provider).toBe(set.get('openai'));
+    expect(registry.resolve('pinned')?.provider).toBe(set.get('bedrock'));
+    expect(registry.resolve('local')?.provider).toBe(set.get('ollama'));
     expect(registry.resolve('other')).toBeUndefined();
-    expect(new ModelRegistry({ models, useBedrock: true, bedrock: stub('bedrock'), openai: stub('openai') }).resolve('plain')?.provider.name).toBe('bedrock');
+    expect(new ModelRegistry({ models, useBedrock: true, providers: set }).resolve('plain')?.provider).toBe(set.get('bedrock'));
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ModelConfig } from '@bedrock-mcp/contracts';
+import { providerIdOf, type ModelConfig } from '@bedrock-mcp/contracts';
 import type { ModelProvider } from './model-provider.js';
 
 export interface ModelRegistryOptions {
@@ -6,8 +6,8 @@ export interface ModelRegistryOptions {
   models: readonly ModelConfig[];
   /** `use_bedrock`: the provider of models that do not name one. */
   useBedrock: boolean;
-  bedrock: ModelProvider;
-  openai: ModelProvider;
+  /** Every provider by id: the built-in `bedrock` and `openai`, and conf/config.json's `providers`. */
+  providers: ReadonlyMap<string, ModelProvider>;
 }
 
 /** Which models exist (conf/config.json) and which provider serves each. */
@@ -22,7 +22,10 @@ export class ModelRegistry {
   resolve(modelId: string): { model: ModelConfig; provider: ModelProvider } | undefined {
     const model = this.models.get(modelId);
     if (!model) return undefined;
-    const provider = (model.provider ?? (this.options.useBedrock ? 'bedrock' : 'openai')) === 'bedrock' ? this.options.bedrock : this.options.openai;
+    const providerId = providerIdOf(model, this.options.useBedrock);
+    const provider = this.options.providers.get(providerId);
+    // conf/config.json is validated: a model names a built-in provider or one of `providers`.
+    if (!provider) throw new Error(`no provider '${providerId}' for model ${modelId}`);
     return { model, provider };
   }
 

@@ -61,6 +61,12 @@ describe('the OpenAI-compatible provider (openai client against COMPATIBLE_API_B
     ]);
   });
 
+  it('counts a provider’s cached prompt tokens once: as cache reads, not also as input', async () => {
+    stack.emulator.script([{ reply: { text: 'cached', usage: { inputTokens: 5, outputTokens: 2, cacheReadInputTokens: 100 } } }]);
+    const events = await stack.client.run(chatJob({ model: DEEPSEEK, messages: [{ role: 'user', content: 'hi' }] }));
+    expect(events.at(-1)).toMatchObject({ type: 'done', usage: { inputTokens: 5, outputTokens: 2, cacheReadInputTokens: 100 } });
+  });
+
   it('retries HTTP 429 and then streams the answer', async () => {
     stack.emulator.script([{ reply: { text: 'hello after a wait' } }]);
     stack.emulator.failNext({ kind: 'http', status: 429, provider: 'openai' });

@@ -7,10 +7,12 @@ import type { ModelProvider, ModelRequest, ModelStreamEvent } from './model-prov
 import { toChatCompletionParams } from './openai-request.js';
 
 export interface OpenAiProviderOptions {
-  /** COMPATIBLE_API_BASE; undefined: every call fails with model_not_configured. */
+  /** COMPATIBLE_API_BASE or a provider's base_url, ending in /v1 as a rule; undefined: every call fails with model_not_configured. */
   baseURL: string | undefined;
-  /** COMPATIBLE_API_KEY (some local servers need none). */
+  /** COMPATIBLE_API_KEY or a provider's key (some local servers need none). */
   apiKey: string | undefined;
+  /** Sent with every request (a provider's `headers`). */
+  headers?: Record<string, string>;
   /** Milliseconds per request (the loop also aborts it on its own deadline). */
   timeoutMs: number;
   createClient?: (options: ConstructorParameters<typeof OpenAI>[0]) => OpenAI;
@@ -41,7 +43,7 @@ export class OpenAiProvider implements ModelProvider {
   constructor(options: OpenAiProviderOptions) {
     const create = options.createClient ?? ((clientOptions) => new OpenAI(clientOptions));
     this.client = options.baseURL
-      ? create({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'not-needed', timeout: options.timeoutMs, maxRetries: 0 })
+      ? create({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'not-needed', timeout: options.timeoutMs, maxRetries: 0, defaultHeaders: options.headers ?? {} })
       : undefined;
   }
 
@@ -77,11 +79,12 @@ function* toStreamEvents(chunk: ChatCompletionChunk, tools: Map<number, { index:
     yield { type: 'stop', stopReason: FINISH_REASONS[choice.finish_reason] ?? choice.finish_reason };
   }
   if (chunk.usage) {
-    const cached = chunk.usage.prompt_tokens_details?.cached_tokens;
+    // OpenAI counts cached tokens in prompt_tokens; Usage, as Bedrock, counts them apart.
+    const cached = chunk.usage.prompt_tokens_details?.cached_tokens ?? 0;
     yield {
       type: 'usage',
       usage: {
-        inputTokens: chunk.usage.prompt_tokens,
+        inputTokens: Math.max(0, chunk.usage.prompt_tokens - cached),
         outputTokens: chunk.usage.completion_tokens,
         totalTokens: chunk.usage.total_tokens,
         ...(cached ? { cacheReadInputTokens: cached } : {}),

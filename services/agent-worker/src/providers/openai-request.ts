@@ -4,21 +4,10 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionMessageFunctionToolCall,
 } from 'openai/resources/chat/completions';
-import { isToolResult, type ContentBlock, type ConverseMessage, type DocumentFormat } from '@bedrock-mcp/contracts';
+import { DOCUMENT_MEDIA_TYPES, isToolResult, type ContentBlock, type ConverseMessage, type DocumentFormat } from '@bedrock-mcp/contracts';
 import type { ModelRequest } from './model-provider.js';
 
 const TEXT_DOCUMENTS: ReadonlySet<DocumentFormat> = new Set(['txt', 'md', 'csv', 'html']);
-const DOCUMENT_MIME: Readonly<Record<DocumentFormat, string>> = {
-  pdf: 'application/pdf',
-  csv: 'text/csv',
-  doc: 'application/msword',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xls: 'application/vnd.ms-excel',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  html: 'text/html',
-  txt: 'text/plain',
-  md: 'text/markdown',
-};
 
 /**
  * The chat completions request for a model call: toolUse → assistant tool_calls, toolResult →
@@ -44,8 +33,10 @@ export function toChatCompletionParams(request: ModelRequest): ChatCompletionCre
             type: 'function' as const,
             function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
           })),
+          ...(request.toolChoice !== undefined ? { tool_choice: request.toolChoice } : {}),
         }
       : {}),
+    ...(request.responseFormat ? { response_format: request.responseFormat } : {}),
   };
 }
 
@@ -88,7 +79,7 @@ function toUserPart(block: ContentBlock): ChatCompletionContentPart[] {
   if ('document' in block) {
     const { format, name, bytes } = block.document;
     if (TEXT_DOCUMENTS.has(format)) return [{ type: 'text', text: `[document ${name}.${format}]\n${Buffer.from(bytes, 'base64').toString('utf8')}` }];
-    return [{ type: 'file', file: { filename: `${name}.${format}`, file_data: `data:${DOCUMENT_MIME[format]};base64,${bytes}` } }];
+    return [{ type: 'file', file: { filename: `${name}.${format}`, file_data: `data:${DOCUMENT_MEDIA_TYPES[format]};base64,${bytes}` } }];
   }
   return [];
 }

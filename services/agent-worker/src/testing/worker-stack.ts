@@ -13,9 +13,9 @@ export const NOVA = 'us.amazon.nova-pro-v1:0';
 export const DEEPSEEK = 'deepseek-chat';
 
 const MODELS: ModelConfig[] = [
-  { model_id: CLAUDE, model_name: 'Claude', supports_thinking: true, supports_images: true, supports_documents: true },
-  { model_id: NOVA, model_name: 'Nova', supports_thinking: false, supports_images: true, supports_documents: true },
-  { model_id: DEEPSEEK, model_name: 'DeepSeek', provider: 'openai', supports_thinking: false, supports_images: true, supports_documents: true },
+  { model_id: CLAUDE, model_name: 'Claude', supports_thinking: true, supports_images: true, supports_documents: true, supports_tool_use: true, supports_prompt_caching: false },
+  { model_id: NOVA, model_name: 'Nova', supports_thinking: false, supports_images: true, supports_documents: true, supports_tool_use: true, supports_prompt_caching: false },
+  { model_id: DEEPSEEK, model_name: 'DeepSeek', provider: 'openai', supports_thinking: false, supports_images: true, supports_documents: true, supports_tool_use: true, supports_prompt_caching: false },
 ];
 
 export interface WorkerStack {

@@ -46,8 +46,9 @@ describe('a turn paused for approval', () => {
   it('runs the round’s other calls, pauses without a worker job, and on approval runs the tool; the model gets both results', async () => {
     scriptGuardedRound('approve me');
     const job = chatJob({ model: CLAUDE, messages: [{ role: 'user', content: 'approve me' }], mcpServerIds: ['guarded'], userId: 'ann' });
-    const slots = new ActiveTurns(stack.client.redis, stack.client.turnKeys, { slotTtlMs: 1000 });
-    await slots.admit(job.userId, job.turnId, 5);
+    // Shorter than the approval wait (5 s), so only the pause can have held the slot this long; long enough for a loaded machine to reach the pause.
+    const slots = new ActiveTurns(stack.client.redis, stack.client.turnKeys, { slotTtlMs: 4000 });
+    await slots.admit(job, 5, { window: { windowStart: 0, ttlMs: 60_000 }, limit: 100 });
     const { ask, paused, finished } = await startUntilPaused(job);
 
     expect(ask).toMatchObject({ kind: 'approval', name: 'guarded__echo', serverId: 'guarded', toolName: 'echo', input: { message: 'secret' }, reason: 'server guarded requires approval for echo' });

@@ -111,7 +111,7 @@ export class ApprovalRound {
     if (!pause.asks.every((ask) => turn.requested.has(ask.id))) void emitter.emit({ type: 'approval_request', asks: pause.asks, expiresAt: pause.expiresAt });
     await emitter.flush();
     // After the event: every append sets the log's TTL back to the replay window.
-    await pauses.holdFor(job.turnId, job.userId, ttlSeconds, pause.expiresAt + turnTimeoutMs);
+    await pauses.holdFor(job, ttlSeconds, pause.expiresAt + turnTimeoutMs);
     log.info({ asks: pause.asks.length, n: pause.n, expiresAt: pause.expiresAt }, 'turn paused for approval');
     return 'paused';
   }

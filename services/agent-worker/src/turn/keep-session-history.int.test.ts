@@ -9,7 +9,8 @@ let stack: WorkerStack;
 
 beforeAll(async () => {
   stack = await startWorkerStack('history');
-  await stack.startWorker({ HISTORY_MAX_MESSAGES: '6' });
+  // These tests answer every request with one catch-all rule and read the last request: no title calls.
+  await stack.startWorker({ HISTORY_MAX_MESSAGES: '6', CONVERSATION_TITLES: 'first_message' });
 }, 60_000);
 afterAll(() => stack?.close());
 beforeEach(() => stack.emulator.reset());

@@ -23,7 +23,9 @@ export interface ModelRoundResult {
  * redacted content, tool input fragments) while the assistant message is assembled block by
  * block, so reasoning signatures and tool uses are kept exactly as the model sent them.
  */
-export async function runModelRound(stream: AsyncIterable<ModelStreamEvent>, emitter: TurnEmitter): Promise<ModelRoundResult> {
+export async function runModelRound(stream: AsyncIterable<ModelStreamEvent>, emitter: TurnEmitter, options: { emitText?: boolean } = {}): Promise<ModelRoundResult> {
+  // A structured-output turn's content is its JSON answer alone: the text around the calls is kept back.
+  const emitText = options.emitText ?? true;
   const blocks = new Map<number, BlockBuilder>();
   let stopReason: string | undefined;
   let usage: Usage | undefined;
@@ -39,7 +41,7 @@ export async function runModelRound(stream: AsyncIterable<ModelStreamEvent>, emi
       case 'text': {
         const block = builder(blocks, event.index, () => ({ kind: 'text', text: '' }));
         if (block.kind === 'text') block.text += event.text;
-        if (event.text) void emitter.emit({ type: 'text_delta', text: event.text }, urgency());
+        if (event.text && emitText) void emitter.emit({ type: 'text_delta', text: event.text }, urgency());
         break;
       }
       case 'reasoning': {

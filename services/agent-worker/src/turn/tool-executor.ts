@@ -1,5 +1,5 @@
 import type { Logger } from '@bedrock-mcp/common';
-import type { ApprovalPolicy, CatalogTool, ToolResult, ToolResultBlock } from '@bedrock-mcp/contracts';
+import type { ApprovalPolicy, CatalogTool, RequestServer, ToolResult, ToolResultBlock } from '@bedrock-mcp/contracts';
 import { CatalogToolCaller, type PoolClient } from '@bedrock-mcp/pool-client';
 import type { ToolLedger, TurnEmitter } from '@bedrock-mcp/turns';
 import { errorToolResult, toToolResultBlock } from '../conversation/tool-result-blocks.js';
@@ -31,6 +31,8 @@ export interface ToolRound {
   userId: string;
   /** The turn's catalog by model-facing name. */
   tools: ReadonlyMap<string, CatalogTool>;
+  /** The request's own remote servers (their calls carry their config to the pool). */
+  requestServers?: readonly RequestServer[];
   /** The request's `require_approval`, on top of each server's own policy. */
   requireApproval: ApprovalPolicy | undefined;
   emitter: TurnEmitter;
@@ -59,7 +61,7 @@ export class ToolExecutor {
 
   run(toolUses: readonly ToolUse[], round: ToolRound): Promise<ToolResultBlock[]> {
     const { pool, toolCallTimeoutMs } = this.options;
-    const caller = new CatalogToolCaller(round.tools, { pool, timeoutMs: toolCallTimeoutMs, graceMs: CALL_GRACE_MS });
+    const caller = new CatalogToolCaller(round.tools, { pool, timeoutMs: toolCallTimeoutMs, graceMs: CALL_GRACE_MS, ...(round.requestServers ? { requestServers: round.requestServers } : {}) });
     return Promise.all(toolUses.map((toolUse) => this.runOne(toolUse, round, caller)));
   }
 

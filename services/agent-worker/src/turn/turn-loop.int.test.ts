@@ -402,7 +402,7 @@ describe("the user's concurrent-turn slot (taken by the gateway)", () => {
     stack.emulator.script([{ reply: { text: 'done' } }]);
     const good = chatJob({ model: CLAUDE });
     const bad = chatJob({ model: 'no-such-model', userId: good.userId });
-    for (const job of [good, bad]) expect(await slots.admit(job.userId, job.turnId, 2)).toMatchObject({ admitted: true });
+    for (const job of [good, bad]) expect(await slots.admit(job, 2, { window: { windowStart: 0, ttlMs: 60_000 }, limit: 100 })).toMatchObject({ admitted: true });
     expect((await stack.client.run(good)).at(-1)).toMatchObject({ type: 'done', finishReason: 'end_turn' });
     expect((await stack.client.run(bad)).at(-1)).toMatchObject({ type: 'done', finishReason: 'error' });
     // Released before `done` was published: nothing to wait for.

@@ -1,14 +1,17 @@
 import type { Logger } from '@bedrock-mcp/common';
-import { toolUsesOf, type CatalogTool, type ChatJob, type ConverseMessage, type FinishReason, type StreamEvent, type ToolResultBlock, type TurnErrorCode } from '@bedrock-mcp/contracts';
+import { toolUsesOf, type CatalogTool, type ChatJob, type ClientTool, type ConverseMessage, type FinishReason, type StreamEvent, type ToolResultBlock, type TurnErrorCode } from '@bedrock-mcp/contracts';
 import { PoolClientError, type PoolClient } from '@bedrock-mcp/pool-client';
-import { HistoryLockTimeoutError, mergeConsecutiveRoles, sealConversation, TurnEmitter, type HeldHistoryLock, type HistoryScope, type HistoryStore, type TurnConsumer } from '@bedrock-mcp/turns';
+import { HistoryLockTimeoutError, isExchangeStart, mergeConsecutiveRoles, sealConversation, TurnEmitter, type HeldHistoryLock, type HistoryScope, type HistoryStore, type TurnConsumer } from '@bedrock-mcp/turns';
+import { conversationOf, type ConversationRecorder } from '../conversation/conversation-recorder.js';
 import { keepRecentToolImages } from '../conversation/keep-recent-tool-images.js';
 import { ChatInputError, fromChatMessages, systemPromptOf } from '../conversation/from-chat-messages.js';
 import type { FetchImageOptions } from '../conversation/image-source.js';
 import { ModelCallError } from '../providers/model-errors.js';
 import type { ModelProvider, ModelRequest } from '../providers/model-provider.js';
 import type { ModelRegistry } from '../providers/model-registry.js';
+import { clientToolsOf, deferClientCalls, reportClientCalls } from './client-tools.js';
 import { runModelRound, startedEarly } from './model-round.js';
+import { applyStructuredAnswer, structuredOutputToolOf } from './structured-output.js';
 import { toRoundStop } from './stop-reason.js';
 import { addTimeWaitedForPeople, ApprovalRound, supersededByLaterJob, type ApprovalTurn, type Paused } from './approval-round.js';
 import type { ToolExecutor, ToolUse } from './tool-executor.js';
@@ -30,11 +33,13 @@ interface TurnLimits {
 
 export interface TurnRunnerOptions {
   models: ModelRegistry;
-  pool: Pick<PoolClient, 'catalog'>;
+  pool: Pick<PoolClient, 'catalog' | 'closeTurnServers'>;
   tools: ToolExecutor;
   /** The turn's side of Redis: events, checkpoints, stop requests, slots (its consumer). */
   turns: Pick<TurnConsumer, 'events' | 'checkpoints' | 'cancels' | 'slots' | 'asks' | 'pauses' | 'conversationApprovals'>;
   history: HistoryStore;
+  /** Records the turns of a conversation (conversation_id, or keep_session's default one). */
+  conversations: ConversationRecorder;
   limits: TurnLimits;
   logger: Logger;
 }
@@ -52,6 +57,10 @@ class TurnFailure extends Error {
 interface Turn extends ApprovalTurn {
   lock?: HeldHistoryLock;
   resumed: boolean;
+  /** The conversation the turn is recorded in, if any. */
+  conversationId: string | undefined;
+  /** The recording of the user message this job started (none when an earlier job did). */
+  questionRecorded?: Promise<void>;
 }
 
 /**
@@ -95,12 +104,13 @@ export class TurnRunner {
       return 'paused';
     }
     // Events need not be awaited one by one: they go out in order on one connection (see TurnEmitter).
-    if (!logged.some((event) => event.type === 'start')) void emitter.emit({ type: 'start', model: job.model, userId: job.userId });
+    if (!logged.some((event) => event.type === 'start')) void emitter.emit({ type: 'start', model: job.model, userId: job.userId }, { withNext: true });
     const turn: Turn = {
       job,
       log,
       emitter,
       resumed: checkpoint !== undefined,
+      conversationId: conversationOf(job),
       generation,
       requested: new Set(logged.flatMap((event) => (event.type === 'approval_request' ? event.asks.map((ask) => ask.id) : []))),
       answered: new Set(logged.flatMap((event) => (event.type === 'approval_answer' ? [event.askId] : []))),
@@ -142,6 +152,10 @@ export class TurnRunner {
       options.lost?.removeEventListener('abort', onLost);
       if (options.lost?.aborted) turn.lock?.abandon();
       else await turn.lock?.release().catch((error: unknown) => log.warn({ err: error }, 'could not release the history lock'));
+      // Ended or paused: the request's own servers go (a job resuming the turn connects again); not when another worker goes on with it.
+      if (job.requestServers?.length && !options.lost?.aborted) {
+        await this.options.pool.closeTurnServers(job.userId, job.turnId).catch((error: unknown) => log.warn({ err: error }, "could not close the turn's request servers; the pool stops them once idle"));
+      }
     }
   }
 
@@ -162,9 +176,24 @@ export class TurnRunner {
       if (await stoppedEarly) throw new TurnAbort('stop_requested', 'stop requested');
     };
     if (job.keepSession) turn.lock = await this.acquireLock(job, signal);
-    if (!turn.resumed) await this.startConversation(turn, resolved.model, signal);
+    if (!turn.resumed) {
+      // A conversation deleted while its turn waited in the queue was stopped first: recording the
+      // question now would bring the conversation back.
+      if (turn.conversationId) await throwIfStopped();
+      await this.startConversation(turn, resolved.model, signal);
+    }
     const system = systemPromptOf(job.messages);
     const tools = await this.catalog(turn, signal);
+    const clientTools = clientToolsOf(job, tools);
+    if ('conflict' in clientTools) throw new TurnFailure('invalid_request', clientTools.conflict);
+    const outputTool = structuredOutputToolOf(job, resolved.provider.name);
+    if (outputTool && (tools.has(outputTool.name) || clientTools.has(outputTool.name))) {
+      throw new TurnFailure('invalid_request', `response_format.json_schema.name: ${outputTool.name} is already the name of one of the turn's tools; rename the schema`);
+    }
+    const namedChoice = job.toolChoice !== undefined && typeof job.toolChoice === 'object' ? job.toolChoice.function.name : undefined;
+    if (namedChoice !== undefined && !tools.has(namedChoice) && !clientTools.has(namedChoice)) {
+      throw new TurnFailure('invalid_request', `tool_choice.function.name: ${namedChoice} is none of the turn's tools (tools, or the tools of mcp_server_ids)`);
+    }
     const alreadyReported = new Set(logged.flatMap((event) => (event.type === 'tool_call' ? [`call:${event.toolUseId}`] : event.type === 'tool_result' ? [`result:${event.toolUseId}`] : [])));
     // A round whose start is already in the log was under way when the previous worker died: clients drop its partial output.
     const loggedRounds = new Set(logged.flatMap((event) => (event.type === 'round_start' && event.round !== undefined ? [event.round] : [])));
@@ -175,11 +204,18 @@ export class TurnRunner {
         const toolUses = toolUsesOf(last);
         if (state.lastStop === 'error') throw new TurnFailure('model_error', 'the model stopped with malformed output');
         if (state.lastStop !== 'tool_use' || toolUses.length === 0) return state.lastStop;
+        const clientCalls = toolUses.filter((toolUse) => clientTools.has(toolUse.name));
+        if (clientCalls.length === toolUses.length) {
+          // The client runs them: the turn ends here and its next request carries their results.
+          reportClientCalls(clientCalls, emitter, alreadyReported);
+          return 'tool_use';
+        }
         if (state.round >= limits.maxTurns) return 'max_turns';
         await throwIfStopped();
-        const results = await this.toolRound(turn, toolUses, tools, signal, alreadyReported);
+        const mcpCalls = clientCalls.length === 0 ? toolUses : toolUses.filter((toolUse) => !clientTools.has(toolUse.name));
+        const results = await this.toolRound(turn, mcpCalls, tools, signal, alreadyReported);
         if (results === 'paused') return results;
-        state.messages.push({ role: 'user', content: results });
+        state.messages.push({ role: 'user', content: [...results, ...deferClientCalls(clientCalls, emitter, alreadyReported)] });
         delete state.invalidToolInputs;
         delete state.pause;
         await this.checkpoint(turn);
@@ -189,17 +225,18 @@ export class TurnRunner {
       if (state.round >= limits.maxTurns) return 'max_turns';
       if (signal.aborted) throw signal.reason;
       state.messages = keepRecentToolImages(state.messages, job.onlyNMostRecentImages);
-      const request = this.modelRequest(job, resolved.model, system, state.messages, tools);
+      const request = this.modelRequest(job, resolved.model, system, state.messages, { mcp: tools, client: clientTools, output: outputTool }, state.round === 0);
       // A worker running no other turn sends its first model call while the stop check is still in
       // flight (time to first token). A busy one waits for it: the checks of many turns come back
       // together, and their calls then go out back to back, which costs the worker about 10 % less
       // CPU per turn than starting each call on its own (bench/gateway, 64 concurrent turns).
       if (this.running > 1) await throwIfStopped();
-      const result = await this.callModel(resolved.provider, request, signal, emitter, async () => {
+      const result = await this.callModel(resolved.provider, request, signal, emitter, { emitText: !outputTool }, async () => {
         await throwIfStopped();
         state.round += 1;
         void emitter.emit({ type: 'round_start', round: state.round, ...(loggedRounds.has(state.round) ? { resumed: true } : {}) });
       });
+      if (outputTool) applyStructuredAnswer(result, outputTool.name, emitter);
       const stop = toRoundStop(result.stopReason);
       state.messages.push(result.message);
       state.lastStop = stop.finishReason;
@@ -228,7 +265,7 @@ export class TurnRunner {
   ): Promise<ToolResultBlock[] | Paused> {
     const { job, state } = turn;
     const invalidInputs = new Map(Object.entries(state.invalidToolInputs ?? {}));
-    const round = { turnId: job.turnId, userId: job.userId, tools, requireApproval: job.requireApproval, emitter: turn.emitter, signal, invalidInputs, alreadyReported };
+    const round = { turnId: job.turnId, userId: job.userId, tools, requestServers: job.requestServers, requireApproval: job.requireApproval, emitter: turn.emitter, signal, invalidInputs, alreadyReported };
     // A pause whose job died before it ended: redo it (same asks, same resume job).
     const unfinished = this.approvals.unfinishedPause(turn);
     if (unfinished) return this.approvals.pause(turn, unfinished);
@@ -258,30 +295,55 @@ export class TurnRunner {
       throw error;
     }
     if (converted.messages.length === 0) throw new TurnFailure('invalid_request', 'messages: there is no user message to answer');
-    if (job.keepSession) {
-      const loaded = await this.options.history.load(historyScopeOf(job));
-      state.history = loaded.version;
-      state.messages = sealConversation([...loaded.messages, ...converted.messages]);
-    } else {
-      state.messages = sealConversation(converted.messages);
+    const loaded = job.keepSession ? await this.options.history.load(historyScopeOf(job)) : undefined;
+    let history = loaded?.messages;
+    if (turn.conversationId) {
+      const latest = converted.messages.at(-1);
+      // Tool messages answering client tool calls continue the last exchange: they are no question to record.
+      const start = await this.options.conversations.begin(job, turn.conversationId, latest && isExchangeStart(latest) ? latest : undefined, loaded);
+      history = start.history;
+      turn.questionRecorded = start.recorded;
+    }
+    if (loaded) state.history = loaded.version;
+    state.messages = sealConversation([...(history ?? []), ...converted.messages]);
+    // Tool messages whose tool_call_id matches no pending call are sealed away, leaving nothing to answer.
+    if (job.messages.at(-1)?.role === 'tool' && state.messages.at(-1)?.role !== 'user') {
+      throw new TurnFailure('invalid_request', 'messages: the tool messages answer no tool call the conversation is waiting for (check each tool_call_id)');
     }
     if (state.messages.length === 0) throw new TurnFailure('invalid_request', 'messages: there is no user message to answer');
     // No checkpoint yet: a worker taking over before the first round ends starts the same way from the job.
   }
 
-  private modelRequest(job: ChatJob, model: ModelRequest['model'], system: string[], messages: ConverseMessage[], tools: ReadonlyMap<string, CatalogTool>): ModelRequest {
+  /**
+   * The model call: the MCP tools, the client's and (Bedrock json_schema) the structured-output
+   * tool, which every call must then call or call another tool (`required`). Otherwise the
+   * request's tool_choice goes to the turn's first model call only (`none` to every one): a forced
+   * call answered by an MCP tool would otherwise force another, round after round.
+   */
+  private modelRequest(
+    job: ChatJob,
+    model: ModelRequest['model'],
+    system: string[],
+    messages: ConverseMessage[],
+    tools: { mcp: ReadonlyMap<string, CatalogTool>; client: ReadonlyMap<string, ClientTool>; output: ClientTool | undefined },
+    firstRound: boolean,
+  ): ModelRequest {
+    const mcpTools = [...tools.mcp.values()].map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema }));
     return {
       modelId: job.model,
       model,
       system,
       messages: mergeConsecutiveRoles(messages),
-      tools: [...tools.values()].map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema })),
+      tools: [...mcpTools, ...tools.client.values(), ...(tools.output ? [tools.output] : [])],
+      toolChoice: tools.output ? 'required' : firstRound || job.toolChoice === 'none' ? job.toolChoice : undefined,
+      responseFormat: tools.output ? undefined : job.responseFormat,
       maxTokens: job.maxTokens,
       temperature: job.temperature,
       topP: job.topP,
       topK: job.topK,
       stopSequences: job.stopSequences,
       thinking: job.thinking.enabled && model.supports_thinking ? { budgetTokens: job.thinking.budgetTokens } : undefined,
+      promptCaching: job.promptCaching,
     };
   }
 
@@ -290,13 +352,13 @@ export class TurnRunner {
    * start event) has finished, so a pending stop check can overlap the model's own latency; nothing
    * of the call is emitted before it, and the call is aborted when it throws.
    */
-  private async callModel(provider: ModelProvider, request: ModelRequest, signal: AbortSignal, emitter: TurnEmitter, beforeOutput: () => Promise<void>) {
+  private async callModel(provider: ModelProvider, request: ModelRequest, signal: AbortSignal, emitter: TurnEmitter, output: { emitText: boolean }, beforeOutput: () => Promise<void>) {
     const { modelCallTimeoutMs } = this.options.limits;
     const call = childController(signal, modelCallTimeoutMs, () => new TurnAbort('call_timeout', `the model call took longer than MODEL_CALL_TIMEOUT_MS (${modelCallTimeoutMs} ms)`));
     try {
       const stream = startedEarly(provider.converseStream(request, call.signal));
       await beforeOutput();
-      return await runModelRound(stream, emitter);
+      return await runModelRound(stream, emitter, output);
     } catch (error) {
       call.abort(error);
       throw error;
@@ -307,15 +369,17 @@ export class TurnRunner {
 
   private async catalog(turn: Turn, signal: AbortSignal): Promise<Map<string, CatalogTool>> {
     const { job, log } = turn;
-    if (job.mcpServerIds.length === 0) return new Map();
+    const requestServers = job.requestServers ?? [];
+    if (job.mcpServerIds.length === 0 && requestServers.length === 0) return new Map();
     try {
-      const catalog = await this.options.pool.catalog(job.userId, job.mcpServerIds, signal);
+      const catalog = await this.options.pool.catalog(job.userId, job.mcpServerIds, signal, requestServers);
       for (const failed of catalog.errors) log.warn({ serverId: failed.serverId, reason: failed.message }, 'a server of the turn could not list its tools');
       return new Map(catalog.tools.map((tool) => [tool.name, tool]));
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const message = error instanceof PoolClientError ? `${error.code}: ${error.message}` : (error as Error).message;
-      throw new TurnFailure('tool_catalog_error', `could not get the tools of ${job.mcpServerIds.join(', ')} from the mcp-pool: ${message}`);
+      const servers = [...job.mcpServerIds, ...requestServers.map((server) => server.serverId)];
+      throw new TurnFailure('tool_catalog_error', `could not get the tools of ${servers.join(', ')} from the mcp-pool: ${message}`);
     }
   }
 
@@ -353,11 +417,26 @@ export class TurnRunner {
   }
 
   /**
+   * Records the answer before `done`, so a client that reloads the conversation when it sees
+   * `done` finds it there; the answer is read back from the event log, so every event before
+   * `done` must be in it first.
+   */
+  private async recordAnswer(turn: Turn, conversationId: string, finishReason: FinishReason): Promise<void> {
+    await turn.questionRecorded;
+    try {
+      await turn.emitter.flush();
+    } catch {
+      return; // the log is not whole: the emitter has logged why
+    }
+    await this.options.conversations.finish(turn.job, conversationId, { finishReason, usage: turn.state.usage });
+  }
+
+  /**
    * Frees the user's concurrent-turn slot. Sent just before `done` on the same connection, so a
    * client that starts its next turn when it sees `done` finds the slot free; not awaited.
    */
   private releaseSlot(job: ChatJob, log: Logger): void {
-    this.options.turns.slots.release(job.userId, job.turnId).catch((error: unknown) => log.warn({ err: error }, 'could not release the turn slot; it expires on its own'));
+    this.options.turns.slots.release(job).catch((error: unknown) => log.warn({ err: error }, 'could not release the turn slot; it expires on its own'));
   }
 
   /**
@@ -370,6 +449,7 @@ export class TurnRunner {
     const { job, state, emitter, log } = turn;
     if (error) void emitter.emit({ type: 'error', code: error.code, message: error.message });
     await this.approvals.closeAsks(turn);
+    if (turn.conversationId) await this.recordAnswer(turn, turn.conversationId, finishReason);
     let saved: Promise<void> | undefined;
     if (turn.lock && state.history && finishReason !== 'error') {
       const outcome = await this.options.history.save(historyScopeOf(job), turn.lock.token, state.messages, state.history);
