@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { UserServerStore } from '@bedrock-mcp/config-store';
+import type { ConversationStore, UserServerStore } from '@bedrock-mcp/config-store';
 import {
   createMetricsRegistry,
   createOpsHandler,
@@ -19,6 +19,8 @@ import type { PoolClient } from '@bedrock-mcp/pool-client';
 import { HistoryStore, RateCounter, TurnEvents, TurnProducer } from '@bedrock-mcp/turns';
 import { VoiceHistory, VoiceTicketStore } from '@bedrock-mcp/voice';
 import { ApiKeyAuthenticator, parseServiceKeys } from './domain/api-key-authenticator.js';
+import { ConversationChangePublisher } from './domain/conversation-changes.js';
+import { ConversationService } from './domain/conversation-service.js';
 import { McpServerDirectory } from './domain/mcp-server-directory.js';
 import { McpServerManager } from './domain/mcp-server-manager.js';
 import { ModelCatalog } from './domain/model-catalog.js';
@@ -30,6 +32,7 @@ import { UserApiKeyStore } from './domain/user-api-key-store.js';
 import { createSonicClient } from './domain/sonic-client.js';
 import { VoiceSocketAuthorizer } from './domain/voice-socket-authorizer.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
+import { ConversationChangeRelay } from './http/conversation-change-relay.js';
 import { createExpressApp } from './http/express-app.js';
 import type { GatewayServices } from './http/gateway-services.js';
 import { WsChatServer } from './http/ws-chat-server.js';
@@ -49,7 +52,9 @@ export interface GatewayDeps {
   redis: Redis;
   /** Users' MCP server configs; the caller owns it. */
   store: UserServerStore;
-  pool: Pick<PoolClient, 'ensureServer' | 'catalog' | 'stopServer' | 'listServers' | 'callTool'>;
+  /** Users' conversations (createConversationStore); the caller owns it. */
+  conversations: ConversationStore;
+  pool: Pick<PoolClient, 'ensureServer' | 'catalog' | 'stopServer' | 'listServers' | 'callTool' | 'checkRequestServers'>;
   /** Bedrock client for the voice sessions; the caller owns it. Default: createSonicClient(AWS_REGION), owned (destroyed on close). */
   sonicClient?: BedrockRuntimeClient;
   /** Voice socket limits (frame size, backpressure, heartbeat); defaults in WsVoiceServer. */
@@ -80,7 +85,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 
 /** Builds the whole gateway (HTTP + WebSocket) around its dependencies; `main.ts` and tests call it. */
 export function createGatewayApp(deps: GatewayDeps): GatewayApp {
-  const { settings, logger, redis, store } = deps;
+  const { settings, logger, redis, store, conversations } = deps;
   const keys = createRedisKeys(settings.REDIS_PREFIX);
   const registry = deps.registry ?? createMetricsRegistry('gateway');
   const metrics = createGatewayMetrics(registry);
@@ -99,7 +104,11 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     queueConnectionName: 'bmcp-gateway-queue',
   });
   const counter = new RateCounter({ redis, prefix: settings.REDIS_PREFIX });
-  const models = new ModelCatalog(deps.app.models);
+  const models = new ModelCatalog(deps.app.models, {
+    useBedrock: settings.use_bedrock,
+    compatibleApiBase: settings.COMPATIBLE_API_BASE,
+    providerKinds: Object.fromEntries(Object.entries(deps.app.providers).map(([id, provider]) => [id, provider.kind])),
+  });
   const servers = new McpServerDirectory(deps.app.mcpServers, store);
   const rateLimiter = new RateLimiter({ counter, limit: settings.RATE_LIMIT_PER_MINUTE });
   const mcpServerLimits = {
@@ -107,6 +116,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     listings: new RateLimiter({ counter, limit: settings.MCP_SERVER_LISTINGS_PER_MINUTE, bucket: { name: 'mcp-listings', counted: 'MCP server listings' } }),
   };
   const access = new TurnAccess({ producer });
+  const conversationChanges = new ConversationChangePublisher(redis, keys, logger);
+  const conversationRelay = new ConversationChangeRelay(redis.duplicate({ connectionName: 'bmcp-gateway-conversations' }), keys, logger);
 
   const sonicClient = deps.sonicClient ?? createSonicClient(settings.AWS_REGION);
   const tickets = new VoiceTicketStore(redis, keys, { ttlSeconds: settings.VOICE_TICKET_TTL_S });
@@ -142,15 +153,21 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     submitter: new TurnSubmitter({
       models,
       servers,
+      pool: deps.pool,
       producer,
       limiter: rateLimiter,
       logger,
       maxAttachmentBytes: settings.MAX_ATTACHMENT_BYTES,
       counts: { maxMessages: settings.MAX_MESSAGES_PER_REQUEST, maxImages: settings.MAX_IMAGES_PER_REQUEST, maxDocuments: settings.MAX_DOCUMENTS_PER_REQUEST },
       maxConcurrentTurns: settings.MAX_CONCURRENT_TURNS_PER_USER,
+      conversations,
+      maxConversationBytes: settings.CONVERSATION_MAX_BYTES,
+      changes: conversationChanges,
     }),
     access,
     turnStreams: new TurnStreams(turnEvents, streamIdleTimeoutMs),
+    conversations: new ConversationService({ store: conversations, turns: producer, history, changes: conversationChanges, logger }),
+    conversationRelay,
     history,
     isDraining: () => draining,
     trackStream: (transport) => {
@@ -188,7 +205,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
     registry,
     // The gateway's /metrics is on its public port: only holders of the internal key (Prometheus) read it.
     metricsCredential: new InternalCredential(requireInternalApiKey(settings)),
-    readiness: { redis: () => redis.ping(), store: () => store.ping() },
+    readiness: { redis: () => redis.ping(), store: () => store.ping(), conversations: () => conversations.ping() },
     isDraining: () => draining,
   });
   // An idle kept-alive connection lives longer here (65 s) than clients and load balancers keep
@@ -241,6 +258,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
         });
       }
       wsServer.close();
+      await conversationRelay.close();
       // Voice conversations cannot move to another replica: they end now, their transcripts saved.
       await voiceServer.close();
       if (!deps.sonicClient) sonicClient.destroy();

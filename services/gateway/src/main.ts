@@ -1,4 +1,4 @@
-import { createUserServerStore } from '@bedrock-mcp/config-store';
+import { createConversationStore, createUserServerStore } from '@bedrock-mcp/config-store';
 import { createRedis, requireInternalApiKey, runService } from '@bedrock-mcp/common';
 import { PoolClient } from '@bedrock-mcp/pool-client';
 import { checkAuthConfiguration } from './domain/auth-startup-check.js';
@@ -15,6 +15,7 @@ await runService('gateway', async ({ config, logger }) => {
   const redis = createRedis(settings.REDIS_URL, 'gateway');
   redis.on('error', (error) => logger.error({ err: error }, 'redis error'));
   const store = createUserServerStore({ settings, redis, logger: logger.child({ component: 'config-store' }) });
+  const conversations = createConversationStore({ settings, redis, logger: logger.child({ component: 'conversation-store' }) });
 
   const gateway = createGatewayApp({
     settings,
@@ -22,6 +23,7 @@ await runService('gateway', async ({ config, logger }) => {
     logger,
     redis,
     store,
+    conversations,
     pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey }),
   });
   const address = await gateway.listen(settings.MCP_SERVICE_PORT, settings.MCP_SERVICE_HOST);
@@ -32,6 +34,7 @@ await runService('gateway', async ({ config, logger }) => {
   return [
     { name: 'gateway', close: () => gateway.close(drainMs) },
     { name: 'config-store', close: () => store.close() },
+    { name: 'conversation-store', close: () => conversations.close() },
     { name: 'redis', close: () => redis.quit() },
   ];
 });

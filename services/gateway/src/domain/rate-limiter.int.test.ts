@@ -1,5 +1,5 @@
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
-import { createTurnKeys, RateCounter } from '@bedrock-mcp/turns';
+import { RateCounter } from '@bedrock-mcp/turns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -20,39 +20,26 @@ function limiter() {
   return { rateLimiter, clock };
 }
 
-describe('RateLimiter.shouldWait', () => {
-  it('waits for users near the limit in this window (2 of 10 left), not before, and not for users it never saw', async () => {
-    const { rateLimiter } = limiter();
-    expect(rateLimiter.shouldWait('near')).toBe(false);
-    for (let i = 0; i < 7; i++) await rateLimiter.consume('near');
-    expect(rateLimiter.shouldWait('near')).toBe(false);
-    await rateLimiter.consume('near');
-    expect(rateLimiter.shouldWait('near')).toBe(true);
-    expect(rateLimiter.shouldWait('someone-else')).toBe(false);
-  });
-
-  it('keeps waiting in the next window for a user who reached the limit, and forgets after that', async () => {
+describe('RateLimiter windows and decisions', () => {
+  it('puts a count in the current fixed window (kept a second past it) and allows up to the limit', async () => {
     const { rateLimiter, clock } = limiter();
-    for (let i = 0; i < 11; i++) await rateLimiter.consume('flooder');
-    for (let i = 0; i < 8; i++) await rateLimiter.consume('busy');
+    clock.now = 1_000_400;
+    expect(rateLimiter.limit).toBe(10);
+    const window = rateLimiter.window();
+    expect(window).toEqual({ windowStart: 1_000_000, ttlMs: 2000 });
+    expect(rateLimiter.decide(window, 10)).toEqual({ allowed: true, limit: 10, remaining: 0, resetSeconds: 1 });
+    expect(rateLimiter.decide(window, 11)).toMatchObject({ allowed: false, remaining: 0 });
     clock.now += 1000;
-    expect(rateLimiter.shouldWait('flooder')).toBe(true);
-    expect(rateLimiter.shouldWait('busy')).toBe(false); // near, not at, the limit last window
-    clock.now += 1000;
-    expect(rateLimiter.shouldWait('flooder')).toBe(false);
+    expect(rateLimiter.window().windowStart).toBe(1_001_000);
   });
 
-  it('counts a turn over the limit and broadcasts its stop in the same step', async () => {
-    const { rateLimiter } = limiter();
-    const subscriber = testRedis.client.duplicate();
-    const stopped: string[] = [];
-    subscriber.on('message', (_channel: string, turnId: string) => stopped.push(turnId));
-    await subscriber.subscribe(createTurnKeys(testRedis.prefix).cancelChannel());
-    for (let i = 0; i < 10; i++) expect((await rateLimiter.countTurn('counted', `turn-${i}`, testRedis.client)).allowed).toBe(true);
-    const refused = await rateLimiter.countTurn('counted', 'turn-10', testRedis.client);
-    expect(refused).toMatchObject({ allowed: false, remaining: 0, limit: 10 });
-    await expect.poll(() => stopped).toEqual(['turn-10']);
-    await subscriber.quit();
+  it('consume counts in Redis, per user and window', async () => {
+    const { rateLimiter, clock } = limiter();
+    for (let i = 0; i < 10; i++) expect((await rateLimiter.consume('counted')).allowed).toBe(true);
+    expect(await rateLimiter.consume('counted')).toMatchObject({ allowed: false, remaining: 0, limit: 10 });
+    expect((await rateLimiter.consume('someone-else')).remaining).toBe(9);
+    clock.now += 1000;
+    expect((await rateLimiter.consume('counted')).allowed).toBe(true);
   });
 });
 

@@ -1,18 +1,24 @@
-import { randomBytes } from 'node:crypto';
-import type { Logger } from '@bedrock-mcp/common';
-import type { ChatCompletionRequest, ModelConfig } from '@bedrock-mcp/contracts';
-import { TurnEnqueueError, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
+import type { ConversationStore } from '@bedrock-mcp/config-store';
+import { randomIdPart, type Logger } from '@bedrock-mcp/common';
+import type { ChatCompletionRequest, ChatJob, ModelConfig } from '@bedrock-mcp/contracts';
+import { conversationOf, TurnEnqueueError, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
 import { assertAttachmentSizes } from './attachment-limits.js';
+import type { PoolClient } from '@bedrock-mcp/pool-client';
 import { buildChatJob } from './chat-job-builder.js';
+import type { ConversationChangePublisher } from './conversation-changes.js';
 import { GatewayError } from './gateway-error.js';
 import type { McpServerDirectory } from './mcp-server-directory.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { RateLimiter, type RateLimitDecision } from './rate-limiter.js';
+import { assertProviderSupports } from './provider-support.js';
 import { assertRequestCounts, type RequestCountLimits } from './request-count-limits.js';
+import { assertRequestServersAllowed } from './request-server-check.js';
 
 export interface TurnSubmitterOptions {
   models: ModelCatalog;
   servers: McpServerDirectory;
+  /** Checks the addresses of the request's own remote MCP servers (`mcp` tools). */
+  pool: Pick<PoolClient, 'checkRequestServers'>;
   /** Runs the turn's protocol: slot, meta, subscribe, count, enqueue. */
   producer: Pick<TurnProducer, 'submit'>;
   limiter: RateLimiter;
@@ -23,6 +29,12 @@ export interface TurnSubmitterOptions {
   counts: RequestCountLimits;
   /** Slots per user (MAX_CONCURRENT_TURNS_PER_USER). */
   maxConcurrentTurns: number;
+  /** The users' conversations: a turn in one at CONVERSATION_MAX_BYTES is refused. */
+  conversations: Pick<ConversationStore, 'summary'>;
+  /** CONVERSATION_MAX_BYTES */
+  maxConversationBytes: number;
+  /** Where `turn_started` goes once a turn in a conversation is admitted. */
+  changes: Pick<ConversationChangePublisher, 'publish'>;
   now?: () => number;
 }
 
@@ -38,15 +50,18 @@ export interface SubmittedTurn {
 }
 
 function newTurnId(): string {
-  return `chatcmpl-${randomBytes(18).toString('base64url')}`;
+  return `chatcmpl-${randomIdPart(18)}`;
 }
 
 /**
- * Starts a chat turn: checks the model, the request's size, the servers and the attachments, then
- * hands the job to the TurnProducer (which takes one of the user's concurrent-turn slots, records
- * the turn's owner, subscribes to its events, counts it against this limiter and enqueues it, in
- * that order on the wire but without waiting for one another). A request refused before that still
- * counts, and over the limit its 429 wins.
+ * Starts a chat turn: checks the model, the request's size, the servers (a request server's address
+ * with the mcp-pool) and the attachments, then
+ * hands the job to the TurnProducer (which counts it against this limiter and takes one of the
+ * user's concurrent-turn slots and the conversation's claim in one step, records the turn's owner,
+ * subscribes to its events, then enqueues it). A turn
+ * in a conversation (`conversation_id`, or `keep_session`: the default one) is refused (409) when
+ * the conversation is full or has a turn running. A request refused before that still counts, and
+ * over the limit its 429 wins.
  */
 export class TurnSubmitter {
   private readonly now: () => number;
@@ -61,9 +76,11 @@ export class TurnSubmitter {
     let mcpServerIds: string[];
     try {
       model = this.options.models.require(body.model);
+      assertProviderSupports(body, model, this.options.models.providerKindOf(model));
       assertRequestCounts(body.messages, this.options.counts);
       assertAttachmentSizes(body.messages, this.options.maxAttachmentBytes);
       mcpServerIds = await this.options.servers.requireUsable(userId, body.mcp_server_ids);
+      await assertRequestServersAllowed(this.options.pool, userId, body);
     } catch (error) {
       await limiter.enforce(userId);
       throw error;
@@ -72,6 +89,15 @@ export class TurnSubmitter {
     const turnId = newTurnId();
     const createdAt = this.now();
     const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt });
+    const conversationId = conversationOf(job);
+    if (conversationId !== undefined) {
+      try {
+        await this.assertRoomIn(userId, conversationId);
+      } catch (error) {
+        await limiter.enforce(userId);
+        throw error;
+      }
+    }
     let outcome: TurnSubmitOutcome<RateLimitDecision>;
     try {
       outcome = await producer.submit({ job, maxConcurrentTurns, rate: limiter });
@@ -81,18 +107,37 @@ export class TurnSubmitter {
       throw new GatewayError('service_unavailable', 'The chat queue is unavailable; try again.');
     }
     if (outcome.kind === 'enqueued') {
-      logger.debug({ userId, turnId, model: model.model_id, servers: mcpServerIds }, 'turn enqueued');
+      logger.debug({ userId, turnId, model: model.model_id, servers: mcpServerIds, conversationId }, 'turn enqueued');
+      if (conversationId !== undefined) await this.options.changes.publish({ user_id: userId, conversation_id: conversationId, change: 'turn_started', turn_id: turnId });
       return { turnId, model: model.model_id, createdAt, stream: outcome.stream, rateLimitHeaders: RateLimiter.admit(outcome.decision) };
     }
+    // A refused turn was counted too: over the limit, admit() throws its 429 first.
+    RateLimiter.admit(outcome.decision);
     if (outcome.kind === 'busy') {
-      await limiter.enforce(userId);
       throw new GatewayError(
         'rate_limit_exceeded',
         `You have ${outcome.held} chat turns running or queued, the most allowed at once (MAX_CONCURRENT_TURNS_PER_USER=${maxConcurrentTurns}); wait for one to finish or stop one.`,
       );
     }
-    // A refused count: admit() throws its 429.
-    RateLimiter.admit(outcome.decision);
+    if (outcome.kind === 'conversation_busy') throw conversationBusy(job, outcome.runningTurnId);
     throw new GatewayError('rate_limit_exceeded', 'Rate limit reached.');
   }
+
+  /** 409 when the conversation holds CONVERSATION_MAX_BYTES or more (a new one has no summary yet). */
+  private async assertRoomIn(userId: string, conversationId: string): Promise<void> {
+    const summary = await this.options.conversations.summary(userId, conversationId);
+    const max = this.options.maxConversationBytes;
+    if (summary && summary.size_bytes >= max) {
+      throw new GatewayError(
+        'conflict',
+        `Conversation '${conversationId}' is full (${summary.size_bytes} bytes; CONVERSATION_MAX_BYTES=${max}): start a new conversation.`,
+        'conversation_id',
+      );
+    }
+  }
+}
+
+function conversationBusy(job: ChatJob, runningTurnId: string): GatewayError {
+  const conversationId = conversationOf(job) ?? '';
+  return new GatewayError('conflict', `Conversation '${conversationId}' has a turn running (${runningTurnId}): wait for it to end, or stop it.`, 'conversation_id');
 }

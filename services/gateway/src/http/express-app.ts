@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OPS_PATHS } from '@bedrock-mcp/common';
 import express, { type Express } from 'express';
 import { accountRoutes } from './account-routes.js';
 import { authMiddleware } from './auth-middleware.js';
 import { authRoutes } from './auth-routes.js';
 import { chatRoutes } from './chat-routes.js';
+import { conversationRoutes } from './conversation-routes.js';
 import { corsMiddleware } from './cors.js';
 import { docsRoutes } from './docs-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
@@ -26,7 +28,10 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
   app.set('etag', false);
   app.use(requestMetrics(services.metrics));
   app.use(corsMiddleware(services.settings.CORS_ORIGINS));
+  const opsPaths = new Set<string>(OPS_PATHS);
   app.use((req, res, next) => {
+    // Other requests (a chat turn above all) skip the ops handler's async hop.
+    if (!opsPaths.has(req.path)) return next();
     ops(req, res).then((handled) => {
       if (!handled) next();
     }, next);
@@ -36,8 +41,10 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
   // Authenticate before reading a (possibly large) body.
   app.use('/v1', authMiddleware(services.auth, services.identity));
   app.use(express.json({ limit: services.settings.MAX_BODY_BYTES, type: () => true }));
-  app.use(accountRoutes(services, services.userKeys));
+  // The turn routes first: the router walks every layer mounted before the one that matches.
   app.use(chatRoutes(services));
+  app.use(accountRoutes(services, services.userKeys));
+  app.use(conversationRoutes(services));
   app.use(managementRoutes(services));
   app.use(voiceRoutes(services));
   app.use(notFoundHandler);

@@ -5,6 +5,7 @@ import type { HistoryStore } from '@bedrock-mcp/turns';
 import type { VoiceHistory, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
 import type { Response } from 'express';
 import type { ApiKeyAuthenticator, Principal } from '../domain/api-key-authenticator.js';
+import type { ConversationService } from '../domain/conversation-service.js';
 import type { McpServerDirectory } from '../domain/mcp-server-directory.js';
 import type { McpServerManager } from '../domain/mcp-server-manager.js';
 import type { ModelCatalog } from '../domain/model-catalog.js';
@@ -16,6 +17,7 @@ import type { UserApiKeyStore } from '../domain/user-api-key-store.js';
 import type { VoiceSocketAuthorizer } from '../domain/voice-socket-authorizer.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { IdentityServices } from '../identity/identity-services.js';
+import type { ConversationChangeRelay } from './conversation-change-relay.js';
 
 /** Everything the HTTP and WebSocket layers call into. */
 export interface GatewayServices {
@@ -37,6 +39,10 @@ export interface GatewayServices {
   access: TurnAccess;
   /** Every reader of turn events (SSE, non-stream, WebSocket, resume, approvals) opens its stream here. */
   turnStreams: TurnStreams;
+  /** The caller's conversations (`/v1/conversations`). */
+  conversations: ConversationService;
+  /** Changes to a user's conversations, relayed to each of the user's chat sockets. */
+  conversationRelay: Pick<ConversationChangeRelay, 'register' | 'subscribed' | 'socketCount'>;
   /** The server-side history of keep_session turns (`POST /v1/remove/history` clears it). */
   history: Pick<HistoryStore, 'clear'>;
   /** True once shutdown began: no new turns. */

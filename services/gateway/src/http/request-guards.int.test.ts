@@ -147,23 +147,27 @@ describe('bad input', () => {
     expect((await h.request('/v1/chat/completions', { method: 'POST', body: body({ model: 'x' }), user: 'someone-else' })).status).toBe(404);
   });
 
-  it('refuses a turn over a limit counted elsewhere with 429, after broadcasting its stop ahead of its job', async () => {
-    // Another gateway replica used up this user's window: this one does not know, so it enqueues without waiting for the count.
+  it('refuses a turn over a limit counted elsewhere with 429, and never queues it', async () => {
+    // Another gateway replica used up this user's window: the count is taken in the step that admits the turn, so this one knows.
     const windowStart = await currentWindowWithRoom();
     await h.testRedis.client.set(h.turnKeys.userRateLimit('counted-elsewhere', windowStart), '3', 'PX', 61_000);
     const cancels = await listen(h.turnKeys.cancelChannel());
     const res = await h.request('/v1/chat/completions', { method: 'POST', body: body(), user: 'counted-elsewhere' });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-    const [turnId] = await cancels.until(1);
-    // The job was queued (a worker took it), and its stop was broadcast before that and flagged.
-    await expect.poll(() => h.worker.jobs.some((job) => job.turnId === turnId)).toBe(true);
-    expect(await h.testRedis.client.exists(h.turnKeys.turnCancel(turnId!))).toBe(1);
-    expect(await h.testRedis.client.exists(h.turnKeys.turnMeta(turnId!))).toBe(0);
+    expect(await h.testRedis.client.get(h.turnKeys.userRateLimit('counted-elsewhere', windowStart))).toBe('4');
+    // Jobs are taken in order: once a later one is taken, a queued refused one would have been too.
+    const later = await h.request('/v1/chat/completions', { method: 'POST', body: body(), user: 'after-counted-elsewhere' });
+    const laterTurn = later.headers.get('x-stream-id');
+    await expect.poll(() => h.worker.jobs.some((job) => job.turnId === laterTurn)).toBe(true);
+    expect(h.worker.jobs.filter((job) => job.userId === 'counted-elsewhere')).toEqual([]);
+    expect(await h.testRedis.client.zcard(h.turnKeys.userActiveTurns('counted-elsewhere'))).toBe(0);
+    // Nothing was queued, so nothing had to be stopped.
+    expect(cancels.received()).toEqual([]);
     await cancels.close();
   });
 
-  it('waits for the count before queueing the turns of a user it saw near the limit: a refused one is never queued', async () => {
+  it('counts each turn of a user as it admits it: the one over the limit is never queued', async () => {
     await currentWindowWithRoom();
     const user = 'near-limit';
     const cancels = await listen(h.turnKeys.cancelChannel());

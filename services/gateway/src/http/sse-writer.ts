@@ -1,12 +1,17 @@
 import type { ServerResponse } from 'node:http';
-import type { SsePayload } from '../domain/format/stream-formatter.js';
+import { EncodedChunk, type SsePayload } from '../domain/format/stream-formatter.js';
 
 /** `id: <seq>` + `data: <json>` frames; every frame of one turn event carries that event's seq. */
 function encodeSseFrames(seq: number | undefined, payloads: readonly SsePayload[]): string {
   const id = seq === undefined ? '' : `id: ${seq}\n`;
   let out = '';
-  for (const payload of payloads) out += `${id}data: ${payload === '[DONE]' ? payload : JSON.stringify(payload)}\n\n`;
+  for (const payload of payloads) out += `${id}data: ${encodePayload(payload)}\n\n`;
   return out;
+}
+
+function encodePayload(payload: SsePayload): string {
+  if (payload === '[DONE]') return payload;
+  return payload instanceof EncodedChunk ? payload.json : JSON.stringify(payload);
 }
 
 export interface SseWriterOptions {
@@ -17,11 +22,12 @@ export interface SseWriterOptions {
 /**
  * Writes one SSE response. `send` writes all frames of an event at once and waits for the socket
  * to drain when the client reads slowly, so a slow client slows its reader, never grows memory.
- * Frames sent in the same tick (the events of one Redis read) leave in one socket write.
+ * Frames sent in the same tick (the events of one Redis read) leave in one socket write: Node's
+ * http corks a response's socket at its first write of a tick and uncorks it on the next, so this
+ * adds no cork (and no per-event callback) of its own.
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
-  private corked = false;
   private readonly heartbeatMs: number;
 
   constructor(
@@ -52,18 +58,7 @@ export class SseWriter {
   async send(seq: number | undefined, payloads: readonly SsePayload[]): Promise<void> {
     if (payloads.length === 0 || this.closed) return;
     this.armHeartbeat();
-    this.corkUntilNextTick();
     if (!this.res.write(encodeSseFrames(seq, payloads))) await this.drained();
-  }
-
-  private corkUntilNextTick(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.res.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      this.res.uncork();
-    });
   }
 
   end(): void {

@@ -4,6 +4,7 @@ import {
   WsClientFrameSchema,
   zodErrorBody,
   type ApiErrorCode,
+  type StreamEvent,
   type WsClientFrame,
   type WsServerFrame,
 } from '@bedrock-mcp/contracts';
@@ -12,7 +13,7 @@ import type { Principal } from '../domain/api-key-authenticator.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import { assertRawMessageCount } from '../domain/request-count-limits.js';
 import type { TurnEventReader } from '../domain/turn-event-reader.js';
-import { TurnStreamTimeoutError } from '@bedrock-mcp/turns';
+import { loggedJsonOf, TurnStreamTimeoutError } from '@bedrock-mcp/turns';
 import type { GatewayServices } from './gateway-services.js';
 
 export interface WsChatSessionOptions {
@@ -36,10 +37,13 @@ const reason = (text: string) => Buffer.from(text).subarray(0, 120).toString();
  * pushes their events. Several turns may stream at once; closing the socket only stops the reading.
  * A turn that pauses for a person keeps streaming: its approval_request arrives as an `event`
  * frame, the `answer` frame answers it, and the resumed turn's events follow on the same stream.
+ * Once authenticated it also gets a `conversation` frame for each change to the user's conversations.
  */
 export class WsChatSession {
   private state: SessionState;
   private readonly streams = new Map<string, TurnEventReader>();
+  /** Stops the user's conversation changes reaching this socket. */
+  private unregister: (() => void) | undefined;
   /** For heartbeats: set when a pong arrives, cleared when a ping goes out. */
   alive = true;
 
@@ -50,6 +54,7 @@ export class WsChatSession {
   ) {
     if (options.principal) {
       this.state = { kind: 'ready', principal: options.principal };
+      this.relayConversationChanges(options.principal.userId);
       void this.send({ type: 'ready', userId: options.principal.userId });
     } else {
       const timer = setTimeout(() => this.closeWith(WS_CLOSE_CODES.unauthorized, 'no auth frame in time'), options.authTimeoutMs);
@@ -86,6 +91,8 @@ export class WsChatSession {
   private onClose(): void {
     if (this.state.kind === 'awaiting_auth') clearTimeout(this.state.timer);
     this.state = { kind: 'closed' };
+    this.unregister?.();
+    this.unregister = undefined;
     for (const stream of this.streams.values()) stream.close();
     this.streams.clear();
   }
@@ -132,6 +139,7 @@ export class WsChatSession {
         const principal = await this.services.auth.authenticate(frame.apiKey, frame.userId);
         if (this.state.kind !== 'authenticating') return;
         this.state = { kind: 'ready', principal };
+        this.relayConversationChanges(principal.userId);
         this.options.onAuthenticated?.();
         await this.send({ type: 'ready', userId: principal.userId });
       } catch (error) {
@@ -182,6 +190,11 @@ export class WsChatSession {
     }
   }
 
+  /** From now on, every change to the user's conversations (from any device) reaches this socket as a `conversation` frame. */
+  private relayConversationChanges(userId: string): void {
+    this.unregister = this.services.conversationRelay.register(userId, (frame) => void this.send(frame));
+  }
+
   /** Sends a turn's events until it ends or the socket closes; waits whenever the client reads slowly. */
   private async pump(stream: TurnEventReader, receivedAt: bigint | undefined): Promise<void> {
     if (this.state.kind === 'closed') {
@@ -197,7 +210,7 @@ export class WsChatSession {
           firstToken = false;
           this.services.metrics.ttft.observe({ transport: 'ws' }, Number(process.hrtime.bigint() - receivedAt!) / 1e9);
         }
-        await this.send({ type: 'event', event });
+        await this.sendEvent(event);
       }
     } catch (error) {
       if (!(error instanceof TurnStreamTimeoutError)) throw error;
@@ -209,9 +222,19 @@ export class WsChatSession {
     }
   }
 
+  /** An `event` frame; an event as logged by the worker is forwarded without encoding it again. */
+  private sendEvent(event: StreamEvent): Promise<void> {
+    const json = loggedJsonOf(event);
+    if (json === undefined) return this.send({ type: 'event', event });
+    return this.sendText(`{"type":"event","event":${json}}`);
+  }
+
   private send(frame: WsServerFrame): Promise<void> {
+    return this.sendText(JSON.stringify(frame));
+  }
+
+  private sendText(data: string): Promise<void> {
     if (this.socket.readyState !== WebSocket.OPEN) return Promise.resolve();
-    const data = JSON.stringify(frame);
     if (this.socket.bufferedAmount < this.options.highWaterBytes) {
       this.socket.send(data);
       return Promise.resolve();

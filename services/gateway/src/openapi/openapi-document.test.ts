@@ -35,6 +35,16 @@ describe('the OpenAPI document', () => {
       expect(operation!.security, name).toEqual(route.access === 'public' ? [] : [{ bearer: [] }, { session: [] }]);
       const pathParams = (operation!.parameters ?? []).filter((parameter) => parameter.in === 'path').map((parameter) => parameter.name);
       expect(pathParams, name).toEqual(route.params ? Object.keys((route.params as z.ZodObject).shape) : []);
+      const queryParams = (operation!.parameters ?? []).filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name);
+      expect(queryParams.sort(), name).toEqual(route.query ? Object.keys((route.query as z.ZodObject).shape).sort() : []);
+      if (route.answer === 'file') expect(Object.keys(success!.content ?? {}), name).not.toHaveLength(0);
     }
+  });
+
+  it('documents a conversation export as the Conversation component (JSON) or Markdown text, and a blob as bytes', () => {
+    const exported = document.paths['/v1/conversations/{conversation_id}/export']?.get?.responses['200']?.content;
+    expect(exported?.['application/json']?.schema.$ref).toBe('#/components/schemas/Conversation');
+    expect(exported?.['text/markdown']?.schema).toEqual({ type: 'string' });
+    expect(document.paths['/v1/conversations/{conversation_id}/blobs/{blob_id}']?.get?.responses['200']?.content?.['*/*']?.schema).toEqual({ type: 'string', format: 'binary' });
   });
 });

@@ -12,6 +12,10 @@ import {
   ChatCompletionChunkSchema,
   ChatCompletionRequestSchema,
   ChatCompletionSchema,
+  ConversationListSchema,
+  ConversationSchema,
+  ConversationSummarySchema,
+  CreateConversationRequestSchema,
   ListMcpServersResponseSchema,
   ListModelsResponseSchema,
   ManagementErrorBodySchema,
@@ -22,6 +26,7 @@ import {
   RemoveHistoryRequestSchema,
   SeedResponseSchema,
   TurnAnswersRequestSchema,
+  UpdateConversationRequestSchema,
   VoiceClientFrameSchema,
   VoiceServerFrameSchema,
   VoiceTicketRequestSchema,
@@ -48,6 +53,11 @@ const COMPONENTS: Record<string, { schema: z.ZodType; io: 'input' | 'output' }> 
   AddMcpServerRequest: { schema: AddMcpServerRequestSchema, io: 'input' },
   McpServerToolsResponse: { schema: McpServerToolsResponseSchema, io: 'output' },
   RemoveHistoryRequest: { schema: RemoveHistoryRequestSchema, io: 'input' },
+  ConversationList: { schema: ConversationListSchema, io: 'output' },
+  Conversation: { schema: ConversationSchema, io: 'output' },
+  ConversationSummary: { schema: ConversationSummarySchema, io: 'output' },
+  CreateConversationRequest: { schema: CreateConversationRequestSchema, io: 'input' },
+  UpdateConversationRequest: { schema: UpdateConversationRequestSchema, io: 'input' },
   SeedResponse: { schema: SeedResponseSchema, io: 'output' },
   OpenAiErrorBody: { schema: OpenAiErrorBodySchema, io: 'output' },
   ManagementErrorBody: { schema: ManagementErrorBodySchema, io: 'output' },
@@ -74,7 +84,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'missing or invalid API key, or no live session',
   403: 'the key may not act for this user, the resource is not the user’s, or (csrf_failed) a session request without its X-CSRF-Token',
   404: 'not found',
-  409: 'already exists (an ask: answered already, or expired)',
+  409: 'already exists (an ask: answered already, or expired; a conversation: a turn runs in it, or it is full)',
   413: 'body or attachment too large',
   429: 'rate limit reached (see retry-after)',
   502: 'the MCP server or model failed',
@@ -92,8 +102,20 @@ function componentOf(schema: z.ZodType, route: ApiRouteDefinition): ComponentNam
   return name;
 }
 
-/** The success answer's body: JSON, an event stream, both (chat completions), or none. */
-function successContent(route: ApiRouteDefinition): JsonObject | undefined {
+/** A file route's body per media type: a component (JSON), text, or bytes. */
+function fileContent(route: ApiRouteDefinition, docs: RouteDocs): JsonObject {
+  if (!docs.files) throw new Error(`${route.method} ${route.path}: a file route must document its media types (files)`);
+  return Object.fromEntries(
+    Object.entries(docs.files).map(([mediaType, body]) => [
+      mediaType,
+      { schema: body === 'binary' ? { type: 'string', format: 'binary' } : body === 'text' ? { type: 'string' } : ref(body) },
+    ]),
+  );
+}
+
+/** The success answer's body: JSON, an event stream, both (chat completions), a file, or none. */
+function successContent(route: ApiRouteDefinition, docs: RouteDocs): JsonObject | undefined {
+  if (route.answer === 'file') return fileContent(route, docs);
   const content: JsonObject = {};
   if (route.answer === 'json' && route.response) Object.assign(content, json(componentOf(route.response, route)));
   if (route.events) content['text/event-stream'] = { schema: ref(componentOf(route.events, route)) };
@@ -101,7 +123,7 @@ function successContent(route: ApiRouteDefinition): JsonObject | undefined {
 }
 
 function responses(route: ApiRouteDefinition, docs: RouteDocs): JsonObject {
-  const content = successContent(route);
+  const content = successContent(route, docs);
   const success = { description: docs.success, ...(docs.successHeaders ? { headers: docs.successHeaders } : {}), ...(content ? { content } : {}) };
   const others = Object.fromEntries(
     Object.entries(docs.responses ?? {}).map(([status, { description, body }]) => [status, { description, ...(body ? { content: json(body) } : {}) }]),

@@ -26,7 +26,8 @@ export function pathsOutsideRoutes(): Record<string, Record<string, JsonObject>>
         description:
           'Upgrade to a WebSocket. From the browser, the session cookie authenticates it (the Origin must be PUBLIC_URL’s, else 403; a dead session 401) and the server sends `ready` at once. ' +
           'Without the cookie, the first frame must be `auth` (within WS_AUTH_TIMEOUT_MS, 10 s; else close 4401). Then `chat` (answered by `accepted` and `event` frames), ' +
-          '`stop`, `resume` {turnId, afterSeq}, `ping`. Frames: components WsClientFrame and WsServerFrame. ' +
+          '`stop`, `resume` {turnId, afterSeq}, `ping`; a `chat` refused (e.g. 409 `conflict`: its conversation has a turn running, or is full) answers an `error` frame with the same code. ' +
+          'Once authenticated, every change to the user’s conversations (from any device) arrives as a `conversation` frame. Frames: components WsClientFrame and WsServerFrame. ' +
           'More than WS_PREAUTH_MAX_BYTES (16 KiB) before authentication closes the socket with 1009; while WS_MAX_UNAUTHENTICATED sockets wait to ' +
           'authenticate, a new one is closed with 1013 (retry shortly).',
         security: [],

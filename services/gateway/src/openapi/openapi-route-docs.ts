@@ -16,6 +16,8 @@ export interface RouteDocs {
   bodyRequired?: boolean;
   /** The success answer's description. */
   success: string;
+  /** A `file` route's body per media type: a component's name (JSON), `text`, or `binary`. */
+  files?: Record<string, string>;
   successHeaders?: JsonObject;
   /** The failures answered in one of the error bodies, by HTTP status. */
   errors?: { body: ErrorBodyName; statuses: number[] };
@@ -77,13 +79,21 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
       'With `stream: true` answers Server-Sent Events: `id: <seq>` + `data: <chat.completion.chunk>` … `data: [DONE]`, header `X-Stream-ID`. ' +
       'The seed’s exact dialect with `stream_format: "seed"` or header `X-Stream-Format: seed`. Without stream: one `chat.completion`. ' +
       '`require_approval` (the Responses API’s shape) names the MCP tools a person must approve; it adds to the policies the admin and the servers’ owners set and cannot lower them. ' +
+      '`tools` entries `{"type": "mcp", server_label, server_url, headers?, authorization?, allowed_tools?, require_approval?}` (the Responses API’s shape) bring remote MCP servers for this request only: ' +
+      'named `req-<server_label>`, reached over streamable HTTP with the headers (never logged nor in events), offering only `allowed_tools`, closed when the turn ends, never listed among the user’s servers. ' +
+      'A `server_url` on a loopback, private or link-local address that MCP_ALLOWED_URL_RANGES does not allow is refused with 400 (`param` `tools[i].server_url`) before the turn starts. ' +
       'A call that needs approval pauses the turn: the response stops with `finish_reason: "approval_required"` and the asks in `approval_requests` ' +
       '(on the chunk’s choice, or on the message); answer them with `POST /v1/turns/{turn_id}/approvals`, which returns the rest of the response. ' +
-      'An MCP server’s elicitation arrives the same way (`type: "mcp_elicitation_request"`). `conversation_id` scopes “approve for this conversation”.',
+      'An MCP server’s elicitation arrives the same way (`type: "mcp_elicitation_request"`). ' +
+      '`conversation_id` continues a server-side conversation (`/v1/conversations`, created on first use): the platform keeps its history, so send only the system message and the new user message; ' +
+      '`keep_session` without it continues the caller’s `default` conversation. `replace_last: true` replaces the conversation’s last exchange (edit and resend, or regenerate). ' +
+      'One turn at a time per conversation: while a turn runs in it another is refused with 409 `conflict` naming the running turn (wait for its end, or stop it); ' +
+      'a conversation at CONVERSATION_MAX_BYTES is refused with 409 `conflict` (start a new one). Turns in different conversations run in parallel. ' +
+      '`conversation_id` also scopes “approve for this conversation”.',
     parameters: [{ name: 'X-Stream-Format', in: 'header', required: false, schema: { type: 'string', enum: ['openai', 'seed'] } }],
     success: 'a completion, or an SSE stream of chunks',
     successHeaders: { 'X-Stream-ID': { schema: { type: 'string' }, description: 'the turn id (for stop and resume)' } },
-    errors: openAiErrors(400, 401, 403, 404, 413, 429, 503, 504),
+    errors: openAiErrors(400, 401, 403, 404, 409, 413, 429, 503, 504),
   },
   resumeStream: {
     description:
@@ -143,6 +153,73 @@ export const ROUTE_DOCS: Record<ApiRouteName, RouteDocs> = {
     bodyRequired: false,
     success: '`{"errno":0,"msg":"removed history"}`',
     errors: managementErrors(400, 401),
+  },
+
+  listConversations: {
+    description:
+      'The caller’s conversations, most recently updated first, `limit` at a time; pass `next_cursor` as `cursor` for the next page. ' +
+      '`q` keeps those whose title or any message’s text contains it (case-insensitive). `active_turn_id` names a turn running now (resume its stream).',
+    parameters: [
+      { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+      { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'the `next_cursor` of the page before (400 for any other)' },
+      { name: 'q', in: 'query', required: false, schema: { type: 'string', maxLength: 200 }, description: 'text in the title or a message' },
+    ],
+    success: 'a page of conversations',
+    errors: openAiErrors(400, 401),
+  },
+  createConversation: {
+    description:
+      'A new, empty conversation: `id` the client’s (letters, digits, `_`, `-`) or made here; `title`, `model` and `mcp_server_ids` optional. ' +
+      'A chat completion with a new `conversation_id` creates one too. 409 when the caller already has one with that id (another user’s ids are theirs: no clash).',
+    bodyRequired: false,
+    success: 'the new conversation',
+    errors: openAiErrors(400, 401, 409),
+  },
+  getConversation: {
+    description:
+      'The summary and the last `message_limit` messages (before index `before`, default the end), oldest first; `first_index` is the index of the first one, so ' +
+      '`before=first_index` loads the page before. Images and files are `blob` references: read them at `/v1/conversations/{id}/blobs/{blob_id}`. ' +
+      'Another user’s conversation answers 404 like an unknown one.',
+    pathParams: { conversation_id: 'the conversation’s id' },
+    parameters: [
+      { name: 'message_limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } },
+      { name: 'before', in: 'query', required: false, schema: { type: 'integer', minimum: 0 }, description: 'messages before this index' },
+    ],
+    success: 'the conversation',
+    errors: openAiErrors(400, 401, 404),
+  },
+  updateConversation: {
+    description: 'Renames the conversation (`title_source` becomes `user`: the model never renames it again), or changes the model and servers its next turn defaults to.',
+    pathParams: { conversation_id: 'the conversation’s id' },
+    success: 'the conversation',
+    errors: openAiErrors(400, 401, 404),
+  },
+  deleteConversation: {
+    description:
+      'Deletes the conversation for good: a turn running in it is stopped, its messages and files, its model history and the tools approved for it are removed. ' +
+      '`default` is keep_session’s conversation. 404 when the caller has no such conversation.',
+    pathParams: { conversation_id: 'the conversation’s id' },
+    success: 'deleted',
+    errors: openAiErrors(401, 404),
+  },
+  exportConversation: {
+    description:
+      'A download (`Content-Disposition: attachment`) of the whole conversation: `json` is the Conversation with every message; `markdown` a readable transcript ' +
+      '(title, times, each message under a role heading, tool calls with arguments and results in fenced blocks, images as links to their blob route).',
+    pathParams: { conversation_id: 'the conversation’s id' },
+    parameters: [{ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'markdown'], default: 'json' } }],
+    success: 'the conversation as a file',
+    files: { 'application/json': 'Conversation', 'text/markdown': 'text' },
+    errors: openAiErrors(400, 401, 404),
+  },
+  conversationBlob: {
+    description:
+      'An image or file of the conversation, with its media type and `X-Content-Type-Options: nosniff`; only PNG, JPEG, GIF and WebP images show inline, ' +
+      'anything else is an attachment. The id is the bytes’ SHA-256, so the answer is cacheable for good (privately).',
+    pathParams: { conversation_id: 'the conversation’s id', blob_id: 'the SHA-256 of the bytes (64 lowercase hex digits)' },
+    success: 'the bytes',
+    files: { '*/*': 'binary' },
+    errors: openAiErrors(400, 401, 404),
   },
 
   voiceTicket: {

@@ -1,5 +1,5 @@
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { createUserServerStore, type UserServerStore } from '@bedrock-mcp/config-store';
+import { createConversationStore, createUserServerStore, type ConversationStore, type UserServerStore } from '@bedrock-mcp/config-store';
 import { createLogger, createRedis, createRedisKeys, requireInternalApiKey, SettingsSchema, type Redis, type RedisKeys, type Settings } from '@bedrock-mcp/common';
 import { AppConfigFileSchema, type AppConfigFile } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
@@ -46,6 +46,8 @@ export interface GatewayHarness {
   settings: Settings;
   gateway: GatewayApp;
   store: UserServerStore;
+  /** The users' conversations (the Redis store), to seed records as the agent worker writes them. */
+  conversations: ConversationStore;
   worker: ScriptedTurnWorker;
   /** Starts another gateway on the same Redis, prefix and settings; the caller closes it. */
   startPeer(): Promise<GatewayPeer>;
@@ -75,6 +77,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
   const keys = createRedisKeys(testRedis.prefix);
   const redis: Redis = createRedis(testRedis.url, 'gateway-test');
   const store = createUserServerStore({ settings, redis, logger });
+  const conversations = createConversationStore({ settings, redis, logger });
   const build = (): GatewayApp =>
     createGatewayApp({
       settings,
@@ -82,6 +85,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
       logger,
       redis,
       store,
+      conversations,
       pool: new PoolClient({ baseUrl: settings.MCP_POOL_URL, internalApiKey: requireInternalApiKey(settings), requestTimeoutMs: 5000 }),
       wsAuthTimeoutMs: options.wsAuthTimeoutMs,
       wsHeartbeatMs: options.wsHeartbeatMs,
@@ -104,6 +108,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
     settings,
     gateway,
     store,
+    conversations,
     worker,
     async startPeer() {
       const peer = build();
@@ -122,6 +127,7 @@ export async function startGatewayHarness(options: GatewayHarnessOptions = {}): 
       await worker.close();
       await gateway.close();
       await store.close();
+      await conversations.close();
       await redis.quit();
       await testRedis.close();
     },

@@ -110,7 +110,7 @@ export class ScriptedTurnWorker {
         const chatJob = ChatJobSchema.parse(job.data);
         this.jobs.push(chatJob);
         const emit: Emit = async (draft) => {
-          if (draft.type === 'done') await this.activeTurns.release(chatJob.userId, chatJob.turnId);
+          if (draft.type === 'done') await this.activeTurns.release(chatJob);
           return this.log.append({ ...draft, turnId: chatJob.turnId } as StreamEventDraft);
         };
         await this.script(chatJob, emit, (asks, ttlMs) => this.ask(chatJob.turnId, emit, asks, ttlMs));

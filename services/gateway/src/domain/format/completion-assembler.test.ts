@@ -1,11 +1,29 @@
 import { ChatCompletionSchema } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
 import { CompletionAssembler } from './completion-assembler.js';
-import { goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
+import { clientToolTurn, goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
 
 const context = { id: 'chatcmpl-abcdefgh12', model: 'm', created: 1_764_172_800 };
 
 describe('CompletionAssembler', () => {
+  it('puts the client tool calls a turn ended on in message.tool_calls (finish_reason tool_calls), the MCP round in message_extras', () => {
+    const assembler = new CompletionAssembler({ ...context, format: 'openai' });
+    for (const event of clientToolTurn()) assembler.accept(event);
+    const result = assembler.result();
+    if (result.kind !== 'completion') throw new Error('expected a completion');
+    const choice = ChatCompletionSchema.parse(result.completion).choices[0];
+    expect(choice).toEqual({
+      index: 0,
+      message: {
+        role: 'assistant',
+        content: 'Asking your side.',
+        tool_calls: [{ id: 't2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+      },
+      finish_reason: 'tool_calls',
+      message_extras: { tool_use: [{ name: 'everything__echo', arguments: { message: 'hi' }, result: [{ text: 'Echo: hi' }] }] },
+    });
+  });
+
   it('assembles one chat.completion with reasoning, the tool_use list and usage', () => {
     const assembler = new CompletionAssembler({ ...context, format: 'openai' });
     for (const event of goldenTurn()) assembler.accept(event);

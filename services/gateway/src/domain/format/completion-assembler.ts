@@ -4,6 +4,7 @@ import {
   toOpenAiFinishReason,
   type ChatCompletion,
   type FinishReason,
+  type MessageToolCall,
   type OpenAiApprovalRequest,
   type StreamEvent,
   type StreamFormat,
@@ -11,6 +12,7 @@ import {
   type Usage,
 } from '@bedrock-mcp/contracts';
 import { toOpenAiApprovalRequests } from './approval-requests.js';
+import { clientToolCallsOf } from './client-tool-calls.js';
 import { ToolRoundCollector, type ToolUse } from './seed-tool-use.js';
 
 export interface CompletionContext {
@@ -32,7 +34,8 @@ const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
  * Builds the one `chat.completion` of a non-stream request from the turn's events: the text of
  * every round, `reasoning_content`, the seed's `message_extras.tool_use` list of
  * {name, arguments, result} (result: the seed's content list, images included), and usage.
- * A turn that failed becomes an error instead. A turn that paused for a person (approval_request)
+ * A turn that ended on calls of the request's own tools has them as `message.tool_calls` with
+ * `finish_reason: "tool_calls"`. A turn that failed becomes an error instead. A turn that paused for a person (approval_request)
  * finishes there with `finish_reason: "approval_required"` and `message.approval_requests`; fed the
  * events after the pause, the assembler starts over and builds the rest of the response (the
  * approvals call), keeping the tool round the pause interrupted. Pure.
@@ -40,6 +43,8 @@ const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
 export class CompletionAssembler {
   private readonly tools = new ToolRoundCollector();
   private readonly toolUses: ToolUse[] = [];
+  /** The calls of the request's own tools the turn ended on, for the client to run. */
+  private toolCalls: MessageToolCall[] = [];
   private text = '';
   private reasoning = '';
   private usage: Usage | undefined;
@@ -86,7 +91,11 @@ export class CompletionAssembler {
       case 'done':
         this.finishReason = event.finishReason;
         this.usage = event.usage ?? this.usage;
-        this.toolUses.push(...(this.tools.flush() ?? []));
+        {
+          const { toolCalls, ran } = clientToolCallsOf(this.tools.flush() ?? [], event.finishReason);
+          this.toolCalls = toolCalls;
+          this.toolUses.push(...ran);
+        }
         break;
       default:
         break;
@@ -117,7 +126,9 @@ export class CompletionAssembler {
           index: 0,
           message: {
             role: 'assistant',
-            content: this.text,
+            // As OpenAI: a message of tool calls alone has null content.
+            content: this.toolCalls.length > 0 && !this.text ? null : this.text,
+            ...(this.toolCalls.length > 0 ? { tool_calls: this.toolCalls } : {}),
             ...(this.reasoning ? { reasoning_content: this.reasoning } : {}),
             ...(asks ? { approval_requests: asks } : {}),
           },

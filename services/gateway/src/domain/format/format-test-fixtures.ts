@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { StreamEventSchema, type StreamEvent, type StreamEventDraft } from '@bedrock-mcp/contracts';
+import { StreamEventSchema, type ChatCompletionChunk, type StreamEvent, type StreamEventDraft } from '@bedrock-mcp/contracts';
+import { EncodedChunk, type SsePayload } from './stream-formatter.js';
 
 /** The contracts' golden turn: thinking, a tool round with an image result, a text round, usage. */
 export function goldenTurn(): StreamEvent[] {
@@ -35,4 +36,26 @@ export function pausedTurn(): { before: StreamEvent[]; after: StreamEvent[]; exp
   ]);
   const pause = events.findIndex((event) => event.type === 'approval_request');
   return { before: events.slice(0, pause + 1), after: events.slice(pause + 1), expiresAt };
+}
+
+/** A turn that runs an MCP tool, then ends on a call of the request's own (client) tool. */
+export function clientToolTurn(): StreamEvent[] {
+  return numbered([
+    { type: 'round_start', round: 1 },
+    { type: 'tool_call', toolUseId: 't1', name: 'everything__echo', serverId: 'everything', toolName: 'echo', input: { message: 'hi' } },
+    { type: 'round_end', round: 1, stopReason: 'tool_use' },
+    { type: 'tool_result', toolUseId: 't1', name: 'everything__echo', content: [{ type: 'text', text: 'Echo: hi' }], isError: false, durationMs: 3 },
+    { type: 'round_start', round: 2 },
+    { type: 'text_delta', text: 'Asking your side.' },
+    { type: 'round_end', round: 2, stopReason: 'tool_use' },
+    { type: 'tool_call', toolUseId: 't2', name: 'get_weather', input: { city: 'Paris' } },
+    { type: 'done', finishReason: 'tool_use', usage: { inputTokens: 9, outputTokens: 6, totalTokens: 15 } },
+  ]);
+}
+
+/** The chunks among a formatter's payloads, the encoded ones (text and reasoning deltas) decoded. */
+export function chunksOf(payloads: readonly SsePayload[]): ChatCompletionChunk[] {
+  return payloads
+    .map((payload) => (payload instanceof EncodedChunk ? (JSON.parse(payload.json) as ChatCompletionChunk) : payload))
+    .filter((payload): payload is ChatCompletionChunk => typeof payload === 'object' && 'choices' in payload);
 }

@@ -1,6 +1,6 @@
-import { ChatCompletionChunkSchema, type ChatCompletionChunk } from '@bedrock-mcp/contracts';
+import { ChatCompletionChunkSchema } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
-import { goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
+import { chunksOf, clientToolTurn, goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
 import { OpenAiStreamFormatter } from './openai-stream-format.js';
 import type { SsePayload } from './stream-formatter.js';
 
@@ -10,9 +10,23 @@ function run(events = goldenTurn(), ctx = context): SsePayload[] {
   const formatter = new OpenAiStreamFormatter(ctx);
   return events.flatMap((event) => formatter.format(event));
 }
-const chunks = (payloads: SsePayload[]) => payloads.filter((p): p is ChatCompletionChunk => typeof p === 'object' && 'choices' in p);
+const chunks = chunksOf;
 
 describe('OpenAiStreamFormatter', () => {
+  it('ends a turn on client tool calls with one delta.tool_calls chunk, then finish_reason tool_calls; the MCP round stays in message_extras', () => {
+    const payloads = run(clientToolTurn());
+    for (const c of chunks(payloads)) expect(ChatCompletionChunkSchema.parse(c)).toEqual(c);
+    const choices = chunks(payloads).flatMap((c) => c.choices);
+    expect(choices.filter((choice) => choice.delta.tool_calls).map((choice) => [choice.delta.tool_calls, choice.finish_reason])).toEqual([
+      [[{ index: 0, id: 't2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }], null],
+    ]);
+    expect(choices.filter((choice) => choice.message_extras).map((choice) => JSON.parse(choice.message_extras!.tool_use) as unknown[])).toEqual([
+      [expect.objectContaining({ name: 'everything__echo' }), expect.objectContaining({ toolUseId: 't1' })],
+    ]);
+    expect(choices.flatMap((choice) => (choice.finish_reason ? [choice.finish_reason] : []))).toEqual(['tool_calls']);
+    expect(payloads.at(-1)).toBe('[DONE]');
+  });
+
   it('turns the golden turn into valid chunks: role per round, reasoning, tool round, text, finish, usage, [DONE]', () => {
     const payloads = run();
     expect(payloads.at(-1)).toBe('[DONE]');

@@ -1,7 +1,8 @@
 import { APPROVAL_REQUIRED_FINISH_REASON, openAiErrorBody, toCompletionUsage, toOpenAiFinishReason, TURN_ERROR_API_CODE, type ApiErrorCode, type StreamEvent, type Usage } from '@bedrock-mcp/contracts';
 import { toOpenAiApprovalRequests } from './approval-requests.js';
+import { clientToolCallsOf } from './client-tool-calls.js';
 import { ToolRoundCollector, toSeedToolUseJson, type ToolUse } from './seed-tool-use.js';
-import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter } from './stream-formatter.js';
+import { chunk, DeltaChunkEncoder, type SsePayload, type StreamFormatContext, type StreamFormatter } from './stream-formatter.js';
 
 /**
  * OpenAI's stream dialect (the default): text in `delta.content`, reasoning in
@@ -10,14 +11,19 @@ import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter 
  * finish reasons, the usage chunk on request, and errors as `{"error": …}`. A pause for a person
  * (approval_request) is a chunk carrying `approval_requests` with `finish_reason:
  * "approval_required"`, and the response ends there; the approvals call continues it with a
- * formatter that saw the events before (so a tool round spanning the pause comes out whole).
+ * formatter that saw the events before (so a tool round spanning the pause comes out whole). A turn
+ * that ended on calls of the request's own tools sends them as one `delta.tool_calls` chunk (whole
+ * arguments) before the `tool_calls` finish.
  */
 export class OpenAiStreamFormatter implements StreamFormatter {
   private readonly tools = new ToolRoundCollector();
   private usage: Usage | undefined;
   private failed = false;
+  private readonly deltas: DeltaChunkEncoder;
 
-  constructor(private readonly context: StreamFormatContext) {}
+  constructor(private readonly context: StreamFormatContext) {
+    this.deltas = new DeltaChunkEncoder(context);
+  }
 
   format(event: StreamEvent): SsePayload[] {
     const out: SsePayload[] = [];
@@ -29,10 +35,10 @@ export class OpenAiStreamFormatter implements StreamFormatter {
         out.push(chunk(this.context, { delta: { role: 'assistant', content: '' }, finish_reason: null }));
         break;
       case 'text_delta':
-        if (event.text) out.push(chunk(this.context, { delta: { content: event.text }, finish_reason: null }));
+        if (event.text) out.push(this.deltas.encode('content', event.text));
         break;
       case 'reasoning_delta':
-        if (event.text) out.push(chunk(this.context, { delta: { reasoning_content: event.text }, finish_reason: null }));
+        if (event.text) out.push(this.deltas.encode('reasoning_content', event.text));
         break;
       case 'usage':
         this.usage = event.usage;
@@ -49,8 +55,12 @@ export class OpenAiStreamFormatter implements StreamFormatter {
         }
         out.push('[DONE]');
         break;
-      case 'done':
-        this.flushTools(out);
+      case 'done': {
+        const { toolCalls, ran } = clientToolCallsOf(this.tools.flush() ?? [], event.finishReason);
+        if (ran.length > 0) out.push(this.toolRound(ran));
+        if (!this.failed && toolCalls.length > 0) {
+          out.push(chunk(this.context, { delta: { tool_calls: toolCalls.map((call, index) => ({ index, ...call })) }, finish_reason: null }));
+        }
         if (!this.failed && event.finishReason === 'error') {
           out.push(openAiErrorBody('internal_error', 'the turn failed'));
         } else if (!this.failed) {
@@ -60,6 +70,7 @@ export class OpenAiStreamFormatter implements StreamFormatter {
         }
         out.push('[DONE]');
         break;
+      }
       default:
         break;
     }

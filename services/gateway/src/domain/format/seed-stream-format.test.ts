@@ -1,6 +1,6 @@
 import { ChatCompletionChunkSchema, type ChatCompletionChunk } from '@bedrock-mcp/contracts';
 import { describe, expect, it } from 'vitest';
-import { goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
+import { chunksOf, goldenTurn, numbered, pausedTurn } from './format-test-fixtures.js';
 import { SeedStreamFormatter } from './seed-stream-format.js';
 import type { SsePayload } from './stream-formatter.js';
 
@@ -10,7 +10,7 @@ function run(events = goldenTurn()): ChatCompletionChunk[] {
   const formatter = new SeedStreamFormatter(context);
   const payloads: SsePayload[] = events.flatMap((event) => formatter.format(event));
   expect(payloads.at(-1)).toBe('[DONE]');
-  return payloads.filter((p): p is ChatCompletionChunk => typeof p === 'object' && 'choices' in p).map((c) => ChatCompletionChunkSchema.parse(c));
+  return chunksOf(payloads).map((c) => ChatCompletionChunkSchema.parse(c));
 }
 const content = (chunks: ChatCompletionChunk[]) => chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
 

@@ -1,7 +1,7 @@
 import { APPROVAL_REQUIRED_FINISH_REASON, toCompletionUsage, type ApiErrorCode, type StreamEvent, type Usage } from '@bedrock-mcp/contracts';
 import { toSeedApprovalBlock } from './approval-requests.js';
 import { ToolRoundCollector, toSeedToolUseJson, type ToolUse } from './seed-tool-use.js';
-import { chunk, type SsePayload, type StreamFormatContext, type StreamFormatter } from './stream-formatter.js';
+import { chunk, DeltaChunkEncoder, type SsePayload, type StreamFormatContext, type StreamFormatter } from './stream-formatter.js';
 
 /**
  * The seed's exact stream dialect: reasoning inline as `<thinking>…</thinking>` and streamed tool
@@ -17,8 +17,11 @@ export class SeedStreamFormatter implements StreamFormatter {
   private open: { kind: 'thinking' } | { kind: 'tool_input'; toolUseId: string } | undefined;
   private usage: Usage | undefined;
   private failed = false;
+  private readonly deltas: DeltaChunkEncoder;
 
-  constructor(private readonly context: StreamFormatContext) {}
+  constructor(private readonly context: StreamFormatContext) {
+    this.deltas = new DeltaChunkEncoder(context);
+  }
 
   format(event: StreamEvent): SsePayload[] {
     const out: SsePayload[] = [];
@@ -92,7 +95,7 @@ export class SeedStreamFormatter implements StreamFormatter {
   }
 
   private content(text: string): SsePayload {
-    return chunk(this.context, { delta: { content: text }, finish_reason: null });
+    return this.deltas.encode('content', text);
   }
 
   private flushTools(out: SsePayload[]): void {
