@@ -33,7 +33,7 @@ import { ReplicaHeartbeat, ownershipTtlMs } from './replicas/replica-heartbeat.j
 import { UserOwnership } from './replicas/user-ownership.js';
 import { createSandbox } from './sandbox/create-sandbox.js';
 import { setUpServerCgroups } from './sandbox/server-cgroups.js';
-import { createGuardedFetch } from './security/guarded-fetch.js';
+import { assertUrlAllowed, createGuardedFetch } from './security/guarded-fetch.js';
 import { createServerConnector } from './transport/server-connector.js';
 
 /** The call route's path below POOL_USER_SCOPE (`/call`), as the user router sees it. */
@@ -149,6 +149,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     backoff: { baseMs: settings.MCP_RESTART_BACKOFF_MS, maxMs: settings.MCP_RESTART_BACKOFF_MAX_MS },
     metrics: new PoolMetrics(registry, runningByOwner),
     logger,
+    checkUrl: (url) => assertUrlAllowed(url, addressPolicy),
   });
 
   const ownership = new UserOwnership({ redis, keys, replicaId, ttlMs: ownershipTtlMs(settings.POOL_HEARTBEAT_MS), logger });

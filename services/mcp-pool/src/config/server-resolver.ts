@@ -21,6 +21,8 @@ export interface ResolvedServer {
   version: number;
   /** stdio: what the sandboxed process may see and reach. */
   sandbox?: SandboxProfile;
+  /** A chat request's own server (request-server.ts): the turn it runs for, and the only tools it offers (all when absent). */
+  request?: { turnId: string; allowedTools?: ReadonlySet<string> };
 }
 
 export interface ServerSummary {

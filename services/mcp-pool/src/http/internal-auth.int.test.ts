@@ -47,6 +47,8 @@ describe('the pool refuses callers without INTERNAL_API_KEY', () => {
     await expectRefused(await fetch(`${base}/call`, { method: 'POST', headers: json, body: JSON.stringify(echo('x')) }));
     await expectRefused(await fetch(`${base}/servers/everything`, { method: 'DELETE', headers }));
     await expectRefused(await fetch(`${base}/elicitations/eli_anything`, { method: 'POST', headers: json, body: JSON.stringify({ action: 'cancel' }) }));
+    await expectRefused(await fetch(`${base}/request-servers/check`, { method: 'POST', headers: json, body: JSON.stringify({ urls: ['https://mcp.example.com/mcp'] }) }));
+    await expectRefused(await fetch(`${base}/turns/chatcmpl-anything01/servers`, { method: 'DELETE', headers }));
     // An unknown route is refused too, not answered 404: nothing about the API is told.
     await expectRefused(await fetch(`${pool.service.url}/v1/anything`, { headers }));
     expect(await pool.metric('mcp_pool_spawns_total')).toBe(spawns);

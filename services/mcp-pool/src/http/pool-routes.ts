@@ -5,7 +5,7 @@ import { parseInput } from '../errors/parse-input.js';
 import type { ServerPool } from '../pool/server-pool.js';
 import { sendPoolError } from './pool-error-response.js';
 
-export type PoolApi = Pick<ServerPool, 'ensure' | 'list' | 'stop' | 'catalog'>;
+export type PoolApi = Pick<ServerPool, 'ensure' | 'list' | 'stop' | 'catalog' | 'checkRequestServerUrls' | 'closeTurnServers'>;
 
 export interface PoolRoutesOptions {
   pool: PoolApi;
@@ -41,7 +41,20 @@ export function createPoolRoutes({ pool, dispatcher }: PoolRoutesOptions): Route
   serve(POOL_ROUTES.catalog, async (req, res) => {
     const { userId } = parseInput(POOL_ROUTES.catalog.params, req.params);
     const body = parseInput(POOL_ROUTES.catalog.request, req.body);
-    res.json(await pool.catalog(userId, body.serverIds));
+    res.json(await pool.catalog(userId, body.serverIds, body.requestServers));
+  });
+
+  serve(POOL_ROUTES.checkRequestServers, async (req, res) => {
+    parseInput(POOL_ROUTES.checkRequestServers.params, req.params);
+    const body = parseInput(POOL_ROUTES.checkRequestServers.request, req.body);
+    await pool.checkRequestServerUrls(body.urls);
+    res.status(POOL_ROUTES.checkRequestServers.status).end();
+  });
+
+  serve(POOL_ROUTES.closeTurnServers, async (req, res) => {
+    const { userId, turnId } = parseInput(POOL_ROUTES.closeTurnServers.params, req.params);
+    await pool.closeTurnServers(userId, turnId);
+    res.status(POOL_ROUTES.closeTurnServers.status).end();
   });
 
   serve(POOL_ROUTES.call, async (req, res) => {

@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { ApprovalPolicy, CallToolRequest, CatalogResponse, CatalogTool, PoolServerStatus, ToolResult } from '@bedrock-mcp/contracts';
+import type { ApprovalPolicy, CallToolRequest, CatalogResponse, CatalogTool, PoolServerStatus, RequestServer, ToolResult } from '@bedrock-mcp/contracts';
 import type { Logger } from '@bedrock-mcp/common';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { ServerResolver, ServerSummary } from '../config/server-resolver.js';
+import { resolveRequestServer } from '../config/request-server.js';
+import type { ResolvedServer, ServerResolver, ServerSummary } from '../config/server-resolver.js';
 import type { ServerConnector } from '../transport/server-connector.js';
 import { planCapacity, type CapacityLimits } from './capacity.js';
 import { IdleEvictor } from './idle-evictor.js';
@@ -16,7 +17,7 @@ import { assignToolNames } from './tool-names.js';
 /** Owner id of shared conf servers; no user id can take this value (user ids are validated). */
 const SHARED_OWNER = '\u0000shared';
 
-export type EvictionReason = 'idle' | 'capacity' | 'config_changed' | 'stopped' | 'ownership_lost';
+export type EvictionReason = 'idle' | 'capacity' | 'config_changed' | 'stopped' | 'ownership_lost' | 'turn_ended';
 
 export interface ServerPoolOptions {
   resolver: Pick<ServerResolver, 'resolve' | 'list' | 'isShared'>;
@@ -35,6 +36,8 @@ export interface ServerPoolOptions {
   backoff: RestartBackoff;
   metrics: PoolMetrics;
   logger: Logger;
+  /** Refuses a request server's URL the address policy refuses (PoolFailure `forbidden`). */
+  checkUrl: (url: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -83,7 +86,7 @@ export class ServerPool {
       onReleased: (server) => {
         if (server.retired) {
           if (server.inFlight === 0) this.stopInstance(server, 'config_changed');
-        } else if (this.servers.get(key(server.ownerId, server.serverId)) === server) {
+        } else if (this.servers.get(keyOf(server)) === server) {
           this.evictor.touch(server);
         }
       },
@@ -105,13 +108,13 @@ export class ServerPool {
   /** Status of every server the user can use (not running ones as `stopped`). */
   async list(userId: string): Promise<PoolServerStatus[]> {
     const summaries = await this.options.resolver.list(userId);
-    return summaries.map((summary) => this.servers.get(key(summary.shared ? SHARED_OWNER : userId, summary.serverId))?.status() ?? stoppedStatus(summary));
+    return summaries.map((summary) => this.servers.get(key(summary.shared ? SHARED_OWNER : userId, summary))?.status() ?? stoppedStatus(summary));
   }
 
   /** Stops the user's instance of a server. Shared conf servers cannot be stopped by a user. */
   async stop(userId: string, serverId: string): Promise<PoolServerStatus> {
     if (this.options.resolver.isShared(serverId)) throw new PoolFailure('forbidden', `server '${serverId}' is shared by all users and cannot be stopped by one`);
-    const server = this.servers.get(key(userId, serverId));
+    const server = this.servers.get(key(userId, { serverId }));
     if (server) {
       const stopped = this.evict(server, 'stopped');
       await stopped;
@@ -122,14 +125,20 @@ export class ServerPool {
     return stoppedStatus(summary);
   }
 
-  /** Tools of the given servers under Bedrock-safe unique names; a broken server becomes an entry in `errors`. */
-  async catalog(userId: string, serverIds: readonly string[]): Promise<CatalogResponse> {
+  /**
+   * Tools of the given servers and of the turn's request servers under Bedrock-safe unique names
+   * (a request server's limited to its allowed tools); a broken server becomes an entry in `errors`.
+   */
+  async catalog(userId: string, serverIds: readonly string[], requestServers: readonly RequestServer[] = []): Promise<CatalogResponse> {
+    const wanted = [...[...new Set(serverIds)].map((serverId) => ({ serverId, requestServer: undefined })), ...requestServers.map((requestServer) => ({ serverId: requestServer.serverId, requestServer }))];
     const listings = await Promise.all(
-      [...new Set(serverIds)].map(async (serverId): Promise<{ serverId: string; tools: Tool[]; requireApproval: ApprovalPolicy | undefined } | { serverId: string; error: string }> => {
+      wanted.map(async ({ serverId, requestServer }): Promise<{ serverId: string; tools: Tool[]; requireApproval: ApprovalPolicy | undefined } | { serverId: string; error: string }> => {
         try {
-          const { server, release } = await this.acquire(userId, serverId, true);
+          const { server, release } = await this.acquire(userId, serverId, true, requestServer);
           try {
-            return { serverId, tools: await server.listTools(), requireApproval: server.resolved.config.requireApproval };
+            const allowed = server.resolved.request?.allowedTools;
+            const tools = (await server.listTools()).filter((tool) => allowed === undefined || allowed.has(tool.name));
+            return { serverId, tools, requireApproval: server.resolved.config.requireApproval };
           } finally {
             release();
           }
@@ -160,8 +169,10 @@ export class ServerPool {
   async callTool(userId: string, request: CallToolRequest, options: PoolCallOptions = {}): Promise<{ result: ToolResult; durationMs: number }> {
     const begin = performance.now();
     let outcome = 'ok';
-    const { server, release } = await this.acquire(userId, request.serverId, false);
+    const { server, release } = await this.acquire(userId, request.serverId, false, request.requestServer);
     try {
+      const allowed = server.resolved.request?.allowedTools;
+      if (allowed && !allowed.has(request.toolName)) throw new PoolFailure('tool_not_found', `tool '${request.toolName}' of server '${request.serverId}' is not among the request's allowed_tools`);
       const raw = await server.callTool(request.toolName, request.arguments, {
         timeoutMs: request.timeoutMs ?? this.options.callTimeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -180,6 +191,20 @@ export class ServerPool {
       this.options.metrics.callDuration.observe({ outcome }, seconds);
       this.logger.debug({ userId, serverId: request.serverId, tool: request.toolName, toolUseId: request.toolUseId, outcome, ms: Math.round(seconds * 1000) }, 'tool call');
     }
+  }
+
+  /** Refuses (PoolFailure `forbidden`) the first URL the address policy refuses. */
+  async checkRequestServerUrls(urls: readonly string[]): Promise<void> {
+    for (const url of urls) await this.options.checkUrl(url);
+  }
+
+  /**
+   * Stops the user's request servers of the turn (it ended or paused); they start again if a later
+   * job of the turn needs them. One in use is left to the idle timer: a job resuming the turn got there first.
+   */
+  async closeTurnServers(userId: string, turnId: string): Promise<void> {
+    const ofTurn = [...(this.byOwner.get(userId) ?? [])].filter((server) => server.resolved.request?.turnId === turnId && server.inFlight === 0);
+    await Promise.all(ofTurn.map((server) => this.evict(server, 'turn_ended')));
   }
 
   /** Whether the user has servers running or uses in flight here (ownership must then be kept). */
@@ -220,13 +245,13 @@ export class ServerPool {
     return this.closing;
   }
 
-  private async acquire(userId: string, serverId: string, fresh: boolean): Promise<{ server: ManagedServer; release: () => void }> {
+  private async acquire(userId: string, serverId: string, fresh: boolean, requestServer?: RequestServer): Promise<{ server: ManagedServer; release: () => void }> {
     if (this.closing) throw new PoolFailure('cancelled', 'the pool is shutting down');
-    const resolved = await this.options.resolver.resolve(userId, serverId, { fresh });
+    const resolved = requestServer ? resolveRequestServer(requestServer) : await this.options.resolver.resolve(userId, serverId, { fresh });
     if (this.closing) throw new PoolFailure('cancelled', 'the pool is shutting down');
     // From here to lease() nothing awaits, so an idle eviction cannot slip in between.
     const owner = resolved.shared ? SHARED_OWNER : userId;
-    const serverKey = key(owner, serverId);
+    const serverKey = key(owner, resolved);
     let server = this.servers.get(serverKey);
     if (server && resolved.version > server.resolved.version) {
       this.logger.info(this.fields(server), 'MCP server config changed; replacing the running instance');
@@ -253,7 +278,7 @@ export class ServerPool {
   }
 
   private onIdle(server: ManagedServer): void {
-    if (this.servers.get(key(server.ownerId, server.serverId)) !== server) return;
+    if (this.servers.get(keyOf(server)) !== server) return;
     if (server.inFlight > 0) {
       this.evictor.touch(server);
       return;
@@ -275,7 +300,7 @@ export class ServerPool {
   }
 
   private forget(server: ManagedServer): void {
-    const serverKey = key(server.ownerId, server.serverId);
+    const serverKey = keyOf(server);
     if (this.servers.get(serverKey) === server) this.servers.delete(serverKey);
     const owned = this.byOwner.get(server.ownerId);
     owned?.delete(server);
@@ -295,12 +320,18 @@ export class ServerPool {
   }
 
   private fields(server: ManagedServer): Record<string, unknown> {
-    return { userId: server.ownerId === SHARED_OWNER ? SHARED_OWNER_LABEL : server.ownerId, serverId: server.serverId, transport: server.resolved.config.transport };
+    const turnId = server.resolved.request?.turnId;
+    return { userId: server.ownerId === SHARED_OWNER ? SHARED_OWNER_LABEL : server.ownerId, serverId: server.serverId, transport: server.resolved.config.transport, ...(turnId ? { turnId } : {}) };
   }
 }
 
-function key(owner: string, serverId: string): string {
-  return `${owner}\u0000${serverId}`;
+/** A request server's instance is its turn's alone: never the registered server of the same id, nor another turn's. */
+function key(owner: string, server: Pick<ResolvedServer, 'serverId' | 'request'>): string {
+  return server.request ? `${owner}\u0000${server.serverId}\u0000${server.request.turnId}` : `${owner}\u0000${server.serverId}`;
+}
+
+function keyOf(server: ManagedServer): string {
+  return key(server.ownerId, server.resolved);
 }
 
 function stoppedStatus(summary: ServerSummary): PoolServerStatus {
