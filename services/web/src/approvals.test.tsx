@@ -34,6 +34,7 @@ async function startGateway() {
         ],
       });
     }
+    if (req.url?.startsWith('/v1/conversations?')) return json({ object: 'list', data: [], next_cursor: null });
     return res.writeHead(404).end();
   });
   const sockets = new WebSocketServer({ server, path: '/ws/chat' });

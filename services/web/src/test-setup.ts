@@ -1,6 +1,10 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+
+// The app tests talk to real sockets and HTTP on loopback; on a loaded 2-core CI machine a socket
+// can take longer than the library's default second to open.
+configure({ asyncUtilTimeout: 5_000 });
 
 afterEach(() => {
   cleanup();

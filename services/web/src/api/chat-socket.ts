@@ -2,6 +2,7 @@ import {
   WS_CLOSE_CODES,
   WsServerFrameSchema,
   type ChatCompletionRequestInput,
+  type WsServerFrame,
   type StreamEvent,
   type TurnAnswersInput,
   type WsClientFrameInput,
@@ -22,7 +23,11 @@ export interface ChatSocketListener {
   onAccepted(requestId: string, turnId: string): void;
   onError(error: ChatSocketError): void;
   onStateChange(state: ChatSocketState, detail?: string): void;
+  /** One of the user's conversations changed (here or on another device). */
+  onConversation?(change: ConversationChangeFrame['change']): void;
 }
+
+type ConversationChangeFrame = Extract<WsServerFrame, { type: 'conversation' }>;
 
 /** The parts of the browser's WebSocket the socket uses, so tests can hand in `ws`. */
 export interface WebSocketLike {
@@ -268,6 +273,9 @@ export class ChatSocket {
         return;
       }
       case 'pong':
+        return;
+      case 'conversation':
+        this.listener.onConversation?.(frame.change);
         return;
     }
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendJson, startHttpStub, type HttpStub } from '../testing/http-stub.js';
+import { blobId, recordedExchange, storedConversation, summary } from '../testing/stored-conversations.js';
 import { GatewayClient, type GatewayClientOptions } from './gateway-client.js';
 import { GatewayError } from './gateway-error.js';
 
@@ -115,5 +116,55 @@ describe('GatewayClient', () => {
     const error = await clientFor(closedUrl).listModels().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).message).toContain(`Cannot reach the gateway through ${closedUrl}`);
+  });
+
+  describe('conversations', () => {
+    it('lists with q, cursor and limit in the query, and gets a page of messages with message_limit and before', async () => {
+      const listed = summary('c-one', 'First');
+      const conversation = storedConversation(summary('c-one', 'First', { message_count: 300 }), recordedExchange(1), 198);
+      stub = await startHttpStub((req, res) => {
+        if (/^\/v1\/conversations(\?|$)/.test(req.url)) sendJson(res, 200, { object: 'list', data: [listed], next_cursor: 'next-page' });
+        else sendJson(res, 200, conversation);
+      });
+      const client = clientFor(stub.url);
+      await expect(client.listConversations({ q: '  chart ', cursor: 'abc', limit: 30 })).resolves.toEqual({ object: 'list', data: [listed], next_cursor: 'next-page' });
+      await client.listConversations();
+      const got = await client.getConversation('c-one', { messageLimit: 100, before: 200 });
+      expect(got.first_index).toBe(198);
+      expect(got.messages[1]?.parts.map((part) => part.type)).toEqual(['thinking', 'ask', 'tool_call', 'text']);
+      await client.getConversation('c-one');
+      expect(stub.requests.map((request) => request.url)).toEqual([
+        '/v1/conversations?q=chart&cursor=abc&limit=30',
+        '/v1/conversations',
+        '/v1/conversations/c-one?message_limit=100&before=200',
+        '/v1/conversations/c-one',
+      ]);
+    });
+
+    it('creates, renames and deletes with the CSRF token; refuses an answer that is not a conversation', async () => {
+      stub = await startHttpStub((req, res) => {
+        if (req.method === 'DELETE') res.writeHead(204).end();
+        else if (req.method === 'POST') sendJson(res, 201, summary('c-new', 'Hello'));
+        else if (req.url === '/v1/conversations/c-bad') sendJson(res, 200, { id: 'c-bad', title: 'no summary fields' });
+        else sendJson(res, 200, summary('c-new', 'Renamed', { title_source: 'user' }));
+      });
+      const client = clientFor(stub.url, { csrfToken: 'csrf-9' });
+      await expect(client.createConversation({ id: 'c-new' })).resolves.toMatchObject({ id: 'c-new', title: 'Hello' });
+      await expect(client.updateConversation('c-new', { title: 'Renamed' })).resolves.toMatchObject({ title: 'Renamed', title_source: 'user' });
+      await expect(client.deleteConversation('c-new')).resolves.toBeUndefined();
+      await expect(client.getConversation('c-bad')).rejects.toMatchObject({ code: 'bad_response' });
+      expect(stub.requests.slice(0, 3).map((request) => [request.method, request.url, request.body, request.headers['x-csrf-token']])).toEqual([
+        ['POST', '/v1/conversations', '{"id":"c-new"}', 'csrf-9'],
+        ['PATCH', '/v1/conversations/c-new', '{"title":"Renamed"}', 'csrf-9'],
+        ['DELETE', '/v1/conversations/c-new', '', 'csrf-9'],
+      ]);
+    });
+
+    it('builds the export and blob URLs on its origin', () => {
+      const client = clientFor('http://127.0.0.1:9');
+      expect(client.conversationExportUrl('c-one', 'markdown')).toBe('http://127.0.0.1:9/v1/conversations/c-one/export?format=markdown');
+      expect(client.conversationExportUrl('c-one')).toBe('http://127.0.0.1:9/v1/conversations/c-one/export?format=json');
+      expect(client.conversationBlobUrl('c-one', blobId('a'))).toBe(`http://127.0.0.1:9/v1/conversations/c-one/blobs/${blobId('a')}`);
+    });
   });
 });

@@ -7,6 +7,12 @@ import {
   type ApiKeyInfo,
   type ApiRouteDefinition,
   type AuthConfigResponse,
+  type Conversation,
+  type ConversationList,
+  type ConversationSummary,
+  type CreateConversationRequest,
+  type ExportFormat,
+  type UpdateConversationRequest,
   type CreateApiKeyRequest,
   type CreateApiKeyResponse,
   type MeResponse,
@@ -48,7 +54,31 @@ type Answer<R extends ApiRouteDefinition> = R['lenientResponse'] extends z.ZodTy
 interface CallInput<R extends ApiRouteDefinition> {
   /** The path's `:name` values. */
   params?: RouteParams<R>;
+  /** The query string's values; undefined ones are left out. */
+  query?: Record<string, string | number | undefined>;
   body?: RouteRequest<R>;
+}
+
+export interface ListConversationsInput {
+  /** Case-insensitive text in a title or a message. */
+  q?: string;
+  /** `next_cursor` of the page before. */
+  cursor?: string;
+  limit?: number;
+}
+
+export interface GetConversationInput {
+  /** How many of the latest messages (before `before`). */
+  messageLimit?: number;
+  /** Index in the whole conversation: the page ends just before it (load earlier messages). */
+  before?: number;
+}
+
+function queryString(query: Record<string, string | number | undefined> = {}): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
 }
 
 /**
@@ -134,6 +164,42 @@ export class GatewayClient {
     await this.seedCall(API_ROUTES.removeHistory, conversationId === undefined ? {} : { body: { conversation_id: conversationId } });
   }
 
+  /** The caller's conversations, newest first, a page at a time. */
+  async listConversations(input: ListConversationsInput = {}): Promise<ConversationList> {
+    return this.call(API_ROUTES.listConversations, { query: { q: input.q?.trim(), cursor: input.cursor, limit: input.limit } });
+  }
+
+  async createConversation(body: CreateConversationRequest = {}): Promise<ConversationSummary> {
+    return this.call(API_ROUTES.createConversation, { body });
+  }
+
+  /** A conversation with its latest messages (or the page before `before`). */
+  async getConversation(conversationId: string, input: GetConversationInput = {}): Promise<Conversation> {
+    return this.call(API_ROUTES.getConversation, {
+      params: { conversation_id: conversationId },
+      query: { message_limit: input.messageLimit, before: input.before },
+    });
+  }
+
+  async updateConversation(conversationId: string, body: UpdateConversationRequest): Promise<ConversationSummary> {
+    return this.call(API_ROUTES.updateConversation, { params: { conversation_id: conversationId }, body });
+  }
+
+  /** Deletes it for good (messages, files, history); a turn running in it is stopped. */
+  async deleteConversation(conversationId: string): Promise<void> {
+    await this.call(API_ROUTES.deleteConversation, { params: { conversation_id: conversationId } });
+  }
+
+  /** Where the browser downloads the conversation (the session cookie authenticates the link). */
+  conversationExportUrl(conversationId: string, format: ExportFormat = 'json'): string {
+    return `${this.baseUrl}${routePath(API_ROUTES.exportConversation, { conversation_id: conversationId })}${queryString({ format })}`;
+  }
+
+  /** An image or file of a conversation, for an `<img src>` or a download link. */
+  conversationBlobUrl(conversationId: string, blobId: string): string {
+    return `${this.baseUrl}${routePath(API_ROUTES.conversationBlob, { conversation_id: conversationId, blob_id: blobId })}`;
+  }
+
   /** A single-use ticket that opens the voice WebSocket (`/ws/user-audio?ticket=…`) as this user. */
   async createVoiceTicket(body: VoiceTicketRequest): Promise<VoiceTicketResponse> {
     return this.call(API_ROUTES.voiceTicket, { body });
@@ -149,7 +215,8 @@ export class GatewayClient {
   /** Calls a route of the table and parses its answer with the route's schema. */
   private async call<R extends ApiRouteDefinition>(route: R, input: CallInput<R> = {}): Promise<Answer<R>> {
     const schema = route.lenientResponse ?? route.response ?? NoContentSchema;
-    return (await this.request(route.method, routePath(route, input.params as Record<string, string> | undefined), schema, input.body)) as Answer<R>;
+    const path = `${routePath(route, input.params as Record<string, string> | undefined)}${queryString(input.query)}`;
+    return (await this.request(route.method, path, schema, input.body)) as Answer<R>;
   }
 
   private async request<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.output<S>> {

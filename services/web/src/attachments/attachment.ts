@@ -9,8 +9,10 @@ export interface Attachment {
   mimeType: string;
   /** bytes of the original file */
   size: number;
-  /** base64 without a data: prefix; empty when dropped from storage to save space */
+  /** base64 without a data: prefix; empty for a stored conversation's file (see `url`) */
   data: string;
+  /** Where a stored conversation's file is read (its blob URL), when `data` is not here. */
+  url?: string;
 }
 
 /** What Bedrock's Converse API accepts per message (bytes per file, files per message). */
@@ -120,4 +122,23 @@ export function attachmentDataUrl(attachment: Attachment): string {
 export function attachmentToContentPart(attachment: Attachment): UserContentPart {
   if (attachment.kind === 'image') return { type: 'image_url', image_url: { url: attachmentDataUrl(attachment) } };
   return { type: 'file', file: { file_data: attachment.data, filename: attachment.name } };
+}
+
+/** The attachments with their bytes: a stored conversation's files (`url`, no `data`) are read back to send them again. */
+export async function withAttachmentData(attachments: readonly Attachment[]): Promise<Attachment[]> {
+  return Promise.all(
+    attachments.map(async (attachment) => {
+      if (attachment.data || !attachment.url) return attachment;
+      const response = await fetch(attachment.url, { credentials: 'same-origin' });
+      if (!response.ok) throw new Error(`${attachment.name} could not be read back (HTTP ${response.status})`);
+      return { ...attachment, data: bytesToBase64(new Uint8Array(await response.arrayBuffer())), url: undefined };
+    }),
+  );
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const chunk = 0x8000;
+  for (let index = 0; index < bytes.length; index += chunk) binary += String.fromCharCode(...bytes.subarray(index, index + chunk));
+  return btoa(binary);
 }

@@ -2,7 +2,6 @@ import type { AuthMode, MeResponse } from '@bedrock-mcp/contracts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { GatewayClient, type GatewayClientOptions } from '../api/gateway-client.js';
 import { describeGatewayError, GatewayError } from '../api/gateway-error.js';
-import { ConversationStorage } from '../chat/conversation-storage.js';
 import { clearSignInRedirect, markSignInRedirect, signInJustFailed, signInUrl } from './sign-in-redirect.js';
 
 /**
@@ -129,7 +128,6 @@ export function useSession({ baseUrl, fetchImpl, navigate = (url) => window.loca
         // A 401 means the session was already gone: the outcome the person asked for.
         if (!(error instanceof GatewayError && error.status === 401)) throw error;
       }
-      new ConversationStorage(signedIn.me.user_id).clear();
       setState({ status: 'signed_out', mode: signedIn.mode, reason: 'signed_out' });
     },
     [signedIn, baseUrl, fetchImpl],

@@ -1,14 +1,20 @@
-import { ChatCompletionRequestSchema, formatIssuePath, type TurnAnswersInput } from '@bedrock-mcp/contracts';
+import { ChatCompletionRequestSchema, formatIssuePath, type TurnAnswersInput, type WsServerFrame } from '@bedrock-mcp/contracts';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { AnswerError, ChatSocket, type ChatSocketOptions, type ChatSocketState } from '../api/chat-socket.js';
+import type { GatewayClient } from '../api/gateway-client.js';
+import { describeGatewayError } from '../api/gateway-error.js';
 import { buildChatRequest, type BuildRequestInput } from './build-request.js';
-import { activeTurn, emptyConversation, newConversationId, reduceConversation, type ConversationAction, type UserChatMessage } from './conversation.js';
-import { ConversationStorage } from './conversation-storage.js';
+import { activeTurn, emptyConversation, reduceConversation, type Conversation, type ConversationAction, type UserChatMessage } from './conversation.js';
+import { isFollowedTurn, storedToChatMessages, storedUserMessage } from './stored-conversation.js';
+
+export type ConversationChange = Extract<WsServerFrame, { type: 'conversation' }>['change'];
 
 export interface UseChatOptions {
-  /** The signed-in user: the conversation is kept per user, and the socket opened for them. */
-  userId: string;
-  storage?: ConversationStorage;
+  client: GatewayClient;
+  /** The conversation to open first (the page's `?c=`); none: a new chat. */
+  initialConversationId?: string;
+  /** Every change to the user's conversations the socket reports (the list refreshes on it). */
+  onConversationChange?: (change: ConversationChange) => void;
   /** Socket tuning, for tests. */
   socketOptions?: Partial<ChatSocketOptions>;
   /** How long (ms) events after a gap wait before the missing ones are asked for again, and before giving up. */
@@ -21,10 +27,17 @@ export interface SocketStatus {
   detail?: string;
 }
 
+/** What the open conversation's view is doing with the server. */
+export interface LoadState {
+  loading: boolean;
+  loadingEarlier: boolean;
+  error?: string;
+}
+
 /** Events are applied in batches, at most this often (ms): one render per batch, not per token. */
 const FLUSH_INTERVAL_MS = 30;
-/** The conversation is saved at most this often (ms) while an answer streams. */
-const SAVE_INTERVAL_MS = 250;
+/** Messages of a conversation loaded at a time: its last page when opened, then a page per "load earlier". */
+const MESSAGE_PAGE_SIZE = 100;
 
 let requestCounter = 0;
 function newRequestId(): string {
@@ -33,21 +46,24 @@ function newRequestId(): string {
 }
 
 /**
- * The conversation of this tab, driven by the chat socket: send, stop, clear, and resuming the
- * answer in flight after a refresh or a dropped connection.
+ * The open conversation, read from the server and driven by the chat socket: open, load earlier,
+ * send (and replace the last exchange), stop, resume an answer in flight (after a refresh, a
+ * dropped connection, or one started on another device), and follow changes made elsewhere.
  */
-export function useChat({ userId, storage: givenStorage, socketOptions, gapResumeMs = 1500, gapGiveUpMs = 5000 }: UseChatOptions) {
-  // The chat screen is mounted once per signed-in user (keyed by user id), so the storage is fixed.
-  const storageRef = useRef(givenStorage ?? new ConversationStorage(userId));
-  const [conversation, dispatch] = useReducer(reduceConversation, undefined, () => storageRef.current.load() ?? emptyConversation());
+export function useChat({ client, initialConversationId, onConversationChange, socketOptions, gapResumeMs = 1500, gapGiveUpMs = 5000 }: UseChatOptions) {
+  const [conversation, dispatch] = useReducer(reduceConversation, initialConversationId, (id) => emptyConversation(id));
   const [socketStatus, setSocketStatus] = useState<SocketStatus>({ state: 'closed' });
   const [connectionError, setConnectionError] = useState<string>();
+  const [load, setLoad] = useState<LoadState>({ loading: initialConversationId !== undefined, loadingEarlier: false });
   const socketRef = useRef<ChatSocket | undefined>(undefined);
   const conversationRef = useRef(conversation);
   conversationRef.current = conversation;
   const queueRef = useRef<ConversationAction[]>([]);
   const flushTimerRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const stopOnAcceptRef = useRef(new Set<string>());
+  const refetchAfterTurnRef = useRef(false);
+  const onChangeRef = useRef(onConversationChange);
+  onChangeRef.current = onConversationChange;
 
   const flush = useCallback(() => {
     flushTimerRef.current = undefined;
@@ -64,6 +80,109 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
     },
     [flush],
   );
+
+  /** Shows `next` (and follows its answer in flight); the turn followed before is let go, not stopped. */
+  const show = useCallback(
+    (next: Conversation) => {
+      const before = activeTurn(conversationRef.current);
+      if (before?.turnId && before.turnId !== activeTurn(next)?.turnId) socketRef.current?.forget(before.turnId);
+      queueRef.current = [];
+      if (next.id !== conversationRef.current.id) refetchAfterTurnRef.current = false;
+      conversationRef.current = next;
+      dispatch({ type: 'restore', conversation: next });
+      const inFlight = activeTurn(next);
+      if (inFlight?.turnId && inFlight.lastSeq === 0) socketRef.current?.resume(inFlight.turnId, 0);
+    },
+    [],
+  );
+
+  /** The open conversation's last page from the server (at least as many messages as are shown). */
+  const fetchOpen = useCallback(
+    async (conversationId: string, messageLimit = MESSAGE_PAGE_SIZE) => {
+      setLoad((state) => ({ ...state, loading: true, error: undefined }));
+      try {
+        const stored = await client.getConversation(conversationId, { messageLimit });
+        if (conversationRef.current.id !== conversationId) return;
+        const blobUrl = (blobId: string) => client.conversationBlobUrl(conversationId, blobId);
+        show({ id: conversationId, firstIndex: stored.first_index, messages: storedToChatMessages(stored.messages, blobUrl, stored.active_turn_id) });
+        setLoad({ loading: false, loadingEarlier: false });
+      } catch (caught) {
+        if (conversationRef.current.id !== conversationId) return;
+        setLoad({ loading: false, loadingEarlier: false, error: describeGatewayError(caught) });
+      }
+    },
+    [client, show],
+  );
+
+  /** Opens a stored conversation, or a new chat (no id). */
+  const open = useCallback(
+    (conversationId?: string) => {
+      show(emptyConversation(conversationId));
+      if (conversationId === undefined) setLoad({ loading: false, loadingEarlier: false });
+      else void fetchOpen(conversationId);
+    },
+    [show, fetchOpen],
+  );
+
+  const loadEarlier = useCallback(async () => {
+    const { id, firstIndex } = conversationRef.current;
+    if (firstIndex === 0) return;
+    setLoad((state) => ({ ...state, loadingEarlier: true, error: undefined }));
+    try {
+      const page = await client.getConversation(id, { messageLimit: MESSAGE_PAGE_SIZE, before: firstIndex });
+      if (conversationRef.current.id !== id) return;
+      const blobUrl = (blobId: string) => client.conversationBlobUrl(id, blobId);
+      dispatch({ type: 'prepend', messages: storedToChatMessages(page.messages, blobUrl), firstIndex: page.first_index });
+      setLoad({ loading: false, loadingEarlier: false });
+    } catch (caught) {
+      setLoad({ loading: false, loadingEarlier: false, error: describeGatewayError(caught) });
+    }
+  }, [client]);
+
+  /** The recorded question of a turn this page follows, put before its answer (the stream goes on untouched). */
+  const fetchQuestion = useCallback(
+    async (conversationId: string, turnId: string) => {
+      try {
+        const stored = await client.getConversation(conversationId, { messageLimit: 2 });
+        const question = stored.messages.find((message) => message.role === 'user' && message.turn_id === turnId);
+        if (!question || conversationRef.current.id !== conversationId) return;
+        const blobUrl = (blobId: string) => client.conversationBlobUrl(conversationId, blobId);
+        dispatch({ type: 'question', turnId, message: storedUserMessage(question, blobUrl) });
+      } catch {
+        // The whole conversation is read again when the turn ends.
+      }
+    },
+    [client],
+  );
+
+  /** A change made elsewhere (another device, the worker's record): the open conversation follows it. */
+  const onChange = useCallback(
+    (change: ConversationChange) => {
+      onChangeRef.current?.(change);
+      const current = conversationRef.current;
+      if (change.conversation_id !== current.id) return;
+      if (change.change === 'deleted') {
+        open(undefined);
+        return;
+      }
+      if (change.change !== 'turn_started' && change.change !== 'messages_added' && change.change !== 'updated') return;
+      // One turn at a time per conversation: while this page streams one, the news is about it;
+      // what was recorded meanwhile is read once it ends. A turn another device sent may have been
+      // resumed here before its question was recorded: that question is shown as soon as it is.
+      const streamingTurn = activeTurn(current);
+      if (streamingTurn) {
+        refetchAfterTurnRef.current = true;
+        if (change.change === 'messages_added' && change.turn_id !== undefined && streamingTurn.turnId === change.turn_id && isFollowedTurn(streamingTurn)) {
+          void fetchQuestion(current.id, change.turn_id);
+        }
+        return;
+      }
+      void fetchOpen(current.id, Math.max(MESSAGE_PAGE_SIZE, current.messages.length + 2));
+    },
+    [open, fetchOpen, fetchQuestion],
+  );
+  const onChangeHandlerRef = useRef(onChange);
+  onChangeHandlerRef.current = onChange;
 
   // One socket (the session cookie authenticates it); the answer in flight is resumed from its last applied seq.
   const socketOptionsRef = useRef(socketOptions);
@@ -84,18 +203,10 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
           else setConnectionError(error.message);
         },
         onStateChange: (state, detail) => setSocketStatus({ state, detail }),
+        onConversation: (change) => onChangeHandlerRef.current(change),
       },
     );
     socketRef.current = socket;
-    const inFlight = activeTurn(conversationRef.current);
-    if (inFlight?.turnId) socket.resume(inFlight.turnId, inFlight.lastSeq);
-    else if (inFlight) {
-      enqueue({
-        type: 'turn',
-        requestId: inFlight.requestId,
-        action: { type: 'failed', error: { code: 'connection_lost', message: 'The page was reloaded before the gateway accepted this message; send it again.' } },
-      });
-    }
     socket.start();
     return () => {
       socketRef.current = undefined;
@@ -103,35 +214,18 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
     };
   }, [enqueue]);
 
+  // The conversation in the page's address, once.
+  useEffect(() => {
+    if (initialConversationId !== undefined) void fetchOpen(initialConversationId);
+    // Only the first one: later ones are opened through `open`.
+  }, []);
+
   useEffect(
     () => () => {
       clearTimeout(flushTimerRef.current);
     },
     [],
   );
-
-  // Save the conversation (throttled while streaming), and always when the page goes away.
-  const saveTimerRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => {
-    const save = () => {
-      saveTimerRef.current = undefined;
-      storageRef.current.save(conversationRef.current);
-    };
-    if (!activeTurn(conversation)) {
-      clearTimeout(saveTimerRef.current);
-      save();
-    } else {
-      saveTimerRef.current ??= setTimeout(save, SAVE_INTERVAL_MS);
-    }
-  }, [conversation]);
-  useEffect(() => {
-    const saveNow = () => storageRef.current.save(conversationRef.current);
-    window.addEventListener('pagehide', saveNow);
-    return () => {
-      window.removeEventListener('pagehide', saveNow);
-      clearTimeout(saveTimerRef.current);
-    };
-  }, []);
 
   // Events after a gap: ask for the missing ones again, and in the end give up waiting.
   const inFlight = activeTurn(conversation);
@@ -148,11 +242,19 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
     // Only a new gap (turn, position) restarts the timers.
   }, [gapKey]);
 
+  const streaming = Boolean(inFlight);
+  useEffect(() => {
+    if (streaming || !refetchAfterTurnRef.current) return;
+    refetchAfterTurnRef.current = false;
+    const current = conversationRef.current;
+    void fetchOpen(current.id, Math.max(MESSAGE_PAGE_SIZE, current.messages.length + 2));
+  }, [streaming, fetchOpen]);
+
   const send = useCallback(
-    (message: UserChatMessage, request: Omit<BuildRequestInput, 'history' | 'message' | 'conversationId'>): string | undefined => {
+    (message: UserChatMessage, request: Omit<BuildRequestInput, 'message' | 'conversationId'>): string | undefined => {
       if (activeTurn(conversationRef.current)) return 'Wait for the current answer to finish, or stop it.';
       const current = conversationRef.current;
-      const body = buildChatRequest({ ...request, history: current.messages, message, conversationId: current.id });
+      const body = buildChatRequest({ ...request, message, conversationId: current.id });
       const checked = ChatCompletionRequestSchema.safeParse(body);
       if (!checked.success) {
         const issue = checked.error.issues[0];
@@ -161,7 +263,7 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
       const socket = socketRef.current;
       if (!socket) return 'Not connected to the gateway yet.';
       const requestId = newRequestId();
-      dispatch({ type: 'send', message, requestId });
+      dispatch({ type: 'send', message, requestId, replaceLast: request.replaceLast });
       socket.sendChat(requestId, body);
       return undefined;
     },
@@ -176,17 +278,6 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
     else stopOnAcceptRef.current.add(turn.requestId);
   }, []);
 
-  const clear = useCallback(() => {
-    const turn = activeTurn(conversationRef.current);
-    if (turn?.turnId) {
-      socketRef.current?.stop(turn.turnId);
-      socketRef.current?.forget(turn.turnId);
-    }
-    queueRef.current = [];
-    dispatch({ type: 'clear', conversationId: newConversationId() });
-    storageRef.current.clear();
-  }, []);
-
   /** Answers asks of a turn (approval cards, elicitation forms); rejects with the gateway's reason. */
   const answer = useCallback((turnId: string, answers: TurnAnswersInput): Promise<void> => {
     const socket = socketRef.current;
@@ -194,5 +285,5 @@ export function useChat({ userId, storage: givenStorage, socketOptions, gapResum
     return socket.answer(turnId, answers);
   }, []);
 
-  return { conversation, socketStatus, connectionError, send, stop, clear, answer, streaming: Boolean(inFlight) };
+  return { conversation, socketStatus, connectionError, load, open, loadEarlier, send, stop, answer, streaming };
 }

@@ -1,11 +1,14 @@
-import type { MeResponse } from '@bedrock-mcp/contracts';
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
+import { ConversationIdSchema, type MeResponse } from '@bedrock-mcp/contracts';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { chatSocketUrl } from '../api/chat-socket.js';
 import type { GatewayClient } from '../api/gateway-client.js';
 import { describeGatewayError } from '../api/gateway-error.js';
 import type { McpServerInfo } from '../api/gateway-views.js';
+import { withAttachmentData, type Attachment } from '../attachments/attachment.js';
 import { useAttachments } from '../attachments/use-attachments.js';
+import { lastExchange } from '../chat/conversation.js';
 import { useChat } from '../chat/use-chat.js';
+import { useConversationList } from '../conversations/use-conversation-list.js';
 import { useModels } from '../chat/use-models.js';
 import { useMcpServers } from '../mcp/use-mcp-servers.js';
 import { loadChatOptions, saveChatOptions, type ChatOptions } from '../settings/chat-options.js';
@@ -18,7 +21,8 @@ import { voiceStatusText } from './chat/voice-button.js';
 import { ApiKeysDialog } from './auth/api-keys-dialog.js';
 import { UserMenu } from './auth/user-menu.js';
 import { VoiceBanners } from './chat/voice-banners.js';
-import { MenuIcon, MoonIcon, SettingsIcon, SparkIcon, SunIcon, TrashIcon } from './common/icons.js';
+import { ChatIcon, MenuIcon, MoonIcon, PlusIcon, SettingsIcon, SparkIcon, SunIcon } from './common/icons.js';
+import { ConversationSidebar } from './conversations/conversation-sidebar.js';
 import { Banner, ModelNotConfiguredBanner } from './layout/banner.js';
 import { McpSidebar } from './mcp/mcp-sidebar.js';
 import { SettingsDialog } from './settings/settings-dialog.js';
@@ -46,19 +50,40 @@ const REFUSED_SOCKET_HINT_AFTER = 3;
 
 let messageCounter = 0;
 
+/** The conversation the page's address names (`/chat/?c=<id>`), so a reload reopens it. */
+function conversationIdInUrl(): string | undefined {
+  const id = new URLSearchParams(window.location.search).get('c') ?? undefined;
+  return ConversationIdSchema.safeParse(id).success ? id : undefined;
+}
+
+function setConversationIdInUrl(id: string | undefined, mode: 'push' | 'replace'): void {
+  if (conversationIdInUrl() === id) return;
+  const url = new URL(window.location.href);
+  if (id === undefined) url.searchParams.delete('c');
+  else url.searchParams.set('c', id);
+  if (mode === 'push') window.history.pushState(null, '', url);
+  else window.history.replaceState(null, '', url);
+}
+
 /** The chat page of the signed-in person: header, MCP sidebar, conversation and composer. */
 export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: ChatScreenProps) {
   const { models, error: modelsError, retry: retryModels } = useModels(client);
   const mcp = useMcpServers(client);
   // The sockets open where the REST calls go: this page's origin (the web server passes them on).
   const origin = useMemo(() => new URL(client.baseUrl), [client]);
-  const chat = useChat({ userId: me.user_id, socketOptions: { url: chatSocketUrl(origin) } });
+  const list = useConversationList(client);
+  const { refreshSoon: refreshList } = list;
+  const [initialConversationId] = useState(conversationIdInUrl);
+  const chat = useChat({ client, initialConversationId, onConversationChange: refreshList, socketOptions: { url: chatSocketUrl(origin) } });
   const attachments = useAttachments();
   const voice = useVoice({ client, origin, anchor: chat.conversation.messages.length });
   const [options, setOptions] = useState<ChatOptions>(() => loadChatOptions());
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [keysOpen, setKeysOpen] = useState(false);
   const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [chatsOpen, setChatsOpen] = useState(false);
+  const [draft, setDraft] = useState<{ text: string; key: number }>();
+  const [editing, setEditing] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [dismissedTurn, setDismissedTurn] = useState<string>();
@@ -85,28 +110,86 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
     if (!mcp.loaded) return 'Wait for the MCP server list to load.';
     if (!model.supports_images && attachments.attachments.some((item) => item.kind === 'image')) return `${model.model_name} does not accept images.`;
     if (!model.supports_documents && attachments.attachments.some((item) => item.kind === 'document')) return `${model.model_name} does not accept documents.`;
-    messageCounter += 1;
-    const error = chat.send(
-      { id: `u-${Date.now().toString(36)}-${messageCounter}`, role: 'user', text, attachments: attachments.attachments },
-      { options, mcpServerIds: enabledServerIds, supportsThinking: model.supports_thinking },
-    );
+    if (editing) {
+      // The edited message keeps the files of the one it replaces.
+      const kept = lastExchange(chat.conversation).question?.attachments ?? [];
+      void resend(text, [...kept, ...attachments.attachments]);
+      return undefined;
+    }
+    const error = sendNow(text, attachments.attachments, false);
     if (!error) attachments.reset();
     return error;
   };
 
-  const clearConversation = async () => {
-    const clearedId = chat.conversation.id;
-    chat.clear();
-    voice.clear();
-    attachments.reset();
+  const sendNow = (text: string, files: Attachment[], replaceLast: boolean): string | undefined => {
+    if (!model) return 'Wait for the model list to load.';
+    messageCounter += 1;
+    const error = chat.send(
+      { id: `u-${Date.now().toString(36)}-${messageCounter}`, role: 'user', text, attachments: files },
+      { options, mcpServerIds: enabledServerIds, supportsThinking: model.supports_thinking, replaceLast },
+    );
+    // A new chat has an address once it has a message.
+    if (!error) setConversationIdInUrl(chat.conversation.id, 'replace');
+    return error;
+  };
+
+  /** Sends the last message again in place of itself (edit and resend, regenerate); stored files are read back first. */
+  const resend = async (text: string, files: Attachment[]) => {
     setNotice(undefined);
     try {
-      // The conversation's own history (text with keep_session), and the default one voice keeps.
-      await Promise.all([client.removeHistory(clearedId), client.removeHistory()]);
+      const error = sendNow(text, await withAttachmentData(files), true);
+      if (error) setNotice(error);
+      else {
+        setEditing(false);
+        attachments.reset();
+      }
     } catch (caught) {
-      setNotice(`The conversation was cleared here, but the server kept its history: ${describeGatewayError(caught)}`);
+      setNotice(`The message was not sent again: ${caught instanceof Error ? caught.message : String(caught)}`);
     }
   };
+
+  const { open: openInChat } = chat;
+  const { clear: clearVoice } = voice;
+  /** Shows a stored conversation, or a new chat (no id); the address follows (`push`: a step in the history). */
+  const openConversation = useCallback(
+    (id: string | undefined, history: 'push' | 'none' = 'push') => {
+      if (history === 'push') setConversationIdInUrl(id, 'push');
+      openInChat(id);
+      clearVoice();
+      setEditing(false);
+      setChatsOpen(false);
+    },
+    [openInChat, clearVoice],
+  );
+  useEffect(() => {
+    const onPopState = () => openConversation(conversationIdInUrl(), 'none');
+    window.addEventListener('popstate', onPopState);
+    return () => window.removeEventListener('popstate', onPopState);
+  }, [openConversation]);
+
+  // A conversation deleted (here or elsewhere) leaves a new chat: its address goes too.
+  const openId = chat.conversation.id;
+  const hasMessages = chat.conversation.messages.length > 0;
+  useEffect(() => {
+    const inUrl = conversationIdInUrl();
+    if (hasMessages && inUrl !== openId) setConversationIdInUrl(openId, 'replace');
+    else if (!hasMessages && !chat.load.loading && inUrl !== undefined && inUrl !== openId) setConversationIdInUrl(undefined, 'replace');
+  }, [openId, hasMessages, chat.load.loading]);
+
+  const deleteConversation = async (id: string) => {
+    await list.remove(id);
+    if (id === chat.conversation.id) openConversation(undefined);
+  };
+
+  const { question: lastQuestion } = lastExchange(chat.conversation);
+  const editLast =
+    lastQuestion && !chat.streaming
+      ? () => {
+          setDraft({ text: lastQuestion.text, key: Date.now() });
+          setEditing(true);
+        }
+      : undefined;
+  const regenerate = lastQuestion && !chat.streaming ? () => void resend(lastQuestion.text, lastQuestion.attachments) : undefined;
 
   const startVoice = () =>
     void voice.start({ voiceId: options.voiceId, mcpServerIds: enabledServerIds, keepSession: options.keepSession });
@@ -118,10 +201,14 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
   };
 
   // Tools may have started servers: show their new status once an answer ends.
+  // An answer that ended changed its conversation (a new one appears in the list).
   const { refresh: refreshServers } = mcp;
+  const wasStreaming = useRef(false);
   useEffect(() => {
     if (!chat.streaming) void refreshServers();
-  }, [chat.streaming, refreshServers]);
+    if (wasStreaming.current && !chat.streaming) refreshList();
+    wasStreaming.current = chat.streaming;
+  }, [chat.streaming, refreshServers, refreshList]);
 
   const lastAssistant = [...chat.conversation.messages].reverse().find((message) => message.role === 'assistant');
   const notConfigured =
@@ -161,7 +248,20 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
           : undefined;
 
   return (
-    <div className={`app${sidebarOpen ? ' sidebar-open' : ''}`}>
+    <div className={`app${sidebarOpen ? ' sidebar-open' : ''}${chatsOpen ? ' chats-open' : ''}`}>
+      <nav className="chats-pane" id="conversation-sidebar" aria-label="Conversations">
+        <ConversationSidebar
+          list={list}
+          openId={hasMessages || chat.load.loading ? openId : undefined}
+          onOpen={(id) => openConversation(id)}
+          onNewChat={() => openConversation(undefined)}
+          onSearch={list.search}
+          onLoadMore={() => void list.loadMore()}
+          onRename={list.rename}
+          onDelete={deleteConversation}
+          exportUrl={(id) => client.conversationExportUrl(id, 'markdown')}
+        />
+      </nav>
       <aside className="sidebar" id="mcp-sidebar" aria-label="MCP servers">
         <McpSidebar
           client={client}
@@ -174,7 +274,16 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
           onToggle={toggleServer}
         />
       </aside>
-      {sidebarOpen ? <div className="sidebar-scrim" onClick={() => setSidebarOpen(false)} aria-hidden="true" /> : null}
+      {sidebarOpen || chatsOpen ? (
+        <div
+          className="sidebar-scrim"
+          onClick={() => {
+            setSidebarOpen(false);
+            setChatsOpen(false);
+          }}
+          aria-hidden="true"
+        />
+      ) : null}
       <main
         className="main"
         onDragOver={(event) => {
@@ -189,6 +298,16 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
         onDrop={onDrop}
       >
         <header className="topbar">
+          <button
+            type="button"
+            className="icon-button chats-toggle"
+            aria-label={chatsOpen ? 'Hide chats' : 'Show chats'}
+            aria-expanded={chatsOpen}
+            aria-controls="conversation-sidebar"
+            onClick={() => setChatsOpen(!chatsOpen)}
+          >
+            <ChatIcon />
+          </button>
           <button
             type="button"
             className="icon-button sidebar-toggle"
@@ -221,8 +340,8 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
             <span className="connection-label">{SOCKET_LABEL[socketState]}</span>
           </span>
           <div className="topbar-actions">
-            <button type="button" className="icon-button" onClick={() => void clearConversation()} aria-label="Clear conversation" title="Clear conversation">
-              <TrashIcon />
+            <button type="button" className="icon-button" onClick={() => openConversation(undefined)} aria-label="New chat" title="New chat">
+              <PlusIcon />
             </button>
             <button type="button" className="icon-button" onClick={() => setSettingsOpen(true)} aria-label="Settings" title="Settings">
               <SettingsIcon />
@@ -261,6 +380,11 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
               {chat.socketStatus.detail ? `${chat.socketStatus.detail}. ` : ''}An answer in progress continues where it left off.
             </Banner>
           ) : null}
+          {chat.load.error ? (
+            <Banner tone="danger" title="Could not open the conversation">
+              {chat.load.error}
+            </Banner>
+          ) : null}
           {chat.connectionError ? <Banner tone="danger" title="Gateway error">{chat.connectionError}</Banner> : null}
           {modelsError ? (
             <Banner
@@ -287,6 +411,10 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
           conversation={chat.conversation}
           voiceItems={voice.state.items}
           onAnswer={chat.answer}
+          onLoadEarlier={() => void chat.loadEarlier()}
+          loadingEarlier={chat.load.loadingEarlier}
+          onEditLast={editLast}
+          onRegenerate={regenerate}
           empty={<EmptyState modelName={model?.model_name} serverCount={enabledServerIds.length} onPick={(question) => send(question)} disabled={Boolean(disabledReason)} />}
         />
 
@@ -301,8 +429,8 @@ export function ChatScreen({ client, me, onSignOut, theme, onToggleTheme }: Chat
             onStop={chat.stop}
             streaming={chat.streaming}
             disabledReason={disabledReason}
-            keepSession={options.keepSession}
-            onKeepSessionChange={(value) => updateOptions({ ...options, keepSession: value })}
+            draft={draft}
+            editing={editing ? { onCancel: () => setEditing(false) } : undefined}
             thinkingSupported={Boolean(model?.supports_thinking)}
             thinking={options.enableThinking}
             onThinkingChange={(value) => updateOptions({ ...options, enableThinking: value })}

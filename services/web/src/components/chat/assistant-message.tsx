@@ -1,6 +1,7 @@
 import type { TurnAnswersInput } from '@bedrock-mcp/contracts';
+import { memo } from 'react';
 import { pendingAsks, type TurnState } from '../../chat/turn-reducer.js';
-import { AlertIcon, SparkIcon } from '../common/icons.js';
+import { AlertIcon, RefreshIcon, SparkIcon } from '../common/icons.js';
 import { AskCard } from './ask-card.js';
 import { CopyButton } from './copy-button.js';
 import { MarkdownView } from './markdown-view.js';
@@ -24,10 +25,15 @@ export interface AssistantMessageProps {
   turn: TurnState;
   /** Answers the turn's asks (approval cards, elicitation forms); absent: they are shown, not answerable. */
   onAnswer?: (turnId: string, answers: TurnAnswersInput) => Promise<void>;
+  /** Regenerate (the last answer only, while no answer runs). */
+  onRegenerate?: () => void;
 }
 
-/** One answer: thinking, text, tool cards and what it asks the person, in the order they came. */
-export function AssistantMessage({ turn, onAnswer }: AssistantMessageProps) {
+/**
+ * One answer: thinking, text, tool cards and what it asks the person, in the order they came.
+ * Memoised: an answer that did not change is not rendered again while another streams.
+ */
+export const AssistantMessage = memo(function AssistantMessage({ turn, onAnswer, onRegenerate }: AssistantMessageProps) {
   const active = turn.status === 'sending' || turn.status === 'streaming' || turn.status === 'waiting';
   const firstPending = pendingAsks(turn)[0];
   const { turnId } = turn;
@@ -87,9 +93,14 @@ export function AssistantMessage({ turn, onAnswer }: AssistantMessageProps) {
             ) : null}
             {duration !== undefined ? <span className="muted">{formatDuration(duration)}</span> : null}
             {text ? <CopyButton text={text} label="Copy answer" /> : null}
+            {onRegenerate ? (
+              <button type="button" className="icon-button" aria-label="Regenerate the answer" title="Regenerate" onClick={onRegenerate}>
+                <RefreshIcon size={14} />
+              </button>
+            ) : null}
           </footer>
         ) : null}
       </div>
     </article>
   );
-}
+});

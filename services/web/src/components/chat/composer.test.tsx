@@ -8,7 +8,6 @@ import { Composer } from './composer.js';
 
 function Harness({ onSend, streaming = false, thinkingSupported = false }: { onSend: (text: string, names: string[]) => void; streaming?: boolean; thinkingSupported?: boolean }) {
   const attachments = useAttachments();
-  const [keepSession, setKeepSession] = useState(false);
   const [thinking, setThinking] = useState(false);
   return (
     <Composer
@@ -24,8 +23,6 @@ function Harness({ onSend, streaming = false, thinkingSupported = false }: { onS
       }}
       onStop={() => undefined}
       streaming={streaming}
-      keepSession={keepSession}
-      onKeepSessionChange={setKeepSession}
       thinkingSupported={thinkingSupported}
       thinking={thinking}
       onThinkingChange={setThinking}

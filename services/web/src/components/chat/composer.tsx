@@ -1,4 +1,4 @@
-import { useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { ACCEPTED_FILE_TYPES, attachmentDataUrl, formatBytes, type Attachment } from '../../attachments/attachment.js';
 import { CloseIcon, FileIcon, PaperclipIcon, SendIcon, StopIcon } from '../common/icons.js';
 import { Switch } from '../common/switch.js';
@@ -15,8 +15,10 @@ export interface ComposerProps {
   onStop: () => void;
   streaming: boolean;
   disabledReason?: string;
-  keepSession: boolean;
-  onKeepSessionChange: (value: boolean) => void;
+  /** Text put in the box from outside (editing the last message); a new `key` puts it again. */
+  draft?: { text: string; key: number };
+  /** The last message is being edited: sending replaces it; cancel goes back to a new message. */
+  editing?: { onCancel: () => void };
   thinkingSupported: boolean;
   thinking: boolean;
   onThinkingChange: (value: boolean) => void;
@@ -31,6 +33,12 @@ export function Composer(props: ComposerProps) {
   const [sendError, setSendError] = useState<string>();
   const fileInput = useRef<HTMLInputElement>(null);
   const textArea = useRef<HTMLTextAreaElement>(null);
+  const { draft } = props;
+  useEffect(() => {
+    if (!draft) return;
+    setText(draft.text);
+    textArea.current?.focus();
+  }, [draft]);
   const canSend = !props.streaming && !props.disabledReason && (text.trim().length > 0 || props.attachments.length > 0);
 
   const submit = () => {
@@ -84,6 +92,21 @@ export function Composer(props: ComposerProps) {
             }}
           >
             <CloseIcon size={14} />
+          </button>
+        </div>
+      ) : null}
+      {props.editing ? (
+        <div className="composer-editing" role="status">
+          <span>Editing your last message: sending replaces it and its answer.</span>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setText('');
+              props.editing?.onCancel();
+            }}
+          >
+            Cancel editing
           </button>
         </div>
       ) : null}
@@ -162,7 +185,6 @@ export function Composer(props: ComposerProps) {
         </p>
       ) : null}
       <div className="composer-options">
-        <Switch compact label="Keep session on server" checked={props.keepSession} onChange={props.onKeepSessionChange} />
         {props.thinkingSupported ? <Switch compact label="Thinking" checked={props.thinking} onChange={props.onThinkingChange} /> : null}
         <span className="composer-hint" aria-hidden="true">
           <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line

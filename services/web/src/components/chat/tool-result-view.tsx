@@ -1,5 +1,5 @@
-import type { ToolResultPart } from '@bedrock-mcp/contracts';
 import { useState } from 'react';
+import type { ShownResultPart } from '../../chat/turn-reducer.js';
 import { Modal } from '../common/modal.js';
 
 /** Text that is JSON is shown pretty-printed; anything else as it is. */
@@ -15,10 +15,10 @@ export function prettyText(text: string): { text: string; json: boolean } {
   return { text, json: false };
 }
 
-function ResultImage({ mimeType, data, index }: { mimeType: string; data: string; index: number }) {
+function ResultImage({ mimeType, data, url, index }: { mimeType: string; data: string; url?: string; index: number }) {
   const [zoomed, setZoomed] = useState(false);
-  if (!data) return <p className="muted">(image not kept after reload)</p>;
-  const src = `data:${mimeType};base64,${data}`;
+  if (!data && !url) return <p className="muted">(image not kept after reload)</p>;
+  const src = url ?? `data:${mimeType};base64,${data}`;
   const alt = `Tool result image ${index + 1}`;
   return (
     <>
@@ -35,7 +35,7 @@ function ResultImage({ mimeType, data, index }: { mimeType: string; data: string
 }
 
 /** A tool's result parts: text (JSON pretty-printed), images inline, resources by URI. */
-export function ToolResultView({ parts }: { parts: ToolResultPart[] }) {
+export function ToolResultView({ parts }: { parts: ShownResultPart[] }) {
   if (parts.length === 0) return <p className="muted">(no output)</p>;
   let imageIndex = 0;
   return (
@@ -52,17 +52,26 @@ export function ToolResultView({ parts }: { parts: ToolResultPart[] }) {
         if (part.type === 'image') {
           const current = imageIndex;
           imageIndex += 1;
-          return <ResultImage key={index} mimeType={part.mimeType} data={part.data} index={current} />;
+          return <ResultImage key={index} mimeType={part.mimeType} data={part.data} url={part.url} index={current} />;
         }
-        if (part.mimeType?.startsWith('image/') && part.blob) {
+        if (part.mimeType?.startsWith('image/') && (part.blob || part.url)) {
           const current = imageIndex;
           imageIndex += 1;
-          return <ResultImage key={index} mimeType={part.mimeType} data={part.blob} index={current} />;
+          return <ResultImage key={index} mimeType={part.mimeType} data={part.blob ?? ''} url={part.url} index={current} />;
         }
         return (
           <div key={index} className="tool-resource">
             <code>{part.uri}</code>
-            {part.text ? <pre className="plain">{prettyText(part.text).text}</pre> : part.blob ? <span className="muted"> (binary, {part.mimeType ?? 'unknown type'})</span> : null}
+            {part.text ? (
+              <pre className="plain">{prettyText(part.text).text}</pre>
+            ) : part.url ? (
+              <a href={part.url} download>
+                {' '}
+                (download, {part.mimeType ?? 'unknown type'})
+              </a>
+            ) : part.blob ? (
+              <span className="muted"> (binary, {part.mimeType ?? 'unknown type'})</span>
+            ) : null}
           </div>
         );
       })}

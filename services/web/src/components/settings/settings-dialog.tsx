@@ -54,8 +54,8 @@ export function SettingsDialog({ options, onChange, model, onClose }: SettingsDi
           </div>
         </div>
         <Switch
-          label="Keep session on server"
-          hint="The server keeps the history (tool calls included); only your new message is sent. Clear conversation also clears it."
+          label="Voice: keep session on server"
+          hint="Voice conversations continue the server-kept history of your default conversation. Typed chats are always kept on the server, one conversation each."
           checked={options.keepSession}
           onChange={(value) => set('keepSession', value)}
         />
@@ -102,7 +102,7 @@ export function SettingsDialog({ options, onChange, model, onClose }: SettingsDi
           </select>
           <p className="field-hint">
             Press the microphone in the message box to talk with the model (Amazon Nova Sonic). It uses the MCP servers enabled in the sidebar, and with
-            “Keep session on server” the spoken conversation joins the typed one.
+            “Voice: keep session on server” it continues your default conversation’s server-side history.
           </p>
         </div>
       </section>
