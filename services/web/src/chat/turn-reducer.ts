@@ -1,5 +1,8 @@
 import type { AskOutcome, FinishReason, StreamEvent, ToolResultPart, TurnAsk, Usage } from '@bedrock-mcp/contracts';
 
+/** A tool result part as shown: streamed ones carry their bytes; a stored conversation's point to its blob (`url`). */
+export type ShownResultPart = ToolResultPart & { url?: string };
+
 /** `waiting`: the turn is paused on asks (approvals, elicitations) no one has answered yet. */
 type TurnStatus = 'sending' | 'streaming' | 'waiting' | 'done' | 'stopped' | 'error';
 export type ToolStatus = 'preparing' | 'running' | 'done' | 'error' | 'cancelled';
@@ -38,7 +41,7 @@ export interface ToolBlock extends BlockBase {
   input?: unknown;
   status: ToolStatus;
   progress?: ToolProgress;
-  result?: ToolResultPart[];
+  result?: ShownResultPart[];
   durationMs?: number;
 }
 /** One thing the turn asks the person (an approval or an elicitation), and how it ended. */
@@ -129,7 +132,9 @@ export function reduceTurn(turn: TurnState, action: TurnAction): TurnState {
 }
 
 function receiveEvent(turn: TurnState, event: StreamEvent): TurnState {
-  if (event.seq <= turn.lastSeq) return turn;
+  // A finished answer is final: a stored one (lastSeq 0) must not take a late replay of its own
+  // turn's events, which a page that switched from following it to its record can still receive.
+  if (!isTurnActive(turn) || event.seq <= turn.lastSeq) return turn;
   if (event.seq > turn.lastSeq + 1) {
     if (turn.pending.some((waiting) => waiting.seq === event.seq)) return turn;
     const pending = [...turn.pending, event].sort((a, b) => a.seq - b.seq);
