@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DEVELOPMENT_INTERNAL_API_KEY, requireInternalApiKey, SettingsSchema } from '@bedrock-mcp/common';
 import { describe, expect, it } from 'vitest';
-import { APP_SERVICES, compileThirdParty, composeEnvironment, composeSpecPath, errorsOf, exists, loadCompose, readText, type ComposeFile } from './deploy-files.js';
+import { APP_SERVICES, compileThirdParty, composeEnvironment, composeSpecPath, errorsOf, exists, interpolate, loadCompose, readDockerfile, readText, type ComposeFile } from './deploy-files.js';
 
 // No Docker engine here: docker-compose.yml is checked as data, against the compose specification's
 // JSON schema and against how the services read their settings.
@@ -35,20 +35,41 @@ describe.skipIf(!hasSpec)('docker-compose.yml against the compose specification 
 });
 
 describe('docker-compose.yml wiring', () => {
-  it('builds each app service from its own Dockerfile, from the repository root', () => {
+  it('builds each app service as its target of the one Dockerfile, from the repository root', () => {
+    const targets = new Set(readDockerfile('Dockerfile').stages.map((stage) => stage.name));
     for (const name of APP_SERVICES) {
       const build = services[name]?.build;
       expect(build, name).toBeDefined();
       expect(build!.context).toBe('.');
-      expect(build!.dockerfile).toBe(`services/${name}/Dockerfile`);
-      expect(exists(build!.dockerfile), build!.dockerfile).toBe(true);
+      expect(build!.dockerfile, name).toBeUndefined();
+      expect(interpolate(build!.target!), name).toBe(name);
+      expect(targets, name).toContain(name);
+    }
+    expect(interpolate(services['mcp-pool']!.build!.target!, { MCP_POOL_TARGET: 'mcp-pool-python' })).toBe('mcp-pool-python');
+    expect(targets).toContain('mcp-pool-python');
+  });
+
+  it('takes settings from .env', () => {
+    for (const name of APP_SERVICES) {
+      expect(services[name]!.env_file, name).toEqual(['.env']);
     }
   });
 
-  it('takes settings from an optional .env, so a fresh clone starts', () => {
-    for (const name of APP_SERVICES) {
-      expect(services[name]!.env_file, name).toEqual([{ path: '.env', required: false }]);
+  it('uses only what Compose v1 (docker-compose 1.29, the one Debian has) accepts as well', () => {
+    // v1 refuses a top-level name, an env_file entry that is not a path, and depends_on.required.
+    expect(compose.name).toBeUndefined();
+    for (const [name, service] of Object.entries(services)) {
+      for (const entry of service.env_file ?? []) expect(typeof entry, name).toBe('string');
+      for (const dependency of Object.values(service.depends_on ?? {})) expect(Object.keys(dependency), name).toEqual(['condition']);
     }
+  });
+
+  it("unmasks the pool's /proc by default, and lets Compose v1 (whose daemon refuses systempaths) replace that option", () => {
+    const poolOptions = (env: Record<string, string>) => (services['mcp-pool']!.security_opt ?? []).map((option) => interpolate(option, env));
+    expect(poolOptions({})).toContain('systempaths=unconfined');
+    const v1 = poolOptions({ MCP_POOL_UNMASK_PROC: 'no-new-privileges' });
+    expect(v1).not.toContain('systempaths=unconfined');
+    expect(v1).toContain('seccomp=unconfined');
   });
 
   it('gives every service the settings parse needs, and they parse with the defaults of a fresh clone', () => {
@@ -65,8 +86,10 @@ describe('docker-compose.yml wiring', () => {
     expect(pool.hostname).toBe('mcp-pool');
     expect(Number(pool.port)).toBe(settings.MCP_POOL_PORT);
     expect(services['mcp-pool']!.expose).toContain(String(settings.MCP_POOL_PORT));
-    expect(services.gateway!.ports!.some((port) => port.endsWith(`:${settings.MCP_SERVICE_PORT}:${settings.MCP_SERVICE_PORT}`))).toBe(true);
-    expect(services.web!.ports!.some((port) => port.endsWith(`:${settings.WEB_PORT}:${settings.WEB_PORT}`))).toBe(true);
+    expect(services.gateway!.ports!.some((port) => interpolate(port).endsWith(`:${settings.MCP_SERVICE_PORT}:${settings.MCP_SERVICE_PORT}`))).toBe(true);
+    expect(services.web!.ports!.some((port) => interpolate(port).endsWith(`:${settings.WEB_PORT}:${settings.WEB_PORT}`))).toBe(true);
+    // The host side can move (PUBLISH_GATEWAY_PORT, PUBLISH_WEB_PORT); the container side cannot.
+    expect(interpolate(services.gateway!.ports![0]!, { PUBLISH_GATEWAY_PORT: '17002' })).toBe(`127.0.0.1:17002:${settings.MCP_SERVICE_PORT}`);
     // The workspace volume is where the pool puts users' folders.
     expect(services['mcp-pool']!.volumes).toContain(`workspaces:${settings.USER_WORKSPACES_DIR}`);
   });
@@ -95,8 +118,8 @@ describe('docker-compose.yml wiring', () => {
     }
     expect(services.gateway!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'mcp-pool': { condition: 'service_healthy' } });
     expect(services['agent-worker']!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'mcp-pool': { condition: 'service_healthy' } });
-    // The table-creating one-shot only exists with --profile dynamodb.
-    expect(services.gateway!.depends_on!['dynamodb-init']).toEqual({ condition: 'service_completed_successfully', required: false });
+    // The table-creating one-shot only exists with --profile dynamodb, and v1 has no optional dependency.
+    expect(services.gateway!.depends_on!['dynamodb-init']).toBeUndefined();
   });
 
   it('gives the services one INTERNAL_API_KEY from .env; a fresh clone gets the public development key, which production refuses', () => {

@@ -29,10 +29,10 @@ export function readYaml<T = unknown>(relativePath: string): T {
 
 export interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile: string; args?: Record<string, string> };
+  build?: { context: string; dockerfile?: string; target?: string; args?: Record<string, string> };
   command?: string[] | string;
   environment?: Record<string, string | number | boolean | null>;
-  env_file?: Array<{ path: string; required?: boolean }>;
+  env_file?: Array<string | { path: string; required?: boolean }>;
   ports?: string[];
   expose?: string[];
   volumes?: string[];
@@ -41,6 +41,7 @@ export interface ComposeService {
   depends_on?: Record<string, { condition: string; required?: boolean }>;
   healthcheck?: { test: string[] };
   read_only?: boolean;
+  security_opt?: string[];
   [key: string]: unknown;
 }
 

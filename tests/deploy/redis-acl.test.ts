@@ -43,9 +43,11 @@ describe('Redis ACL users', () => {
       '~P:user:*:history*',
       '~P:user:*:active-turns',
       '~P:user:*:conversation:*',
+      '~P:user:*:conversations',
       '&P:turn:*',
       '&P:turn-cancel',
       '&P:turn-answers',
+      '&P:conversation-changes',
     ]);
     expect(patterns('gateway')).toEqual(['~P:*', '&P:*']);
   });

@@ -36,7 +36,7 @@ describe('every setting reaches the services', () => {
       expect(documented.has(name), `${name} is set in docker-compose.yml: list it in docs/deployment.md`).toBe(true);
     } else {
       // From .env: every app service must read it.
-      for (const service of APP_SERVICES) expect(compose.services[service]!.env_file, `${service} has no env_file for ${name}`).toEqual([{ path: '.env', required: false }]);
+      for (const service of APP_SERVICES) expect(compose.services[service]!.env_file, `${service} has no env_file for ${name}`).toEqual(['.env']);
     }
   });
 

@@ -76,8 +76,8 @@ describe('bad input against the gateway process', () => {
     expect(stack.gateway.child.exitCode).toBeNull();
   });
 
-  it('runs a turn refused over the rate limit after its job was queued as a no-op: no model call', async () => {
-    // The limit was used up through another gateway replica: this one enqueues before its count comes back.
+  it('refuses a turn over a limit used up through another gateway with 429, and never queues it: no job, no model call', async () => {
+    // The limit was used up through another gateway replica: the count is taken in the step that admits the turn.
     const intoWindow = Date.now() % 60_000;
     if (intoWindow > 55_000) await new Promise((resolve) => setTimeout(resolve, 60_100 - intoWindow));
     const windowStart = Date.now() - (Date.now() % 60_000);
@@ -90,13 +90,14 @@ describe('bad input against the gateway process', () => {
 
     const res = await post(JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'hi' }] }), 'over-elsewhere');
     expect(res.status).toBe(429);
-    await expect.poll(() => stopped.length).toBeGreaterThan(0);
-    const turnLog = stack.turnKeys.turnLog(stopped[0]!);
-    // A worker took the job and ended it at once.
-    await expect.poll(async () => (await stack.redis.client.lrange(turnLog, 0, -1)).map((json) => (JSON.parse(json) as { type: string }).type), { timeout: 10_000 }).toEqual(['start', 'done']);
-    const done = JSON.parse((await stack.redis.client.lrange(turnLog, -1, -1))[0]!) as { finishReason: string };
-    expect(done.finishReason).toBe('stop_requested');
-    expect(stack.emulator.requests.length).toBe(modelCalls);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Jobs are taken in order: once a later turn has answered, a queued refused one would have run too.
+    const later = await post(JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'hi' }] }), 'under-the-limit');
+    expect(later.status).toBe(200);
+    expect(stack.emulator.requests.length).toBe(modelCalls + 1);
+    // Nothing was queued, so nothing had to be stopped (a queued one was stopped by a broadcast before).
+    expect(stopped).toEqual([]);
+    expect(await stack.redis.client.zcard(stack.turnKeys.userActiveTurns('over-elsewhere'))).toBe(0);
     await subscriber.quit();
   });
 });

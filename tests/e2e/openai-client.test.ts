@@ -203,13 +203,13 @@ describe('the official openai client, unchanged, against the gateway', () => {
     expect(await say(client, 'memo delta', 'e2e-conv-2')).toBe('memos: memo beta, memo delta');
     // The same conversation id of another user is their own, empty history.
     expect(await say(other, 'memo theirs', 'e2e-conv-1')).toBe('memos: memo theirs');
-    // conversation_id without keep_session sends what the request carries and nothing else.
+    // conversation_id alone keeps the conversation server-side too (#19): keep_session is implied.
     const plain = await client.chat.completions.create({ model: STACK_MODEL, messages: [{ role: 'user', content: 'memo plain' }], conversation_id: 'e2e-conv-1' } as OpenAI.ChatCompletionCreateParamsNonStreaming);
-    expect(plain.choices[0]?.message.content).toBe('memos: memo plain');
+    expect(plain.choices[0]?.message.content).toBe('memos: memo alpha, memo gamma, memo plain');
 
     // Another user removing "their" e2e-conv-1 leaves this user's.
     expect(await removeHistory(other, { conversation_id: 'e2e-conv-1' })).toEqual({ errno: 0, msg: 'removed history' });
-    expect(await say(client, 'memo epsilon', 'e2e-conv-1')).toBe('memos: memo alpha, memo gamma, memo epsilon');
+    expect(await say(client, 'memo epsilon', 'e2e-conv-1')).toBe('memos: memo alpha, memo gamma, memo plain, memo epsilon');
 
     expect(await removeHistory(client, { conversation_id: 'e2e-conv-1' })).toEqual({ errno: 0, msg: 'removed history' });
     expect(await say(client, 'memo zeta', 'e2e-conv-1')).toBe('memos: memo zeta');

@@ -21,9 +21,9 @@ const stream = (content: string) =>
   stack.fetch('/v1/chat/completions', { method: 'POST', userId: 'ops', body: JSON.stringify({ model: STACK_MODEL, stream: true, messages: [{ role: 'user', content }] }) });
 
 describe('operations', () => {
-  it('answers /healthz, /readyz (Redis and the config store) and /metrics', async () => {
+  it('answers /healthz, /readyz (Redis, the config store and the conversation store) and /metrics', async () => {
     expect(await (await fetch(`${stack.gatewayUrl}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${stack.gatewayUrl}/readyz`)).json()).toEqual({ status: 'ok', checks: { redis: 'ok', store: 'ok' } });
+    expect(await (await fetch(`${stack.gatewayUrl}/readyz`)).json()).toEqual({ status: 'ok', checks: { redis: 'ok', store: 'ok', conversations: 'ok' } });
     await readSse(await stream('metrics please'));
     expect((await fetch(`${stack.gatewayUrl}/metrics`)).status).toBe(401);
     const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();

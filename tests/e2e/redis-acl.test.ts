@@ -90,6 +90,9 @@ describe('the platform on a Redis with one ACL user per component', () => {
     const conversation = { userId: 'alice', conversationId: 'acl-kept' };
     expect((await chat('alice', 'in a conversation', { keep_session: true, conversation_id: 'acl-kept' })).status).toBe(200);
     expect(await connect(urlOf('agent-worker')).llen(createHistoryKeys(prefix).history(conversation))).toBe(2);
+    // The worker recorded both turns' questions and answers in the user's conversations (`user:*:conversation*` keys).
+    expect(await connect(urlOf('agent-worker')).llen(createRedisKeys(prefix).conversationMessages('alice', 'acl-kept'))).toBe(2);
+    expect(await connect(urlOf('agent-worker')).llen(createRedisKeys(prefix).conversationMessages('alice', 'default'))).toBe(4);
     expect((await stack.fetch('/v1/remove/history', { method: 'POST', userId: 'alice', body: JSON.stringify({ conversation_id: 'acl-kept' }) })).status).toBe(200);
     expect(await connect(urlOf('agent-worker')).exists(createHistoryKeys(prefix).history(conversation))).toBe(0);
     // The worker released each turn's concurrent-turn slot (a slot it cannot release would block the user until it expires).

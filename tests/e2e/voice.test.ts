@@ -12,7 +12,8 @@ let stack: Stack;
 const sockets: VoiceSocket[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ label: 'voice' });
+  // The tests read the last model request: no title call after a first exchange.
+  stack = await startStack({ label: 'voice', workerEnv: { CONVERSATION_TITLES: 'first_message' } });
 });
 afterEach(async () => {
   await Promise.all(sockets.splice(0).map((socket) => socket.close()));

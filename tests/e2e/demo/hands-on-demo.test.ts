@@ -152,7 +152,7 @@ describe('the hands-on demo of the quick start', () => {
     const globals = page.getByRole('region', { name: 'Global servers' });
     for (const id of DEMO_SERVER_IDS) await globals.locator(`[data-server-id="${id}"]`).waitFor();
     expect(await page.getByRole('combobox', { name: 'Model' }).locator('option').allTextContents()).toEqual(conf.models.map((model) => model.model_name));
-    await page.getByRole('switch', { name: 'Keep session on server' }).check({ force: true });
+    // Every chat is kept on the server now (one conversation each): the questions build on each other.
 
     for (const [index, question] of HANDS_ON_QUESTIONS.entries()) {
       await sendMessage(page, question);
@@ -163,8 +163,9 @@ describe('the hands-on demo of the quick start', () => {
 
     const file = readFileSync(join(workspaceOf(userId), 'rows.txt'), 'utf8');
     expect(file).toContain('1 | Alice Martin | alice@example.com | Seattle');
-    const finalText = (await lastAnswer(page).locator('.markdown').allInnerTexts()).join('\n');
-    expect(finalText).toContain('Here is the content of the file:');
+    const answerText = async () => (await lastAnswer(page).locator('.markdown').allInnerTexts()).join('\n');
+    await expect.poll(answerText, { timeout: 10_000 }).toContain('Here is the content of the file:');
+    const finalText = await answerText();
     for (const line of file.trimEnd().split('\n').filter(Boolean)) expect(finalText).toContain(line);
 
     // The sidebar now shows the three preset servers running for this user.

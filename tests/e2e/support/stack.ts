@@ -20,6 +20,8 @@ export interface StackOptions {
   label?: string;
   /** Agent worker processes. Default 1. */
   workers?: number;
+  /** Gateway processes, each on its own port, all on the same Redis. Default 1. */
+  gateways?: number;
   /** Extra environment for every service. */
   env?: Record<string, string>;
   /** Extra environment per service. */
@@ -41,8 +43,10 @@ export interface StackOptions {
 }
 
 export interface Stack {
-  /** http://127.0.0.1:<port> of the gateway. */
+  /** http://127.0.0.1:<port> of the (first) gateway. */
   readonly gatewayUrl: string;
+  /** Every gateway's http://127.0.0.1:<port>, the first one's first. */
+  readonly gatewayUrls: readonly string[];
   /** `${gatewayUrl}/v1`, for `new OpenAI({ baseURL })`. */
   readonly baseUrl: string;
   /** ws://…/ws/chat */
@@ -63,14 +67,17 @@ export interface Stack {
   readonly env: Readonly<Record<string, string>>;
   readonly pool: ServiceProcess;
   readonly workers: ServiceProcess[];
+  /** The first gateway (the one restartGateway restarts). */
   readonly gateway: ServiceProcess;
+  /** Every gateway, the first one first. */
+  readonly gateways: readonly ServiceProcess[];
   /** Authorization (+ X-User-ID when given) headers for the service key. */
   headers(userId?: string): Record<string, string>;
   /** fetch against the gateway with the service key, acting for `userId`. */
   fetch(path: string, init?: RequestInit & { userId?: string }): Promise<Response>;
   /** Starts one more agent worker and waits for it. */
   addWorker(): Promise<ServiceProcess>;
-  /** Stops the gateway process and starts a new one (same port, optional extra env); waits for /readyz. */
+  /** Stops the first gateway process and starts a new one (same port, optional extra env); waits for /readyz. */
   restartGateway(env?: Record<string, string>): Promise<ServiceProcess>;
   /** Kills every process, closes the emulator (if the stack started it), deletes the Redis keys and the temp folder. Idempotent. */
   stop(): Promise<void>;
@@ -93,7 +100,7 @@ function defaultApp(): z.input<typeof AppConfigFileSchema> {
 }
 
 /**
- * Starts the real platform as processes from source — mcp-pool, agent worker(s), gateway — on
+ * Starts the real platform as processes from source — mcp-pool, agent worker(s), gateway(s) — on
  * free ports against real Redis (a fresh key prefix) and the model emulator, and waits until each
  * answers /readyz. Call `stop()` in afterAll.
  */
@@ -106,7 +113,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const app = AppConfigFileSchema.parse({ ...defaultApp(), ...options.app });
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(app, null, 2));
-  const [poolPort, gatewayPort] = [await freePort(), await freePort()];
+  const poolPort = await freePort();
+  const gatewayPorts: number[] = [];
+  for (let i = 0; i < (options.gateways ?? 1); i++) gatewayPorts.push(await freePort());
+  const [gatewayPort] = gatewayPorts as [number];
   const poolUrl = `http://127.0.0.1:${poolPort}`;
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -146,10 +156,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, worker);
     return worker;
   };
-  const startGateway = async (extra: Record<string, string> = {}) => {
-    const gateway = startServiceProcess('gateway', 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(gatewayPort), ...options.gatewayEnv, ...extra }, dir, { nodeArgs: options.gatewayNodeArgs, built: options.built });
+  const startGateway = async (index: number, extra: Record<string, string> = {}) => {
+    const port = gatewayPorts[index]!;
+    const name = index === 0 ? 'gateway' : `gateway-${index + 1}`;
+    const gateway = startServiceProcess(name, 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(port), ...options.gatewayEnv, ...extra }, dir, { nodeArgs: options.gatewayNodeArgs, built: options.built });
     started.push(gateway);
-    await waitUntilReady(`http://127.0.0.1:${gatewayPort}/readyz`, gateway);
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway);
     return gateway;
   };
 
@@ -157,17 +169,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const pool = startServiceProcess('mcp-pool', 'mcp-pool', { ...env, MCP_POOL_HOST: '127.0.0.1', MCP_POOL_PORT: String(poolPort), ...options.poolEnv }, dir, { built: options.built });
     started.push(pool);
     // All at once: each spends most of its start-up compiling TypeScript.
-    const [workers, , firstGateway] = await Promise.all([
+    const [workers, , gateways] = await Promise.all([
       Promise.all(Array.from({ length: options.workers ?? 1 }, (_, index) => startWorker(index + 1))),
       waitUntilReady(`${poolUrl}/readyz`, pool),
-      startGateway(),
+      Promise.all(gatewayPorts.map((_, index) => startGateway(index))),
     ]);
-    let gateway = firstGateway;
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const gatewayUrls = gatewayPorts.map((port) => `http://127.0.0.1:${port}`);
+    const gatewayUrl = gatewayUrls[0]!;
     const headers = (userId?: string): Record<string, string> => ({ authorization: `Bearer ${STACK_API_KEY}`, ...(userId ? { 'x-user-id': userId } : {}) });
 
     return {
       gatewayUrl,
+      gatewayUrls,
       baseUrl: `${gatewayUrl}/v1`,
       wsUrl: `ws://127.0.0.1:${gatewayPort}/ws/chat`,
       poolUrl,
@@ -183,8 +196,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       pool,
       workers,
       get gateway() {
-        return gateway;
+        return gateways[0]!;
       },
+      gateways,
       headers,
       fetch(path, init = {}) {
         const { userId, headers: extra, ...rest } = init;
@@ -200,9 +214,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         return worker;
       },
       async restartGateway(extra) {
-        await gateway.stop();
-        gateway = await startGateway(extra);
-        return gateway;
+        await gateways[0]!.stop();
+        gateways[0] = await startGateway(0, extra);
+        return gateways[0];
       },
       stop: stopAll,
     };

@@ -90,7 +90,7 @@ describe('approvals and elicitation in Chromium, against the real stack', () => 
     await page.keyboard.press('Enter');
     await card.getByTestId('ask-outcome').filter({ hasText: 'Approved' }).waitFor();
     await expect.poll(() => answerStatus(page), { timeout: 30_000 }).toBe('done');
-    expect(await answerText(page)).toBe('The tool answered: Echo: approved from the card');
+    await expect.poll(() => answerText(page)).toBe('The tool answered: Echo: approved from the card');
     await page.getByTestId('tool-card').getByText('Echo: approved from the card').waitFor();
     await screenshot(page, 'approval-approved');
   });
@@ -106,9 +106,9 @@ describe('approvals and elicitation in Chromium, against the real stack', () => 
     await sendMessage(page, 'again, echo with approval');
     await expect.poll(() => answerStatus(page), { timeout: 30_000 }).toBe('done');
     expect(await lastAnswer(page).getByTestId('ask-card').count()).toBe(0);
-    expect(await answerText(page)).toBe('The tool answered: Echo: approved from the card');
+    await expect.poll(() => answerText(page)).toBe('The tool answered: Echo: approved from the card');
 
-    await page.getByRole('button', { name: 'Clear conversation' }).click();
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: 'New chat' }).click();
     await sendMessage(page, 'once more, echo with approval');
     await lastAnswer(page).getByRole('region', { name: 'Approval for echo on everything' }).waitFor();
     await expect.poll(() => answerStatus(page)).toBe('waiting');
