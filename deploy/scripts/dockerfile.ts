@@ -1,4 +1,4 @@
-/** Just enough of a Dockerfile parser for the forms this repository's Dockerfiles use (tests and dry run). */
+/** Just enough of a Dockerfile parser for the forms this repository's Dockerfile uses (tests/deploy). */
 
 interface Instruction {
   keyword: string;
@@ -57,10 +57,10 @@ export function expandArgs(value: string, dockerfile: Dockerfile): string {
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => dockerfile.globalArgs.get(name) ?? '');
 }
 
-/** The stage the image is built to by default (the last), with the stages it inherits from, last first. */
-export function finalStageChain(dockerfile: Dockerfile): Stage[] {
+/** The stage a target (`docker build --target <name>`) ends in, with the stages it inherits from, target first. */
+export function stageChain(dockerfile: Dockerfile, target: string): Stage[] {
   const chain: Stage[] = [];
-  let stage = dockerfile.stages.at(-1);
+  let stage = dockerfile.stages.find((candidate) => candidate.name === target);
   while (stage) {
     chain.push(stage);
     const base = expandArgs(stage.from, dockerfile);
