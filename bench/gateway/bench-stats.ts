@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -27,11 +28,16 @@ export function cpuSeconds(pid: number): number {
 
 /** Resident memory of a process, in MiB. */
 export function rssMiB(pid: number): number {
+  return Math.round(rssKiB(pid) / 1024);
+}
+
+/** Resident memory of a process, in KiB. */
+export function rssKiB(pid: number): number {
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8')
       .split('\n')
       .find((entry) => entry.startsWith('VmRSS:'));
-    return Math.round(Number(line?.split(/\s+/)[1]) / 1024);
+    return Number(line?.split(/\s+/)[1]);
   } catch {
     return Number.NaN;
   }
@@ -45,6 +51,11 @@ export function cpuMeter(pids: Record<string, number>): () => Record<string, num
 
 export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** Heading for a Markdown results table: the day (UTC, YYYY-MM-DD) and the machine's load average as the run ends. */
+export function runHeading(title: string): string {
+  return `### ${title} — ${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} CPUs, load average ${loadAverage()}`;
 }
 
 export interface ClosedLoopOptions {
@@ -89,6 +100,7 @@ export async function closedLoopLoad(options: ClosedLoopOptions) {
   return {
     completed,
     failed,
+    elapsedSeconds: elapsedS,
     perSecond: Math.round(completed / elapsedS),
     latencyMs: summarize(latencies),
     cpuSecondsInWindow,

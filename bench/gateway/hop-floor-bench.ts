@@ -1,31 +1,57 @@
 /**
- * The floor under the gateway benchmark's targets: one chat turn's process hops (client → front
- * HTTP server → Redis queue → worker process → model emulator → Redis pub/sub → front → client)
- * with none of the platform's code, so what the platform adds can be told from what its
- * architecture costs on this machine. Three variants, each a step closer to the platform:
+ * The floor under the gateway benchmark's targets, and the platform measured against it in the
+ * same run. A floor is one chat turn's process hops (client → front HTTP server → Redis queue →
+ * worker process → model emulator → Redis pub/sub → front → client) with none of the platform's
+ * code, so what the platform adds can be told from what its architecture costs on this machine.
+ * Three floor variants, each a step closer to the platform:
  *   list     a Redis list (LPUSH / BRPOP), a raw HTTP/2 model request;
  *   bullmq   BullMQ's Queue.add and Worker, the same raw request;
  *   sdk      BullMQ, and the model called through the AWS SDK as the agent worker does.
- * For each: time to first token through the chain minus a direct call made from the worker's
- * process with the same client (p50/p99, sequential, interleaved), and requests/s at 64 clients
- * that each end when the first text is published.
+ * and `platform`: the real stack (startStack: gateway, agent worker, mcp-pool, from their build).
+ * All share one model emulator and one script (the same reply text, in 1 chunk).
  *
- *   node --conditions=source --import tsx bench/gateway/hop-floor-bench.ts
- * Env: BENCH_TTFT_SAMPLES (300), BENCH_CONCURRENCY (64), BENCH_SECONDS (6), BENCH_FLOOR_VARIANTS ("list,bullmq,sdk"),
- *      BENCH_REDIS_PID (also meter that redis-server's CPU).
+ * What each measures:
+ *   added TTFT  time to the first text through the target minus a direct call's, p50 and p99 each
+ *               taken apart (sequential samples, each right after its own direct call; the targets
+ *               take turns sample by sample). Floor: the front answers with the first text the
+ *               worker publishes. Platform: the first `delta.content` of a streamed
+ *               /v1/chat/completions. Direct call, for sdk and platform: a ConverseStream from a
+ *               process of its own with the worker's client settings (direct-model-client.ts); for
+ *               list and bullmq: a raw HTTP/2 request from their worker's process.
+ *   completions/s  at BENCH_CONCURRENCY closed-loop clients. Floor: a request that ends when the
+ *               first text is published. Platform: a non-stream /v1/chat/completions; with a
+ *               1-chunk reply the first text is the whole answer, so both end at the same point of
+ *               the model's reply. Windows alternate between the targets (A B C, C B A, …).
+ *   CPU ms per completion  per process over the load windows: the front / gateway(s), the
+ *               worker(s), mcp-pool, redis-server (when BENCH_REDIS_PID is given; it is shared, so
+ *               it counts whatever else uses it), and the bench (clients + emulator, not a cost).
+ * The comparison (platform against sdk, the floor closest to it): platform − floor added TTFT
+ * p50/p99, platform/floor completions/s, platform − floor CPU per completion summed over the
+ * services (+ Redis). Printed as JSON, then as a Markdown table for the README.
+ *
+ *   npm run bench -- hop-floor
+ *   node --conditions=source --import tsx bench/gateway/hop-floor-bench.ts   (after npm run build)
+ * Env: BENCH_TTFT_SAMPLES (300 per target), BENCH_CONCURRENCY (64), BENCH_SECONDS (6 measured per
+ *      target, split over the rounds), BENCH_ROUNDS (2 load windows per target), BENCH_FLOOR_VARIANTS
+ *      ("list,bullmq,sdk"), BENCH_PLATFORM (1; 0 = the floors alone), BENCH_REDIS_PID (meter that
+ *      redis-server's CPU too: `pgrep -x redis-server`), BENCH_FROM_SOURCE (1: the platform's
+ *      services from source through tsx instead of their build).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request, type ServerResponse } from 'node:http';
 import { connect, type ClientHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startModelEmulator, startTestRedis } from '@bedrock-mcp/test-support';
-import { STACK_MODEL } from '../../tests/e2e/support/stack.js';
-import { closedLoopLoad, loadAverage, summarize } from './bench-stats.js';
-import { directTtft, workerLikeClient } from './direct-model-client.js';
+import { STACK_MODEL, startStack } from '../../tests/e2e/support/stack.js';
+import { loadAverage, runHeading } from './bench-stats.js';
+import { startDirectModelClient, workerLikeClient, type DirectModelClient } from './direct-model-client.js';
+import { alternatingLoad, interleavedTtft, type AddedTtft, type BenchTarget, type LoadResult } from './side-by-side.js';
+import { BENCH_REPLY, platformTarget } from './stack-latency.js';
 
 type Variant = 'list' | 'bullmq' | 'sdk';
 interface RoleConfig {
@@ -118,11 +144,8 @@ async function runWorker(config: RoleConfig): Promise<void> {
   process.on('message', (message: { direct?: boolean }) => {
     if (!message.direct) return;
     const started = performance.now();
-    const measured =
-      config.variant === 'sdk'
-        ? directTtft(sdk, STACK_MODEL)
-        : new Promise<number>((resolve, reject) => rawConverseStream(session, () => resolve(performance.now() - started)).catch(reject));
-    measured.then(
+    // The raw variants' baseline; sdk's is the shared direct-model-client process, as the platform's.
+    new Promise<number>((resolve, reject) => rawConverseStream(session, () => resolve(performance.now() - started)).catch(reject)).then(
       (ms) => process.send!({ ms }),
       (error: unknown) => process.send!({ error: String(error) }),
     );
@@ -177,74 +200,129 @@ function viaChain(agent: Agent, port: number): Promise<number> {
   });
 }
 
-async function measureVariant(variant: Variant, redisUrl: string, prefix: string, endpoint: string) {
-  const config: RoleConfig = { variant, redisUrl, prefix: `${prefix}${variant}:`, endpoint };
+async function startFloor(variant: Variant, options: { redisUrl: string; prefix: string; endpoint: string; baseline: DirectModelClient; concurrency: number; redisPid?: number }): Promise<BenchTarget> {
+  const config: RoleConfig = { variant, redisUrl: options.redisUrl, prefix: `${options.prefix}${variant}:`, endpoint: options.endpoint };
   const front = await startRole('front', config);
-  const worker = await startRole('worker', config);
-  const port = front.first.port as number;
-  try {
-    const one = new Agent({ keepAlive: true, maxSockets: 1 });
-    for (let i = 0; i < 30; i++) {
-      await directFromWorker(worker.child);
-      await viaChain(one, port);
-    }
-    const direct: number[] = [];
-    const via: number[] = [];
-    for (let i = 0; i < Number(process.env.BENCH_TTFT_SAMPLES ?? 300); i++) {
-      direct.push(await directFromWorker(worker.child));
-      via.push(await viaChain(one, port));
-    }
-    one.destroy();
-    const d = summarize(direct);
-    const v = summarize(via);
-
-    const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
-    const many = new Agent({ keepAlive: true, maxSockets: concurrency });
-    const load = await closedLoopLoad({
-      concurrency,
-      warmupSeconds: 1.5,
-      seconds: Number(process.env.BENCH_SECONDS ?? 6),
-      pids: {
-        front: front.child.pid!,
-        worker: worker.child.pid!,
-        'bench (clients + emulator)': process.pid,
-        ...(process.env.BENCH_REDIS_PID ? { 'redis-server (shared with anything else using it)': Number(process.env.BENCH_REDIS_PID) } : {}),
-      },
-      request: () => viaChain(many, port).then(() => true),
-    });
-    many.destroy();
-    return {
-      directMs: d,
-      viaChainMs: v,
-      addedP50Ms: Math.round((v.p50 - d.p50) * 1000) / 1000,
-      addedP99Ms: Math.round((v.p99 - d.p99) * 1000) / 1000,
-      requestsPerSecond: load.perSecond,
-      failed: load.failed,
-      cpuMsPerRequest: load.cpuMsPerCompletion,
-    };
-  } finally {
+  const worker = await startRole('worker', config).catch((error: unknown) => {
     front.child.kill();
-    worker.child.kill();
-  }
+    throw error;
+  });
+  const port = front.first.port as number;
+  const one = new Agent({ keepAlive: true, maxSockets: 1 });
+  const many = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const services = { front: front.child.pid!, worker: worker.child.pid!, ...(options.redisPid ? { 'redis-server': options.redisPid } : {}) };
+  return {
+    name: variant,
+    ttft: () => viaChain(one, port),
+    direct: () => (variant === 'sdk' ? options.baseline.measure() : directFromWorker(worker.child)),
+    request: () => viaChain(many, port).then(() => true),
+    pids: () => ({ ...services, 'bench (clients + emulator)': process.pid }),
+    serviceNames: () => Object.keys(services),
+    close: () => {
+      one.destroy();
+      many.destroy();
+      front.child.kill();
+      worker.child.kill();
+    },
+  };
+}
+
+const TARGETS = { addedTtftP50Ms: 1, addedTtftP99Ms: 3, completionsPerSecondRatio: 0.85, cpuMsPerCompletionOver: 0.5 };
+
+function compare(floor: { ttft: AddedTtft; load: LoadResult }, platform: { ttft: AddedTtft; load: LoadResult }) {
+  const round3 = (value: number) => Math.round(value * 1000) / 1000;
+  const addedTtftP50Ms = round3(platform.ttft.addedP50Ms - floor.ttft.addedP50Ms);
+  const addedTtftP99Ms = round3(platform.ttft.addedP99Ms - floor.ttft.addedP99Ms);
+  const completionsPerSecondRatio = round3(platform.load.completionsPerSecond / floor.load.completionsPerSecond);
+  const cpuMsPerCompletionOver = round3(platform.load.servicesCpuMsPerCompletion - floor.load.servicesCpuMsPerCompletion);
+  return {
+    addedTtftP50Ms,
+    addedTtftP99Ms,
+    completionsPerSecondRatio,
+    cpuMsPerCompletionOver,
+    met: {
+      addedTtftP50: addedTtftP50Ms <= TARGETS.addedTtftP50Ms,
+      addedTtftP99: addedTtftP99Ms <= TARGETS.addedTtftP99Ms,
+      completionsPerSecond: completionsPerSecondRatio >= TARGETS.completionsPerSecondRatio,
+      cpuPerCompletion: cpuMsPerCompletionOver <= TARGETS.cpuMsPerCompletionOver,
+    },
+  };
+}
+
+function markdownTable(floor: { ttft: AddedTtft; load: LoadResult }, platform: { ttft: AddedTtft; load: LoadResult }, comparison: ReturnType<typeof compare>, concurrency: number): string {
+  const yes = (met: boolean) => (met ? 'yes' : '**no**');
+  const signed = (ms: number) => (ms >= 0 ? `+${ms}` : String(ms));
+  const cpu = (load: LoadResult, match: RegExp) =>
+    Object.entries(load.cpuMsPerCompletion)
+      .filter(([name]) => match.test(name))
+      .reduce((sum, [, ms]) => sum + ms, 0)
+      .toFixed(3);
+  const redisMetered = platform.load.servicesMetered.includes('redis-server');
+  const rows = [
+    ['added TTFT p50 (ms)', floor.ttft.addedP50Ms, platform.ttft.addedP50Ms, signed(comparison.addedTtftP50Ms), `≤ ${TARGETS.addedTtftP50Ms} ms`, yes(comparison.met.addedTtftP50)],
+    ['added TTFT p99 (ms)', floor.ttft.addedP99Ms, platform.ttft.addedP99Ms, signed(comparison.addedTtftP99Ms), `≤ ${TARGETS.addedTtftP99Ms} ms`, yes(comparison.met.addedTtftP99)],
+    [`completions/s, ${concurrency} clients`, floor.load.completionsPerSecond, platform.load.completionsPerSecond, `${Math.round(comparison.completionsPerSecondRatio * 100)} %`, `≥ ${TARGETS.completionsPerSecondRatio * 100} %`, yes(comparison.met.completionsPerSecond)],
+    [`CPU ms / completion, services${redisMetered ? ' + Redis' : ' (Redis not metered)'}`, floor.load.servicesCpuMsPerCompletion, platform.load.servicesCpuMsPerCompletion, signed(comparison.cpuMsPerCompletionOver), `≤ +${TARGETS.cpuMsPerCompletionOver} ms`, yes(comparison.met.cpuPerCompletion)],
+    ['… front / gateway', cpu(floor.load, /^front$/), cpu(platform.load, /^gateway/), '', '', ''],
+    ['… worker(s)', cpu(floor.load, /^worker$/), cpu(platform.load, /^agent-worker/), '', '', ''],
+    ['… mcp-pool', '—', cpu(platform.load, /^mcp-pool$/), '', '', ''],
+    ...(redisMetered ? [['… redis-server', cpu(floor.load, /^redis-server$/), cpu(platform.load, /^redis-server$/), '', '', '']] : []),
+  ];
+  return [
+    runHeading('Platform against the floor (BullMQ + AWS SDK), one run'),
+    '',
+    '| | floor | platform | platform − floor / ratio | target | met? |',
+    '|---|---:|---:|---:|---|---|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
-  setTimeout(() => exitOnError('bench')(new Error('exceeded 180 s')), 180_000).unref();
+  setTimeout(() => exitOnError('bench')(new Error('exceeded 300 s')), 300_000).unref();
+  const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+  const concurrency = env('BENCH_CONCURRENCY', 64);
+  const redisPid = process.env.BENCH_REDIS_PID ? Number(process.env.BENCH_REDIS_PID) : undefined;
+  const variants = (process.env.BENCH_FLOOR_VARIANTS ?? 'list,bullmq,sdk').split(',').filter(Boolean) as Variant[];
+  const withPlatform = process.env.BENCH_PLATFORM !== '0';
+  const report: Record<string, unknown> = { machine: { cpus: availableParallelism(), loadAverageAtStart: loadAverage(), node: process.version } };
+
   const redis = await startTestRedis('floor');
   const emulator = await startModelEmulator();
-  emulator.script([{ reply: { text: 'hello from the emulator', chunkCount: 1 } }]);
-  const report: Record<string, unknown> = { machine: { cpus: 2, loadAverageAtStart: loadAverage(), node: process.version } };
+  emulator.script([{ reply: { text: BENCH_REPLY, chunkCount: 1 } }]);
+  const baseline = await startDirectModelClient(emulator.bedrockEndpoint, STACK_MODEL);
+  const targets: BenchTarget[] = [];
+  const stack = withPlatform
+    ? await startStack({
+        label: 'floor-platform',
+        emulator,
+        logLevel: 'error',
+        built: process.env.BENCH_FROM_SOURCE !== '1',
+        env: { RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: '100' },
+      })
+    : undefined;
   try {
-    for (const variant of (process.env.BENCH_FLOOR_VARIANTS ?? 'list,bullmq,sdk').split(',') as Variant[]) {
-      report[variant] = await measureVariant(variant, redis.url, redis.prefix, emulator.bedrockEndpoint);
-      console.error(variant, 'done');
-    }
+    for (const variant of variants) targets.push(await startFloor(variant, { redisUrl: redis.url, prefix: redis.prefix, endpoint: emulator.bedrockEndpoint, baseline, concurrency, redisPid }));
+    if (stack) targets.push(platformTarget(stack, baseline, { concurrency, redisPid }));
+    const ttft = await interleavedTtft(targets, { samples: env('BENCH_TTFT_SAMPLES', 300), warmup: 30 });
+    console.error('ttft done');
+    const load = await alternatingLoad(targets, { concurrency, seconds: env('BENCH_SECONDS', 6), rounds: env('BENCH_ROUNDS', 2), warmupSeconds: 1.5 });
+    for (const target of targets) report[target.name] = { ttft: ttft[target.name], load: load[target.name] };
+    report.loadAverageAtEnd = loadAverage();
+    const floor = ttft.sdk && load.sdk ? { ttft: ttft.sdk, load: load.sdk } : undefined;
+    const platform = ttft.platform && load.platform ? { ttft: ttft.platform, load: load.platform } : undefined;
+    if (floor && platform) {
+      const comparison = compare(floor, platform);
+      report.platformOverSdkFloor = comparison;
+      console.log(JSON.stringify(report, null, 2));
+      console.log(`\n${markdownTable(floor, platform, comparison, concurrency)}`);
+    } else console.log(JSON.stringify(report, null, 2));
   } finally {
+    for (const target of targets) target.close();
+    baseline.close();
+    await stack?.stop();
     await emulator.close();
     await redis.close();
   }
-  report.loadAverageAtEnd = loadAverage();
-  console.log(JSON.stringify(report, null, 2));
 }
 
 const [role, rawConfig] = process.argv.slice(2);

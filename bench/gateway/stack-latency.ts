@@ -1,9 +1,12 @@
 import { Agent, request } from 'node:http';
 import { STACK_MODEL, type Stack } from '../../tests/e2e/support/stack.js';
+import { httpRequest } from './bench-http.js';
 import { closedLoopLoad, summarize } from './bench-stats.js';
-import { directTtft, startDirectModelClient, workerLikeClient } from './direct-model-client.js';
+import { directTtft, startDirectModelClient, workerLikeClient, type DirectModelClient } from './direct-model-client.js';
+import type { BenchTarget } from './side-by-side.js';
 
-const REPLY = 'hello from the emulator';
+/** The emulator's reply in every stack benchmark; a non-stream completion is right when it carries exactly this. */
+export const BENCH_REPLY = 'hello from the emulator';
 
 interface GatewaySample {
   ttftMs: number;
@@ -14,13 +17,13 @@ interface GatewaySample {
 }
 
 /** Time to the first `delta.content` through the gateway's SSE (ms), over node:http as the throughput run. */
-function gatewayTtft(stack: Stack, agent: Agent, userId: string): Promise<GatewaySample> {
+function gatewayTtft(stack: Pick<Stack, 'headers'>, gatewayUrl: string, agent: Agent, userId: string): Promise<GatewaySample> {
   const sentAt = Date.now();
   const started = performance.now();
   const body = JSON.stringify({ model: STACK_MODEL, stream: true, messages: [{ role: 'user', content: 'bench ttft' }] });
   return new Promise((resolve, reject) => {
     const req = request(
-      `${stack.baseUrl}/chat/completions`,
+      `${gatewayUrl}/v1/chat/completions`,
       { method: 'POST', agent, headers: { ...stack.headers(userId), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         let buffered = '';
@@ -62,7 +65,7 @@ async function breakdown(stack: Stack, sample: GatewaySample, emulatorReceivedAt
  * deployment has, so it is not the baseline.
  */
 export async function measureTtft(stack: Stack, samples: number) {
-  stack.emulator.script([{ reply: { text: REPLY, chunkCount: 3 } }]);
+  stack.emulator.script([{ reply: { text: BENCH_REPLY, chunkCount: 3 } }]);
   const inProcess = workerLikeClient(stack.emulator.bedrockEndpoint);
   const otherProcess = await startDirectModelClient(stack.emulator.bedrockEndpoint, STACK_MODEL);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -70,7 +73,7 @@ export async function measureTtft(stack: Stack, samples: number) {
     for (let i = 0; i < 20; i++) {
       await otherProcess.measure();
       await directTtft(inProcess, STACK_MODEL);
-      await gatewayTtft(stack, agent, 'ttft-warmup');
+      await gatewayTtft(stack, stack.gatewayUrl, agent, 'ttft-warmup');
     }
     const direct: number[] = [];
     const directInProcess: number[] = [];
@@ -79,7 +82,7 @@ export async function measureTtft(stack: Stack, samples: number) {
     for (let i = 0; i < samples; i++) {
       direct.push(await otherProcess.measure());
       directInProcess.push(await directTtft(inProcess, STACK_MODEL));
-      const sample = await gatewayTtft(stack, agent, `ttft-${i % 8}`);
+      const sample = await gatewayTtft(stack, stack.gatewayUrl, agent, `ttft-${i % 8}`);
       viaGateway.push(sample.ttftMs);
       const emulatorRequest = stack.emulator.requests.at(-1)!;
       (await breakdown(stack, sample, emulatorRequest.receivedAt.getTime())).forEach((value, index) => parts[index]!.push(value));
@@ -107,35 +110,23 @@ export async function measureTtft(stack: Stack, samples: number) {
   }
 }
 
-/** One POST over a keep-alive agent; node:http, as undici's fetch costs the load generator several times more CPU per request. */
-function post(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+/** One non-stream completion from client `client`, the clients spread round-robin over the gateways; true when the answer was right. */
+function nonStreamCompletion(stack: Pick<Stack, 'gatewayUrls' | 'headers'>, agent: Agent) {
+  const body = JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'bench throughput' }] });
+  const urls = stack.gatewayUrls.map((gatewayUrl) => new URL(`${gatewayUrl}/v1/chat/completions`));
+  return async (client: number) => {
+    const headers = { ...stack.headers(`load-${client}`), 'content-type': 'application/json' };
+    const response = await httpRequest(agent, urls[client % urls.length]!, { method: 'POST', headers, body });
+    const json = JSON.parse(response.text) as { choices?: Array<{ message: { content: string } }> };
+    return response.status === 200 && json.choices?.[0]?.message.content === BENCH_REPLY;
+  };
 }
 
 /** Non-stream completions per second of the whole stack at `concurrency` clients, over `seconds`. */
 export async function measureThroughput(stack: Stack, options: { concurrency: number; seconds: number; warmupSeconds: number; pids: Record<string, number>; chunkCount?: number }) {
-  stack.emulator.script([{ reply: { text: REPLY, chunkCount: options.chunkCount ?? 1 } }]);
-  const body = JSON.stringify({ model: STACK_MODEL, messages: [{ role: 'user', content: 'bench throughput' }] });
-  const url = new URL(`${stack.baseUrl}/chat/completions`);
+  stack.emulator.script([{ reply: { text: BENCH_REPLY, chunkCount: options.chunkCount ?? 1 } }]);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  const headers = (client: number) => ({ ...stack.headers(`load-${client}`), 'content-type': 'application/json' });
-  const load = await closedLoopLoad({
-    ...options,
-    request: async (client) => {
-      const response = await post(agent, url, headers(client), body);
-      const json = JSON.parse(response.text) as { choices?: Array<{ message: { content: string } }> };
-      return response.status === 200 && json.choices?.[0]?.message.content === REPLY;
-    },
-  });
+  const load = await closedLoopLoad({ ...options, request: nonStreamCompletion(stack, agent) });
   agent.destroy();
   return {
     concurrency: options.concurrency,
@@ -144,5 +135,35 @@ export async function measureThroughput(stack: Stack, options: { concurrency: nu
     latencyMs: load.latencyMs,
     cpuSecondsInWindow: load.cpuSecondsInWindow,
     cpuMsPerCompletion: load.cpuMsPerCompletion,
+  };
+}
+
+/**
+ * The platform as a side-by-side target: time to first `delta.content` of a streamed completion
+ * (samples round-robin over the gateways), against `baseline`; non-stream completions for the
+ * throughput run; CPU of every gateway, worker and the pool (plus Redis when `redisPid` is given).
+ * The emulator's script is the caller's.
+ */
+export function platformTarget(stack: Stack, baseline: DirectModelClient, options: { concurrency: number; redisPid?: number }): BenchTarget {
+  const one = new Agent({ keepAlive: true, maxSockets: 1 });
+  const many = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const redis: Record<string, number> = options.redisPid ? { 'redis-server': options.redisPid } : {};
+  const services = () => ({
+    ...Object.fromEntries(stack.gateways.map((gateway) => [gateway.name, gateway.child.pid!])),
+    ...Object.fromEntries(stack.workers.map((worker) => [worker.name, worker.child.pid!])),
+    [stack.pool.name]: stack.pool.child.pid!,
+    ...redis,
+  });
+  return {
+    name: 'platform',
+    ttft: async (sample) => (await gatewayTtft(stack, stack.gatewayUrls[sample % stack.gatewayUrls.length]!, one, `ttft-${sample % 8}`)).ttftMs,
+    direct: () => baseline.measure(),
+    request: nonStreamCompletion(stack, many),
+    pids: () => ({ ...services(), 'bench (clients + emulator)': process.pid }),
+    serviceNames: () => Object.keys(services()),
+    close: () => {
+      one.destroy();
+      many.destroy();
+    },
   };
 }

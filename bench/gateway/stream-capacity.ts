@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createRedis, createRedisKeys, type Redis } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, ChatJobSchema, type StreamEvent } from '@bedrock-mcp/contracts';
-import { freePort, startTestRedis, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
+import { startTestRedis, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { createTurnKeys, TurnEventLog } from '@bedrock-mcp/turns';
 import { Queue, Worker } from 'bullmq';
 import { WebSocket } from 'ws';
-import { startServiceProcess, waitUntilReady } from '../../tests/e2e/support/service-process.js';
-import { closedLoopLoad, cpuMeter, rssMiB, summarize } from './bench-stats.js';
+import { launchBenchGateway } from './bench-gateway.js';
+import { closedLoopLoad, cpuMeter, rssKiB, rssMiB, summarize } from './bench-stats.js';
 
 const MODEL = 'bench-model';
 const KEY = 'bench-key';
@@ -19,49 +16,47 @@ export interface CapacityLevel {
   ws: number;
 }
 
+export interface StreamTicks {
+  /** Milliseconds between the scripted worker's appends to each turn. */
+  tickMs: number;
+  /** Appends per turn. */
+  ticks: number;
+  /** Text deltas per append (one appendMany, one round trip): events per stream per tick. */
+  deltasPerTick: number;
+}
+
 /**
  * The gateway process alone: the bench plays the worker (a BullMQ consumer logging events through
  * the real TurnEventLog), so only the gateway is measured.
- *  - non-stream completions/s when every turn is answered at once (the gateway's ceiling);
- *  - how many concurrent SSE and WebSocket streams it holds (one delta per `tickMs` each), and the
- *    delay it adds per chunk: client receive time − the event's log time, against a plain Redis
- *    subscriber's as the baseline.
+ *  - its share of time to first token and its non-stream completions/s when every turn is answered
+ *    at once (the gateway's ceiling), unless `streamsOnly`;
+ *  - per level of concurrent SSE and WebSocket streams (`deltasPerTick` deltas per `tickMs` each):
+ *    the text deltas per second the clients received while every stream was open, the delay the
+ *    gateway adds per chunk (client receive time − the event's log time, against a plain Redis
+ *    subscriber's as the baseline), its CPU, and its RSS and heap per open stream.
  */
 export async function measureGatewayAlone(options: {
   levels: CapacityLevel[];
-  tickMs: number;
-  ticks: number;
+  stream: StreamTicks;
   ttftSamples: number;
   throughput: { concurrency: number; seconds: number };
+  streamsOnly?: boolean;
 }) {
   const redis = await startTestRedis('bench-streams');
   const keys = createRedisKeys(redis.prefix);
-  const dir = mkdtempSync(join(tmpdir(), 'bmcp-bench-'));
-  const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify({ models: [{ model_id: MODEL, model_name: 'bench' }] }));
-  const port = await freePort();
-  const gateway = startServiceProcess(
-    'bench-gateway',
-    'gateway',
-    {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: redis.prefix,
-      CONFIG_PATH: configPath,
-      API_KEY: KEY,
-      INTERNAL_API_KEY: TEST_INTERNAL_API_KEY,
-      MCP_SERVICE_HOST: '127.0.0.1',
-      MCP_SERVICE_PORT: String(port),
+  const gateway = await launchBenchGateway(redis, {
+    apiKey: KEY,
+    model: MODEL,
+    env: {
       RATE_LIMIT_PER_MINUTE: '1000000',
       // Thousands of streams over 500 users, opened at once, answered by this file's own worker
       // (which frees no concurrent-turn slots): the per-user and pre-auth caps would refuse them.
       MAX_CONCURRENT_TURNS_PER_USER: '1000000',
       WS_MAX_UNAUTHENTICATED: '1000000',
     },
-    dir,
-    { built: process.env.BENCH_FROM_SOURCE !== '1', nodeArgs: process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) },
-  );
+  });
+  const { port } = gateway;
+  const { tickMs, ticks, deltasPerTick } = options.stream;
   const workerConnection = createRedis(redis.url, 'bench-worker', { maxRetriesPerRequest: null });
   const log = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 1000, ttlSeconds: 300 });
   const logged = new Map<string, number>();
@@ -76,7 +71,7 @@ export async function measureGatewayAlone(options: {
     CHAT_QUEUE_NAME,
     async (job) => {
       const { turnId, model, userId, messages } = ChatJobSchema.parse(job.data);
-      // "instant": answer at once (gateway-only throughput); otherwise one delta per tick.
+      // "instant": answer at once (gateway-only throughput); otherwise `deltasPerTick` deltas per tick.
       if (messages.at(-1)?.content === 'instant') {
         await Promise.all([
           log.append({ turnId, type: 'start', model, userId }),
@@ -87,17 +82,21 @@ export async function measureGatewayAlone(options: {
         ]);
         return;
       }
-      const append = async (draft: Parameters<TurnEventLog['append']>[0]) => {
-        const event = await log.append(draft);
-        logged.set(`${turnId}:${event.seq}`, event.ts);
-      };
-      await append({ turnId, type: 'start', model, userId });
-      await append({ turnId, type: 'round_start', round: 1 });
-      for (let tick = 0; tick < options.ticks; tick++) {
-        await new Promise((resolve) => setTimeout(resolve, options.tickMs));
-        await append({ turnId, type: 'text_delta', text: `tick ${tick} ` });
+      await log.append({ turnId, type: 'start', model, userId });
+      await log.append({ turnId, type: 'round_start', round: 1 });
+      for (let tick = 0; tick < ticks; tick++) {
+        await new Promise((resolve) => setTimeout(resolve, tickMs));
+        const texts = Array.from({ length: deltasPerTick }, (_, delta) => `tick ${tick}.${delta} `);
+        // Noted before the append (appendMany stamps `ts` with Date.now() as it starts): the gateway
+        // may deliver an event before the script's reply reaches this worker.
+        const ts = Date.now();
+        for (const text of texts) logged.set(`${turnId}:${text}`, ts);
+        await log.appendMany(
+          turnId,
+          texts.map((text) => ({ turnId, type: 'text_delta' as const, text })),
+        );
       }
-      await append({ turnId, type: 'done', finishReason: 'end_turn' });
+      await log.append({ turnId, type: 'done', finishReason: 'end_turn' });
     },
     { connection: workerConnection, prefix: keys.bullPrefix, concurrency: 20_000 },
   );
@@ -106,10 +105,12 @@ export async function measureGatewayAlone(options: {
   let gatewayOnly: Awaited<ReturnType<typeof gatewayOnlyThroughput>> | undefined;
   let gatewayTtft: Awaited<ReturnType<typeof gatewayShareOfTtft>> | undefined;
   try {
-    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway);
-    const pid = gateway.child.pid!;
-    gatewayTtft = await gatewayShareOfTtft(`http://127.0.0.1:${port}`, redis.client, redis.prefix, options.ttftSamples);
-    gatewayOnly = await gatewayOnlyThroughput(`http://127.0.0.1:${port}`, pid, options.throughput);
+    await gateway.ready();
+    const pid = gateway.process.child.pid!;
+    if (!options.streamsOnly) {
+      gatewayTtft = await gatewayShareOfTtft(`http://127.0.0.1:${port}`, redis.client, redis.prefix, options.ttftSamples);
+      gatewayOnly = await gatewayOnlyThroughput(`http://127.0.0.1:${port}`, pid, options.throughput);
+    }
     for (const level of options.levels) {
       baseline = [];
       const sseDelays: number[] = [];
@@ -117,6 +118,31 @@ export async function measureGatewayAlone(options: {
       let completed = 0;
       let failed = 0;
       let peakRss = 0;
+      const idle = { rssMiB: rssKiB(pid) / 1024, heapMiB: await heapUsedMiB(gateway.url) };
+      const streams = level.sse + level.ws;
+      // The steady window: from the moment every stream has had its first delta to the first `done`.
+      let streaming = 0;
+      let delivered = 0;
+      let rampSeconds: number | undefined;
+      let window: { startedAt: number; delivered: number; cpu: () => Record<string, number>; open: Promise<{ rssMiB: number; heapMiB: number }> } | undefined;
+      let measured: { seconds: number; delivered: number; cpuSeconds: Record<string, number> } | undefined;
+      const onDelta = (first: boolean) => {
+        delivered += 1;
+        if (first && ++streaming === streams) {
+          rampSeconds = (performance.now() - started) / 1000;
+          window = {
+            startedAt: performance.now(),
+            delivered,
+            cpu: cpuMeter({ gateway: pid, 'bench (clients + scripted worker)': process.pid }),
+            open: heapUsedMiB(gateway.url).then((heapMiB) => ({ rssMiB: rssKiB(pid) / 1024, heapMiB })),
+          };
+        }
+      };
+      const onDone = () => {
+        if (!window || measured) return;
+        measured = { seconds: (performance.now() - window.startedAt) / 1000, delivered: delivered - window.delivered, cpuSeconds: window.cpu() };
+      };
+      const started = performance.now();
       const cpu = cpuMeter({ gateway: pid });
       const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 250);
       const body = (i: number) => JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: `stream ${i}` }] });
@@ -131,6 +157,7 @@ export async function measureGatewayAlone(options: {
         const decoder = new TextDecoder();
         let buffered = '';
         let done = false;
+        let first = true;
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
           const at = now();
           buffered += decoder.decode(chunk, { stream: true });
@@ -138,9 +165,15 @@ export async function measureGatewayAlone(options: {
           while ((end = buffered.indexOf('\n\n')) >= 0) {
             const block = buffered.slice(0, end);
             buffered = buffered.slice(end + 2);
-            const seq = /^id: (\d+)/.exec(block)?.[1];
-            if (block.includes('data: [DONE]')) done = true;
-            else if (seq && block.includes('tick ')) sseDelays.push(at - logged.get(`${turnId}:${seq}`)!);
+            const text = /"content":"(tick [^"]*)"/.exec(block)?.[1];
+            if (block.includes('data: [DONE]')) {
+              done = true;
+              onDone();
+            } else if (text) {
+              sseDelays.push(at - logged.get(`${turnId}:${text}`)!);
+              onDelta(first);
+              first = false;
+            }
           }
         }
         if (!done) throw new Error('stream ended without [DONE]');
@@ -148,21 +181,25 @@ export async function measureGatewayAlone(options: {
       const ws = (i: number) =>
         new Promise<void>((resolve, reject) => {
           const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/chat`);
+          let first = true;
           socket.on('error', reject);
           socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', apiKey: KEY, userId: `ws-${i % 500}` })));
           socket.on('message', (data) => {
             const at = now();
             const frame = JSON.parse(data.toString()) as { type: string; event?: StreamEvent };
             if (frame.type === 'ready') socket.send(JSON.stringify({ type: 'chat', requestId: String(i), body: JSON.parse(body(i)) }));
-            else if (frame.type === 'event' && frame.event?.type === 'text_delta') wsDelays.push(at - frame.event.ts);
-            else if (frame.type === 'event' && frame.event?.type === 'done') {
+            else if (frame.type === 'event' && frame.event?.type === 'text_delta') {
+              wsDelays.push(at - frame.event.ts);
+              onDelta(first);
+              first = false;
+            } else if (frame.type === 'event' && frame.event?.type === 'done') {
+              onDone();
               socket.close();
               resolve();
             } else if (frame.type === 'error') reject(new Error(JSON.stringify(frame)));
           });
         });
 
-      const started = performance.now();
       const all: Array<Promise<void>> = [];
       const total = Math.max(level.sse, level.ws);
       for (let i = 0; i < total; i++) {
@@ -177,14 +214,39 @@ export async function measureGatewayAlone(options: {
         else failed += 1;
       }
       clearInterval(rssTimer);
+      const open = await window?.open;
+      const delays = { sse: summarize(sseDelays), ws: summarize(wsDelays), redisBaseline: summarize(baseline) };
+      const everyDelay = summarize([...sseDelays, ...wsDelays]);
+      const round = (value: number) => Math.round(value * 1000) / 1000;
       results.push({
         streams: level,
         completed,
         failed,
         seconds: Math.round((performance.now() - started) / 100) / 10,
+        rampSeconds: rampSeconds && round(rampSeconds),
+        offeredEventsPerSecond: Math.round((streams * deltasPerTick * 1000) / tickMs),
+        steady: measured
+          ? {
+              seconds: round(measured.seconds),
+              eventsPerSecondDelivered: Math.round(measured.delivered / measured.seconds),
+              gatewayCpuPercent: Math.round((measured.cpuSeconds.gateway! / measured.seconds) * 100),
+              // The gateway's CPU per event: what is comparable across runs on a busy machine.
+              gatewayCpuUsPerEvent: round((measured.cpuSeconds.gateway! * 1e6) / Math.max(1, measured.delivered)),
+              benchCpuPercent: Math.round((measured.cpuSeconds['bench (clients + scripted worker)']! / measured.seconds) * 100),
+            }
+          : 'no moment with every stream open (the ramp outlasted a stream: raise BENCH_STREAM_TICKS)',
+        addedChunkDelayMs: { p50: round(everyDelay.p50 - delays.redisBaseline.p50), p99: round(everyDelay.p99 - delays.redisBaseline.p99) },
+        gatewayMemory: open && {
+          idleRssMiB: Math.round(idle.rssMiB),
+          openRssMiB: Math.round(open.rssMiB),
+          rssKiBPerStream: Math.round(((open.rssMiB - idle.rssMiB) * 1024) / streams),
+          idleHeapMiB: Math.round(idle.heapMiB * 10) / 10,
+          openHeapMiB: Math.round(open.heapMiB * 10) / 10,
+          heapKiBPerStream: Math.round(((open.heapMiB - idle.heapMiB) * 1024) / streams),
+        },
         gatewayPeakRssMiB: peakRss,
         gatewayCpuSeconds: cpu().gateway,
-        chunkDelayMs: { sse: summarize(sseDelays), ws: summarize(wsDelays), redisBaseline: summarize(baseline) },
+        chunkDelayMs: delays,
       });
       logged.clear();
     }
@@ -194,9 +256,44 @@ export async function measureGatewayAlone(options: {
     subscriber.disconnect();
     await gateway.stop();
     await redis.close();
-    rmSync(dir, { recursive: true, force: true });
   }
-  return { gatewayShareOfTtft: gatewayTtft, gatewayOnlyNonStream: gatewayOnly, streams: results };
+  return { gatewayShareOfTtft: gatewayTtft, gatewayOnlyNonStream: gatewayOnly, stream: options.stream, streams: results };
+}
+
+type StreamLevelResult = Awaited<ReturnType<typeof measureGatewayAlone>>['streams'][number];
+
+/** The stream levels as a short Markdown table. */
+export function streamCapacityTable(stream: StreamTicks, levels: readonly StreamLevelResult[]): string {
+  const rows = levels.map((level) => {
+    const steady = typeof level.steady === 'string' ? undefined : level.steady;
+    const memory = level.gatewayMemory;
+    return [
+      `${level.streams.sse} + ${level.streams.ws}`,
+      `${level.completed}/${level.completed + level.failed}`,
+      level.offeredEventsPerSecond,
+      steady?.eventsPerSecondDelivered ?? '–',
+      `${level.addedChunkDelayMs.p50} / ${level.addedChunkDelayMs.p99}`,
+      steady ? `${steady.gatewayCpuPercent} % (${Math.round(steady.gatewayCpuUsPerEvent)} µs/event)` : '–',
+      memory ? `${memory.rssKiBPerStream} / ${memory.heapKiBPerStream}` : '–',
+    ].join(' | ');
+  });
+  return [
+    `Gateway alone, ${stream.deltasPerTick} delta(s) per ${stream.tickMs} ms per stream, ${stream.ticks} ticks:`,
+    '',
+    '| streams (SSE + WS) | completed | offered events/s | delivered events/s | added delay p50 / p99 (ms) | gateway CPU (per event) | KiB per stream (RSS / heap) |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row} |`),
+  ].join('\n');
+}
+
+/**
+ * The gateway's V8 heap in use, MiB, from its /metrics (prom-client's default metrics). No GC is
+ * forced first, so garbage not yet collected counts too: per stream, an upper bound.
+ */
+async function heapUsedMiB(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
+  const bytes = Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
+  return bytes / 1024 / 1024;
 }
 
 /** Non-stream completions/s of the gateway alone (the bench answers each turn at once). */
