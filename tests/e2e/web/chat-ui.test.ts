@@ -263,7 +263,7 @@ describe('the chat UI in Chromium, against the real stack', () => {
     await sendMessage(page, 'count for the reload please');
     await expect.poll(() => answerText(page), { timeout: 15_000 }).toContain('w015');
     await page.reload();
-    // The part already shown comes back at once (from this tab's storage), then the rest streams in.
+    // The part already shown comes back at once (replayed from the turn's log), then the rest streams in.
     await expect.poll(() => answerText(page), { timeout: 5000 }).toContain('w015');
     await expect.poll(() => answerStatus(page), { timeout: 20_000 }).toBe('done');
     await expect.poll(() => answerText(page)).toBe(RELOAD_TEXT);

@@ -108,7 +108,9 @@ describe('signing in with an OpenID provider, in Chromium', () => {
     await page.reload();
     await connected(page);
     expect(await page.getByTestId('user-button').textContent()).toContain('Alice Martin');
-    expect(await lastAnswer(page).locator('.markdown').innerText()).toBe('You are talking to the emulated model.');
+    // Polled: a message skips rendering until the browser has laid it out once (`content-visibility:
+    // auto`), and until then its innerText is empty, however right the message is.
+    await expect.poll(() => lastAnswer(page).locator('.markdown').innerText()).toBe('You are talking to the emulated model.');
     await screenshot(page, 'signed-in-oidc');
 
     await page.getByTestId('user-button').click();
