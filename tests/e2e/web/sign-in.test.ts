@@ -108,9 +108,10 @@ describe('signing in with an OpenID provider, in Chromium', () => {
     await page.reload();
     await connected(page);
     expect(await page.getByTestId('user-button').textContent()).toContain('Alice Martin');
-    // Polled: a message skips rendering until the browser has laid it out once (`content-visibility:
-    // auto`), and until then its innerText is empty, however right the message is.
-    await expect.poll(() => lastAnswer(page).locator('.markdown').innerText()).toBe('You are talking to the emulated model.');
+    // Polled: a new message's contents are skipped until Chromium has found it on screen, two
+    // frames after it is added (`content-visibility: auto`), and until then its innerText is empty,
+    // however right the message is. On a loaded machine two frames can take a while.
+    await expect.poll(() => lastAnswer(page).locator('.markdown').innerText(), { timeout: 10_000 }).toBe('You are talking to the emulated model.');
     await screenshot(page, 'signed-in-oidc');
 
     await page.getByTestId('user-button').click();
