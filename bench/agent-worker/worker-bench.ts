@@ -12,7 +12,7 @@
  */
 import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { SharedSessionHttp2Handler } from '../../services/agent-worker/src/providers/shared-session-http2-handler.js';
-import { parseLoggedEvent } from '@bedrock-mcp/turns';
+import { parseLoggedEvent, splitPublishedEvents } from '@bedrock-mcp/turns';
 import { loadavg } from 'node:os';
 import { CHAT_QUEUE_NAME, type StreamEvent } from '@bedrock-mcp/contracts';
 import { PoolClient } from '@bedrock-mcp/pool-client';
@@ -52,11 +52,12 @@ try {
   const subscriber = new Redis(stack.redis.url);
   const waiting = new Map<string, { events: StreamEvent[]; done: (at: number) => void }>();
   await subscriber.psubscribe(`${stack.redis.prefix}turn:*:events`);
-  subscriber.on('pmessage', (_pattern: string, _channel: string, json: string) => {
-    const event = parseLoggedEvent(json);
-    const turn = waiting.get(event.turnId);
-    turn?.events.push(event);
-    if (event.type === 'done') turn?.done(performance.now());
+  subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+    for (const event of splitPublishedEvents(message).map(parseLoggedEvent)) {
+      const turn = waiting.get(event.turnId);
+      turn?.events.push(event);
+      if (event.type === 'done') turn?.done(performance.now());
+    }
   });
   const queueConnection = new Redis(stack.redis.url, { maxRetriesPerRequest: null });
   const queue = new Queue(CHAT_QUEUE_NAME, { connection: queueConnection, prefix: stack.client.keys.bullPrefix });

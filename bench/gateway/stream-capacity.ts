@@ -1,7 +1,7 @@
 import { createRedis, createRedisKeys, type Redis } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME, ChatJobSchema, type StreamEvent } from '@bedrock-mcp/contracts';
 import { startTestRedis, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
-import { createTurnKeys, TurnEventLog } from '@bedrock-mcp/turns';
+import { createTurnKeys, splitPublishedEvents, TurnEventLog } from '@bedrock-mcp/turns';
 import { Queue, Worker } from 'bullmq';
 import { WebSocket } from 'ws';
 import { launchBenchGateway } from './bench-gateway.js';
@@ -62,9 +62,12 @@ export async function measureGatewayAlone(options: {
   const logged = new Map<string, number>();
   let baseline: number[] = [];
   const subscriber = redis.client.duplicate();
-  subscriber.on('pmessage', (_pattern: string, _channel: string, json: string) => {
-    const event = JSON.parse(json) as StreamEvent;
-    if (event.type === 'text_delta') baseline.push(now() - event.ts);
+  subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
+    const at = now();
+    for (const json of splitPublishedEvents(message)) {
+      const event = JSON.parse(json) as StreamEvent;
+      if (event.type === 'text_delta') baseline.push(at - event.ts);
+    }
   });
   await subscriber.psubscribe(`${redis.prefix}turn:*:events`);
   const worker = new Worker(

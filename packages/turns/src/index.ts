@@ -16,7 +16,7 @@ export { TurnEvents } from './events/turn-events.js';
 export type { OpenTurnStreamOptions, TurnEventsOptions } from './events/turn-events-options.js';
 export { TurnEventStream, TurnStreamTimeoutError } from './events/turn-event-stream.js';
 export { TurnEventLog, parseLoggedEvent, type TurnEventLogOptions } from './events/turn-event-log.js';
-export { loggedJsonOf } from './events/logged-event-json.js';
+export { loggedJsonOf, splitPublishedEvents } from './events/logged-event-json.js';
 export { ActiveTurns, conversationOf, type TurnAdmission, type TurnHolder } from './producer/active-turns.js';
 // Tests and benchmarks read stored turn data through these; services never do (see no-turn-keys.test.ts).
 export { createTurnKeys, type TurnKeys } from './turn-keys.js';

@@ -4,6 +4,14 @@ import type { StreamEvent } from '@bedrock-mcp/contracts';
 const loggedJson = new WeakMap<StreamEvent, string>();
 
 /**
+ * The events' JSON in one message published on a turn's channel: one append's events, one per
+ * line, in seq order (lua/append-events.lua; JSON text holds no raw newline).
+ */
+export function splitPublishedEvents(message: string): string[] {
+  return message.split('\n');
+}
+
+/**
  * Decodes a logged or published event without the schema: for the relay's hot path, where every
  * event was built as a typed StreamEventDraft by our own worker (TurnEventLog.appendMany) and
  * validating it again for every reader costs more than forwarding it (parseLoggedEvent validates).

@@ -2,6 +2,7 @@ import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTurnKeys } from '../turn-keys.js';
+import { splitPublishedEvents } from './logged-event-json.js';
 import { parseLoggedEvent, TurnEventLog } from './turn-event-log.js';
 
 describe('TurnEventLog', () => {
@@ -49,21 +50,38 @@ describe('TurnEventLog', () => {
     expect((await other.append({ turnId, type: 'round_start', round: 2 })).seq).toBe(2);
   });
 
-  it('appends a batch in one call: consecutive seqs after earlier events, each published in order, log still capped', async () => {
+  it('appends a batch in one call: consecutive seqs after earlier events, published in order as one message, log still capped', async () => {
     const subscriber = new Redis(redis.url);
-    const received: string[] = [];
+    const messages: string[][] = [];
     await subscriber.subscribe(createTurnKeys(redis.prefix).turnChannel(turnId));
-    subscriber.on('message', (_channel, message) => received.push(`${parseLoggedEvent(message).seq}:${message.includes('"text":"b') ? 'b' : 'a'}`));
+    subscriber.on('message', (_channel, message) => messages.push(splitPublishedEvents(message).map((json) => `${parseLoggedEvent(json).seq}:${json.includes('"text":"b') ? 'b' : 'a'}`)));
 
     await log.append({ turnId, type: 'text_delta', text: 'a0' });
     const batch = await log.appendMany(turnId, ['b1', 'b2', 'b3', 'b4', 'b5'].map((text) => ({ turnId, type: 'text_delta' as const, text })));
     expect(batch.map((event) => event.seq)).toEqual([2, 3, 4, 5, 6]);
-    await expect.poll(() => received.length).toBe(6);
-    expect(received).toEqual(['1:a', '2:b', '3:b', '4:b', '5:b', '6:b']);
+    await expect.poll(() => messages.length).toBe(2);
+    expect(messages).toEqual([['1:a'], ['2:b', '3:b', '4:b', '5:b', '6:b']]);
     expect((await log.readAfter(turnId, 0)).map((event) => event.seq)).toEqual([2, 3, 4, 5, 6]);
     expect(await log.readAfter(turnId, 0)).toEqual(batch);
     expect(await log.appendMany(turnId, [])).toEqual([]);
     expect(await log.lastSeq(turnId)).toBe(6);
+    subscriber.disconnect();
+  });
+
+  it('appends a batch larger than Lua can unpack into one RPUSH (8,000 values): every event logged and published, in order', async () => {
+    const big = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 10_000, ttlSeconds: 60 });
+    const subscriber = new Redis(redis.url);
+    const published: number[] = [];
+    await subscriber.subscribe(createTurnKeys(redis.prefix).turnChannel(turnId));
+    subscriber.on('message', (_channel, message) => published.push(...splitPublishedEvents(message).map((json) => parseLoggedEvent(json).seq)));
+
+    const drafts = Array.from({ length: 8500 }, (_, index) => ({ turnId, type: 'text_delta' as const, text: `d${index}\nline` }));
+    const appended = await big.appendMany(turnId, drafts);
+    const seqs = Array.from({ length: 8500 }, (_, index) => index + 1);
+    expect(appended.map((event) => event.seq)).toEqual(seqs);
+    expect((await big.readAfter(turnId, 0)).map((event) => [event.seq, event.type === 'text_delta' && event.text])).toEqual(seqs.map((seq) => [seq, `d${seq - 1}\nline`]));
+    await expect.poll(() => published.length).toBe(8500);
+    expect(published).toEqual(seqs);
     subscriber.disconnect();
   });
 });

@@ -154,6 +154,19 @@ describe('TurnEvents (the hub)', () => {
     expect((await reading).map((event) => event.seq)).toEqual([1, 2]);
   });
 
+  it('takes every line of a published batch in order, dropping only a line that is not a turn event', async () => {
+    const turnId = newTurn();
+    const stream = await hub.open(turnId, { fresh: true });
+    const reading = collect(stream);
+    const first = JSON.stringify({ seq: 1, turnId, type: 'text_delta', text: 'a', ts: 1 });
+    const last = JSON.stringify({ seq: 2, turnId, type: 'done', finishReason: 'end_turn', ts: 2 });
+    await testRedis.client.publish(keys.turnChannel(turnId), [first, 'not json', last].join('\n'));
+    expect((await reading).map((event) => [event.seq, event.type])).toEqual([
+      [1, 'text_delta'],
+      [2, 'done'],
+    ]);
+  });
+
   it('batches the SUBSCRIBEs of many turns opened together, and re-subscribes a channel reopened while leaving', async () => {
     const turnIds = Array.from({ length: 50 }, newTurn);
     const streams = await Promise.all(turnIds.map((turnId) => hub.open(turnId, { fresh: true })));

@@ -1,6 +1,6 @@
 import type { StreamEvent } from '@bedrock-mcp/contracts';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
-import { decodeLoggedEvent } from './logged-event-json.js';
+import { decodeLoggedEvent, splitPublishedEvents } from './logged-event-json.js';
 import type { OpenTurnStreamOptions, TurnEventsOptions } from './turn-events-options.js';
 import { TurnEventStream } from './turn-event-stream.js';
 
@@ -153,14 +153,17 @@ export class TurnEvents {
   private readonly onMessage = (channelName: string, message: string): void => {
     const channel = this.channels.get(channelName);
     if (!channel || channel.streams.size === 0) return;
-    let event: StreamEvent;
-    try {
-      event = decodeLoggedEvent(message);
-    } catch (error) {
-      this.deps.logger.error({ err: error, channel: channelName }, 'dropped a malformed turn event');
-      return;
+    for (const json of splitPublishedEvents(message)) {
+      let event: StreamEvent;
+      try {
+        event = decodeLoggedEvent(json);
+      } catch (error) {
+        // A stream that misses it reads the log when the next event shows the gap.
+        this.deps.logger.error({ err: error, channel: channelName }, 'dropped a malformed turn event');
+        continue;
+      }
+      for (const stream of channel.streams) stream.pushLive(event);
     }
-    for (const stream of channel.streams) stream.pushLive(event);
   };
 
   /** After a reconnect, messages published while disconnected are only in the logs. */

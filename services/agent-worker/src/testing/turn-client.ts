@@ -6,6 +6,7 @@ import {
   createTurnKeys,
   HistoryStore,
   parseLoggedEvent,
+  splitPublishedEvents,
   TurnEventLog,
   TurnEvents,
   TurnProducer,
@@ -53,11 +54,12 @@ export class TurnClient {
     this.events = new TurnEventLog(this.redis, this.turnKeys, { maxEvents: 10_000, ttlSeconds: 600 });
     this.queueConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue(CHAT_QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.bullPrefix });
-    this.subscriber.on('message', (_channel: string, json: string) => {
-      const event = parseLoggedEvent(json);
-      for (const waiter of this.waiters.get(event.turnId) ?? []) {
-        waiter.events.set(event.seq, event);
-        waiter.onEvent();
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      for (const event of splitPublishedEvents(message).map(parseLoggedEvent)) {
+        for (const waiter of this.waiters.get(event.turnId) ?? []) {
+          waiter.events.set(event.seq, event);
+          waiter.onEvent();
+        }
       }
     });
   }
