@@ -14,11 +14,16 @@ for i = 1, count do
   events[i] = '{"seq":' .. (first + i - 1) .. ',' .. ARGV[i + 2]
 end
 -- RPUSH takes many values at once; unpack is bounded by Lua's stack, so at most 1,000 a call.
+local length = 0
 for from = 1, count, 1000 do
-  redis.call('RPUSH', KEYS[2], unpack(events, from, math.min(from + 999, count)))
+  length = redis.call('RPUSH', KEYS[2], unpack(events, from, math.min(from + 999, count)))
 end
 redis.call('PUBLISH', KEYS[3], table.concat(events, '\n'))
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[1]), -1)
+-- Trimmed only once over the cap (RPUSH returns the new length): most turns never reach it.
+local max = tonumber(ARGV[1])
+if length > max then
+  redis.call('LTRIM', KEYS[2], -max, -1)
+end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return first

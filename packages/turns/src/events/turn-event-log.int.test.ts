@@ -68,6 +68,17 @@ describe('TurnEventLog', () => {
     subscriber.disconnect();
   });
 
+  it('trims the log only past its cap, measured after the whole batch (pushed 1,000 at a time)', async () => {
+    const capped = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 1500, ttlSeconds: 60 });
+    const drafts = (count: number, from: number) => Array.from({ length: count }, (_, index) => ({ turnId, type: 'text_delta' as const, text: `d${from + index}` }));
+    await capped.appendMany(turnId, drafts(1500, 0));
+    expect((await capped.readAfter(turnId, 0)).map((event) => event.seq)).toEqual(Array.from({ length: 1500 }, (_, index) => index + 1));
+    await capped.appendMany(turnId, drafts(2500, 1500));
+    const kept = await capped.readAfter(turnId, 0);
+    expect(kept.map((event) => event.seq)).toEqual(Array.from({ length: 1500 }, (_, index) => index + 2501));
+    expect(kept.at(-1)).toMatchObject({ seq: 4000, text: 'd3999' });
+  });
+
   it('appends a batch larger than Lua can unpack into one RPUSH (8,000 values): every event logged and published, in order', async () => {
     const big = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 10_000, ttlSeconds: 60 });
     const subscriber = new Redis(redis.url);
