@@ -13,10 +13,13 @@
  *   node --conditions=source --import tsx bench/gateway/gateway-bench.ts
  * Env: BENCH_TTFT_SAMPLES (200), BENCH_CONCURRENCY (64), BENCH_SECONDS (12), BENCH_WORKERS (1),
  *      BENCH_WORKER_CONCURRENCY (100), BENCH_STREAM_LEVELS ("250x250,1000x1000": SSE x WS),
- *      BENCH_STREAM_TICK_MS (100), BENCH_STREAM_TICKS (50), BENCH_STREAM_DELTAS_PER_TICK (1): each stream
- *        gets that many text deltas per tick (1000x1000 at 1 per 100 ms offers 20,000 events/s, one
- *        socket write per event; 5 per 500 ms offers the same with five events per write and leaves
- *        the bench's own process, which plays every client and the worker, less loaded),
+ *      BENCH_STREAM_CLIENT_PROCESSES (2: processes the stream clients are spread over, so the harness is not the limit),
+ *      BENCH_STREAM_TICK_MS (500), BENCH_STREAM_TICKS (40), BENCH_STREAM_DELTAS_PER_TICK (5): each stream
+ *        gets that many text deltas per tick, in one append (1000x1000 at 5 per 500 ms offers 20,000
+ *        events/s in 4,000 appends/s, as a worker batches a fast model's deltas; 1 per 100 ms offers
+ *        the same as 20,000 appends/s, which saturates a 2-core machine's Redis, bench worker and
+ *        clients before the gateway). Streams must outlast the ramp (opening all of them, seconds at
+ *        2,000) for a steady window: 40 ticks of 500 ms is 20 s,
  *      BENCH_GATEWAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the gateway's time goes),
  *      BENCH_WORKER_NODE_ARGS (the same for the agent workers), BENCH_REDIS_PID (also meter that redis-server's CPU),
  *      BENCH_CHUNKS (1: text deltas per answer in the throughput run),
@@ -82,12 +85,13 @@ if (only.has('ttft') || only.has('throughput')) {
   }
 }
 if (only.has('alone') || only.has('streams')) {
-  const stream = { tickMs: env('BENCH_STREAM_TICK_MS', 100), ticks: env('BENCH_STREAM_TICKS', 50), deltasPerTick: env('BENCH_STREAM_DELTAS_PER_TICK', 1) };
+  const stream = { tickMs: env('BENCH_STREAM_TICK_MS', 500), ticks: env('BENCH_STREAM_TICKS', 40), deltasPerTick: env('BENCH_STREAM_DELTAS_PER_TICK', 5) };
   const alone = await measureGatewayAlone({
     levels,
     stream,
     streamsOnly: !only.has('alone'),
     ttftSamples: env('BENCH_TTFT_SAMPLES', 200),
+    clientProcesses: env('BENCH_STREAM_CLIENT_PROCESSES', 2),
     throughput: { concurrency: env('BENCH_CONCURRENCY', 64), seconds: 8 },
   });
   report.gatewayAlone = alone;

@@ -1,15 +1,17 @@
 import { createRedis, createRedisKeys, type Redis } from '@bedrock-mcp/common';
-import { CHAT_QUEUE_NAME, ChatJobSchema, type StreamEvent } from '@bedrock-mcp/contracts';
+import { CHAT_QUEUE_NAME, ChatJobSchema } from '@bedrock-mcp/contracts';
 import { startTestRedis, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
-import { createTurnKeys, splitPublishedEvents, TurnEventLog } from '@bedrock-mcp/turns';
+import { createTurnKeys, TurnEventLog } from '@bedrock-mcp/turns';
 import { Queue, Worker } from 'bullmq';
-import { WebSocket } from 'ws';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { launchBenchGateway } from './bench-gateway.js';
 import { closedLoopLoad, cpuMeter, rssKiB, rssMiB, summarize } from './bench-stats.js';
+import { monotonicMs, stampedDelta, STREAM_CLIENTS_ROLE, type StreamClientsMessage, type StreamClientsStart } from './stream-clients.js';
 
 const MODEL = 'bench-model';
 const KEY = 'bench-key';
-const now = () => performance.timeOrigin + performance.now();
+const STREAM_CLIENTS_FILE = fileURLToPath(new URL('./stream-clients.ts', import.meta.url));
 
 export interface CapacityLevel {
   sse: number;
@@ -30,15 +32,19 @@ export interface StreamTicks {
  * the real TurnEventLog), so only the gateway is measured.
  *  - its share of time to first token and its non-stream completions/s when every turn is answered
  *    at once (the gateway's ceiling), unless `streamsOnly`;
- *  - per level of concurrent SSE and WebSocket streams (`deltasPerTick` deltas per `tickMs` each):
- *    the text deltas per second the clients received while every stream was open, the delay the
- *    gateway adds per chunk (client receive time − the event's log time, against a plain Redis
- *    subscriber's as the baseline), its CPU, and its RSS and heap per open stream.
+ *  - per level of concurrent SSE and WebSocket streams (`deltasPerTick` deltas per `tickMs` each),
+ *    over the steady window (every stream open: from the last stream's first delta to the first
+ *    stream's end): the text deltas per second the clients received, the delay the gateway adds
+ *    per chunk (client receive time − the event's log time, against a plain Redis subscriber's as
+ *    the baseline), its CPU, and its RSS and heap per open stream. The clients run in
+ *    `clientProcesses` processes of their own (stream-clients.ts), the scripted worker here.
  */
 export async function measureGatewayAlone(options: {
   levels: CapacityLevel[];
   stream: StreamTicks;
   ttftSamples: number;
+  /** Processes the stream clients are spread over (stream-clients.ts), so the harness is not the limit. */
+  clientProcesses: number;
   throughput: { concurrency: number; seconds: number };
   streamsOnly?: boolean;
 }) {
@@ -59,17 +65,6 @@ export async function measureGatewayAlone(options: {
   const { tickMs, ticks, deltasPerTick } = options.stream;
   const workerConnection = createRedis(redis.url, 'bench-worker', { maxRetriesPerRequest: null });
   const log = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 1000, ttlSeconds: 300 });
-  const logged = new Map<string, number>();
-  let baseline: number[] = [];
-  const subscriber = redis.client.duplicate();
-  subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) => {
-    const at = now();
-    for (const json of splitPublishedEvents(message)) {
-      const event = JSON.parse(json) as StreamEvent;
-      if (event.type === 'text_delta') baseline.push(at - event.ts);
-    }
-  });
-  await subscriber.psubscribe(`${redis.prefix}turn:*:events`);
   const worker = new Worker(
     CHAT_QUEUE_NAME,
     async (job) => {
@@ -87,13 +82,13 @@ export async function measureGatewayAlone(options: {
       }
       await log.append({ turnId, type: 'start', model, userId });
       await log.append({ turnId, type: 'round_start', round: 1 });
+      // On a fixed schedule from the stream's start (not tickMs after the last append returned), so
+      // the offered rate is the rate asked for.
+      const begun = performance.now();
       for (let tick = 0; tick < ticks; tick++) {
-        await new Promise((resolve) => setTimeout(resolve, tickMs));
-        const texts = Array.from({ length: deltasPerTick }, (_, delta) => `tick ${tick}.${delta} `);
-        // Noted before the append (appendMany stamps `ts` with Date.now() as it starts): the gateway
-        // may deliver an event before the script's reply reaches this worker.
-        const ts = Date.now();
-        for (const text of texts) logged.set(`${turnId}:${text}`, ts);
+        await new Promise((resolve) => setTimeout(resolve, begun + (tick + 1) * tickMs - performance.now()));
+        // Stamped before the append: the gateway may deliver an event before the script's reply reaches this worker.
+        const texts = Array.from({ length: deltasPerTick }, (_, delta) => stampedDelta(tick, delta));
         await log.appendMany(
           turnId,
           texts.map((text) => ({ turnId, type: 'text_delta' as const, text })),
@@ -115,127 +110,72 @@ export async function measureGatewayAlone(options: {
       gatewayOnly = await gatewayOnlyThroughput(`http://127.0.0.1:${port}`, pid, options.throughput);
     }
     for (const level of options.levels) {
-      baseline = [];
-      const sseDelays: number[] = [];
-      const wsDelays: number[] = [];
-      let completed = 0;
-      let failed = 0;
       let peakRss = 0;
       const idle = { rssMiB: rssKiB(pid) / 1024, heapMiB: await heapUsedMiB(gateway.url) };
       const streams = level.sse + level.ws;
+      const clients = await forkStreamClients(options.clientProcesses, level, port, { redisUrl: redis.url, pattern: `${redis.prefix}turn:*:events` });
+      const clientPids = Object.fromEntries(clients.map((client, index) => [index < options.clientProcesses ? `stream clients ${index + 1}` : 'baseline subscriber', client.child.pid!]));
       // The steady window: from the moment every stream has had its first delta to the first `done`.
       let streaming = 0;
-      let delivered = 0;
       let rampSeconds: number | undefined;
-      let window: { startedAt: number; delivered: number; cpu: () => Record<string, number>; open: Promise<{ rssMiB: number; heapMiB: number }> } | undefined;
-      let measured: { seconds: number; delivered: number; cpuSeconds: Record<string, number> } | undefined;
-      const onDelta = (first: boolean) => {
-        delivered += 1;
-        if (first && ++streaming === streams) {
-          rampSeconds = (performance.now() - started) / 1000;
-          window = {
-            startedAt: performance.now(),
-            delivered,
-            cpu: cpuMeter({ gateway: pid, 'bench (clients + scripted worker)': process.pid }),
-            open: heapUsedMiB(gateway.url).then((heapMiB) => ({ rssMiB: rssKiB(pid) / 1024, heapMiB })),
-          };
-        }
-      };
-      const onDone = () => {
-        if (!window || measured) return;
-        measured = { seconds: (performance.now() - window.startedAt) / 1000, delivered: delivered - window.delivered, cpuSeconds: window.cpu() };
-      };
-      const started = performance.now();
+      let window: { startedAt: number; cpu: () => Record<string, number>; open: Promise<{ rssMiB: number; heapMiB: number }>; metrics: Promise<string> } | undefined;
+      let measured: { startedAt: number; endedAt: number; cpuSeconds: Record<string, number>; metrics: Promise<string> } | undefined;
+      const started = monotonicMs();
       const cpu = cpuMeter({ gateway: pid });
       const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 250);
-      const body = (i: number) => JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: `stream ${i}` }] });
-
-      const sse = async (i: number) => {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${KEY}`, 'x-user-id': `sse-${i % 500}`, 'content-type': 'application/json' },
-          body: body(i),
-        });
-        const turnId = response.headers.get('x-stream-id');
-        const decoder = new TextDecoder();
-        let buffered = '';
-        let done = false;
-        let first = true;
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          const at = now();
-          buffered += decoder.decode(chunk, { stream: true });
-          let end: number;
-          while ((end = buffered.indexOf('\n\n')) >= 0) {
-            const block = buffered.slice(0, end);
-            buffered = buffered.slice(end + 2);
-            const text = /"content":"(tick [^"]*)"/.exec(block)?.[1];
-            if (block.includes('data: [DONE]')) {
-              done = true;
-              onDone();
-            } else if (text) {
-              sseDelays.push(at - logged.get(`${turnId}:${text}`)!);
-              onDelta(first);
-              first = false;
-            }
-          }
-        }
-        if (!done) throw new Error('stream ended without [DONE]');
-      };
-      const ws = (i: number) =>
-        new Promise<void>((resolve, reject) => {
-          const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/chat`);
-          let first = true;
-          socket.on('error', reject);
-          socket.on('open', () => socket.send(JSON.stringify({ type: 'auth', apiKey: KEY, userId: `ws-${i % 500}` })));
-          socket.on('message', (data) => {
-            const at = now();
-            const frame = JSON.parse(data.toString()) as { type: string; event?: StreamEvent };
-            if (frame.type === 'ready') socket.send(JSON.stringify({ type: 'chat', requestId: String(i), body: JSON.parse(body(i)) }));
-            else if (frame.type === 'event' && frame.event?.type === 'text_delta') {
-              wsDelays.push(at - frame.event.ts);
-              onDelta(first);
-              first = false;
-            } else if (frame.type === 'event' && frame.event?.type === 'done') {
-              onDone();
-              socket.close();
-              resolve();
-            } else if (frame.type === 'error') reject(new Error(JSON.stringify(frame)));
-          });
-        });
-
-      const all: Array<Promise<void>> = [];
-      const total = Math.max(level.sse, level.ws);
-      for (let i = 0; i < total; i++) {
-        if (i < level.sse) all.push(sse(i));
-        if (i < level.ws) all.push(ws(i));
-        // Open in batches so the ramp is not one burst of thousands of handshakes.
-        if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      const settled = await Promise.allSettled(all);
-      for (const outcome of settled) {
-        if (outcome.status === 'fulfilled') completed += 1;
-        else failed += 1;
-      }
+      const settled = await Promise.all(
+        clients.map((client) =>
+          client.run({
+            onFirst: () => {
+              if (++streaming < streams) return;
+              rampSeconds = (monotonicMs() - started) / 1000;
+              window = {
+                startedAt: monotonicMs(),
+                cpu: cpuMeter({ gateway: pid, 'bench (scripted worker)': process.pid, ...clientPids }),
+                open: heapUsedMiB(gateway.url).then((heapMiB) => ({ rssMiB: rssKiB(pid) / 1024, heapMiB })),
+                metrics: gatewayMetrics(gateway.url),
+              };
+            },
+            onDone: () => {
+              if (!window || measured) return;
+              measured = { startedAt: window.startedAt, endedAt: monotonicMs(), cpuSeconds: window.cpu(), metrics: gatewayMetrics(gateway.url) };
+            },
+          }),
+        ),
+      );
       clearInterval(rssTimer);
+      const completed = settled.reduce((sum, outcome) => sum + outcome.completed, 0);
+      const failed = settled.reduce((sum, outcome) => sum + outcome.failed, 0);
+      const firstError = settled.find((outcome) => outcome.firstError)?.firstError;
+      const reports = await Promise.all(clients.map((client) => client.report(measured ? { windowStart: measured.startedAt, windowEnd: measured.endedAt } : { windowStart: 0, windowEnd: -1 })));
+      const sseDelays = reports.flatMap((report) => report.sseDelaysMs);
+      const wsDelays = reports.flatMap((report) => report.wsDelaysMs);
+      const deliveredInWindow = sseDelays.length + wsDelays.length;
+      const baselineDelays = reports.flatMap((report) => report.baselineDelaysMs);
+      const steadySeconds = measured ? (measured.endedAt - measured.startedAt) / 1000 : 0;
+      const clientCpuSeconds = measured ? Object.keys(clientPids).filter((name) => name.startsWith('stream clients')).reduce((sum, name) => sum + measured!.cpuSeconds[name]!, 0) : 0;
       const open = await window?.open;
-      const delays = { sse: summarize(sseDelays), ws: summarize(wsDelays), redisBaseline: summarize(baseline) };
+      const runtime = window && measured ? runtimeBetween(await window.metrics, await measured.metrics) : undefined;
+      const delays = { sse: summarize(sseDelays), ws: summarize(wsDelays), redisBaseline: summarize(baselineDelays) };
       const everyDelay = summarize([...sseDelays, ...wsDelays]);
       const round = (value: number) => Math.round(value * 1000) / 1000;
       results.push({
         streams: level,
         completed,
         failed,
-        seconds: Math.round((performance.now() - started) / 100) / 10,
+        ...(firstError ? { firstError } : {}),
+        seconds: Math.round((monotonicMs() - started) / 100) / 10,
         rampSeconds: rampSeconds && round(rampSeconds),
         offeredEventsPerSecond: Math.round((streams * deltasPerTick * 1000) / tickMs),
         steady: measured
           ? {
-              seconds: round(measured.seconds),
-              eventsPerSecondDelivered: Math.round(measured.delivered / measured.seconds),
-              gatewayCpuPercent: Math.round((measured.cpuSeconds.gateway! / measured.seconds) * 100),
+              seconds: round(steadySeconds),
+              eventsPerSecondDelivered: Math.round(deliveredInWindow / steadySeconds),
+              gatewayCpuPercent: Math.round((measured.cpuSeconds.gateway! / steadySeconds) * 100),
               // The gateway's CPU per event: what is comparable across runs on a busy machine.
-              gatewayCpuUsPerEvent: round((measured.cpuSeconds.gateway! * 1e6) / Math.max(1, measured.delivered)),
-              benchCpuPercent: Math.round((measured.cpuSeconds['bench (clients + scripted worker)']! / measured.seconds) * 100),
+              gatewayCpuUsPerEvent: round((measured.cpuSeconds.gateway! * 1e6) / Math.max(1, deliveredInWindow)),
+              workerCpuPercent: Math.round((measured.cpuSeconds['bench (scripted worker)']! / steadySeconds) * 100),
+              clientsCpuPercent: Math.round((clientCpuSeconds / steadySeconds) * 100),
             }
           : 'no moment with every stream open (the ramp outlasted a stream: raise BENCH_STREAM_TICKS)',
         addedChunkDelayMs: { p50: round(everyDelay.p50 - delays.redisBaseline.p50), p99: round(everyDelay.p99 - delays.redisBaseline.p99) },
@@ -247,20 +187,75 @@ export async function measureGatewayAlone(options: {
           openHeapMiB: Math.round(open.heapMiB * 10) / 10,
           heapKiBPerStream: Math.round(((open.heapMiB - idle.heapMiB) * 1024) / streams),
         },
+        gatewayRuntimeInWindow: runtime,
         gatewayPeakRssMiB: peakRss,
         gatewayCpuSeconds: cpu().gateway,
         chunkDelayMs: delays,
       });
-      logged.clear();
     }
   } finally {
     await worker.close();
     workerConnection.disconnect();
-    subscriber.disconnect();
     await gateway.stop();
     await redis.close();
   }
   return { gatewayShareOfTtft: gatewayTtft, gatewayOnlyNonStream: gatewayOnly, stream: options.stream, streams: results };
+}
+
+interface StreamClients {
+  child: ChildProcess;
+  /** Opens the process's streams; resolves when all have ended. */
+  run(handlers: { onFirst(): void; onDone(): void }): Promise<Extract<StreamClientsMessage, { type: 'settled' }>>;
+  /** The delays of the deltas it received inside the window; the process is then ended. */
+  report(window: { windowStart: number; windowEnd: number }): Promise<Extract<StreamClientsMessage, { type: 'report' }>>;
+}
+
+/**
+ * `count` client processes, the level's streams dealt out round-robin (stream i to process i % count),
+ * and one more with the bare subscriber of the baseline.
+ */
+async function forkStreamClients(count: number, level: CapacityLevel, port: number, baseline: { redisUrl: string; pattern: string }): Promise<StreamClients[]> {
+  const share = (streams: number, index: number) => Array.from({ length: streams }, (_, i) => i).filter((i) => i % count === index);
+  return Array.from({ length: count + 1 }, (_, index) => {
+    const child = fork(STREAM_CLIENTS_FILE, [STREAM_CLIENTS_ROLE], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: 'inherit' });
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`stream clients ${index + 1} exited with ${code} before its report`))));
+    exited.catch(() => undefined);
+    const next = <T extends StreamClientsMessage['type']>(type: T, handlers?: { onFirst(): void; onDone(): void }) =>
+      Promise.race([
+        exited,
+        new Promise<Extract<StreamClientsMessage, { type: T }>>((resolve) => {
+          const onMessage = (message: StreamClientsMessage) => {
+            if (message.type === 'first') handlers?.onFirst();
+            else if (message.type === 'done') handlers?.onDone();
+            if (message.type !== type) return;
+            child.off('message', onMessage);
+            resolve(message as Extract<StreamClientsMessage, { type: T }>);
+          };
+          child.on('message', onMessage);
+        }),
+      ]);
+    return {
+      child,
+      run: (handlers) => {
+        const settled = next('settled', handlers);
+        const start: StreamClientsStart =
+          index < count
+            ? { type: 'start', port, apiKey: KEY, model: MODEL, sse: share(level.sse, index), ws: share(level.ws, index) }
+            : { type: 'start', port, apiKey: KEY, model: MODEL, sse: [], ws: [], subscribe: baseline };
+        child.send(start);
+        return settled;
+      },
+      report: async (window) => {
+        const report = next('report');
+        child.send(window);
+        try {
+          return await report;
+        } finally {
+          child.kill();
+        }
+      },
+    };
+  });
 }
 
 type StreamLevelResult = Awaited<ReturnType<typeof measureGatewayAlone>>['streams'][number];
@@ -294,9 +289,41 @@ export function streamCapacityTable(stream: StreamTicks, levels: readonly Stream
  * forced first, so garbage not yet collected counts too: per stream, an upper bound.
  */
 async function heapUsedMiB(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
-  const bytes = Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1]);
-  return bytes / 1024 / 1024;
+  return metricValue(await gatewayMetrics(url), 'nodejs_heap_size_used_bytes') / 1024 / 1024;
+}
+
+function gatewayMetrics(url: string): Promise<string> {
+  return fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } }).then((response) => response.text());
+}
+
+/** The first sample of `name` that has every one of `labels` (e.g. `kind="major"`); NaN when absent. */
+function metricValue(text: string, name: string, ...labels: string[]): number {
+  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`, 'gm'))) {
+    const own = (match[1] ?? '').split(',');
+    if (labels.every((label) => own.includes(label))) return Number(match[2]);
+  }
+  return Number.NaN;
+}
+
+const GC_KINDS = ['minor', 'major', 'incremental'] as const;
+
+/**
+ * What the gateway's event loop and garbage collector did between `before` and `after` (two
+ * /metrics scrapes; prom-client resets its event-loop delay histogram at each scrape, so the lag
+ * is the window's): pauses per GC kind (how many, their total, how many over 10 ms) and the loop's delay.
+ */
+function runtimeBetween(before: string, after: string) {
+  const round = (value: number) => Math.round(value * 100) / 100;
+  const delta = (name: string, ...labels: string[]) => metricValue(after, name, ...labels) - metricValue(before, name, ...labels);
+  const gc = Object.fromEntries(
+    GC_KINDS.map((kind) => {
+      const count = delta('nodejs_gc_duration_seconds_count', `kind="${kind}"`);
+      const under10ms = delta('nodejs_gc_duration_seconds_bucket', 'le="0.01"', `kind="${kind}"`);
+      return [kind, { count, totalMs: round(delta('nodejs_gc_duration_seconds_sum', `kind="${kind}"`) * 1000), over10ms: count - under10ms }];
+    }),
+  );
+  const lag = (name: string) => round(metricValue(after, name) * 1000);
+  return { gc, eventLoopDelayMs: { p50: lag('nodejs_eventloop_lag_p50_seconds'), p99: lag('nodejs_eventloop_lag_p99_seconds'), max: lag('nodejs_eventloop_lag_max_seconds') } };
 }
 
 /** Non-stream completions/s of the gateway alone (the bench answers each turn at once). */
