@@ -283,4 +283,30 @@ describe('changes from elsewhere', () => {
     await waitFor(() => expect(window.location.search).toBe(''));
     await waitFor(() => expect(within(list()).queryByText('Poems (more)')).toBeNull());
   });
+
+  it('a read of the conversation that left before a message was sent does not erase that turn when it lands', async () => {
+    const stub = await startWithThree();
+    const user = await renderApp();
+    await screen.findByText('Connected');
+    await user.click(await within(list()).findByRole('button', { name: 'Poems about the sea' }));
+    await screen.findByText('The sea is wide.');
+
+    // A change (the title, say) makes the page read the conversation again; that read is slow.
+    const release = stub.holdReads();
+    const reads = stub.requests.filter((request) => request.url.startsWith('/v1/conversations/c-poems')).length;
+    stub.announce({ conversation_id: 'c-poems', change: 'updated', at: Date.now() });
+    await waitFor(() => expect(stub.requests.filter((request) => request.url.startsWith('/v1/conversations/c-poems')).length).toBe(reads + 1));
+
+    // Meanwhile a message goes out and is answered.
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'One more poem{Enter}');
+    await waitFor(() => expect(screen.getAllByTestId('assistant-message').at(-1)).toHaveTextContent('Answer 1.'));
+    await waitFor(() => expect(screen.getAllByTestId('assistant-message').at(-1)!.dataset.status).toBe('done'));
+
+    // The read lands, knowing nothing of that turn: the turn stays.
+    release();
+    // Nothing to wait for when it is right: give the answer time to arrive and be applied.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(screen.getByText('One more poem')).toBeInTheDocument();
+    expect(screen.getAllByTestId('assistant-message').at(-1)).toHaveTextContent('Answer 1.');
+  });
 });

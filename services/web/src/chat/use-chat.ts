@@ -62,6 +62,8 @@ export function useChat({ client, initialConversationId, onConversationChange, s
   const flushTimerRef = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const stopOnAcceptRef = useRef(new Set<string>());
   const refetchAfterTurnRef = useRef(false);
+  /** Messages sent from this page: a read of the conversation begun before the last one is stale. */
+  const sendsRef = useRef(0);
   const onChangeRef = useRef(onConversationChange);
   onChangeRef.current = onConversationChange;
 
@@ -100,9 +102,17 @@ export function useChat({ client, initialConversationId, onConversationChange, s
   const fetchOpen = useCallback(
     async (conversationId: string, messageLimit = MESSAGE_PAGE_SIZE) => {
       setLoad((state) => ({ ...state, loading: true, error: undefined }));
+      const sendsBefore = sendsRef.current;
       try {
         const stored = await client.getConversation(conversationId, { messageLimit });
         if (conversationRef.current.id !== conversationId) return;
+        if (sendsRef.current !== sendsBefore) {
+          // A message went out while this read was on its way: the read does not know that turn and
+          // would replace it. The page shows it live; the conversation is read again after it.
+          refetchAfterTurnRef.current = true;
+          setLoad({ loading: false, loadingEarlier: false });
+          return;
+        }
         const blobUrl = (blobId: string) => client.conversationBlobUrl(conversationId, blobId);
         show({ id: conversationId, firstIndex: stored.first_index, messages: storedToChatMessages(stored.messages, blobUrl, stored.active_turn_id) });
         setLoad({ loading: false, loadingEarlier: false });
@@ -263,6 +273,7 @@ export function useChat({ client, initialConversationId, onConversationChange, s
       const socket = socketRef.current;
       if (!socket) return 'Not connected to the gateway yet.';
       const requestId = newRequestId();
+      sendsRef.current += 1;
       dispatch({ type: 'send', message, requestId, replaceLast: request.replaceLast });
       socket.sendChat(requestId, body);
       return undefined;

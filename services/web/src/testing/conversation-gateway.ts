@@ -35,6 +35,8 @@ export async function startConversationGateway(conversations: Array<{ summary: C
   const turnEvents = new Map<string, StreamEvent[]>();
   const sockets = new Set<WebSocket>();
   let turnCounter = 0;
+  /** While set, a conversation read is answered from the store as it is now, but only once this resolves. */
+  let readsHeld: Promise<void> | undefined;
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -76,7 +78,10 @@ export async function startConversationGateway(conversations: Array<{ summary: C
       const limit = Number(url.searchParams.get('message_limit') ?? 200);
       const before = Number(url.searchParams.get('before') ?? entry.messages.length);
       const firstIndex = Math.max(0, before - limit);
-      return json(200, { ...entry.summary, messages: entry.messages.slice(firstIndex, before), first_index: firstIndex });
+      const answer = { ...entry.summary, messages: entry.messages.slice(firstIndex, before), first_index: firstIndex };
+      if (!readsHeld) return json(200, answer);
+      void readsHeld.then(() => json(200, answer));
+      return undefined;
     });
   });
 
@@ -116,5 +121,15 @@ export async function startConversationGateway(conversations: Array<{ summary: C
     for (const socket of sockets) send(socket, { type: 'conversation', change });
   }
 
-  return { ...(await listenOnLoopback(server, socketServer)), store, requests, frames, emit, announce, turnEvents };
+  /** Holds the answers to conversation reads from now on (each as the store was when it was read) until the returned release is called. */
+  function holdReads(): () => void {
+    let release!: () => void;
+    readsHeld = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      readsHeld = undefined;
+      release();
+    };
+  }
+
+  return { ...(await listenOnLoopback(server, socketServer)), store, requests, frames, emit, announce, turnEvents, holdReads };
 }
