@@ -40,6 +40,8 @@ interface PastToolCall {
  */
 export function handsOnScript(): ScriptRule[] {
   return [
+    // The conversation's title (CONVERSATION_TITLES=model asks the model once, after the first answer).
+    { when: { lastUserText: 'Write a title of at most six words for this conversation' }, reply: { text: 'Exploring the demo database' } },
     { when: { lastUserText: HANDS_ON_QUESTIONS[0] }, reply: { text: 'Let me look at the database.', toolUses: [{ name: 'db_sqlite__list_tables', input: {} }] } },
     {
       when: { afterToolResult: 'db_sqlite__list_tables' },
