@@ -48,6 +48,16 @@ async function renderApp() {
 
 const list = () => screen.getByRole('navigation', { name: 'Conversations' });
 
+/** The three conversations, the app connected, and the one titled `title` open (showing `shown`). */
+async function openOneOfThree(title: string, shown: string) {
+  const stub = await startWithThree();
+  const user = await renderApp();
+  await screen.findByText('Connected');
+  await user.click(await within(list()).findByRole('button', { name: title }));
+  await screen.findByText(shown);
+  return { stub, user };
+}
+
 describe('the conversation list', () => {
   it('groups conversations by day, newest first, and opens one as it was: files, thinking, the ask, the tool card with its image, the answer', async () => {
     const stub = await startWithThree();
@@ -178,11 +188,7 @@ describe('sending in a conversation', () => {
   });
 
   it('edits and resends the last message, and regenerates the last answer with its image read back from the server', async () => {
-    const stub = await startWithThree();
-    const user = await renderApp();
-    await screen.findByText('Connected');
-    await user.click(await within(list()).findByRole('button', { name: 'Charts of sales' }));
-    await screen.findByText('Question 1: show me the chart');
+    const { stub, user } = await openOneOfThree('Charts of sales', 'Question 1: show me the chart');
 
     await user.click(screen.getByRole('button', { name: 'Edit your last message' }));
     const box = screen.getByRole('textbox', { name: 'Message' });
@@ -237,11 +243,7 @@ describe('sending in a conversation', () => {
 
 describe('changes from elsewhere', () => {
   it('follows the open conversation: a turn started on another device streams here, new messages are fetched, a deletion closes it; the list refreshes', async () => {
-    const stub = await startWithThree();
-    const user = await renderApp();
-    await screen.findByText('Connected');
-    await user.click(await within(list()).findByRole('button', { name: 'Poems about the sea' }));
-    await screen.findByText('The sea is wide.');
+    const { stub } = await openOneOfThree('Poems about the sea', 'The sea is wide.');
 
     // Another device starts a turn here.
     const entry = stub.store.get('c-poems')!;
@@ -285,17 +287,14 @@ describe('changes from elsewhere', () => {
   });
 
   it('a read of the conversation that left before a message was sent does not erase that turn when it lands', async () => {
-    const stub = await startWithThree();
-    const user = await renderApp();
-    await screen.findByText('Connected');
-    await user.click(await within(list()).findByRole('button', { name: 'Poems about the sea' }));
-    await screen.findByText('The sea is wide.');
+    const { stub, user } = await openOneOfThree('Poems about the sea', 'The sea is wide.');
 
     // A change (the title, say) makes the page read the conversation again; that read is slow.
     const release = stub.holdReads();
-    const reads = stub.requests.filter((request) => request.url.startsWith('/v1/conversations/c-poems')).length;
+    const reads = () => stub.requests.filter((request) => request.url.startsWith('/v1/conversations/c-poems')).length;
+    const readsBefore = reads();
     stub.announce({ conversation_id: 'c-poems', change: 'updated', at: Date.now() });
-    await waitFor(() => expect(stub.requests.filter((request) => request.url.startsWith('/v1/conversations/c-poems')).length).toBe(reads + 1));
+    await waitFor(() => expect(reads()).toBe(readsBefore + 1));
 
     // Meanwhile a message goes out and is answered.
     await user.type(screen.getByRole('textbox', { name: 'Message' }), 'One more poem{Enter}');
