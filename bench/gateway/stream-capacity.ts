@@ -114,7 +114,7 @@ export async function measureGatewayAlone(options: {
       const idle = { rssMiB: rssKiB(pid) / 1024, heapMiB: await heapUsedMiB(gateway.url) };
       const streams = level.sse + level.ws;
       const clients = await forkStreamClients(options.clientProcesses, level, port, { redisUrl: redis.url, pattern: `${redis.prefix}turn:*:events` });
-      const clientPids = Object.fromEntries(clients.map((client, index) => [index < options.clientProcesses ? `stream clients ${index + 1}` : 'baseline subscriber', client.child.pid!]));
+      const clientPids = Object.fromEntries(clients.map((client) => [client.name, client.child.pid!]));
       // The steady window: from the moment every stream has had its first delta to the first `done`.
       let streaming = 0;
       let rampSeconds: number | undefined;
@@ -204,6 +204,8 @@ export async function measureGatewayAlone(options: {
 
 interface StreamClients {
   child: ChildProcess;
+  /** `stream clients N`, or `baseline subscriber`. */
+  name: string;
   /** Opens the process's streams; resolves when all have ended. */
   run(handlers: { onFirst(): void; onDone(): void }): Promise<Extract<StreamClientsMessage, { type: 'settled' }>>;
   /** The delays of the deltas it received inside the window; the process is then ended. */
@@ -216,9 +218,10 @@ interface StreamClients {
  */
 async function forkStreamClients(count: number, level: CapacityLevel, port: number, baseline: { redisUrl: string; pattern: string }): Promise<StreamClients[]> {
   const share = (streams: number, index: number) => Array.from({ length: streams }, (_, i) => i).filter((i) => i % count === index);
-  return Array.from({ length: count + 1 }, (_, index) => {
+  const clients = Array.from({ length: count + 1 }, (_, index) => {
     const child = fork(STREAM_CLIENTS_FILE, [STREAM_CLIENTS_ROLE], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: 'inherit' });
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`stream clients ${index + 1} exited with ${code} before its report`))));
+    const name = index < count ? `stream clients ${index + 1}` : 'baseline subscriber';
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before its report`))));
     exited.catch(() => undefined);
     const next = <T extends StreamClientsMessage['type']>(type: T, handlers?: { onFirst(): void; onDone(): void }) =>
       Promise.race([
@@ -236,7 +239,9 @@ async function forkStreamClients(count: number, level: CapacityLevel, port: numb
       ]);
     return {
       child,
-      run: (handlers) => {
+      name,
+      ready: next('ready'),
+      run: (handlers: { onFirst(): void; onDone(): void }) => {
         const settled = next('settled', handlers);
         const start: StreamClientsStart =
           index < count
@@ -245,7 +250,7 @@ async function forkStreamClients(count: number, level: CapacityLevel, port: numb
         child.send(start);
         return settled;
       },
-      report: async (window) => {
+      report: async (window: { windowStart: number; windowEnd: number }) => {
         const report = next('report');
         child.send(window);
         try {
@@ -256,6 +261,8 @@ async function forkStreamClients(count: number, level: CapacityLevel, port: numb
       },
     };
   });
+  await Promise.all(clients.map((client) => client.ready));
+  return clients;
 }
 
 type StreamLevelResult = Awaited<ReturnType<typeof measureGatewayAlone>>['streams'][number];

@@ -2,7 +2,7 @@
  * One process of stream-capacity's clients, forked so that thousands of SSE and WebSocket streams
  * are read by more than the bench's own core: the gateway, not the harness, should be the limit.
  *
- * Protocol (IPC): the parent sends `start` with the streams this process opens; the process sends
+ * Protocol (IPC): the process sends `ready` once loaded; the parent sends `start` with the streams this process opens; the process sends
  * `first` when a stream gets its first text delta, `done` when one ends, `settled` when all have;
  * the parent then sends `report` with the steady window (monotonic ms), and the process answers
  * with the delays of the deltas it received in that window; the parent then ends it.
@@ -31,6 +31,8 @@ export interface StreamClientsStart {
 }
 
 export type StreamClientsMessage =
+  /** Loaded and listening: the ramp is timed from here, not from the fork. */
+  | { type: 'ready' }
   | { type: 'first' }
   | { type: 'done' }
   | { type: 'settled'; completed: number; failed: number; firstError?: string }
@@ -167,4 +169,7 @@ async function run(start: StreamClientsStart): Promise<void> {
 /** The argument stream-capacity forks this file with. */
 export const STREAM_CLIENTS_ROLE = 'stream-clients';
 
-if (process.send && process.argv[2] === STREAM_CLIENTS_ROLE) process.once('message', (start: StreamClientsStart) => void run(start));
+if (process.send && process.argv[2] === STREAM_CLIENTS_ROLE) {
+  process.once('message', (start: StreamClientsStart) => void run(start));
+  send({ type: 'ready' });
+}
