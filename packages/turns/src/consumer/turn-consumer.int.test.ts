@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TurnEvents } from '../events/turn-events.js';
+import type { TurnEventStream } from '../events/turn-event-stream.js';
 import { TurnProducer } from '../producer/turn-producer.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
 import { TurnConsumer, type TurnContext } from './turn-consumer.js';
@@ -43,9 +44,9 @@ afterEach(async () => {
   await redis.close();
 });
 
-async function readAll(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
+async function readAll(stream: TurnEventStream): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
+  for (let batch = await stream.nextBatch(); batch; batch = await stream.nextBatch()) events.push(...batch);
   return events;
 }
 

@@ -12,11 +12,12 @@ export interface StreamBackend {
 }
 
 /**
- * One reader's view of a turn: an async iterable of its events after a seq, live until `done`.
+ * One reader's view of a turn: its events after a seq, live until `done`, read in batches
+ * (`nextBatch`: every event ready at once, so a relay writes them in one go).
  * Pulling is the backpressure: a reader that does not pull lets live events pile up only to
  * `maxBufferedEvents`; beyond that they are dropped and later re-read from the Redis log.
  */
-export class TurnEventStream implements AsyncIterable<StreamEvent> {
+export class TurnEventStream {
   private pending: StreamEvent[] = [];
   private live: StreamEvent[] = [];
   private finished = false;
@@ -26,6 +27,13 @@ export class TurnEventStream implements AsyncIterable<StreamEvent> {
   private waitDeadline = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerFiresAt = 0;
+  /** The seq of a live event that showed a gap and made the stream re-read the log (once per gap). */
+  private rereadFor = 0;
+  /**
+   * The batch handed out last, emptied and refilled at each pull: a reader that still points at it
+   * while it waits for the next event (an async frame does) keeps no events alive that long.
+   */
+  private readonly batch: StreamEvent[] = [];
 
   constructor(
     readonly turnId: string,
@@ -72,20 +80,16 @@ export class TurnEventStream implements AsyncIterable<StreamEvent> {
     this.notify();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
-    return {
-      next: () => this.next(),
-      return: () => {
-        this.close();
-        return Promise.resolve({ done: true, value: undefined });
-      },
-    };
-  }
-
-  private async next(): Promise<IteratorResult<StreamEvent>> {
+  /**
+   * The next events: every one ready now (at least one; the events of one Redis message, or of a log
+   * read). The batch is only valid until the next call (one array, refilled). Undefined once the
+   * turn ended or the stream closed. A relay thus makes one write and one wait per batch rather
+   * than per event, and waits on this one promise rather than an async iterator's chain of them.
+   */
+  async nextBatch(): Promise<readonly StreamEvent[] | undefined> {
+    const batch = this.batch;
+    batch.length = 0;
     let idleSince = Date.now();
-    // The seq of a live event that showed a gap and made the stream re-read the log.
-    let rereadFor = 0;
     while (!this.closed && !this.finished) {
       if (this.needsLogRead) {
         this.needsLogRead = false;
@@ -99,22 +103,9 @@ export class TurnEventStream implements AsyncIterable<StreamEvent> {
         }
         this.pending = logged.filter((event) => event.seq > this.lastSeqDelivered);
       }
-      const fromLog = this.pending.length > 0;
-      const event = fromLog ? this.pending.shift() : this.live.shift();
-      if (event) {
-        if (event.seq <= this.lastSeqDelivered) continue;
-        // A gap in the log itself is final (the capped log dropped old events, or it expired); a gap
-        // in live events (a dropped buffer, a reconnect) is filled from the log, once.
-        if (event.seq > this.lastSeqDelivered + 1 && !fromLog && rereadFor !== event.seq) {
-          rereadFor = event.seq;
-          this.live.unshift(event);
-          this.needsLogRead = true;
-          continue;
-        }
-        this.lastSeqDelivered = event.seq;
-        if (event.type === 'done') this.finish();
-        return { done: false, value: event };
-      }
+      for (let event = this.takeDeliverable(); event; event = this.takeDeliverable()) batch.push(event);
+      if (batch.length > 0) return batch;
+      if (this.needsLogRead) continue;
       const idleFor = Date.now() - idleSince;
       if (idleFor >= this.options.idleTimeoutMs) {
         this.close();
@@ -124,7 +115,32 @@ export class TurnEventStream implements AsyncIterable<StreamEvent> {
       if (woken) idleSince = Date.now();
       else this.needsLogRead = true;
     }
-    return { done: true, value: undefined };
+    return undefined;
+  }
+
+  /**
+   * The next event to hand over, in seq order: from the log read first, then live. Undefined when
+   * none is ready, after `done`, or when a live event shows a gap: the log is then read first.
+   */
+  private takeDeliverable(): StreamEvent | undefined {
+    while (!this.finished && !this.closed) {
+      const fromLog = this.pending.length > 0;
+      const event = fromLog ? this.pending.shift() : this.live.shift();
+      if (!event) return undefined;
+      if (event.seq <= this.lastSeqDelivered) continue;
+      // A gap in the log itself is final (the capped log dropped old events, or it expired); a gap
+      // in live events (a dropped buffer, a reconnect) is filled from the log, once.
+      if (event.seq > this.lastSeqDelivered + 1 && !fromLog && this.rereadFor !== event.seq) {
+        this.rereadFor = event.seq;
+        this.live.unshift(event);
+        this.needsLogRead = true;
+        return undefined;
+      }
+      this.lastSeqDelivered = event.seq;
+      if (event.type === 'done') this.finish();
+      return event;
+    }
+    return undefined;
   }
 
   private finish(): void {

@@ -32,7 +32,7 @@ const done = (turnId: string): StreamEventDraft => ({ turnId, type: 'done', fini
 
 async function collect(stream: TurnEventStream): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
+  for (let batch = await stream.nextBatch(); batch; batch = await stream.nextBatch()) events.push(...batch);
   return events;
 }
 
@@ -82,9 +82,8 @@ describe('TurnEvents (the hub)', () => {
     const first = await hub.open(turnId, { fresh: true });
     const second = await hub.open(turnId, { fresh: true });
     await log.append(text(turnId, 'a'));
-    const iterator = first[Symbol.asyncIterator]();
-    expect((await iterator.next()).value?.seq).toBe(1);
-    await iterator.return?.();
+    expect((await first.nextBatch())?.map((event) => event.seq)).toEqual([1]);
+    first.close();
     const reading = collect(second);
     await log.append(done(turnId));
     expect((await reading).map((event) => event.seq)).toEqual([1, 2]);
@@ -111,7 +110,7 @@ describe('TurnEvents (the hub)', () => {
       const stream = await quick.open(turnId, { fresh: true });
       const seqs: number[] = [];
       const reading = (async () => {
-        for await (const event of stream) seqs.push(event.seq);
+        for (let batch = await stream.nextBatch(); batch; batch = await stream.nextBatch()) seqs.push(...batch.map((event) => event.seq));
       })();
       for (let i = 0; i < 12; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -165,6 +164,46 @@ describe('TurnEvents (the hub)', () => {
       [1, 'text_delta'],
       [2, 'done'],
     ]);
+  });
+
+  it('reads in batches: the events of one append come as one batch, and a reader then waits for the next', async () => {
+    const turnId = newTurn();
+    const stream = await hub.open(turnId, { fresh: true });
+    const firstRead = stream.nextBatch();
+    await log.appendMany(turnId, [text(turnId, 'a'), text(turnId, 'b'), text(turnId, 'c')]);
+    expect((await firstRead)?.map((event) => event.seq)).toEqual([1, 2, 3]);
+    const secondRead = stream.nextBatch();
+    await log.append(text(turnId, 'd'));
+    await log.appendMany(turnId, [text(turnId, 'e'), done(turnId)]);
+    expect((await secondRead)?.map((event) => event.seq)).toEqual([4]);
+    expect((await stream.nextBatch())?.map((event) => event.type)).toEqual(['text_delta', 'done']);
+    expect(await stream.nextBatch()).toBeUndefined();
+  });
+
+  it('ends a batch at a gap in live events and fills the gap from the log before going on', async () => {
+    const turnId = newTurn();
+    for (const value of ['a', 'b', 'c']) await log.append(text(turnId, value));
+    const stream = await hub.open(turnId, { afterSeq: 3, fresh: true });
+    // Seqs 4 and 5 reach the log only: the stream hears of 6 first, sees the gap and reads the log.
+    await testRedis.client.rpush(keys.turnLog(turnId), JSON.stringify({ seq: 4, turnId, type: 'text_delta', text: 'd', ts: 4 }), JSON.stringify({ seq: 5, turnId, type: 'text_delta', text: 'e', ts: 5 }));
+    const six = JSON.stringify({ seq: 6, turnId, type: 'text_delta', text: 'f', ts: 6 });
+    await testRedis.client.rpush(keys.turnLog(turnId), six);
+    await testRedis.client.publish(keys.turnChannel(turnId), six);
+    const seqs: number[] = [];
+    while (seqs.length < 3) seqs.push(...((await stream.nextBatch()) ?? []).map((event) => event.seq));
+    expect(seqs).toEqual([4, 5, 6]);
+    stream.close();
+  });
+
+  it('gives a reader that closed its stream nothing more', async () => {
+    const turnId = newTurn();
+    const stream = await hub.open(turnId, { fresh: true });
+    const firstRead = stream.nextBatch();
+    await log.append(text(turnId, 'a'));
+    expect((await firstRead)?.map((event) => event.seq)).toEqual([1]);
+    stream.close();
+    await log.appendMany(turnId, [text(turnId, 'b'), done(turnId)]);
+    expect(await stream.nextBatch()).toBeUndefined();
   });
 
   it('batches the SUBSCRIBEs of many turns opened together, and re-subscribes a channel reopened while leaving', async () => {

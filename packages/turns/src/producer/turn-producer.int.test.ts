@@ -1,5 +1,5 @@
 import { createLogger, createRedisKeys } from '@bedrock-mcp/common';
-import { CHAT_QUEUE_NAME, type StreamEvent } from '@bedrock-mcp/contracts';
+import { CHAT_QUEUE_NAME } from '@bedrock-mcp/contracts';
 import { startTestRedis, testChatJob, type TestRedis } from '@bedrock-mcp/test-support';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -57,9 +57,8 @@ describe('TurnProducer.submit', () => {
     if (outcome.kind !== 'enqueued') throw new Error('not enqueued');
     const log = new TurnEventLog(redis.client, keys, { maxEvents: 10, ttlSeconds: 60 });
     await log.append({ turnId: job.turnId, type: 'done', finishReason: 'end_turn' });
-    const received: StreamEvent[] = [];
-    for await (const event of outcome.stream) received.push(event);
-    expect(received.map((event) => event.type)).toEqual(['done']);
+    expect((await outcome.stream.nextBatch())?.map((event) => event.type)).toEqual(['done']);
+    expect(await outcome.stream.nextBatch()).toBeUndefined();
   });
 
   it('refuses a user holding every slot, leaving no meta and no job', async () => {

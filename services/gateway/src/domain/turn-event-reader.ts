@@ -1,12 +1,20 @@
 import type { StreamEvent } from '@bedrock-mcp/contracts';
 import { TurnStreamTimeoutError, type TurnEvents, type TurnEventStream } from '@bedrock-mcp/turns';
 
-/** What the SSE responder, the non-stream route and the WebSocket read a turn's events through. */
-export interface TurnEventReader extends AsyncIterable<StreamEvent> {
+/**
+ * What the SSE responder, the non-stream route and the WebSocket read a turn's events through: in
+ * batches, each holding every event ready at once (the events of one Redis message, or of a log
+ * read), so a relay writes them in one go rather than one write and one await per event. A plain
+ * `next()` rather than async iteration: a reader waits on one promise, not a chain of them, and a
+ * server holding thousands of waiting streams allocates (and collects) that much less per event.
+ */
+export interface TurnEventReader {
   readonly turnId: string;
   /** True once the turn is known to have ended. */
   readonly turnEnded: boolean;
-  /** Stops reading (the turn goes on). Idempotent. */
+  /** The next events (at least one), valid until the next call; undefined once the turn ended or the reader closed. */
+  next(): Promise<readonly StreamEvent[] | undefined>;
+  /** Stops reading (the turn goes on). Idempotent; the one who reads closes, whatever the outcome. */
   close(): void;
 }
 
@@ -21,6 +29,8 @@ type OpenTurnStream = (turnId: string, afterSeq: number) => Promise<TurnEventStr
  */
 class PatientTurnStream implements TurnEventReader {
   private closed = false;
+  /** The asks' expiry (epoch ms) while the turn waits for a person. */
+  private waitingUntil: number | undefined;
 
   constructor(
     private current: TurnEventStream,
@@ -41,26 +51,21 @@ class PatientTurnStream implements TurnEventReader {
     this.current.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
-    /** The asks' expiry (epoch ms) while the turn waits for a person. */
-    let waitingUntil: number | undefined;
-    try {
-      for (;;) {
-        try {
-          for await (const event of this.current) {
-            if (event.type === 'approval_request') waitingUntil = Math.max(waitingUntil ?? 0, event.expiresAt);
-            else if (event.type !== 'approval_answer') waitingUntil = undefined;
-            yield event;
-          }
-          return;
-        } catch (error) {
-          if (!(error instanceof TurnStreamTimeoutError) || this.closed || waitingUntil === undefined || Date.now() >= waitingUntil + this.graceMs) throw error;
-          this.current = await this.reopen(this.current.turnId, this.current.lastSeq);
-          if (this.closed) this.current.close();
+  async next(): Promise<readonly StreamEvent[] | undefined> {
+    for (;;) {
+      try {
+        const batch = await this.current.nextBatch();
+        for (const event of batch ?? []) {
+          if (event.type === 'approval_request') this.waitingUntil = Math.max(this.waitingUntil ?? 0, event.expiresAt);
+          else if (event.type !== 'approval_answer') this.waitingUntil = undefined;
         }
+        return batch;
+      } catch (error) {
+        const waitingUntil = this.waitingUntil;
+        if (!(error instanceof TurnStreamTimeoutError) || this.closed || waitingUntil === undefined || Date.now() >= waitingUntil + this.graceMs) throw error;
+        this.current = await this.reopen(this.current.turnId, this.current.lastSeq);
+        if (this.closed) this.current.close();
       }
-    } finally {
-      this.current.close();
     }
   }
 }
@@ -72,6 +77,9 @@ class PatientTurnStream implements TurnEventReader {
  * the request itself is read, with only those asks, and nothing after it.
  */
 export class EventsAfterAsks implements TurnEventReader {
+  private priming = true;
+  private ended = false;
+
   constructor(
     private readonly inner: TurnEventReader,
     private readonly askIds: ReadonlySet<string>,
@@ -91,24 +99,28 @@ export class EventsAfterAsks implements TurnEventReader {
     this.inner.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
-    let priming = true;
-    for await (const event of this.inner) {
-      if (!priming) {
-        yield event;
-        continue;
-      }
-      const answered = event.type === 'approval_request' && event.asks.some((ask) => this.askIds.has(ask.id));
-      if (answered) {
-        const unanswered = event.asks.filter((ask) => this.stillPending.has(ask.id));
-        if (unanswered.length > 0) {
-          yield { ...event, asks: unanswered };
-          return;
+  async next(): Promise<readonly StreamEvent[] | undefined> {
+    while (!this.ended) {
+      const batch = await this.inner.next();
+      if (!batch || !this.priming) return batch;
+      for (const [index, event] of batch.entries()) {
+        const answered = event.type === 'approval_request' && event.asks.some((ask) => this.askIds.has(ask.id));
+        if (answered) {
+          const unanswered = event.asks.filter((ask) => this.stillPending.has(ask.id));
+          if (unanswered.length > 0) {
+            this.ended = true;
+            return [{ ...event, asks: unanswered }];
+          }
+        }
+        this.prime(event);
+        if (answered) {
+          this.priming = false;
+          if (index + 1 < batch.length) return batch.slice(index + 1);
+          break;
         }
       }
-      this.prime(event);
-      if (answered) priming = false;
     }
+    return undefined;
   }
 }
 

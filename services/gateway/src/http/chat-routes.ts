@@ -163,9 +163,11 @@ async function respondWithCompletion(services: GatewayServices, res: Response, s
 
 async function assemble(stream: TurnEventReader, assembler: CompletionAssembler): Promise<AssembledTurn> {
   try {
-    for await (const event of stream) {
-      assembler.accept(event);
-      if (event.type === 'approval_request') break;
+    for (let batch = await stream.next(); batch; batch = await stream.next()) {
+      for (const event of batch) {
+        assembler.accept(event);
+        if (event.type === 'approval_request') return assembler.result();
+      }
     }
   } catch (error) {
     if (error instanceof TurnStreamTimeoutError) throw new GatewayError('timeout', error.message);

@@ -31,18 +31,22 @@ export async function respondWithSse({ res, stream, formatter, headers, logger, 
   let ended = false;
   let firstToken = true;
   try {
-    for await (const event of stream) {
-      const payloads = formatter.format(event);
-      if (firstToken && (event.type === 'text_delta' || event.type === 'reasoning_delta')) {
-        firstToken = false;
-        metrics.ttft.observe({ transport: 'sse' }, Number(process.hrtime.bigint() - receivedAt) / 1e9);
+    for (let batch = await stream.next(); batch; batch = await stream.next()) {
+      let paused = false;
+      for (const event of batch) {
+        writer.add(event.seq, formatter.format(event));
+        if (firstToken && (event.type === 'text_delta' || event.type === 'reasoning_delta')) {
+          firstToken = false;
+          metrics.ttft.observe({ transport: 'sse' }, Number(process.hrtime.bigint() - receivedAt) / 1e9);
+        }
+        if (event.type === 'done') ended = true;
+        if (event.type === 'approval_request') {
+          ended = paused = true;
+          break;
+        }
       }
-      await writer.send(event.seq, payloads);
-      if (event.type === 'done') ended = true;
-      if (event.type === 'approval_request') {
-        ended = true;
-        break;
-      }
+      await writer.flush();
+      if (paused) break;
     }
     // Resumed after the end: nothing more to replay. (A stream cut by the client or by shutdown gets
     // no [DONE]: the client should resume it.)

@@ -20,15 +20,15 @@ export interface SseWriterOptions {
 }
 
 /**
- * Writes one SSE response. `send` writes all frames of an event at once and waits for the socket
- * to drain when the client reads slowly, so a slow client slows its reader, never grows memory.
- * Frames sent in the same tick (the events of one Redis read) leave in one socket write: Node's
- * http corks a response's socket at its first write of a tick and uncorks it on the next, so this
- * adds no cork (and no per-event callback) of its own.
+ * Writes one SSE response. `add` encodes an event's frames; `flush` writes every frame added since
+ * in one write (the events of one batch) and waits for the socket to drain when the client reads
+ * slowly, so a slow client slows its reader, never grows memory.
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly heartbeatMs: number;
+  /** Frames added and not yet written. */
+  private unsent = '';
 
   constructor(
     private readonly res: ServerResponse,
@@ -55,10 +55,24 @@ export class SseWriter {
     this.armHeartbeat();
   }
 
-  async send(seq: number | undefined, payloads: readonly SsePayload[]): Promise<void> {
-    if (payloads.length === 0 || this.closed) return;
+  /** Encodes the frames of one event (none for an event without payloads), to go out at the next flush. */
+  add(seq: number | undefined, payloads: readonly SsePayload[]): void {
+    if (payloads.length > 0) this.unsent += encodeSseFrames(seq, payloads);
+  }
+
+  /** Writes the frames added since the last flush, in one write. */
+  async flush(): Promise<void> {
+    const text = this.unsent;
+    this.unsent = '';
+    if (text === '' || this.closed) return;
     this.armHeartbeat();
-    if (!this.res.write(encodeSseFrames(seq, payloads))) await this.drained();
+    if (!this.res.write(text)) await this.drained();
+  }
+
+  /** add + flush: one event's frames, written now. */
+  send(seq: number | undefined, payloads: readonly SsePayload[]): Promise<void> {
+    this.add(seq, payloads);
+    return this.flush();
   }
 
   end(): void {

@@ -205,12 +205,17 @@ export class WsChatSession {
     const untrack = this.services.trackStream('ws');
     let firstToken = receivedAt !== undefined;
     try {
-      for await (const event of stream) {
-        if (firstToken && (event.type === 'text_delta' || event.type === 'reasoning_delta')) {
-          firstToken = false;
-          this.services.metrics.ttft.observe({ transport: 'ws' }, Number(process.hrtime.bigint() - receivedAt!) / 1e9);
+      for (let batch = await stream.next(); batch; batch = await stream.next()) {
+        // Frames go out in order: waiting for the last one waits for all (only a slow client makes any wait).
+        let sent: Promise<void> | undefined;
+        for (const event of batch) {
+          if (firstToken && (event.type === 'text_delta' || event.type === 'reasoning_delta')) {
+            firstToken = false;
+            this.services.metrics.ttft.observe({ transport: 'ws' }, Number(process.hrtime.bigint() - receivedAt!) / 1e9);
+          }
+          sent = this.sendEvent(event);
         }
-        await this.sendEvent(event);
+        await sent;
       }
     } catch (error) {
       if (!(error instanceof TurnStreamTimeoutError)) throw error;
