@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copiesOf, createDockerignoreMatcher, expandArgs, runsOf, stageChain, workspacesOf, type Dockerfile } from '../../deploy/scripts/dockerfile.js';
+import { SERVICE_NODE_ARGS } from '../e2e/support/service-process.js';
 import { APP_SERVICES, exists, readDockerfile, readText, repoRoot, tsconfigClosure } from './deploy-files.js';
 
 // The Dockerfile parsed and checked against the repository it builds. `npm run test:deploy`
@@ -138,9 +139,9 @@ describe.each(NODE_SERVICES)('Dockerfile target %s: contents', (service) => {
     }
   });
 
-  it('starts the compiled entry file with conf/ beside it', () => {
+  it('starts the compiled entry file with conf/ beside it, and the V8 flags the tests and benchmarks run it with', () => {
     const cmd = stageChain(dockerfile, service).flatMap((candidate) => candidate.instructions).find((instruction) => instruction.keyword === 'CMD')!;
-    expect(JSON.parse(cmd.args)).toEqual(['node', `services/${service}/dist/main.js`]);
+    expect(JSON.parse(cmd.args)).toEqual(['node', ...(SERVICE_NODE_ARGS[service] ?? []), `services/${service}/dist/main.js`]);
     expect(exists(`services/${service}/src/main.ts`)).toBe(true);
     expect(copiesOf(stage(service))).toContainEqual({ from: undefined, sources: ['conf'], destination: 'conf' });
   });

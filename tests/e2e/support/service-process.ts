@@ -28,6 +28,17 @@ export interface ServiceLaunch {
 }
 
 /**
+ * The V8 flags a service's image starts it with (the Dockerfile's CMD, checked by
+ * tests/deploy/dockerfiles.test.ts), so tests and benchmarks run it as it ships. The gateway's
+ * young generation is twice V8's default: with thousands of open streams, the state of each
+ * waiting stream then dies young instead of being copied and promoted (bench/gateway, 2,000
+ * streams: about 15 % less CPU per event, no full GC in the window, 25 MiB more RSS).
+ */
+export const SERVICE_NODE_ARGS: Readonly<Record<string, readonly string[]>> = {
+  gateway: ['--max-semi-space-size=32'],
+};
+
+/**
  * Runs `services/<service>/src/main.ts` from source (`node --conditions=source --import tsx`), or
  * its build, with only the given environment (plus PATH and HOME), logging to `<logDir>/<name>.log`.
  */
@@ -35,7 +46,7 @@ export function startServiceProcess(name: string, service: string, env: Record<s
   const built = join(PROJECT_ROOT, 'services', service, 'dist', 'main.js');
   if (launch.built && !existsSync(built)) throw new Error(`${built} does not exist: run npm run build first`);
   const entry = launch.built ? [built] : ['--conditions=source', '--import', 'tsx', join(PROJECT_ROOT, 'services', service, 'src', 'main.ts')];
-  const child = spawn(process.execPath, [...(launch.nodeArgs ?? []), ...entry], {
+  const child = spawn(process.execPath, [...(SERVICE_NODE_ARGS[service] ?? []), ...(launch.nodeArgs ?? []), ...entry], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
