@@ -206,6 +206,8 @@ interface StreamClients {
   child: ChildProcess;
   /** `stream clients N`, or `baseline subscriber`. */
   name: string;
+  /** Resolves once the process is loaded and listening. */
+  ready: Promise<unknown>;
   /** Opens the process's streams; resolves when all have ended. */
   run(handlers: { onFirst(): void; onDone(): void }): Promise<Extract<StreamClientsMessage, { type: 'settled' }>>;
   /** The delays of the deltas it received inside the window; the process is then ended. */
@@ -218,7 +220,7 @@ interface StreamClients {
  */
 async function forkStreamClients(count: number, level: CapacityLevel, port: number, baseline: { redisUrl: string; pattern: string }): Promise<StreamClients[]> {
   const share = (streams: number, index: number) => Array.from({ length: streams }, (_, i) => i).filter((i) => i % count === index);
-  const clients = Array.from({ length: count + 1 }, (_, index) => {
+  const clients = Array.from({ length: count + 1 }, (_, index): StreamClients => {
     const child = fork(STREAM_CLIENTS_FILE, [STREAM_CLIENTS_ROLE], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: 'inherit' });
     const name = index < count ? `stream clients ${index + 1}` : 'baseline subscriber';
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before its report`))));
@@ -241,7 +243,7 @@ async function forkStreamClients(count: number, level: CapacityLevel, port: numb
       child,
       name,
       ready: next('ready'),
-      run: (handlers: { onFirst(): void; onDone(): void }) => {
+      run: (handlers) => {
         const settled = next('settled', handlers);
         const start: StreamClientsStart =
           index < count
@@ -250,7 +252,7 @@ async function forkStreamClients(count: number, level: CapacityLevel, port: numb
         child.send(start);
         return settled;
       },
-      report: async (window: { windowStart: number; windowEnd: number }) => {
+      report: async (window) => {
         const report = next('report');
         child.send(window);
         try {
