@@ -4,7 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { APPROVAL_REQUIRED_FINISH_REASON, type OpenAiApprovalRequest } from '@bedrock-mcp/contracts';
-import { freePort, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
+import { contentsByPrefix, freePort, TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from './support/service-process.js';
@@ -153,6 +153,11 @@ describe('a request-scoped remote MCP server (tools: [{type: "mcp"}])', () => {
     expect(choice.finish_reason).toBe(APPROVAL_REQUIRED_FINISH_REASON);
     const asked = choice.message.approval_requests?.[0];
     expect(asked).toMatchObject({ type: 'mcp_approval_request', server_label: 'req-remote', name: 'echo' });
+
+    // The paused turn waits in Redis (its resume job carries the request's server): its headers only sealed.
+    const held = await contentsByPrefix(stack.redis.client, stack.redis.prefix);
+    expect(held).toMatch(new RegExp(`${paused.id}.*req-remote.*enc:v1:`));
+    expect(held).not.toContain('remote-secret');
 
     const answered = await stack.fetch(`/v1/turns/${paused.id}/approvals`, { method: 'POST', userId: USER, body: JSON.stringify({ approvals: [{ id: asked!.id, decision: 'approve' }] }) });
     expect(answered.status).toBe(200);

@@ -13,7 +13,7 @@ export interface ResolvedSecretCipher {
  */
 export function resolveSecretCipher(settings: Pick<Settings, 'NODE_ENV' | 'SECRETS_KEY'>): ResolvedSecretCipher {
   if (settings.SECRETS_KEY !== undefined) {
-    return { cipher: SecretCipher.fromSecret(settings.SECRETS_KEY), usingDevelopmentKey: false };
+    return { cipher: derived(settings.SECRETS_KEY), usingDevelopmentKey: false };
   }
   if (settings.NODE_ENV === 'production') {
     throw new Error(
@@ -21,5 +21,14 @@ export function resolveSecretCipher(settings: Pick<Settings, 'NODE_ENV' | 'SECRE
         'Set it to a long random value, e.g. `openssl rand -base64 32`, and keep it: changing it makes stored secrets unreadable.',
     );
   }
-  return { cipher: SecretCipher.development(), usingDevelopmentKey: true };
+  return { cipher: developmentCipher ??= SecretCipher.development(), usingDevelopmentKey: true };
+}
+
+// A service asks for its cipher in more than one place (its stores, request servers' secrets): scrypt once per key.
+let last: { secret: string; cipher: SecretCipher } | undefined;
+let developmentCipher: SecretCipher | undefined;
+
+function derived(secret: string): SecretCipher {
+  if (last?.secret !== secret) last = { secret, cipher: SecretCipher.fromSecret(secret) };
+  return last.cipher;
 }

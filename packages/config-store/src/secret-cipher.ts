@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync } from 'node:crypto';
+import { SEALED_SECRET_PATTERN } from '@bedrock-mcp/contracts';
 
 const ALGORITHM = 'aes-256-gcm';
 const KEY_BYTES = 32;
@@ -74,7 +75,7 @@ export class SecretCipher {
 
   /** Throws SecretKeyMismatchError (another key) or SealedSecretError (malformed, altered, wrong context). */
   decrypt(sealed: string, context: string): string {
-    const match = /^enc:v1:([0-9a-f]{8}):([A-Za-z0-9_-]+)$/.exec(sealed);
+    const match = SEALED_SECRET_PATTERN.exec(sealed);
     if (!match) throw new SealedSecretError('stored secret is not in the sealed format');
     const [, storedKeyId = '', encoded = ''] = match;
     if (storedKeyId !== this.keyId) throw new SecretKeyMismatchError(storedKeyId, this.keyId);

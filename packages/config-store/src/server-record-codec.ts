@@ -1,6 +1,7 @@
 import type { Logger } from '@bedrock-mcp/common';
 import { McpServerConfigSchema, type McpServerConfig } from '@bedrock-mcp/contracts';
 import { z } from 'zod';
+import { mapHttpSecrets, mapSecretRecord } from './http-secrets.js';
 import { SealedSecretError, type SecretCipher } from './secret-cipher.js';
 import type { UserServerRecord } from './user-server-store.js';
 
@@ -102,12 +103,6 @@ function secretContext(userId: string, serverId: string, field: string): string 
 }
 
 function mapSecrets(config: McpServerConfig, transform: (field: string, value: string) => string): McpServerConfig {
-  const mapRecord = (prefix: string, record: Record<string, string>) =>
-    Object.fromEntries(Object.entries(record).map(([name, value]) => [name, transform(`${prefix}.${name}`, value)]));
-  if (config.transport === 'stdio') return { ...config, env: mapRecord('env', config.env) };
-  return {
-    ...config,
-    headers: mapRecord('headers', config.headers),
-    ...(config.token !== undefined ? { token: transform('token', config.token) } : {}),
-  };
+  if (config.transport === 'stdio') return { ...config, env: mapSecretRecord('env', config.env, transform) };
+  return mapHttpSecrets(config, transform);
 }

@@ -18,7 +18,7 @@ export const ChatJobSchema = z
     mcpServerIds: z.array(ServerIdSchema),
     /**
      * The request's own remote MCP servers (its `mcp` tools), run for this turn only. Their headers
-     * and tokens are secrets: the job sits in Redis behind its ACL users, and no log or event shows them.
+     * and tokens are sealed (RequestServerSchema): no log or event shows them, nor the job in Redis.
      */
     requestServers: z.array(RequestServerSchema).optional(),
     /** The request's own function tools: a call to one ends the turn (`tool_use`) for the client to run. */

@@ -4,7 +4,8 @@ import { ApprovalPolicySchema } from './tool-approval.js';
 
 const EnvSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names must be shell-style identifiers'), z.string());
 /** HTTP header names and their values (secrets: never logged). */
-export const HttpHeadersSchema = z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name'), z.string());
+export const HttpHeaderNameSchema = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not an HTTP header name');
+export const HttpHeadersSchema = z.record(HttpHeaderNameSchema, z.string());
 export const HttpUrlSchema = z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL' });
 
 const common = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ServerIdSchema, TurnIdSchema } from './ids.js';
-import { HttpHeadersSchema, HttpUrlSchema } from './mcp-server-config.js';
+import { HttpHeaderNameSchema, HttpHeadersSchema, HttpUrlSchema } from './mcp-server-config.js';
 import { ApprovalPolicySchema } from './tool-approval.js';
 
 /**
@@ -29,8 +29,17 @@ export function requestServerIdOf(serverLabel: string): string {
 }
 
 /**
+ * A secret value sealed by the gateway (AES-256-GCM, `enc:v1:<key id>:<base64url>`, SecretCipher
+ * in config-store): only the gateway and the mcp-pool hold SECRETS_KEY to seal and open it.
+ */
+export const SEALED_SECRET_PATTERN = /^enc:v1:([0-9a-f]{8}):([A-Za-z0-9_-]+)$/;
+const SealedSecretSchema = z.string().regex(SEALED_SECRET_PATTERN, 'must be a value sealed by the gateway, never plain text');
+
+/**
  * A request's own server as the agent worker hands it to the mcp-pool with the catalog and each
  * call of its turn (pool-api.ts): the pool runs it for (user, turn), apart from the user's servers.
+ * Its token and header values are sealed (RequestServerSecrets in config-store) from the gateway
+ * to the pool: the job in Redis and the worker never hold them in plain text.
  */
 export const RequestServerSchema = z
   .object({
@@ -39,8 +48,8 @@ export const RequestServerSchema = z
     turnId: TurnIdSchema,
     transport: z.literal('streamable_http'),
     url: HttpUrlSchema,
-    token: z.string().optional(),
-    headers: HttpHeadersSchema.default({}),
+    token: SealedSecretSchema.optional(),
+    headers: z.record(HttpHeaderNameSchema, SealedSecretSchema).default({}),
     description: z.string().max(500).optional(),
     allowedTools: z.array(z.string().min(1)).optional(),
     requireApproval: ApprovalPolicySchema.optional(),
@@ -48,7 +57,7 @@ export const RequestServerSchema = z
   .strict();
 export type RequestServer = z.infer<typeof RequestServerSchema>;
 
-/** A request's `mcp` tool → the server its turn runs with. */
+/** A request's `mcp` tool → the server its turn runs with, its secrets still in plain text (the gateway seals them). */
 export function requestServerOf(tool: McpTool, turnId: string): RequestServer {
   const allowed = Array.isArray(tool.allowed_tools) ? tool.allowed_tools : tool.allowed_tools?.tool_names;
   return {

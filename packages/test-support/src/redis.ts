@@ -79,3 +79,35 @@ export async function deleteByPrefix(client: Redis, prefix: string): Promise<voi
     if (keys.length > 0) await client.unlink(...keys);
   } while (cursor !== '0');
 }
+
+/** Every key under `prefix` with its value as text (strings, hashes, lists, sets, sorted sets, streams), for asserting what Redis holds. */
+export async function contentsByPrefix(client: Redis, prefix: string): Promise<string> {
+  const parts: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    for (const key of keys) parts.push(`${key} ${JSON.stringify(await valueOf(client, key))}`);
+  } while (cursor !== '0');
+  return parts.join('\n');
+}
+
+async function valueOf(client: Redis, key: string): Promise<unknown> {
+  const type = await client.type(key);
+  switch (type) {
+    case 'string':
+      return client.get(key);
+    case 'hash':
+      return client.hgetall(key);
+    case 'list':
+      return client.lrange(key, 0, -1);
+    case 'set':
+      return client.smembers(key);
+    case 'zset':
+      return client.zrange(key, '0', '-1');
+    case 'stream':
+      return client.xrange(key, '-', '+');
+    default:
+      return type; // expired meanwhile ('none'), or a type no service writes
+  }
+}

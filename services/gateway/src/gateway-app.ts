@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConversationStore, UserServerStore } from '@bedrock-mcp/config-store';
+import { RequestServerSecrets, resolveSecretCipher, type ConversationStore, type UserServerStore } from '@bedrock-mcp/config-store';
 import {
   createMetricsRegistry,
   createOpsHandler,
@@ -163,6 +163,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       conversations,
       maxConversationBytes: settings.CONVERSATION_MAX_BYTES,
       changes: conversationChanges,
+      // The mcp-pool opens them with the same SECRETS_KEY.
+      requestSecrets: new RequestServerSecrets(resolveSecretCipher(settings).cipher),
     }),
     access,
     turnStreams: new TurnStreams(turnEvents, streamIdleTimeoutMs),

@@ -16,7 +16,7 @@ import {
   type RuntimeConfig,
   type ShutdownStep,
 } from '@bedrock-mcp/common';
-import type { UserServerStore } from '@bedrock-mcp/config-store';
+import { RequestServerSecrets, resolveSecretCipher, type UserServerStore } from '@bedrock-mcp/config-store';
 import { POOL_ROUTES, POOL_USER_SCOPE } from '@bedrock-mcp/contracts';
 import { ServerResolver } from './config/server-resolver.js';
 import { PendingElicitations } from './calls/pending-elicitations.js';
@@ -150,6 +150,7 @@ export async function startPoolService(deps: PoolServiceDependencies): Promise<P
     metrics: new PoolMetrics(registry, runningByOwner),
     logger,
     checkUrl: (url) => assertUrlAllowed(url, addressPolicy),
+    requestSecrets: new RequestServerSecrets(resolveSecretCipher(settings).cipher),
   });
 
   const ownership = new UserOwnership({ redis, keys, replicaId, ttlMs: ownershipTtlMs(settings.POOL_HEARTBEAT_MS), logger });

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, functionToolsOf, requestServerOf, toClientTool, type ChatCompletionRequest, type ChatJob, type ModelConfig } from '@bedrock-mcp/contracts';
+import { DEFAULT_MAX_TOKENS, DEFAULT_TEMPERATURE, functionToolsOf, requestServerOf, toClientTool, type ChatCompletionRequest, type ChatJob, type ModelConfig, type RequestServer } from '@bedrock-mcp/contracts';
 
 export interface ChatJobInput {
   turnId: string;
@@ -9,6 +9,8 @@ export interface ChatJobInput {
   mcpServerIds: string[];
   /** epoch ms */
   createdAt: number;
+  /** Seals a request server's token and header values (RequestServerSecrets): the job never holds them in plain text. */
+  sealSecrets: (server: RequestServer) => RequestServer;
 }
 
 /**
@@ -17,9 +19,9 @@ export interface ChatJobInput {
  * the system messages and the latest user message (or the tool messages that answer the client tool
  * calls the conversation ended with): the worker prepends the conversation's history.
  */
-export function buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt }: ChatJobInput): ChatJob {
+export function buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt, sealSecrets }: ChatJobInput): ChatJob {
   const serverSide = body.keep_session || body.conversation_id !== undefined;
-  const requestServers = (body.tools ?? []).flatMap((tool) => (tool.type === 'mcp' ? [requestServerOf(tool, turnId)] : []));
+  const requestServers = (body.tools ?? []).flatMap((tool) => (tool.type === 'mcp' ? [sealSecrets(requestServerOf(tool, turnId))] : []));
   const clientTools = functionToolsOf(body.tools);
   const stop = body.stop === null || body.stop === undefined ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
   return {

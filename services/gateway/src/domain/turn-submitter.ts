@@ -1,4 +1,4 @@
-import type { ConversationStore } from '@bedrock-mcp/config-store';
+import type { ConversationStore, RequestServerSecrets } from '@bedrock-mcp/config-store';
 import { randomIdPart, type Logger } from '@bedrock-mcp/common';
 import type { ChatCompletionRequest, ChatJob, ModelConfig } from '@bedrock-mcp/contracts';
 import { conversationOf, TurnEnqueueError, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
@@ -35,6 +35,8 @@ export interface TurnSubmitterOptions {
   maxConversationBytes: number;
   /** Where `turn_started` goes once a turn in a conversation is admitted. */
   changes: Pick<ConversationChangePublisher, 'publish'>;
+  /** Seals the request servers' secrets into the job (the mcp-pool opens them). */
+  requestSecrets: Pick<RequestServerSecrets, 'seal'>;
   now?: () => number;
 }
 
@@ -88,7 +90,8 @@ export class TurnSubmitter {
 
     const turnId = newTurnId();
     const createdAt = this.now();
-    const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt });
+    const { requestSecrets } = this.options;
+    const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt, sealSecrets: (server) => requestSecrets.seal(userId, server) });
     const conversationId = conversationOf(job);
     if (conversationId !== undefined) {
       try {

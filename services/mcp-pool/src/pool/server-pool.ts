@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ApprovalPolicy, CallToolRequest, CatalogResponse, CatalogTool, PoolServerStatus, RequestServer, ToolResult } from '@bedrock-mcp/contracts';
 import type { Logger } from '@bedrock-mcp/common';
+import { SecretKeyMismatchError, type RequestServerSecrets } from '@bedrock-mcp/config-store';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { resolveRequestServer } from '../config/request-server.js';
 import type { ResolvedServer, ServerResolver, ServerSummary } from '../config/server-resolver.js';
@@ -38,6 +39,8 @@ export interface ServerPoolOptions {
   logger: Logger;
   /** Refuses a request server's URL the address policy refuses (PoolFailure `forbidden`). */
   checkUrl: (url: string) => Promise<void>;
+  /** Opens a request server's token and header values, sealed by the gateway for this user and turn. */
+  requestSecrets: Pick<RequestServerSecrets, 'open'>;
   now?: () => number;
 }
 
@@ -245,9 +248,21 @@ export class ServerPool {
     return this.closing;
   }
 
+  private openSecrets(userId: string, server: RequestServer): RequestServer {
+    try {
+      return this.options.requestSecrets.open(userId, server);
+    } catch (error) {
+      if (error instanceof SecretKeyMismatchError) {
+        this.logger.error({ userId, serverId: server.serverId, turnId: server.turnId }, 'a request server\'s secrets were sealed with another SECRETS_KEY: the gateway and the mcp-pool must share one');
+        throw new PoolFailure('internal', 'the request server\'s secrets were sealed with another SECRETS_KEY than the mcp-pool\'s');
+      }
+      throw new PoolFailure('forbidden', `request server ${server.serverId}: its secrets were not sealed for this user and turn`, { cause: error });
+    }
+  }
+
   private async acquire(userId: string, serverId: string, fresh: boolean, requestServer?: RequestServer): Promise<{ server: ManagedServer; release: () => void }> {
     if (this.closing) throw new PoolFailure('cancelled', 'the pool is shutting down');
-    const resolved = requestServer ? resolveRequestServer(requestServer) : await this.options.resolver.resolve(userId, serverId, { fresh });
+    const resolved = requestServer ? resolveRequestServer(this.openSecrets(userId, requestServer)) : await this.options.resolver.resolve(userId, serverId, { fresh });
     if (this.closing) throw new PoolFailure('cancelled', 'the pool is shutting down');
     // From here to lease() nothing awaits, so an idle eviction cannot slip in between.
     const owner = resolved.shared ? SHARED_OWNER : userId;

@@ -56,6 +56,9 @@ export interface TestPool {
 }
 
 /** Environment for a pool under test: fast timers, its own Redis prefix, temp conf and workspaces. */
+/** The test pools' SECRETS_KEY: what a test seals request servers' secrets with, as the gateway would. */
+export const TEST_POOL_SECRETS_KEY = 'pool-test-secrets-key-0123456789abcdef';
+
 export function testPoolEnv(testRedis: TestRedis, dir: string, conf: Record<string, unknown>, env: Record<string, string> = {}): Record<string, string> {
   const confPath = join(dir, 'config.json');
   writeFileSync(confPath, JSON.stringify(conf));
@@ -73,7 +76,7 @@ export function testPoolEnv(testRedis: TestRedis, dir: string, conf: Record<stri
     POOL_CONFIG_CACHE_MS: '0',
     POOL_HEARTBEAT_MS: '200',
     MCP_START_TIMEOUT_MS: '15000',
-    SECRETS_KEY: 'pool-test-secrets-key-0123456789abcdef',
+    SECRETS_KEY: TEST_POOL_SECRETS_KEY,
     INTERNAL_API_KEY: TEST_INTERNAL_API_KEY,
     ...env,
   };
