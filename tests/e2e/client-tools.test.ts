@@ -172,19 +172,30 @@ describe('a client function tool round trip mixed with an MCP tool (Bedrock)', (
 });
 
 describe('client tools in a named conversation (conversation_id)', () => {
-  it('continues from the tool message alone and records no tool result as a question of the conversation', async () => {
+  it('continues from the tool message alone, records no tool result as a question, and records the continuation with the client\'s result', async () => {
     freshEmulator();
     const conversation = { conversation_id: 'client-tools-conv' };
     const first = await client.chat.completions.create({ model: STACK_MODEL, messages: [{ role: 'user', content: 'only the client tool, named' }], tools: [WEATHER_TOOL], ...conversation } as SeedParams);
     const call = first.choices[0]!.message.tool_calls![0]!;
     const second = await client.chat.completions.create({ model: STACK_MODEL, messages: [{ role: 'tool', tool_call_id: call.id, content: 'mild' }], tools: [WEATHER_TOOL], ...conversation } as SeedParams);
     expect(second.choices[0]!.message.content).toBe('Client said: mild');
-    const record = (await (await stack.fetch('/v1/conversations/client-tools-conv', { userId: 'client-tools-user' })).json()) as { messages: Array<{ role: string; parts: unknown[] }> };
-    const questions = record.messages.filter((message) => message.role === 'user');
-    expect(questions).toHaveLength(1);
-    expect(questions[0]!.parts).toEqual([{ type: 'text', text: 'only the client tool, named' }]);
-    // The record keeps the turn that made the call (its answer: the call); the continuation's answer is not recorded yet.
-    expect(record.messages.at(-1)).toMatchObject({ role: 'assistant', finish_reason: 'tool_use', parts: [{ type: 'tool_call', name: 'get_weather' }] });
+    type Recorded = { role: string; turn_id: string; finish_reason?: string; parts: unknown[] };
+    const read = async () => ((await (await stack.fetch('/v1/conversations/client-tools-conv', { userId: 'client-tools-user' })).json()) as { messages: Recorded[] }).messages;
+    await expect.poll(async () => (await read()).length).toBe(3);
+    const [question, callingAnswer, continuation] = await read();
+    expect(question).toMatchObject({ role: 'user', turn_id: first.id, parts: [{ type: 'text', text: 'only the client tool, named' }] });
+    // The turn that made the call: its answer is the call.
+    expect(callingAnswer).toMatchObject({ role: 'assistant', turn_id: first.id, finish_reason: 'tool_use', parts: [{ type: 'tool_call', tool_use_id: call.id, name: 'get_weather' }] });
+    // The continuation: the call with the client's result, then the model's answer.
+    expect(continuation).toMatchObject({
+      role: 'assistant',
+      turn_id: second.id,
+      finish_reason: 'end_turn',
+      parts: [
+        { type: 'tool_call', tool_use_id: call.id, name: 'get_weather', input: { city: 'Oslo' }, status: 'done', result: { content: [{ type: 'text', text: 'mild' }], is_error: false } },
+        { type: 'text', text: 'Client said: mild' },
+      ],
+    });
   });
 });
 

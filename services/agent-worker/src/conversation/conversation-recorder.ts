@@ -13,6 +13,7 @@ import {
 } from '@bedrock-mcp/contracts';
 import type { LoadedHistory, TurnEventLog } from '@bedrock-mcp/turns';
 import type { ModelRegistry } from '../providers/model-registry.js';
+import { clientResultParts } from './client-results.js';
 import { ConversationBlobs } from './conversation-blobs.js';
 import { titleFromModel } from './conversation-title.js';
 import { historyFromRecord, withoutLastExchange } from './history-from-record.js';
@@ -97,8 +98,9 @@ export class ConversationRecorder {
 
   /**
    * Records the turn's answer from its events (every job's), unless it is recorded already or its
-   * question is not (the conversation was deleted meanwhile, or the turn never started). Then
-   * titles a new conversation in the background.
+   * question is not (the conversation was deleted meanwhile, or the turn never started). A turn that
+   * continues after client tool calls has no question: its answer starts with those calls and the
+   * client's results. Then titles a new conversation in the background.
    */
   async finish(job: ChatJob, conversationId: string, end: { finishReason: FinishReason; usage: Usage }): Promise<void> {
     const log = this.options.logger.child({ turnId: job.turnId, userId: job.userId, conversationId });
@@ -106,24 +108,28 @@ export class ConversationRecorder {
       const { store } = this.options;
       const recent = await store.get(job.userId, conversationId, { messageLimit: 2 });
       const own = recent?.messages.filter((message) => message.turn_id === job.turnId) ?? [];
+      if (own.some((message) => message.role === 'assistant')) return;
       const question = own.find((message) => message.role === 'user');
-      if (!question || own.some((message) => message.role === 'assistant')) return;
+      const continued = question ? [] : clientResultParts(job.messages, recent?.messages.at(-1));
+      if (!continued) return;
       const events = await this.options.events.readAfter(job.turnId, 0);
       if ((events[0]?.seq ?? 1) > 1) log.warn({ firstSeq: events[0]?.seq }, 'the turn outgrew its event log (STREAM_REPLAY_MAX_EVENTS): its answer is recorded without its start');
       const blobs = new ConversationBlobs();
       const now = Date.now();
+      const answer = answerFromEvents(events, blobs.addBase64, end);
       const message: ConversationMessage = {
         id: newMessageId(),
         role: 'assistant',
         created_at: now,
         turn_id: job.turnId,
         model: job.model,
-        ...answerFromEvents(events, blobs.addBase64, end),
+        ...answer,
+        parts: [...continued, ...answer.parts],
       };
       const summary = await store.finishTurn(job.userId, conversationId, { message, blobs: blobs.blobs, now });
       if (!summary) return;
       await this.publish(job.userId, conversationId, 'messages_added', job.turnId);
-      if (this.options.titles === 'model' && summary.title_source === 'first_message' && summary.message_count <= 2) {
+      if (question && this.options.titles === 'model' && summary.title_source === 'first_message' && summary.message_count <= 2) {
         const titled = this.title(job, conversationId, { question: textOf(question), answer: textOf(message) }, log);
         this.titling.add(titled);
         void titled.finally(() => this.titling.delete(titled));

@@ -126,7 +126,8 @@ function decodeBase64(base64: string, where: string): Buffer {
   return bytes;
 }
 
-function textOf(content: string | ReadonlyArray<{ text: string }>): string {
+/** A message's text content (a string, or text parts joined by newlines). */
+export function textOf(content: string | ReadonlyArray<{ text: string }>): string {
   return typeof content === 'string' ? content : content.map((part) => part.text).join('\n');
 }
 
