@@ -38,6 +38,12 @@ const messageTexts = (body: unknown) =>
     text: message.content.map((block) => block.text ?? '').join(''),
   }));
 
+/** The messages of the user's default conversation's record (GET /v1/conversations/default). */
+async function recorded(userId: string): Promise<Array<{ role: string; turn_id: string; parts: unknown[] }>> {
+  const res = await stack.fetch('/v1/conversations/default', { userId });
+  return res.status === 200 ? ((await res.json()) as { messages: Array<{ role: string; turn_id: string; parts: unknown[] }> }).messages : [];
+}
+
 describe('voice and text share one conversation', () => {
   it('a spoken exchange (with a tool through the pool) is in the history a keep_session text chat sends, and voice continues from the text', async () => {
     const user = 'vera';
@@ -69,6 +75,12 @@ describe('voice and text share one conversation', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
 
+    // The chat list shows the spoken exchange too: the default conversation's record.
+    await expect.poll(async () => (await recorded(user)).length).toBe(2);
+    const [said, answered] = await recorded(user);
+    expect(said).toMatchObject({ role: 'user', turn_id: expect.stringMatching(/^chatcmpl-/), parts: [{ type: 'text', text: 'my favourite fruit is papaya' }] });
+    expect(answered).toMatchObject({ role: 'assistant', turn_id: said!.turn_id, finish_reason: 'end_turn', parts: [{ type: 'text', text: 'Noted: Echo: papaya.' }] });
+
     const chat = await stack.fetch('/v1/chat/completions', {
       method: 'POST',
       userId: user,
@@ -92,6 +104,15 @@ describe('voice and text share one conversation', () => {
       'Noted: Echo: papaya.',
       'which fruit did I name',
       'You named papaya.',
+    ]);
+    expect((await again.close()).code).toBe(1000);
+    await expect.poll(async () => (await recorded(user)).map((message) => `${message.role}: ${(message.parts[0] as { text?: string }).text}`)).toEqual([
+      'user: my favourite fruit is papaya',
+      'assistant: Noted: Echo: papaya.',
+      'user: which fruit did I name',
+      'assistant: You named papaya.',
+      'user: and what did I just type',
+      'assistant: You typed: which fruit did I name',
     ]);
   });
 });

@@ -30,6 +30,7 @@ import { TurnStreams } from './domain/turn-event-reader.js';
 import { TurnSubmitter } from './domain/turn-submitter.js';
 import { UserApiKeyStore } from './domain/user-api-key-store.js';
 import { createSonicClient } from './domain/sonic-client.js';
+import { VoiceConversationRecord } from './domain/voice-conversation-record.js';
 import { VoiceSocketAuthorizer } from './domain/voice-socket-authorizer.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { ConversationChangeRelay } from './http/conversation-change-relay.js';
@@ -191,6 +192,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
       pool: deps.pool,
       history: voiceHistory,
       loadHistory: (userId) => voiceHistory.load(userId),
+      conversationRecord: (userId, mcpServerIds) =>
+        new VoiceConversationRecord({ store: conversations, changes: conversationChanges, userId, model: settings.VOICE_MODEL_ID, mcpServerIds, logger: logger.child({ userId, component: 'voice' }) }),
     },
     trackVoiceSession: () => {
       metrics.voiceSessions.inc();

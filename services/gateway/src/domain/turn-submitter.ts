@@ -51,7 +51,8 @@ export interface SubmittedTurn {
   rateLimitHeaders: Record<string, string>;
 }
 
-function newTurnId(): string {
+/** A new turn's id (also what a recorded voice exchange goes by). */
+export function newTurnId(): string {
   return `chatcmpl-${randomIdPart(18)}`;
 }
 

@@ -3,6 +3,7 @@ import type { GatewaySettings, Logger } from '@bedrock-mcp/common';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
 import type { HistoryStore } from '@bedrock-mcp/turns';
 import type { VoiceHistory, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
+import type { VoiceConversationRecord } from '../domain/voice-conversation-record.js';
 import type { Response } from 'express';
 import type { ApiKeyAuthenticator, Principal } from '../domain/api-key-authenticator.js';
 import type { ConversationService } from '../domain/conversation-service.js';
@@ -65,6 +66,8 @@ interface VoiceServices {
   history: VoiceHistory;
   /** The text of the user's chat history, for a new conversation to start from. */
   loadHistory: (userId: string) => Promise<VoiceTurn[]>;
+  /** Records a session's transcripts in the user's default conversation (VoiceConversationRecord). */
+  conversationRecord: (userId: string, mcpServerIds: readonly string[]) => Pick<VoiceConversationRecord, 'record'>;
 }
 
 /** The principal the auth middleware attached to this response's request. */

@@ -94,7 +94,7 @@ export class WsVoiceSession {
     const session = new SonicSession({
       client: voice.sonic,
       executeTool: createPoolToolExecutor(voice.pool, catalog.tools, { timeoutMs: settings.TOOL_CALL_TIMEOUT_MS }),
-      onTranscript: admission.keepSession ? voice.history.transcriptSink(admission.userId) : undefined,
+      onTranscript: admission.keepSession ? this.#transcriptSink(admission) : undefined,
       logger,
       ...sonicSessionSettings(settings),
     });
@@ -112,6 +112,16 @@ export class WsVoiceSession {
     session.start({ userId: admission.userId, voiceId: admission.voiceId, systemPrompt: settings.VOICE_SYSTEM_PROMPT, tools: catalog.tools, history });
     for (const frame of earlyAudio) session.pushAudio(frame);
     logger.info({ voiceId: admission.voiceId, servers: admission.mcpServerIds, tools: catalog.tools.length, keepSession: admission.keepSession, via: admission.via, voiceSessionId: session.id }, 'voice socket opened');
+  }
+
+  /** Each final transcript into the user's default conversation: its model history and its record. */
+  #transcriptSink(admission: VoiceAdmission): (turn: VoiceTurn) => Promise<void> {
+    const { voice } = this.services;
+    const toHistory = voice.history.transcriptSink(admission.userId);
+    const record = voice.conversationRecord(admission.userId, admission.mcpServerIds);
+    return async (turn) => {
+      await Promise.all([toHistory(turn), record.record(turn)]);
+    };
   }
 
   /**
