@@ -79,7 +79,16 @@ describe('voice and text share one conversation', () => {
     await expect.poll(async () => (await recorded(user)).length).toBe(2);
     const [said, answered] = await recorded(user);
     expect(said).toMatchObject({ role: 'user', turn_id: expect.stringMatching(/^chatcmpl-/), parts: [{ type: 'text', text: 'my favourite fruit is papaya' }] });
-    expect(answered).toMatchObject({ role: 'assistant', turn_id: said!.turn_id, finish_reason: 'end_turn', parts: [{ type: 'text', text: 'Noted: Echo: papaya.' }] });
+    // The answer is led by the tool call it made, as a text turn's is.
+    expect(answered).toMatchObject({
+      role: 'assistant',
+      turn_id: said!.turn_id,
+      finish_reason: 'end_turn',
+      parts: [
+        { type: 'tool_call', name: 'everything__echo', server_id: 'everything', tool_name: 'echo', input: { message: 'papaya' }, status: 'done', result: { content: [{ type: 'text', text: 'Echo: papaya' }], is_error: false } },
+        { type: 'text', text: 'Noted: Echo: papaya.' },
+      ],
+    });
 
     const chat = await stack.fetch('/v1/chat/completions', {
       method: 'POST',
@@ -106,7 +115,8 @@ describe('voice and text share one conversation', () => {
       'You named papaya.',
     ]);
     expect((await again.close()).code).toBe(1000);
-    await expect.poll(async () => (await recorded(user)).map((message) => `${message.role}: ${(message.parts[0] as { text?: string }).text}`)).toEqual([
+    const textOf = (parts: unknown[]) => (parts as Array<{ type: string; text?: string }>).flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+    await expect.poll(async () => (await recorded(user)).map((message) => `${message.role}: ${textOf(message.parts)}`)).toEqual([
       'user: my favourite fruit is papaya',
       'assistant: Noted: Echo: papaya.',
       'user: which fruit did I name',

@@ -1,7 +1,7 @@
 import { randomIdPart, type Logger } from '@bedrock-mcp/common';
 import type { ConversationStore } from '@bedrock-mcp/config-store';
-import { DEFAULT_CONVERSATION_ID, type ConversationMessage } from '@bedrock-mcp/contracts';
-import type { VoiceTurn } from '@bedrock-mcp/voice';
+import { DEFAULT_CONVERSATION_ID, type CatalogTool, type ConversationMessage, type ConversationPart } from '@bedrock-mcp/contracts';
+import type { VoiceToolExecutor, VoiceTurn } from '@bedrock-mcp/voice';
 import type { ConversationChangePublisher } from './conversation-changes.js';
 import { newTurnId } from './turn-submitter.js';
 
@@ -16,29 +16,54 @@ export interface VoiceConversationRecordOptions {
   logger: Logger;
 }
 
+type ToolCallPart = Extract<ConversationPart, { type: 'tool_call' }>;
+
 /**
  * Records a voice session's final transcripts in the user's default conversation, the one they
  * join in the model history (VoiceHistory), so the chat list shows what was said: each user
  * transcript starts an exchange of its own (with a turn id like a text turn's), each assistant
- * transcript is an answer in it. One at a time, in order. The record is a side record: a failure is
- * logged and the session goes on.
+ * transcript is an answer in it, led by the tool calls made since the last one. One at a time, in
+ * order. The record is a side record: a failure is logged and the session goes on.
  */
 export class VoiceConversationRecord {
   #turnId: string | undefined;
   #tail: Promise<void> = Promise.resolve();
+  /** Tool calls that ran since the last assistant transcript: they lead the next one's message. */
+  #calls: ToolCallPart[] = [];
 
   constructor(private readonly options: VoiceConversationRecordOptions) {}
 
   /** Settles once this transcript (and every one before it) is recorded or could not be; never rejects. */
   record(turn: VoiceTurn): Promise<void> {
     if (turn.text.trim() === '') return this.#tail;
+    const calls = turn.role === 'assistant' ? this.#calls.splice(0) : [];
     this.#tail = this.#tail.then(() =>
-      this.#write(turn).catch((error: unknown) => this.options.logger.warn({ err: error, role: turn.role }, 'could not record a voice transcript in the conversation')),
+      this.#write(turn, calls).catch((error: unknown) => this.options.logger.warn({ err: error, role: turn.role }, 'could not record a voice transcript in the conversation')),
     );
     return this.#tail;
   }
 
-  async #write(turn: VoiceTurn): Promise<void> {
+  /** `execute`, keeping each call and its outcome for the next answer's message. */
+  recordingTools(execute: VoiceToolExecutor, tools: readonly CatalogTool[]): VoiceToolExecutor {
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    return async (call) => {
+      const started = performance.now();
+      const outcome = await execute(call);
+      const tool = byName.get(call.name);
+      this.#calls.push({
+        type: 'tool_call',
+        tool_use_id: call.toolUseId,
+        name: call.name,
+        ...(tool ? { server_id: tool.serverId, tool_name: tool.toolName } : {}),
+        input: call.input,
+        status: outcome.isError ? 'error' : 'done',
+        result: { content: [{ type: 'text', text: outcome.text }], is_error: outcome.isError, duration_ms: Math.round(performance.now() - started) },
+      });
+      return outcome;
+    };
+  }
+
+  async #write(turn: VoiceTurn, calls: readonly ToolCallPart[]): Promise<void> {
     const { store, changes, userId, model } = this.options;
     // An answer with no question before it (the assistant spoke first) is an exchange of its own.
     if (turn.role === 'user' || this.#turnId === undefined) this.#turnId = newTurnId();
@@ -49,7 +74,7 @@ export class VoiceConversationRecord {
       role: turn.role,
       created_at: now,
       turn_id: turnId,
-      parts: [{ type: 'text', text: turn.text }],
+      parts: [...calls, { type: 'text', text: turn.text }],
       ...(turn.role === 'assistant' ? { model, finish_reason: 'end_turn' as const } : {}),
     };
     if (turn.role === 'user') {

@@ -2,6 +2,7 @@ import { VOICE_CLOSE_CODES, VoiceClientFrameSchema, zodErrorBody, type CatalogRe
 import { createPoolToolExecutor, SonicSession, sonicSessionSettings, type VoiceTurn } from '@bedrock-mcp/voice';
 import { WebSocket, type RawData } from 'ws';
 import { VoiceRefusal, type VoiceAdmission } from '../domain/voice-socket-authorizer.js';
+import type { VoiceConversationRecord } from '../domain/voice-conversation-record.js';
 import type { GatewayServices } from './gateway-services.js';
 import { VoiceOutbox } from './voice-outbox.js';
 
@@ -91,10 +92,13 @@ export class WsVoiceSession {
   #start(admission: VoiceAdmission, catalog: CatalogResponse, history: VoiceTurn[], earlyAudio: Buffer[]): void {
     const { settings, voice } = this.services;
     const logger = this.services.logger.child({ userId: admission.userId, component: 'voice' });
+    const executeTool = createPoolToolExecutor(voice.pool, catalog.tools, { timeoutMs: settings.TOOL_CALL_TIMEOUT_MS });
+    // With keep_session the exchanges join the default conversation: its history and its record.
+    const record = admission.keepSession ? voice.conversationRecord(admission.userId, admission.mcpServerIds) : undefined;
     const session = new SonicSession({
       client: voice.sonic,
-      executeTool: createPoolToolExecutor(voice.pool, catalog.tools, { timeoutMs: settings.TOOL_CALL_TIMEOUT_MS }),
-      onTranscript: admission.keepSession ? this.#transcriptSink(admission) : undefined,
+      executeTool: record ? record.recordingTools(executeTool, catalog.tools) : executeTool,
+      onTranscript: record ? this.#transcriptSink(admission.userId, record) : undefined,
       logger,
       ...sonicSessionSettings(settings),
     });
@@ -115,10 +119,8 @@ export class WsVoiceSession {
   }
 
   /** Each final transcript into the user's default conversation: its model history and its record. */
-  #transcriptSink(admission: VoiceAdmission): (turn: VoiceTurn) => Promise<void> {
-    const { voice } = this.services;
-    const toHistory = voice.history.transcriptSink(admission.userId);
-    const record = voice.conversationRecord(admission.userId, admission.mcpServerIds);
+  #transcriptSink(userId: string, record: Pick<VoiceConversationRecord, 'record'>): (turn: VoiceTurn) => Promise<void> {
+    const toHistory = this.services.voice.history.transcriptSink(userId);
     return async (turn) => {
       await Promise.all([toHistory(turn), record.record(turn)]);
     };
