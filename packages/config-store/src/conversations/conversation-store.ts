@@ -1,3 +1,4 @@
+import { randomIdPart } from '@bedrock-mcp/common';
 import type { ConversationMessage, ConversationSummary, TitleSource } from '@bedrock-mcp/contracts';
 
 /** A conversation's summary as stored: the API's without what only the running system knows (the active turn). */
@@ -46,6 +47,11 @@ export interface StoredConversation {
   messages: ConversationMessage[];
   /** Index of messages[0] in the whole conversation. */
   firstIndex: number;
+}
+
+/** A new recorded message's id (ConversationMessageIdSchema). */
+export function newMessageId(): string {
+  return `msg_${randomIdPart(12)}`;
 }
 
 export interface StartTurnRecord {

@@ -1,5 +1,5 @@
-import { randomIdPart, type Logger, type Redis } from '@bedrock-mcp/common';
-import type { ConversationStore } from '@bedrock-mcp/config-store';
+import type { Logger, Redis } from '@bedrock-mcp/common';
+import { newMessageId, type ConversationStore } from '@bedrock-mcp/config-store';
 import {
   answerFromEvents,
   ConversationChangeSchema,
@@ -181,10 +181,6 @@ export class ConversationRecorder {
     const body = ConversationChangeSchema.parse({ user_id: userId, conversation_id: conversationId, change, ...(turnId ? { turn_id: turnId } : {}), at: Date.now() });
     await this.options.publisher.publish(this.options.changesChannel, JSON.stringify(body));
   }
-}
-
-function newMessageId(): string {
-  return `msg_${randomIdPart(12)}`;
 }
 
 function textOf(message: ConversationMessage): string {

@@ -1,5 +1,5 @@
-import { randomIdPart, type Logger } from '@bedrock-mcp/common';
-import type { ConversationStore } from '@bedrock-mcp/config-store';
+import type { Logger } from '@bedrock-mcp/common';
+import { newMessageId, type ConversationStore } from '@bedrock-mcp/config-store';
 import { DEFAULT_CONVERSATION_ID, type CatalogTool, type ConversationMessage, type ConversationPart } from '@bedrock-mcp/contracts';
 import type { VoiceToolExecutor, VoiceTurn } from '@bedrock-mcp/voice';
 import type { ConversationChangePublisher } from './conversation-changes.js';
@@ -70,7 +70,7 @@ export class VoiceConversationRecord {
     const turnId = this.#turnId;
     const now = Date.now();
     const message: ConversationMessage = {
-      id: `msg_${randomIdPart(12)}`,
+      id: newMessageId(),
       role: turn.role,
       created_at: now,
       turn_id: turnId,

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ApprovalPolicy, CallToolRequest, CatalogResponse, CatalogTool, PoolServerStatus, RequestServer, ToolResult } from '@bedrock-mcp/contracts';
 import type { Logger } from '@bedrock-mcp/common';
-import { SecretKeyMismatchError, type RequestServerSecrets } from '@bedrock-mcp/config-store';
+import { SealedSecretError, SecretKeyMismatchError, type RequestServerSecrets } from '@bedrock-mcp/config-store';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { resolveRequestServer } from '../config/request-server.js';
 import type { ResolvedServer, ServerResolver, ServerSummary } from '../config/server-resolver.js';
@@ -256,7 +256,10 @@ export class ServerPool {
         this.logger.error({ userId, serverId: server.serverId, turnId: server.turnId }, 'a request server\'s secrets were sealed with another SECRETS_KEY: the gateway and the mcp-pool must share one');
         throw new PoolFailure('internal', 'the request server\'s secrets were sealed with another SECRETS_KEY than the mcp-pool\'s');
       }
-      throw new PoolFailure('forbidden', `request server ${server.serverId}: its secrets were not sealed for this user and turn`, { cause: error });
+      if (error instanceof SealedSecretError) {
+        throw new PoolFailure('forbidden', `request server ${server.serverId}: its secrets were not sealed for this user and turn`, { cause: error });
+      }
+      throw error;
     }
   }
 
