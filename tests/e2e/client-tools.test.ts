@@ -184,8 +184,8 @@ describe('client tools in a named conversation (conversation_id)', () => {
     await expect.poll(async () => (await read()).length).toBe(3);
     const [question, callingAnswer, continuation] = await read();
     expect(question).toMatchObject({ role: 'user', turn_id: first.id, parts: [{ type: 'text', text: 'only the client tool, named' }] });
-    // The turn that made the call: its answer is the call.
-    expect(callingAnswer).toMatchObject({ role: 'assistant', turn_id: first.id, finish_reason: 'tool_use', parts: [{ type: 'tool_call', tool_use_id: call.id, name: 'get_weather' }] });
+    // The turn that made the call: its answer is the call, handed to the client.
+    expect(callingAnswer).toMatchObject({ role: 'assistant', turn_id: first.id, finish_reason: 'tool_use', parts: [{ type: 'tool_call', tool_use_id: call.id, name: 'get_weather', status: 'client' }] });
     // The continuation: the call with the client's result, then the model's answer.
     expect(continuation).toMatchObject({
       role: 'assistant',

@@ -100,4 +100,28 @@ describe('answerFromEvents', () => {
     );
     expect(answer.parts).toEqual([{ type: 'text', text: 'the whole answer' }]);
   });
+
+  it('a turn that ends handing calls to the client: those calls are `client`, a deferred or a server call is not', () => {
+    const answer = answerFromEvents(
+      events(
+        { type: 'round_start', round: 1 },
+        { type: 'tool_call', toolUseId: 'm1', name: 'e__echo', serverId: 'e', toolName: 'echo', input: {} },
+        { type: 'tool_call', toolUseId: 'c1', name: 'get_weather', input: { city: 'Paris' } },
+        { type: 'tool_result', toolUseId: 'm1', name: 'e__echo', content: [{ type: 'text', text: 'hi' }], isError: false, durationMs: 3 },
+        { type: 'tool_result', toolUseId: 'c1', name: 'get_weather', content: [{ type: 'text', text: 'Not run: call it again' }], isError: true, durationMs: 0 },
+        { type: 'round_start', round: 2 },
+        { type: 'tool_call', toolUseId: 'c2', name: 'get_weather', input: { city: 'Paris' } },
+        { type: 'tool_call', toolUseId: 'c3', name: 'get_time', input: {} },
+        { type: 'done', finishReason: 'tool_use', usage },
+      ),
+      toBlob,
+    );
+    const statuses = answer.parts.flatMap((part) => (part.type === 'tool_call' ? [`${part.tool_use_id}:${part.status}`] : []));
+    expect(statuses).toEqual(['m1:done', 'c1:error', 'c2:client', 'c3:client']);
+    expect(() => ConversationMessageSchema.parse({ id: 'msg_abcdefgh', role: 'assistant', created_at: 1, ...answer })).not.toThrow();
+
+    // The same calls in a turn stopped before it ended are cancelled.
+    const stopped = answerFromEvents(events({ type: 'round_start', round: 1 }, { type: 'tool_call', toolUseId: 'c4', name: 'get_time', input: {} }), toBlob, { finishReason: 'stop_requested' });
+    expect(stopped.parts).toMatchObject([{ tool_use_id: 'c4', status: 'cancelled' }]);
+  });
 });

@@ -15,7 +15,8 @@ const NOT_RUN = new Set(['denied', 'expired', 'cancelled']);
  * A turn's answer from its events, oldest first (the whole turn: every job of a paused, resumed or
  * taken-over turn logs into one event log). Text and thinking are concatenated per block; a tool
  * call carries its result (bytes through `toBlob`), or is `cancelled` when it has none or its
- * approval was denied or expired; asks carry their outcome. A round a later worker started again
+ * approval was denied or expired, or `client` when the turn ended handing it to the caller (a call
+ * without a server, no result, and the turn's finish reason `tool_use`); asks carry their outcome. A round a later worker started again
  * (`round_start` with `resumed`) replaces what the earlier attempt of that round had produced.
  * `end` gives the finish reason and usage when the events stop before `done`.
  */
@@ -105,6 +106,9 @@ export function answerFromEvents(events: readonly StreamEvent[], toBlob: ToBlob,
     if (part.type !== 'ask' || part.ask.kind !== 'approval' || !part.outcome || !NOT_RUN.has(part.outcome)) continue;
     const call = toolCallOf(parts, part.ask.toolUseId);
     if (call) call.status = 'cancelled';
+  }
+  if (finishReason === 'tool_use') {
+    for (const part of parts) if (part.type === 'tool_call' && part.server_id === undefined && !part.result && part.status === 'cancelled') part.status = 'client';
   }
   return {
     parts,

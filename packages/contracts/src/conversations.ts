@@ -43,8 +43,12 @@ export const ConversationToolResultPartSchema = z.discriminatedUnion('type', [
 ]);
 export type ConversationToolResultPart = z.infer<typeof ConversationToolResultPartSchema>;
 
-/** How a tool call of the answer ended. `cancelled`: stopped, denied or expired before it ran. */
-export const ConversationToolStatusSchema = z.enum(['done', 'error', 'cancelled']);
+/**
+ * How a tool call of the answer ended. `cancelled`: stopped, denied or expired before it ran.
+ * `client`: one of the request's own function tools, handed to the caller to run (the turn ended
+ * with `tool_calls`); its result is in the next message, the turn that continues with it.
+ */
+export const ConversationToolStatusSchema = z.enum(['done', 'error', 'cancelled', 'client']);
 
 export const ConversationPartSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string() }).strict(),

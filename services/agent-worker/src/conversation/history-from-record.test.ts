@@ -28,6 +28,27 @@ describe('historyFromRecord', () => {
     ]);
   });
 
+  it('a call handed to the client, then the continuation with its result', () => {
+    const history = historyFromRecord(
+      [
+        message('user', [{ type: 'text', text: 'weather?' }]),
+        message('assistant', [{ type: 'tool_call', tool_use_id: 'c1', name: 'get_weather', input: { city: 'Oslo' }, status: 'client' }]),
+        message('assistant', [
+          { type: 'tool_call', tool_use_id: 'c1', name: 'get_weather', input: { city: 'Oslo' }, status: 'done', result: { content: [{ type: 'text', text: 'rain' }], is_error: false } },
+          { type: 'text', text: 'It rains.' },
+        ]),
+      ],
+      10,
+    );
+    expect(history).toEqual([
+      { role: 'user', content: [{ text: 'weather?' }] },
+      {
+        role: 'assistant',
+        content: [{ text: '[asked the client to run the tool get_weather with {"city":"Oslo"}]' }, { text: '[called the tool get_weather with {"city":"Oslo"}; it returned: rain]\n\nIt rains.' }],
+      },
+    ]);
+  });
+
   it('merges what an answer without text leaves next to each other, and stays within the bound at an exchange start', () => {
     const record = [
       message('user', [{ type: 'text', text: 'q1' }]),

@@ -33,6 +33,8 @@ function partText(part: ConversationPart): string {
       return `[the document ${part.name} was attached here; it is no longer available]`;
     case 'tool_call': {
       const input = cap(JSON.stringify(part.input ?? {}), MAX_INPUT_CHARS);
+      // The client's result, when it sent one, is in the next message (the turn that continued with it).
+      if (part.status === 'client') return `[asked the client to run the tool ${part.name} with ${input}]`;
       if (part.status === 'cancelled' || !part.result) return `[called the tool ${part.name} with ${input}: it did not run]`;
       const text = part.result.content
         .map((result) => (result.type === 'text' ? result.text : result.type === 'image' ? '[image]' : (result.text ?? `[resource ${result.uri}]`)))

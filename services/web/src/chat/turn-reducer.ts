@@ -5,7 +5,8 @@ export type ShownResultPart = ToolResultPart & { url?: string };
 
 /** `waiting`: the turn is paused on asks (approvals, elicitations) no one has answered yet. */
 type TurnStatus = 'sending' | 'streaming' | 'waiting' | 'done' | 'stopped' | 'error';
-export type ToolStatus = 'preparing' | 'running' | 'done' | 'error' | 'cancelled';
+/** `client`: one of an API caller's own function tools, handed to that caller to run (seen in a conversation's record). */
+export type ToolStatus = 'preparing' | 'running' | 'done' | 'error' | 'cancelled' | 'client';
 
 interface BlockBase {
   id: string;

@@ -42,6 +42,14 @@ describe('ToolCard', () => {
     expect(within(card).getByText('This is a tiny image:')).toBeInTheDocument();
   });
 
+  it('a call handed to an API caller to run says so, with no server', () => {
+    const { serverId: _server, toolName: _tool, ...clientCall } = base;
+    render(<ToolCard tool={{ ...clientCall, name: 'get_weather', status: 'client', input: { city: 'Oslo' } }} />);
+    const card = screen.getByRole('region', { name: 'Tool call get_weather: Sent to the client to run' });
+    expect(within(card).getByText('run by the client')).toBeInTheDocument();
+    expect(within(card).queryByText('everything')).not.toBeInTheDocument();
+  });
+
   it('expands to the pretty-printed input and JSON result', async () => {
     const user = userEvent.setup();
     render(

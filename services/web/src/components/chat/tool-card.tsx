@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ToolBlock, ToolStatus } from '../../chat/turn-reducer.js';
-import { AlertIcon, CheckIcon, ChevronIcon, CloseIcon, ToolIcon } from '../common/icons.js';
+import { AlertIcon, CheckIcon, ChevronIcon, CloseIcon, SendIcon, ToolIcon } from '../common/icons.js';
 import { prettyText, ToolResultView } from './tool-result-view.js';
 
 export function formatDuration(ms: number): string {
@@ -15,12 +15,14 @@ const STATUS_TEXT: Record<ToolStatus, string> = {
   done: 'Done',
   error: 'Failed',
   cancelled: 'Cancelled',
+  client: 'Sent to the client to run',
 };
 
 function StatusIcon({ status }: { status: ToolStatus }) {
   if (status === 'preparing' || status === 'running') return <span className="spinner" aria-hidden="true" />;
   if (status === 'done') return <CheckIcon size={16} />;
   if (status === 'error') return <AlertIcon size={16} />;
+  if (status === 'client') return <SendIcon size={14} />;
   return <CloseIcon size={16} />;
 }
 
@@ -59,6 +61,7 @@ export function ToolCard({ tool }: { tool: ToolBlock }) {
         <span className="tool-meta">
           {tool.status === 'error' ? <span className="badge badge-danger">error</span> : null}
           {tool.status === 'cancelled' ? <span className="badge">cancelled</span> : null}
+          {tool.status === 'client' ? <span className="badge">run by the client</span> : null}
           {tool.durationMs !== undefined ? <span className="tool-duration">{formatDuration(tool.durationMs)}</span> : null}
           {active ? <span className="muted">{STATUS_TEXT[tool.status]}…</span> : null}
         </span>
