@@ -125,4 +125,27 @@ describe('voice and text share one conversation', () => {
       'assistant: You typed: which fruit did I name',
     ]);
   });
+
+  it('a tool call still running when the session ends is recorded, cancelled, as the exchange\'s answer', async () => {
+    const user = 'wren';
+    stack.emulator.scriptSonic({
+      audioMs: 400,
+      turns: [{ userTranscript: 'run the slow job', toolUse: { name: 'everything__trigger-long-running-operation', input: { duration: 5, steps: 5 } }, assistantText: 'It ran.' }],
+    });
+    const voice = await openVoice(user, { mcp_server_ids: ['everything'] });
+    voice.speak();
+    await voice.waitFor((frame) => frame.type === 'toolUse', 'the tool call');
+    expect((await voice.close()).code).toBe(1000);
+
+    await expect.poll(async () => (await recorded(user)).length).toBe(2);
+    const [said, called] = await recorded(user);
+    expect(said).toMatchObject({ role: 'user', parts: [{ type: 'text', text: 'run the slow job' }] });
+    expect(called).toMatchObject({
+      role: 'assistant',
+      turn_id: said!.turn_id,
+      finish_reason: 'stop_requested',
+      parts: [{ type: 'tool_call', name: 'everything__trigger-long-running-operation', server_id: 'everything', input: { duration: 5, steps: 5 }, status: 'cancelled' }],
+    });
+    expect(called!.parts).toHaveLength(1);
+  });
 });

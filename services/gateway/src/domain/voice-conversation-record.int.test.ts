@@ -54,6 +54,58 @@ describe('VoiceConversationRecord (a real Redis conversation store)', () => {
     expect(published.filter((change) => change.user_id === 'vic').map((change) => change.turn_id)).toEqual(messages.map((message) => message.turn_id));
   });
 
+  it('records the calls no answer followed when the session ends, as an answer of their own, and nothing more', async () => {
+    const record = recordFor('yan');
+    const execute = record.recordingTools(async () => ({ text: 'boom', isError: true }), [ECHO]);
+    await record.record({ role: 'user', text: 'echo kiwi' });
+    await execute({ userId: 'yan', name: 'everything__echo', toolUseId: 'tooluse_9', input: { message: 'kiwi' }, signal: new AbortController().signal });
+    await record.finish('stop_requested');
+    await record.finish('stop_requested');
+
+    const messages = await messagesOf('yan');
+    expect(messages.map((message) => message.role)).toEqual(['user', 'assistant']);
+    expect(messages[1]).toMatchObject({
+      turn_id: messages[0]!.turn_id,
+      finish_reason: 'stop_requested',
+      parts: [{ type: 'tool_call', tool_use_id: 'tooluse_9', status: 'error', result: { content: [{ type: 'text', text: 'boom' }], is_error: true } }],
+    });
+
+    // A call still running is left for a later answer; the session's end records it cancelled.
+    const slow = recordFor('ada');
+    let release!: () => void;
+    const running = slow.recordingTools(() => new Promise((resolve) => (release = () => resolve({ text: 'late', isError: false }))), [ECHO]);
+    await slow.record({ role: 'user', text: 'slowly' });
+    const call = running({ userId: 'ada', name: 'everything__echo', toolUseId: 'tooluse_slow', input: {}, signal: new AbortController().signal });
+    await slow.record({ role: 'assistant', text: 'working on it' });
+    await slow.finish('error');
+    release();
+    await call;
+    expect((await messagesOf('ada')).map((message) => [message.finish_reason, message.parts.map((part) => (part.type === 'tool_call' ? part.status : part.type))])).toEqual([
+      [undefined, ['text']],
+      ['end_turn', ['text']],
+      ['error', ['cancelled']],
+    ]);
+
+    // A call the session abandoned as it ended did not run to its end, whatever its executor said.
+    const abandoned = recordFor('bo');
+    const session = new AbortController();
+    const abandoning = abandoned.recordingTools(async () => {
+      session.abort();
+      return { text: 'the tool call failed: aborted', isError: true };
+    }, [ECHO]);
+    await abandoned.record({ role: 'user', text: 'go' });
+    await abandoning({ userId: 'bo', name: 'everything__echo', toolUseId: 'tooluse_gone', input: {}, signal: session.signal });
+    await abandoned.finish('stop_requested');
+    expect((await messagesOf('bo'))[1]!.parts).toEqual([{ type: 'tool_call', tool_use_id: 'tooluse_gone', name: 'everything__echo', server_id: 'everything', tool_name: 'echo', input: {}, status: 'cancelled' }]);
+
+    // A session whose last answer took every call records nothing at its end.
+    const answered = recordFor('zed');
+    await answered.record({ role: 'user', text: 'hi' });
+    await answered.record({ role: 'assistant', text: 'hello' });
+    await answered.finish('error');
+    expect((await messagesOf('zed')).map((message) => message.role)).toEqual(['user', 'assistant']);
+  });
+
   it('records an answer with no question before it as an exchange of its own, and nothing once the conversation is deleted', async () => {
     const record = recordFor('wes');
     await record.record({ role: 'user', text: 'hello' });

@@ -67,7 +67,7 @@ interface VoiceServices {
   /** The text of the user's chat history, for a new conversation to start from. */
   loadHistory: (userId: string) => Promise<VoiceTurn[]>;
   /** Records a session's transcripts in the user's default conversation (VoiceConversationRecord). */
-  conversationRecord: (userId: string, mcpServerIds: readonly string[]) => Pick<VoiceConversationRecord, 'record' | 'recordingTools'>;
+  conversationRecord: (userId: string, mcpServerIds: readonly string[]) => Pick<VoiceConversationRecord, 'record' | 'recordingTools' | 'finish'>;
 }
 
 /** The principal the auth middleware attached to this response's request. */

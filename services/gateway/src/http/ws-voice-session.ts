@@ -19,7 +19,7 @@ export interface WsVoiceSessionOptions {
 
 type State =
   | { kind: 'opening'; earlyAudio: Buffer[] }
-  | { kind: 'live'; session: SonicSession; admission: VoiceAdmission }
+  | { kind: 'live'; session: SonicSession; admission: VoiceAdmission; record: Pick<VoiceConversationRecord, 'finish'> | undefined }
   | { kind: 'closed' };
 
 /** Close reasons must fit in a control frame (123 bytes). */
@@ -102,7 +102,7 @@ export class WsVoiceSession {
       logger,
       ...sonicSessionSettings(settings),
     });
-    this.#state = { kind: 'live', session, admission };
+    this.#state = { kind: 'live', session, admission, record };
     this.#untrack = this.services.trackVoiceSession();
     session.on('frame', (frame) => this.#outbox.push(frame));
     session.on('closed', ({ reason }) => {
@@ -134,7 +134,10 @@ export class WsVoiceSession {
     this.#closing ??= (async () => {
       const state = this.#state;
       this.#state = { kind: 'closed' };
-      if (state.kind === 'live') await state.session.close(reason === 'client_gone' ? 'client_gone' : `closed ${code}`);
+      if (state.kind === 'live') {
+        await state.session.close(reason === 'client_gone' ? 'client_gone' : `closed ${code}`);
+        await state.record?.finish(code === VOICE_CLOSE_CODES.modelFailed ? 'error' : 'stop_requested');
+      }
       if (this.socket.readyState === WebSocket.OPEN) {
         await withTimeout(this.#outbox.drained(), this.options.flushTimeoutMs);
         this.socket.close(code, closeReason(reason));
