@@ -11,7 +11,6 @@ import type { RateWindow } from './rate-counter.js';
 const ADMIT_TURN = turnScript('admit-turn', 2);
 const ADMIT_CONVERSATION_TURN = turnScript('admit-turn', 3);
 /** See lua/release-turn.lua: free the slot, and the conversation's claim if it is still this turn's. */
-const RELEASE_TURN = turnScript('release-turn', 1);
 const RELEASE_CONVERSATION_TURN = turnScript('release-turn', 2);
 
 export interface ActiveTurnsOptions {
@@ -89,13 +88,14 @@ export class ActiveTurns {
 
   /**
    * Frees the turn's slot, and its conversation's claim while that is still this turn's; idempotent.
-   * Sent as EVAL, so it reaches Redis before any command issued after it on the connection: the
-   * worker's `done` follows it, and a client that reads the conversation on `done` must find it
-   * free (an EVALSHA answered NOSCRIPT would be retried after that `done`).
+   * It reaches Redis before any command issued after it on the connection: the worker's `done`
+   * follows it, and a client that reads the conversation on `done` must find it free. A turn outside
+   * a conversation frees its slot with a plain ZREM; one in a conversation runs the script as EVAL
+   * (an EVALSHA answered NOSCRIPT would be retried after that `done`).
    */
   async release(turn: TurnHolder): Promise<void> {
     const conversationId = conversationOf(turn);
-    if (conversationId === undefined) await RELEASE_TURN.runInOrder(this.redis, [this.keys.userActiveTurns(turn.userId)], [turn.turnId]);
+    if (conversationId === undefined) await this.redis.zrem(this.keys.userActiveTurns(turn.userId), turn.turnId);
     else await RELEASE_CONVERSATION_TURN.runInOrder(this.redis, [this.keys.userActiveTurns(turn.userId), this.keys.conversationTurn(turn.userId, conversationId)], [turn.turnId]);
   }
 
