@@ -16,8 +16,9 @@ const NOT_RUN = new Set(['denied', 'expired', 'cancelled']);
  * taken-over turn logs into one event log). Text and thinking are concatenated per block; a tool
  * call carries its result (bytes through `toBlob`), or is `cancelled` when it has none or its
  * approval was denied or expired, or `client` when the turn ended handing it to the caller (a call
- * without a server, no result, and the turn's finish reason `tool_use`); asks carry their outcome. A round a later worker started again
- * (`round_start` with `resumed`) replaces what the earlier attempt of that round had produced.
+ * without a server, no result, and the turn's finish reason `tool_use`); asks carry their outcome.
+ * A round a later worker started again (`round_start` with `resumed`) replaces what the earlier
+ * attempt of that round had produced.
  * `end` gives the finish reason and usage when the events stop before `done`.
  */
 export function answerFromEvents(events: readonly StreamEvent[], toBlob: ToBlob, end: { finishReason?: FinishReason; usage?: Usage } = {}): ConversationAnswer {

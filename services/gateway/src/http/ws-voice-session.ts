@@ -136,7 +136,8 @@ export class WsVoiceSession {
       this.#state = { kind: 'closed' };
       if (state.kind === 'live') {
         await state.session.close(reason === 'client_gone' ? 'client_gone' : `closed ${code}`);
-        await state.record?.finish(code === VOICE_CLOSE_CODES.modelFailed ? 'error' : 'stop_requested');
+        // A side record: a slow store does not hold the socket open past the flush timeout.
+        if (state.record) await withTimeout(state.record.finish(code === VOICE_CLOSE_CODES.modelFailed ? 'error' : 'stop_requested'), this.options.flushTimeoutMs);
       }
       if (this.socket.readyState === WebSocket.OPEN) {
         await withTimeout(this.#outbox.drained(), this.options.flushTimeoutMs);
