@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeIsV1, composeProject, leftovers, waitHealthy, type ComposeProject } from './compose-project.js';
 
 // docker-compose.yml with `--profile dynamodb`, as its header and the README say: users' MCP server
-// configs in DynamoDB Local, whose table the dynamodb-init one-shot creates with the AWS CLI. Where no
+// configs and conversations in DynamoDB Local, whose tables the dynamodb-init one-shot creates with the AWS CLI. Where no
 // registry answers, deploy/scripts/base-images.sh made stand-ins for both images (dynalite, started
 // with DynamoDB Local's own arguments; Debian's awscli): what is checked here is the compose wiring,
 // the init's CLI command and the platform's DynamoDB store, not Amazon's server.
@@ -15,6 +15,7 @@ import { composeIsV1, composeProject, leftovers, waitHealthy, type ComposeProjec
 const PROJECT = 'bmcp-deploy-ddb';
 const SERVICES = ['redis', 'dynamodb', 'gateway', 'agent-worker', 'mcp-pool'] as const;
 const TABLE = 'mcp_user_config_table';
+const CONVERSATIONS_TABLE = 'bmcp_conversations';
 const MODEL = 'us.anthropic.claude-sonnet-4-6';
 const API_KEY = 'deploy-test-service-key';
 const USER = 'ddb-user';
@@ -27,7 +28,7 @@ let client: OpenAI;
 
 /** What the README says to put in .env for the profile, plus the model emulator standing in for Bedrock. */
 function overrideFile(emulatorPort: number): string {
-  const dynamo = { DDB_TABLE: TABLE, AWS_ENDPOINT_URL_DYNAMODB: 'http://dynamodb:8000', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', API_KEY };
+  const dynamo = { DDB_TABLE: TABLE, CONVERSATIONS_DDB_TABLE: CONVERSATIONS_TABLE, AWS_ENDPOINT_URL_DYNAMODB: 'http://dynamodb:8000', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', API_KEY };
   const withEmulator = { environment: { ...dynamo, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `http://host.docker.internal:${emulatorPort}` }, extra_hosts: ['host.docker.internal:host-gateway'] };
   const pool = { environment: { ...dynamo, ...(composeIsV1 ? { MCP_SANDBOX: 'none' } : {}) } };
   return JSON.stringify({ services: { gateway: withEmulator, 'agent-worker': withEmulator, 'mcp-pool': pool } }, null, 2);
@@ -36,9 +37,9 @@ function overrideFile(emulatorPort: number): string {
 const gateway = (path: string, init: RequestInit = {}) =>
   fetch(`http://127.0.0.1:${gatewayPort}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, 'x-user-id': USER, 'content-type': 'application/json', ...init.headers } });
 
-/** The table's items, read with the AWS CLI from the init's image (on the project's network). */
-async function scanTable(): Promise<Array<Record<string, unknown>>> {
-  const out = await project.compose(['run', '--rm', '--no-deps', '--entrypoint', 'aws', 'dynamodb-init', 'dynamodb', 'scan', '--endpoint-url', 'http://dynamodb:8000', '--table-name', TABLE, '--output', 'json']);
+/** A table's items, read with the AWS CLI from the init's image (on the project's network). */
+async function scanTable(table: string): Promise<Array<Record<string, unknown>>> {
+  const out = await project.compose(['run', '--rm', '--no-deps', '--entrypoint', 'aws', 'dynamodb-init', 'dynamodb', 'scan', '--endpoint-url', 'http://dynamodb:8000', '--table-name', table, '--output', 'json']);
   return (JSON.parse(out) as { Items: Array<Record<string, unknown>> }).Items;
 }
 
@@ -65,6 +66,7 @@ beforeAll(async () => {
   project = composeProject(PROJECT, override, {
     COMPOSE_PROFILES: 'dynamodb',
     DDB_TABLE: TABLE,
+    CONVERSATIONS_DDB_TABLE: CONVERSATIONS_TABLE,
     PUBLISH_GATEWAY_PORT: String(gatewayPort),
     PUBLISH_WEB_PORT: String(await freePort()),
     ...(composeIsV1 ? { MCP_POOL_UNMASK_PROC: 'no-new-privileges' } : {}),
@@ -91,11 +93,27 @@ describe('docker compose --profile dynamodb: users\' server configs in DynamoDB 
     const addedBody = await added.json();
     expect(addedBody, JSON.stringify(addedBody)).toMatchObject({ errno: 0 });
 
-    const items = await scanTable();
+    const items = await scanTable(TABLE);
     expect(items.map((item) => item['userId'])).toEqual([{ S: USER }]);
     expect(JSON.stringify(items)).toContain('mcp-server-everything');
 
     expect((await echoChat()).choices[0]?.message.content).toBe('Mine said: Echo: from DynamoDB');
+  });
+
+  it('records a conversation in the conversations table the init made (CONVERSATIONS_DDB_TABLE)', async () => {
+    const chat = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'echo on my server' }],
+      // @ts-expect-error the platform's extensions
+      mcp_server_ids: ['mine'],
+      conversation_id: 'ddb-conv',
+    });
+    expect(chat.choices[0]?.message.content).toBe('Mine said: Echo: from DynamoDB');
+    const read = async () => ((await (await gateway('/v1/conversations/ddb-conv')).json()) as { messages?: Array<{ role: string }> }).messages?.map((message) => message.role);
+    await expect.poll(read, { timeout: 15_000 }).toEqual(['user', 'assistant']);
+    const items = JSON.stringify(await scanTable(CONVERSATIONS_TABLE));
+    expect(items).toContain(`user#${USER}`);
+    expect(items).toContain('ddb-conv');
   });
 
   it('still has it after DynamoDB Local, the gateway and the pool restart (the table lives in its volume)', async () => {
