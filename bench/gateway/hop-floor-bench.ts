@@ -35,7 +35,9 @@
  *      target, split over the rounds), BENCH_ROUNDS (2 load windows per target), BENCH_FLOOR_VARIANTS
  *      ("list,bullmq,sdk"), BENCH_PLATFORM (1; 0 = the floors alone), BENCH_REDIS_PID (meter that
  *      redis-server's CPU too: `pgrep -x redis-server`), BENCH_FROM_SOURCE (1: the platform's
- *      services from source through tsx instead of their build).
+ *      services from source through tsx instead of their build), BENCH_COMPARE_ROOT (another
+ *      checkout, built: its platform runs as a fourth target, `platform-before`, and the run also
+ *      prints this build against it, so a change is measured against the code before it in one run).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request, type ServerResponse } from 'node:http';
@@ -277,6 +279,31 @@ function markdownTable(floor: { ttft: AddedTtft; load: LoadResult }, platform: {
   ].join('\n');
 }
 
+/** This build against the one in BENCH_COMPARE_ROOT, both measured in this run. */
+function changeTable(before: { ttft: AddedTtft; load: LoadResult }, after: { ttft: AddedTtft; load: LoadResult }, beforeRoot: string, concurrency: number): string {
+  const change = (from: number, to: number, digits = 3) => `${to - from >= 0 ? '+' : ''}${(to - from).toFixed(digits)}`;
+  const cpu = (load: LoadResult, match: RegExp) =>
+    Object.entries(load.cpuMsPerCompletion)
+      .filter(([name]) => match.test(name))
+      .reduce((sum, [, ms]) => sum + ms, 0);
+  const row = (label: string, from: number, to: number) => `| ${label} | ${from.toFixed(3)} | ${to.toFixed(3)} | ${change(from, to)} |`;
+  const perService = (label: string, match: RegExp) => row(`… ${label}`, cpu(before.load, match), cpu(after.load, match));
+  return [
+    runHeading(`This build against ${beforeRoot}, one run`),
+    '',
+    '| | before | this build | change |',
+    '|---|---:|---:|---:|',
+    row('added TTFT p50 (ms)', before.ttft.addedP50Ms, after.ttft.addedP50Ms),
+    row('added TTFT p99 (ms)', before.ttft.addedP99Ms, after.ttft.addedP99Ms),
+    `| completions/s, ${concurrency} clients | ${before.load.completionsPerSecond} | ${after.load.completionsPerSecond} | ${Math.round((after.load.completionsPerSecond / before.load.completionsPerSecond - 1) * 100)} % |`,
+    row('CPU ms / completion, services', before.load.servicesCpuMsPerCompletion, after.load.servicesCpuMsPerCompletion),
+    perService('gateway', /^gateway/),
+    perService('worker(s)', /^agent-worker/),
+    perService('mcp-pool', /^mcp-pool$/),
+    perService('redis-server', /^redis-server$/),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   setTimeout(() => exitOnError('bench')(new Error('exceeded 300 s')), 300_000).unref();
   const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -291,35 +318,48 @@ async function main(): Promise<void> {
   emulator.script([{ reply: { text: BENCH_REPLY, chunkCount: 1 } }]);
   const baseline = await startDirectModelClient(emulator.bedrockEndpoint, STACK_MODEL);
   const targets: BenchTarget[] = [];
-  const stack = withPlatform
-    ? await startStack({
-        label: 'floor-platform',
-        emulator,
-        logLevel: 'error',
-        built: process.env.BENCH_FROM_SOURCE !== '1',
-        env: { RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: '100' },
-      })
-    : undefined;
+  const compareRoot = process.env.BENCH_COMPARE_ROOT;
+  const platformStack = (label: string, projectRoot?: string) =>
+    startStack({
+      label,
+      emulator,
+      logLevel: 'error',
+      built: process.env.BENCH_FROM_SOURCE !== '1',
+      env: { RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: '100' },
+      ...(projectRoot ? { projectRoot } : {}),
+    });
+  const stack = withPlatform ? await platformStack('floor-platform') : undefined;
+  const before = withPlatform && compareRoot ? await platformStack('floor-platform-before', compareRoot).catch(async (error: unknown) => {
+    await stack?.stop();
+    throw error;
+  }) : undefined;
   try {
     for (const variant of variants) targets.push(await startFloor(variant, { redisUrl: redis.url, prefix: redis.prefix, endpoint: emulator.bedrockEndpoint, baseline, concurrency, redisPid }));
     if (stack) targets.push(platformTarget(stack, baseline, { concurrency, redisPid }));
+    if (before) targets.push(platformTarget(before, baseline, { concurrency, redisPid, name: 'platform-before' }));
     const ttft = await interleavedTtft(targets, { samples: env('BENCH_TTFT_SAMPLES', 300), warmup: 30 });
     console.error('ttft done');
     const load = await alternatingLoad(targets, { concurrency, seconds: env('BENCH_SECONDS', 6), rounds: env('BENCH_ROUNDS', 2), warmupSeconds: 1.5 });
     for (const target of targets) report[target.name] = { ttft: ttft[target.name], load: load[target.name] };
     report.loadAverageAtEnd = loadAverage();
-    const floor = ttft.sdk && load.sdk ? { ttft: ttft.sdk, load: load.sdk } : undefined;
-    const platform = ttft.platform && load.platform ? { ttft: ttft.platform, load: load.platform } : undefined;
+    const measured = (name: string) => (ttft[name] && load[name] ? { ttft: ttft[name], load: load[name] } : undefined);
+    const floor = measured('sdk');
+    const platform = measured('platform');
+    const platformBefore = measured('platform-before');
+    const tables: string[] = [];
     if (floor && platform) {
       const comparison = compare(floor, platform);
       report.platformOverSdkFloor = comparison;
-      console.log(JSON.stringify(report, null, 2));
-      console.log(`\n${markdownTable(floor, platform, comparison, concurrency)}`);
-    } else console.log(JSON.stringify(report, null, 2));
+      tables.push(markdownTable(floor, platform, comparison, concurrency));
+      if (platformBefore) report.platformBeforeOverSdkFloor = compare(floor, platformBefore);
+    }
+    if (platform && platformBefore) tables.push(changeTable(platformBefore, platform, compareRoot!, concurrency));
+    console.log(JSON.stringify(report, null, 2));
+    for (const table of tables) console.log(`\n${table}`);
   } finally {
     for (const target of targets) target.close();
     baseline.close();
-    await stack?.stop();
+    await Promise.all([stack?.stop(), before?.stop()]);
     await emulator.close();
     await redis.close();
   }

@@ -144,7 +144,7 @@ export async function measureThroughput(stack: Stack, options: { concurrency: nu
  * throughput run; CPU of every gateway, worker and the pool (plus Redis when `redisPid` is given).
  * The emulator's script is the caller's.
  */
-export function platformTarget(stack: Stack, baseline: DirectModelClient, options: { concurrency: number; redisPid?: number }): BenchTarget {
+export function platformTarget(stack: Stack, baseline: DirectModelClient, options: { concurrency: number; redisPid?: number; name?: string }): BenchTarget {
   const one = new Agent({ keepAlive: true, maxSockets: 1 });
   const many = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const redis: Record<string, number> = options.redisPid ? { 'redis-server': options.redisPid } : {};
@@ -155,7 +155,7 @@ export function platformTarget(stack: Stack, baseline: DirectModelClient, option
     ...redis,
   });
   return {
-    name: 'platform',
+    name: options.name ?? 'platform',
     ttft: async (sample) => (await gatewayTtft(stack, stack.gatewayUrls[sample % stack.gatewayUrls.length]!, one, `ttft-${sample % 8}`)).ttftMs,
     direct: () => baseline.measure(),
     request: nonStreamCompletion(stack, many),

@@ -25,6 +25,8 @@ export interface ServiceLaunch {
   nodeArgs?: readonly string[];
   /** Run the compiled `services/<service>/dist/main.js` (`npm run build`), as production does. Default: the source through tsx. */
   built?: boolean;
+  /** The checkout whose services run (a benchmark compares another build side by side). Default: this one. */
+  projectRoot?: string;
 }
 
 /**
@@ -43,11 +45,12 @@ export const SERVICE_NODE_ARGS: Readonly<Record<string, readonly string[]>> = {
  * its build, with only the given environment (plus PATH and HOME), logging to `<logDir>/<name>.log`.
  */
 export function startServiceProcess(name: string, service: string, env: Record<string, string>, logDir: string, launch: ServiceLaunch = {}): ServiceProcess {
-  const built = join(PROJECT_ROOT, 'services', service, 'dist', 'main.js');
+  const root = launch.projectRoot ?? PROJECT_ROOT;
+  const built = join(root, 'services', service, 'dist', 'main.js');
   if (launch.built && !existsSync(built)) throw new Error(`${built} does not exist: run npm run build first`);
-  const entry = launch.built ? [built] : ['--conditions=source', '--import', 'tsx', join(PROJECT_ROOT, 'services', service, 'src', 'main.ts')];
+  const entry = launch.built ? [built] : ['--conditions=source', '--import', 'tsx', join(root, 'services', service, 'src', 'main.ts')];
   const child = spawn(process.execPath, [...(SERVICE_NODE_ARGS[service] ?? []), ...(launch.nodeArgs ?? []), ...entry], {
-    cwd: PROJECT_ROOT,
+    cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -38,6 +38,8 @@ export interface StackOptions {
   workerNodeArgs?: string[];
   /** Run the services' compiled output (`npm run build`), as production does, instead of the source through tsx. */
   built?: boolean;
+  /** The checkout whose services run (ServiceLaunch.projectRoot). Default: this one. */
+  projectRoot?: string;
   /** Services' LOG_LEVEL. Default 'warn'. */
   logLevel?: string;
 }
@@ -151,7 +153,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const startWorker = async (index: number) => {
     const port = await freePort();
-    const worker = startServiceProcess(`agent-worker-${index}`, 'agent-worker', { ...env, AGENT_WORKER_PORT: String(port), ...options.workerEnv }, dir, { nodeArgs: options.workerNodeArgs, built: options.built });
+    const worker = startServiceProcess(`agent-worker-${index}`, 'agent-worker', { ...env, AGENT_WORKER_PORT: String(port), ...options.workerEnv }, dir, { nodeArgs: options.workerNodeArgs, built: options.built, projectRoot: options.projectRoot });
     started.push(worker);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, worker);
     return worker;
@@ -159,14 +161,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startGateway = async (index: number, extra: Record<string, string> = {}) => {
     const port = gatewayPorts[index]!;
     const name = index === 0 ? 'gateway' : `gateway-${index + 1}`;
-    const gateway = startServiceProcess(name, 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(port), ...options.gatewayEnv, ...extra }, dir, { nodeArgs: options.gatewayNodeArgs, built: options.built });
+    const gateway = startServiceProcess(name, 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(port), ...options.gatewayEnv, ...extra }, dir, { nodeArgs: options.gatewayNodeArgs, built: options.built, projectRoot: options.projectRoot });
     started.push(gateway);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway);
     return gateway;
   };
 
   try {
-    const pool = startServiceProcess('mcp-pool', 'mcp-pool', { ...env, MCP_POOL_HOST: '127.0.0.1', MCP_POOL_PORT: String(poolPort), ...options.poolEnv }, dir, { built: options.built });
+    const pool = startServiceProcess('mcp-pool', 'mcp-pool', { ...env, MCP_POOL_HOST: '127.0.0.1', MCP_POOL_PORT: String(poolPort), ...options.poolEnv }, dir, { built: options.built, projectRoot: options.projectRoot });
     started.push(pool);
     // All at once: each spends most of its start-up compiling TypeScript.
     const [workers, , gateways] = await Promise.all([
