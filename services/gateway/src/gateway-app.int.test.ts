@@ -38,6 +38,18 @@ describe('OpenAPI document and docs', () => {
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
     expect(await (await fetch(`${h.url}/docs/init.js`)).text()).toContain('/openapi.json');
   });
+
+  it('serves the docs and sign-in paths as Express matches them (any case, a trailing slash), and only those', async () => {
+    h = await startGatewayHarness();
+    for (const path of ['/OpenAPI.json', '/openapi.json/', '/DOCS', '/docs/']) expect((await fetch(`${h.url}${path}`)).status, path).toBe(200);
+    expect(await (await fetch(`${h.url}/Auth/Config/`)).json()).toEqual({ mode: 'local' });
+    // Near misses are no docs or sign-in path: the not-found answer, in the API's error shape.
+    for (const path of ['/docsx', '/openapi.jsonx', '/auth/configx', '/v1/docs']) {
+      const res = await fetch(`${h.url}${path}`);
+      expect(res.status, path).toBe(path === '/v1/docs' ? 401 : 404);
+      expect(((await res.json()) as { error?: { type?: string } }).error?.type, path).toBeDefined();
+    }
+  });
 });
 
 describe('graceful shutdown', () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { OPS_PATHS } from '@bedrock-mcp/common';
-import express, { type Express } from 'express';
+import { API_ROUTES, AUTH_PATHS } from '@bedrock-mcp/contracts';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { accountRoutes } from './account-routes.js';
 import { authMiddleware } from './auth-middleware.js';
 import { authRoutes } from './auth-routes.js';
@@ -36,8 +37,9 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
       if (!handled) next();
     }, next);
   });
-  app.use(docsRoutes(version));
-  app.use(authRoutes(services));
+  // Each router's layers are tried in turn on every request it sees: these two see only their own paths.
+  app.use(onlyUnder([API_ROUTES.openApiDocument.path, API_ROUTES.docs.path], docsRoutes(version)));
+  app.use(onlyUnder(Object.values(AUTH_PATHS), authRoutes(services)));
   // Authenticate before reading a (possibly large) body.
   app.use('/v1', authMiddleware(services.auth, services.identity));
   app.use(express.json({ limit: services.settings.MAX_BODY_BYTES, type: () => true }));
@@ -50,4 +52,20 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
   app.use(notFoundHandler);
   app.use(errorHandler(services.logger));
   return app;
+}
+
+/**
+ * Hands `router` the requests whose path is one of `prefixes` or below one; the others go straight
+ * on. Case-insensitive, as Express matches routes. The router's `stack` stays readable, so the
+ * routes it serves can still be listed.
+ */
+function onlyUnder(prefixes: readonly string[], router: Router): RequestHandler & Pick<Router, 'stack'> {
+  const exact = prefixes.map((prefix) => prefix.toLowerCase());
+  const below = exact.map((prefix) => `${prefix}/`);
+  const guard: RequestHandler = (req, res, next) => {
+    const path = req.path.toLowerCase();
+    if (exact.includes(path) || below.some((start) => path.startsWith(start))) return router(req, res, next);
+    next();
+  };
+  return Object.assign(guard, { stack: router.stack });
 }
