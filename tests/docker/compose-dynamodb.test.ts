@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { freePort, startModelEmulator, type ModelEmulator } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeIsV1, composeProject, leftovers, waitHealthy, type ComposeProject } from './compose-project.js';
+import { composeIsV1, composeProject, leftovers, tearDown, waitHealthy, type ComposeProject } from './compose-project.js';
 
 // docker-compose.yml with `--profile dynamodb`, as its header and the README say: users' MCP server
 // configs and conversations in DynamoDB Local, whose tables the dynamodb-init one-shot creates with the AWS CLI. Where no
@@ -78,11 +78,7 @@ beforeAll(async () => {
   client = new OpenAI({ baseURL: `http://127.0.0.1:${gatewayPort}/v1`, apiKey: API_KEY, defaultHeaders: { 'X-User-ID': USER }, maxRetries: 0 });
 }, 600_000);
 
-afterAll(async () => {
-  await project?.compose(['down', '-v', '--remove-orphans']).catch((error: unknown) => console.error(error));
-  await emulator?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}, 180_000);
+afterAll(() => tearDown(project, emulator, dir), 180_000);
 
 describe('docker compose --profile dynamodb: users\' server configs in DynamoDB Local', () => {
   it('keeps a user server in the table the init made, and the pool runs it from there', async () => {

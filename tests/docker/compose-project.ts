@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -63,6 +63,13 @@ export function composeProject(name: string, overrideFile: string, env: Record<s
       return parseYaml(await compose(['config'])) as { services: Record<string, { read_only?: boolean; user?: string }> };
     },
   };
+}
+
+/** A stack's teardown: the project down with its volumes (a failure only logged), then the emulator closed and the folder removed. */
+export async function tearDown(project: ComposeProject | undefined, emulator: { close(): Promise<void> } | undefined, dir: string | undefined): Promise<void> {
+  await project?.compose(['down', '-v', '--remove-orphans']).catch((error: unknown) => console.error(error));
+  await emulator?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 /** The uid a container's main process runs as, read from the host's /proc (the engine runs here). */

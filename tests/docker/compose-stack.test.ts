@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { chromium } from 'playwright-core';
 import { freePort, startModelEmulator, type ModelEmulator } from '@bedrock-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeIsV1, composeProject, docker, leftovers, processUid, repoRoot, waitHealthy, type ComposeProject } from './compose-project.js';
+import { composeIsV1, composeProject, docker, leftovers, processUid, repoRoot, tearDown, waitHealthy, type ComposeProject } from './compose-project.js';
 
 // docker-compose.yml brought up for real: images built by deploy/scripts/test-deploy.sh (which also
 // starts the Docker daemon and makes stand-in base images where no registry is reachable), the
@@ -98,11 +98,7 @@ beforeAll(async () => {
   client = new OpenAI({ baseURL: `http://127.0.0.1:${ports.gateway}/v1`, apiKey: API_KEY, defaultHeaders: { 'X-User-ID': USER }, maxRetries: 0 });
 }, 600_000);
 
-afterAll(async () => {
-  await project?.compose(['down', '-v', '--remove-orphans']).catch((error: unknown) => console.error(error));
-  await emulator?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-}, 180_000);
+afterAll(() => tearDown(project, emulator, dir), 180_000);
 
 const toolChat = (content: string, serverIds: string[]) =>
   client.chat.completions.create({
