@@ -5,7 +5,7 @@ import express, { type Express, type RequestHandler, type Router } from 'express
 import { accountRoutes } from './account-routes.js';
 import { authMiddleware } from './auth-middleware.js';
 import { authRoutes } from './auth-routes.js';
-import { chatRoutes } from './chat-routes.js';
+import { chatRoutes, serveChatCompletions } from './chat-routes.js';
 import { conversationRoutes } from './conversation-routes.js';
 import { corsMiddleware } from './cors.js';
 import { docsRoutes } from './docs-routes.js';
@@ -27,8 +27,14 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestMetrics(services.metrics));
-  app.use(corsMiddleware(services.settings.CORS_ORIGINS));
+  const countRequest = requestMetrics(services.metrics);
+  const cors = corsMiddleware(services.settings.CORS_ORIGINS);
+  const authenticate = authMiddleware(services.auth, services.identity);
+  const parseJson = express.json({ limit: services.settings.MAX_BODY_BYTES, type: () => true });
+  // Authenticated before its (possibly large) body is read, as every /v1 route below.
+  serveChatCompletions(app, services, [countRequest, cors, authenticate, parseJson]);
+  app.use(countRequest);
+  app.use(cors);
   const opsPaths = new Set<string>(OPS_PATHS);
   app.use((req, res, next) => {
     // Other requests (a chat turn above all) skip the ops handler's async hop.
@@ -41,8 +47,8 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
   app.use(onlyUnder([API_ROUTES.openApiDocument.path, API_ROUTES.docs.path], docsRoutes(version)));
   app.use(onlyUnder(Object.values(AUTH_PATHS), authRoutes(services)));
   // Authenticate before reading a (possibly large) body.
-  app.use('/v1', authMiddleware(services.auth, services.identity));
-  app.use(express.json({ limit: services.settings.MAX_BODY_BYTES, type: () => true }));
+  app.use('/v1', authenticate);
+  app.use(parseJson);
   // The turn routes first: the router walks every layer mounted before the one that matches.
   app.use(chatRoutes(services));
   app.use(accountRoutes(services, services.userKeys));

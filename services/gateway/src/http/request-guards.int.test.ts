@@ -185,6 +185,24 @@ describe('bad input', () => {
 });
 
 describe('CORS', () => {
+  it('gives a chat turn the allowed origin and counts it once in the request metrics', async () => {
+    const completions = async () => {
+      const metrics = await (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
+      return Number(/gateway_http_requests_total\{[^}]*route="\/v1\/chat\/completions"[^}]*status="200"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    };
+    const before = await completions();
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { origin: 'http://ui.example', authorization: `Bearer ${aliceKey}`, 'content-type': 'application/json' },
+      body: body(),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://ui.example');
+    expect(res.headers.get('access-control-expose-headers')).toContain('X-Stream-ID');
+    await res.json();
+    await expect.poll(completions).toBe(before + 1);
+  });
+
   it('answers preflights for the configured origin with the headers the UI needs', async () => {
     const res = await fetch(`${h.url}/v1/chat/completions`, {
       method: 'OPTIONS',
