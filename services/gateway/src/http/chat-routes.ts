@@ -1,5 +1,5 @@
 import { API_ROUTES, TURN_ERROR_API_CODE } from '@bedrock-mcp/contracts';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CompletionAssembler, type AssembledTurn } from '../domain/format/completion-assembler.js';
 import { streamFormatFrom } from '../domain/format/stream-formatter.js';
@@ -9,7 +9,7 @@ import { EventsAfterAsks, type TurnEventReader } from '../domain/turn-event-read
 import { TurnStreamTimeoutError } from '@bedrock-mcp/turns';
 import { principalOf, type GatewayServices } from './gateway-services.js';
 import { createFormatter, SEED_STOP_ANSWER } from './seed-dialect.js';
-import { serve, type RouteTarget } from './serve-route.js';
+import { serve } from './serve-route.js';
 import { respondWithSse } from './sse-turn-responder.js';
 
 const LastEventIdSchema = z.coerce.number().int().min(0);
@@ -18,13 +18,11 @@ function receivedAt(req: Request): bigint {
   return (req as Request & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint();
 }
 
-/**
- * `POST /v1/chat/completions` on `app`, after `before` (what the app's other /v1 routes pass
- * through on their way: metrics, CORS, authentication, the JSON body). A chat turn is the hot
- * path: as the app's first route with its middleware inline, it walks none of the app's other layers.
- */
-export function serveChatCompletions(app: RouteTarget, services: GatewayServices, before: readonly RequestHandler[]): void {
-  serve(app, API_ROUTES.chatCompletions, async ({ req, res, safeBody }) => {
+/** `POST /v1/chat/completions`, the resume stream, the approvals call, and `POST /v1/stop/stream/{id}`. */
+export function chatRoutes(services: GatewayServices): Router {
+  const router = Router();
+
+  serve(router, API_ROUTES.chatCompletions, async ({ req, res, safeBody }) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
     let parsed;
@@ -62,12 +60,7 @@ export function serveChatCompletions(app: RouteTarget, services: GatewayServices
       return;
     }
     await respondWithCompletion(services, res, stream, new CompletionAssembler({ ...context, format }), rateHeaders);
-  }, before);
-}
-
-/** The resume stream, the approvals call, and `POST /v1/stop/stream/{id}`. */
-export function chatRoutes(services: GatewayServices): Router {
-  const router = Router();
+  });
 
   /** Replays a turn's events after `Last-Event-ID` (or `?after=`) and then streams the live rest. */
   serve(router, API_ROUTES.resumeStream, async ({ req, res, params, query: parseQuery }) => {

@@ -1,5 +1,5 @@
 import type { ApiRouteDefinition } from '@bedrock-mcp/contracts';
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 
 type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -28,9 +28,6 @@ export type RouteHandler<R extends ApiRouteDefinition> = (call: RouteCall<R>) =>
 
 const METHODS = { GET: 'get', POST: 'post', PUT: 'put', PATCH: 'patch', DELETE: 'delete' } as const;
 
-/** What a route can be added to: a Router, or the app itself. */
-export type RouteTarget = Pick<Router, (typeof METHODS)[keyof typeof METHODS]>;
-
 function schemaOf(route: ApiRouteDefinition, part: 'params' | 'query' | 'request'): z.ZodType {
   const schema = route[part];
   if (!schema) throw new Error(`${route.method} ${route.path} declares no ${part} schema`);
@@ -38,12 +35,11 @@ function schemaOf(route: ApiRouteDefinition, part: 'params' | 'query' | 'request
 }
 
 /**
- * Registers `handler` for the route's method and path, after `before` (middleware of the route's
- * own): the only way the gateway's routers add a route, so every route it serves is an entry of
- * API_ROUTES.
+ * Registers `handler` for the route's method and path: the only way the gateway's routers add a
+ * route, so every route it serves is an entry of API_ROUTES.
  */
-export function serve<R extends ApiRouteDefinition>(router: RouteTarget, route: R, handler: RouteHandler<R>, before: readonly RequestHandler[] = []): void {
-  router[METHODS[route.method]](route.path, ...before, async (req: Request, res: Response) => {
+export function serve<R extends ApiRouteDefinition>(router: Router, route: R, handler: RouteHandler<R>): void {
+  router[METHODS[route.method]](route.path, async (req: Request, res: Response) => {
     const call: RouteCall<R> = {
       req,
       res,
