@@ -37,7 +37,10 @@
  *      redis-server's CPU too: `pgrep -x redis-server`), BENCH_FROM_SOURCE (1: the platform's
  *      services from source through tsx instead of their build), BENCH_COMPARE_ROOT (another
  *      checkout, built: its platform runs as a fourth target, `platform-before`, and the run also
- *      prints this build against it, so a change is measured against the code before it in one run).
+ *      prints this build against it, so a change is measured against the code before it in one run),
+ *      BENCH_GATEWAY_NODE_ARGS / BENCH_WORKER_NODE_ARGS (extra node arguments for this build's
+ *      gateway / agent worker only, e.g. `--cpu-prof`, or a V8 flag tried against the other build),
+ *      BENCH_FLOOR_NODE_ARGS (the same for the floors' front and worker processes).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request, type ServerResponse } from 'node:http';
@@ -174,7 +177,8 @@ async function runWorker(config: RoleConfig): Promise<void> {
 
 // ---- the bench
 function startRole(role: 'front' | 'worker', config: RoleConfig): Promise<{ child: ChildProcess; first: Record<string, unknown> }> {
-  const child = fork(SELF, [role, JSON.stringify(config)], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: 'inherit' });
+  const extra = process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = fork(SELF, [role, JSON.stringify(config)], { execArgv: [...extra, '--conditions=source', '--import', 'tsx'], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', (first: Record<string, unknown>) => resolve({ child, first }));
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -319,17 +323,18 @@ async function main(): Promise<void> {
   const baseline = await startDirectModelClient(emulator.bedrockEndpoint, STACK_MODEL);
   const targets: BenchTarget[] = [];
   const compareRoot = process.env.BENCH_COMPARE_ROOT;
-  const platformStack = (label: string, projectRoot?: string) =>
+  const nodeArgs = (name: string) => process.env[name]?.split(' ').filter(Boolean);
+  const platformStack = (label: string, launch: { projectRoot?: string; gatewayNodeArgs?: string[]; workerNodeArgs?: string[] }) =>
     startStack({
       label,
       emulator,
       logLevel: 'error',
       built: process.env.BENCH_FROM_SOURCE !== '1',
       env: { RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: '100' },
-      ...(projectRoot ? { projectRoot } : {}),
+      ...launch,
     });
-  const stack = withPlatform ? await platformStack('floor-platform') : undefined;
-  const before = withPlatform && compareRoot ? await platformStack('floor-platform-before', compareRoot).catch(async (error: unknown) => {
+  const stack = withPlatform ? await platformStack('floor-platform', { gatewayNodeArgs: nodeArgs('BENCH_GATEWAY_NODE_ARGS'), workerNodeArgs: nodeArgs('BENCH_WORKER_NODE_ARGS') }) : undefined;
+  const before = withPlatform && compareRoot ? await platformStack('floor-platform-before', { projectRoot: compareRoot }).catch(async (error: unknown) => {
     await stack?.stop();
     throw error;
   }) : undefined;
@@ -367,6 +372,8 @@ async function main(): Promise<void> {
 
 const [role, rawConfig] = process.argv.slice(2);
 if (role === 'front' || role === 'worker') {
+  // An exit of its own on SIGTERM, so `--cpu-prof` (BENCH_FLOOR_NODE_ARGS) writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
   const run = role === 'front' ? runFront : runWorker;
   run(JSON.parse(rawConfig!) as RoleConfig).catch(exitOnError(role));
 } else {

@@ -49,6 +49,9 @@ Flame graphs of V8 CPU profiles (\`node --cpu-prof\`, one sample about every mil
 
 The PNGs are Chromium's rendering of the SVGs (playwright-core).
 
+[floor-gap.md](floor-gap.md) (\`npm run bench:floor-gap\`) splits what the gateway and the agent worker
+spend per completion beyond the library floor's processes by the same categories.
+
 ## Commands
 
 Everything (build, benches, pictures, this file):
