@@ -74,6 +74,8 @@ const exitOnError = (role: string) => (error: unknown) => {
   console.error(role, error);
   process.exit(1);
 };
+/** Extra node arguments from an env variable (space-separated); none when unset. */
+const nodeArgsFrom = (name: string) => process.env[name]?.split(' ').filter(Boolean) ?? [];
 const keysOf = (prefix: string) => ({ list: `${prefix}floor:jobs`, channel: (turnId: string) => `${prefix}floor:turn:${turnId}` });
 
 // ---- the front: answers each POST with the first event its turn publishes (one pattern subscription, as a minimal gateway would)
@@ -177,8 +179,7 @@ async function runWorker(config: RoleConfig): Promise<void> {
 
 // ---- the bench
 function startRole(role: 'front' | 'worker', config: RoleConfig): Promise<{ child: ChildProcess; first: Record<string, unknown> }> {
-  const extra = process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = fork(SELF, [role, JSON.stringify(config)], { execArgv: [...extra, '--conditions=source', '--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(SELF, [role, JSON.stringify(config)], { execArgv: [...nodeArgsFrom('BENCH_FLOOR_NODE_ARGS'), '--conditions=source', '--import', 'tsx'], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', (first: Record<string, unknown>) => resolve({ child, first }));
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -323,7 +324,6 @@ async function main(): Promise<void> {
   const baseline = await startDirectModelClient(emulator.bedrockEndpoint, STACK_MODEL);
   const targets: BenchTarget[] = [];
   const compareRoot = process.env.BENCH_COMPARE_ROOT;
-  const nodeArgs = (name: string) => process.env[name]?.split(' ').filter(Boolean);
   const platformStack = (label: string, launch: { projectRoot?: string; gatewayNodeArgs?: string[]; workerNodeArgs?: string[] }) =>
     startStack({
       label,
@@ -333,7 +333,7 @@ async function main(): Promise<void> {
       env: { RATE_LIMIT_PER_MINUTE: '10000000', WORKER_CONCURRENCY: '100' },
       ...launch,
     });
-  const stack = withPlatform ? await platformStack('floor-platform', { gatewayNodeArgs: nodeArgs('BENCH_GATEWAY_NODE_ARGS'), workerNodeArgs: nodeArgs('BENCH_WORKER_NODE_ARGS') }) : undefined;
+  const stack = withPlatform ? await platformStack('floor-platform', { gatewayNodeArgs: nodeArgsFrom('BENCH_GATEWAY_NODE_ARGS'), workerNodeArgs: nodeArgsFrom('BENCH_WORKER_NODE_ARGS') }) : undefined;
   const before = withPlatform && compareRoot ? await platformStack('floor-platform-before', { projectRoot: compareRoot }).catch(async (error: unknown) => {
     await stack?.stop();
     throw error;

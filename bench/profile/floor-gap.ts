@@ -54,8 +54,13 @@ function mainThreadProfiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
+interface CategoryTimes {
+  activeMs: number;
+  byCategory: Map<string, number>;
+}
+
 /** Self ms by category over the profile's part after `fromUs`, and the active ms it covers. */
-function categoryTimes(file: string, fromUs: number): { activeMs: number; byCategory: Map<string, number> } {
+function categoryTimes(file: string, fromUs: number): CategoryTimes {
   const tree = buildCallTree(parseCpuProfile(readFileSync(file, 'utf8')), projectUrl, { startUs: fromUs, endUs: Number.MAX_SAFE_INTEGER });
   const byCategory = new Map<string, number>();
   const pending: TreeNode[] = [tree.root];
@@ -71,8 +76,7 @@ function categoryTimes(file: string, fromUs: number): { activeMs: number; byCate
 }
 
 /** µs per completion by category: the process's measured CPU per completion spread by its profile's shares. */
-function perCompletion(file: string, fromUs: number, cpuMsPerCompletion: number): Map<string, number> {
-  const { activeMs, byCategory } = categoryTimes(file, fromUs);
+function perCompletion({ activeMs, byCategory }: CategoryTimes, cpuMsPerCompletion: number): Map<string, number> {
   return new Map([...byCategory].map(([name, ms]) => [name, (ms / activeMs) * cpuMsPerCompletion * 1000]));
 }
 
@@ -105,12 +109,14 @@ const command = `${Object.entries(env)
   .join(' ')} BENCH_FLOOR_VARIANTS=sdk node --conditions=source --import tsx bench/gateway/hop-floor-bench.ts`;
 const { report, ttftDoneUs, table } = await runHopFloor(env);
 
-// The worker of either side is the process that spent the most in the AWS SDK under load.
-const sdkMs = (file: string) => categoryTimes(file, ttftDoneUs).byCategory.get('@smithy/core') ?? 0;
+// Each profile read once. The worker of either side is the process that spent the most in the AWS SDK under load.
+const times = new Map<string, CategoryTimes>();
+const sdkMs = (file: string) => times.get(file)!.byCategory.get('@smithy/core') ?? 0;
 const sides = Object.fromEntries(
   (['floor', 'platform'] as const).map((side) => {
     const files = mainThreadProfiles(dirs[side]);
     if (files.length !== 2) throw new Error(`expected a front and a worker profile in ${relative(root, dirs[side])}, found ${files.length}`);
+    for (const file of files) times.set(file, categoryTimes(file, ttftDoneUs));
     const [worker, front] = [...files].sort((a, b) => sdkMs(b) - sdkMs(a)) as [string, string];
     return [side, { front, worker }];
   }),
@@ -133,13 +139,13 @@ const markdown = [
   '',
   '| category | floor front | gateway | gap |',
   '|---|---:|---:|---:|',
-  ...gapRows(perCompletion(sides.floor.front, ttftDoneUs, floorCpu.front ?? 0), perCompletion(sides.platform.front, ttftDoneUs, platformCpu.gateway ?? 0)),
+  ...gapRows(perCompletion(times.get(sides.floor.front)!, floorCpu.front ?? 0), perCompletion(times.get(sides.platform.front)!, platformCpu.gateway ?? 0)),
   '',
   `### floor worker → agent worker (µs per completion)`,
   '',
   '| category | floor worker | agent worker | gap |',
   '|---|---:|---:|---:|',
-  ...gapRows(perCompletion(sides.floor.worker, ttftDoneUs, floorCpu.worker ?? 0), perCompletion(sides.platform.worker, ttftDoneUs, platformCpu['agent-worker-1'] ?? 0)),
+  ...gapRows(perCompletion(times.get(sides.floor.worker)!, floorCpu.worker ?? 0), perCompletion(times.get(sides.platform.worker)!, platformCpu['agent-worker-1'] ?? 0)),
   '',
 ].join('\n');
 writeFileSync(join(root, 'docs', 'perf', 'floor-gap.md'), markdown);

@@ -110,4 +110,3 @@ export async function waitHealthy(project: ComposeProject, services: readonly st
   }
   throw new Error(`not healthy after ${options.timeoutMs ?? 240_000} ms: ${states.join(' ')}\n${await project.compose(['logs', '--tail', '40']).catch(String)}`);
 }
-

@@ -151,9 +151,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return stopping;
   };
 
+  /** How every service process starts: from source or its build, and from which checkout. */
+  const launch = { built: options.built, projectRoot: options.projectRoot };
   const startWorker = async (index: number) => {
     const port = await freePort();
-    const worker = startServiceProcess(`agent-worker-${index}`, 'agent-worker', { ...env, AGENT_WORKER_PORT: String(port), ...options.workerEnv }, dir, { nodeArgs: options.workerNodeArgs, built: options.built, projectRoot: options.projectRoot });
+    const worker = startServiceProcess(`agent-worker-${index}`, 'agent-worker', { ...env, AGENT_WORKER_PORT: String(port), ...options.workerEnv }, dir, { ...launch, nodeArgs: options.workerNodeArgs });
     started.push(worker);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, worker);
     return worker;
@@ -161,14 +163,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startGateway = async (index: number, extra: Record<string, string> = {}) => {
     const port = gatewayPorts[index]!;
     const name = index === 0 ? 'gateway' : `gateway-${index + 1}`;
-    const gateway = startServiceProcess(name, 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(port), ...options.gatewayEnv, ...extra }, dir, { nodeArgs: options.gatewayNodeArgs, built: options.built, projectRoot: options.projectRoot });
+    const gateway = startServiceProcess(name, 'gateway', { ...env, MCP_SERVICE_HOST: '127.0.0.1', MCP_SERVICE_PORT: String(port), ...options.gatewayEnv, ...extra }, dir, { ...launch, nodeArgs: options.gatewayNodeArgs });
     started.push(gateway);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway);
     return gateway;
   };
 
   try {
-    const pool = startServiceProcess('mcp-pool', 'mcp-pool', { ...env, MCP_POOL_HOST: '127.0.0.1', MCP_POOL_PORT: String(poolPort), ...options.poolEnv }, dir, { built: options.built, projectRoot: options.projectRoot });
+    const pool = startServiceProcess('mcp-pool', 'mcp-pool', { ...env, MCP_POOL_HOST: '127.0.0.1', MCP_POOL_PORT: String(poolPort), ...options.poolEnv }, dir, launch);
     started.push(pool);
     // All at once: each spends most of its start-up compiling TypeScript.
     const [workers, , gateways] = await Promise.all([
