@@ -12,3 +12,4 @@ export * from './address-policy.js';
 export * from './service-secrets.js';
 export * from './lua-script.js';
 export * from './random-id.js';
+export * from './express-fast-path.js';
