@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import { RequestServerSecrets, resolveSecretCipher, type ConversationStore, type UserServerStore } from '@bedrock-mcp/config-store';
 import {
   createMetricsRegistry,
@@ -34,7 +35,7 @@ import { VoiceConversationRecord } from './domain/voice-conversation-record.js';
 import { VoiceSocketAuthorizer } from './domain/voice-socket-authorizer.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
 import { ConversationChangeRelay } from './http/conversation-change-relay.js';
-import { createExpressApp } from './http/express-app.js';
+import { createGatewayHttp } from './http/express-app.js';
 import type { GatewayServices } from './http/gateway-services.js';
 import { WsChatServer } from './http/ws-chat-server.js';
 import { PreAuthGuard } from './http/ws-preauth-guard.js';
@@ -71,6 +72,8 @@ export interface GatewayDeps {
 
 export interface GatewayApp {
   readonly server: Server;
+  /** The express app behind `server` (every HTTP route; the server serves chat turns in front of it). */
+  readonly expressApp: Express;
   readonly services: GatewayServices;
   readonly ws: WsChatServer;
   readonly voice: WsVoiceServer;
@@ -217,7 +220,8 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
   // theirs (undici ~4 s, an AWS ALB 60 s): with Node's default 5 s, the gateway could close a
   // connection just as a client sends its next request on it, which the client sees as a dropped
   // request (the fuzz run met it under load). headersTimeout must exceed keepAliveTimeout.
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, createExpressApp({ services, ops, version: VERSION }));
+  const http = createGatewayHttp({ services, ops, version: VERSION });
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 }, http.listener);
   // Streams may stay open long; Node's default request timeout (5 min) would cut them.
   server.requestTimeout = 0;
   const preAuth = new PreAuthGuard({ maxSockets: settings.WS_MAX_UNAUTHENTICATED, maxBytes: settings.WS_PREAUTH_MAX_BYTES });
@@ -277,6 +281,7 @@ export function createGatewayApp(deps: GatewayDeps): GatewayApp {
 
   return {
     server,
+    expressApp: http.app,
     services,
     ws: wsServer,
     voice: voiceServer,

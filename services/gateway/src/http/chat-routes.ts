@@ -9,7 +9,7 @@ import { EventsAfterAsks, type TurnEventReader } from '../domain/turn-event-read
 import { TurnStreamTimeoutError } from '@bedrock-mcp/turns';
 import { principalOf, type GatewayServices } from './gateway-services.js';
 import { createFormatter, SEED_STOP_ANSWER } from './seed-dialect.js';
-import { serve } from './serve-route.js';
+import { serve, type RouteHandler } from './serve-route.js';
 import { respondWithSse } from './sse-turn-responder.js';
 
 const LastEventIdSchema = z.coerce.number().int().min(0);
@@ -18,11 +18,9 @@ function receivedAt(req: Request): bigint {
   return (req as Request & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint();
 }
 
-/** `POST /v1/chat/completions`, the resume stream, the approvals call, and `POST /v1/stop/stream/{id}`. */
-export function chatRoutes(services: GatewayServices): Router {
-  const router = Router();
-
-  serve(router, API_ROUTES.chatCompletions, async ({ req, res, safeBody }) => {
+/** `POST /v1/chat/completions`: starts a turn and answers with its stream (SSE) or its completion. */
+export function chatCompletionRoute(services: GatewayServices): RouteHandler<typeof API_ROUTES.chatCompletions> {
+  return async ({ req, res, safeBody }) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
     let parsed;
@@ -60,7 +58,17 @@ export function chatRoutes(services: GatewayServices): Router {
       return;
     }
     await respondWithCompletion(services, res, stream, new CompletionAssembler({ ...context, format }), rateHeaders);
-  });
+  };
+}
+
+/**
+ * `POST /v1/chat/completions` (`chatCompletion`, which the chat fast path serves too), the resume
+ * stream, the approvals call, and `POST /v1/stop/stream/{id}`.
+ */
+export function chatRoutes(services: GatewayServices, chatCompletion: RouteHandler<typeof API_ROUTES.chatCompletions>): Router {
+  const router = Router();
+
+  serve(router, API_ROUTES.chatCompletions, chatCompletion);
 
   /** Replays a turn's events after `Last-Event-ID` (or `?after=`) and then streams the live rest. */
   serve(router, API_ROUTES.resumeStream, async ({ req, res, params, query: parseQuery }) => {

@@ -1,10 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { OPS_PATHS } from '@bedrock-mcp/common';
+import { API_ROUTES } from '@bedrock-mcp/contracts';
 import express, { type Express } from 'express';
 import { accountRoutes } from './account-routes.js';
 import { authMiddleware } from './auth-middleware.js';
 import { authRoutes } from './auth-routes.js';
-import { chatRoutes } from './chat-routes.js';
+import { withChatFastPath } from './chat-fast-path.js';
+import { chatCompletionRoute, chatRoutes } from './chat-routes.js';
 import { conversationRoutes } from './conversation-routes.js';
 import { corsMiddleware } from './cors.js';
 import { docsRoutes } from './docs-routes.js';
@@ -12,22 +14,37 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { GatewayServices } from './gateway-services.js';
 import { managementRoutes } from './management-routes.js';
 import { requestMetrics } from './request-metrics.js';
+import { routeHandler } from './serve-route.js';
 import { voiceRoutes } from './voice-routes.js';
 
-export interface ExpressAppOptions {
+export interface GatewayHttpOptions {
   services: GatewayServices;
   /** /healthz, /readyz, /metrics (createOpsHandler). */
   ops: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   version: string;
 }
 
-/** The gateway's HTTP routes: ops, docs and sign-in open, everything under /v1 authenticated, errors as OpenAI bodies. */
-export function createExpressApp({ services, ops, version }: ExpressAppOptions): Express {
+export interface GatewayHttp {
+  /** Every route: ops, docs and sign-in open, everything under /v1 authenticated, errors as OpenAI bodies. */
+  app: Express;
+  /** The server's request listener: the app, with chat turns served in front of its router (withChatFastPath). */
+  listener: RequestListener;
+}
+
+/** The gateway's HTTP routes, and the listener that serves them. */
+export function createGatewayHttp({ services, ops, version }: GatewayHttpOptions): GatewayHttp {
+  const metrics = requestMetrics(services.metrics);
+  const cors = corsMiddleware(services.settings.CORS_ORIGINS);
+  const auth = authMiddleware(services.auth, services.identity);
+  const parseJson = express.json({ limit: services.settings.MAX_BODY_BYTES, type: () => true });
+  const onError = errorHandler(services.logger);
+  const chatCompletion = chatCompletionRoute(services);
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestMetrics(services.metrics));
-  app.use(corsMiddleware(services.settings.CORS_ORIGINS));
+  app.use(metrics);
+  app.use(cors);
   const opsPaths = new Set<string>(OPS_PATHS);
   app.use((req, res, next) => {
     // Other requests (a chat turn above all) skip the ops handler's async hop.
@@ -39,15 +56,23 @@ export function createExpressApp({ services, ops, version }: ExpressAppOptions):
   app.use(docsRoutes(version));
   app.use(authRoutes(services));
   // Authenticate before reading a (possibly large) body.
-  app.use('/v1', authMiddleware(services.auth, services.identity));
-  app.use(express.json({ limit: services.settings.MAX_BODY_BYTES, type: () => true }));
+  app.use('/v1', auth);
+  app.use(parseJson);
   // The turn routes first: the router walks every layer mounted before the one that matches.
-  app.use(chatRoutes(services));
+  app.use(chatRoutes(services, chatCompletion));
   app.use(accountRoutes(services, services.userKeys));
   app.use(conversationRoutes(services));
   app.use(managementRoutes(services));
   app.use(voiceRoutes(services));
   app.use(notFoundHandler);
-  app.use(errorHandler(services.logger));
-  return app;
+  app.use(onError);
+
+  const listener = withChatFastPath(app, {
+    middleware: [metrics, cors, auth],
+    parseJson,
+    maxBodyBytes: services.settings.MAX_BODY_BYTES,
+    handle: routeHandler(API_ROUTES.chatCompletions, chatCompletion),
+    onError,
+  });
+  return { app, listener };
 }

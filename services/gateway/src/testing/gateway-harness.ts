@@ -157,7 +157,7 @@ interface RouteLayer {
 
 /** Every `METHOD /path` the harness's Express app serves, as written in its routers (`:name` parameters). */
 export function servedRoutes(harness: GatewayHarness): string[] {
-  const app = harness.gateway.server.listeners('request')[0] as unknown as { router: { stack: RouteLayer[] } };
+  const app = harness.gateway.expressApp as unknown as { router: { stack: RouteLayer[] } };
   const routes: string[] = [];
   const walk = (stack: RouteLayer[]) => {
     for (const layer of stack) {

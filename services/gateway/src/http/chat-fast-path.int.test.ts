@@ -1,0 +1,132 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import express, { type RequestHandler } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
+import { SERVICE_KEY, startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
+import { withChatFastPath } from './chat-fast-path.js';
+
+describe('withChatFastPath', () => {
+  const served: string[] = [];
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    const app = express();
+    const step =
+      (name: string): RequestHandler =>
+      (_req, _res, next) => {
+        served.push(name);
+        next();
+      };
+    app.use((req, res) => {
+      served.push('app');
+      res.json({ via: 'app', path: req.path });
+    });
+    const listener = withChatFastPath(app, {
+      middleware: [step('first'), step('second')],
+      parseJson: express.json({ type: () => true }),
+      maxBodyBytes: 1024,
+      handle: async (req, res) => {
+        served.push('handler');
+        res.json({ via: 'fast', body: req.body as unknown, route: (req.route as { path: string }).path, locals: typeof res.locals });
+      },
+      onError: (error: unknown, _req, res, _next) => {
+        res.status(400).json({ via: 'fast', error: String(error) });
+      },
+    });
+    server = createServer(listener);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    fetch(`${url}${path}`, { method: 'POST', headers, body }).then(async (res) => ({ status: res.status, json: (await res.json()) as Record<string, unknown> }));
+
+  it('serves POST on the exact path itself: the middleware in order, then the handler on express request and response', async () => {
+    served.length = 0;
+    const res = await post('/v1/chat/completions', '{"a":1}');
+    expect(res).toEqual({ status: 200, json: { via: 'fast', body: { a: 1 }, route: '/v1/chat/completions', locals: 'object' } });
+    expect(served).toEqual(['first', 'second', 'handler']);
+  });
+
+  it('reads bodies it does not parse itself through the app parser: other JSON values, other types, encodings', async () => {
+    expect((await post('/v1/chat/completions', '[1]')).json.body).toEqual([1]);
+    expect((await post('/v1/chat/completions', ' {"b":2}', { 'content-type': 'text/plain' })).json.body).toEqual({ b: 2 });
+    expect((await post('/v1/chat/completions', gzipSync('{"c":3}'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).json.body).toEqual({ c: 3 });
+    expect(await post('/v1/chat/completions', '{"d":')).toMatchObject({ status: 400, json: { via: 'fast' } });
+  });
+
+  it('leaves every other request to the app: other methods, case, a trailing slash, a query', async () => {
+    for (const path of ['/V1/chat/completions', '/v1/chat/completions/', '/v1/chat/completions?x=1', '/v1/chat/completionsx']) {
+      expect((await post(path, '{}')).json.via).toBe('app');
+    }
+    expect(((await (await fetch(`${url}/v1/chat/completions`)).json()) as { via: string }).via).toBe('app');
+  });
+});
+
+/**
+ * The same requests on the fast path (the exact path) and on express's route (the path with a
+ * trailing slash, which express matches as the same route) get the same answers.
+ */
+describe('the chat route on both paths', () => {
+  let h: GatewayHarness;
+  beforeAll(async () => {
+    h = await startGatewayHarness({ env: { MAX_BODY_BYTES: '4096', CORS_ORIGINS: 'http://ui.example', RATE_LIMIT_PER_MINUTE: '1000' } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const chatBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: TEST_MODEL, messages: [{ role: 'user', content: 'hello there' }], ...extra });
+  const SHOWN_HEADERS = ['content-type', 'access-control-allow-origin', 'access-control-expose-headers', 'vary', 'x-ratelimit-limit-requests', 'x-should-retry', 'cache-control'];
+
+  /** Status, the headers that matter, and the body with the turn's id and time taken out. */
+  async function answer(path: string, init: { body?: string | Uint8Array; headers?: Record<string, string> }) {
+    const res = await fetch(`${h.url}${path}`, {
+      method: 'POST',
+      headers: { origin: 'http://ui.example', authorization: `Bearer ${SERVICE_KEY}`, 'x-user-id': 'fast-path-user', 'content-type': 'application/json', ...init.headers },
+      body: init.body,
+    });
+    const text = (await res.text()).replace(/chatcmpl-[\w-]+/g, '<id>').replace(/"created":\d+/g, '"created":0');
+    return {
+      status: res.status,
+      headers: Object.fromEntries(SHOWN_HEADERS.map((name) => [name, res.headers.get(name)])),
+      streamId: res.headers.get('x-stream-id')?.startsWith('chatcmpl-') ?? false,
+      text,
+    };
+  }
+
+  const cases: Record<string, { body?: string | Uint8Array; headers?: Record<string, string> }> = {
+    'a completion': { body: chatBody() },
+    'a stream': { body: chatBody({ stream: true }) },
+    'a gzip-encoded request': { body: gzipSync(chatBody()), headers: { 'content-encoding': 'gzip' } },
+    'no credentials': { body: chatBody(), headers: { authorization: '', 'x-user-id': '' } },
+    'malformed JSON': { body: '{"model": ' },
+    'a JSON array': { body: '[]' },
+    'a schema error': { body: JSON.stringify({ model: TEST_MODEL, messages: 'x' }) },
+    'an unknown model': { body: chatBody({ model: 'no.such-model' }) },
+    'a body over MAX_BODY_BYTES': { body: chatBody({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] }) },
+  };
+
+  for (const [name, init] of Object.entries(cases)) {
+    it(`answers ${name} the same`, async () => {
+      const fast = await answer('/v1/chat/completions', init);
+      const routed = await answer('/v1/chat/completions/', init);
+      expect(fast).toEqual(routed);
+      expect(fast.text).not.toContain('Unknown route');
+    });
+  }
+
+  it('counts a turn on the fast path under the route in the request metrics, as the router does', async () => {
+    const counted = async () => {
+      const metrics = await (await fetch(`${h.url}/metrics`, { headers: { authorization: `Bearer ${TEST_INTERNAL_API_KEY}` } })).text();
+      return Number(/gateway_http_requests_total\{[^}]*route="\/v1\/chat\/completions"[^}]*status="200"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+    };
+    const before = await counted();
+    expect((await answer('/v1/chat/completions', { body: chatBody() })).status).toBe(200);
+    expect((await answer('/v1/chat/completions/', { body: chatBody() })).status).toBe(200);
+    await expect.poll(counted).toBe(before + 2);
+  });
+});
