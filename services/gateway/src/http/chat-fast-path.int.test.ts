@@ -7,6 +7,8 @@ import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { SERVICE_KEY, startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
 import { withChatFastPath } from './chat-fast-path.js';
 
+const gzip = (text: string) => new Uint8Array(gzipSync(text));
+
 describe('withChatFastPath', () => {
   const served: string[] = [];
   let server: Server;
@@ -41,7 +43,7 @@ describe('withChatFastPath', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  const post = (path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     fetch(`${url}${path}`, { method: 'POST', headers, body }).then(async (res) => ({ status: res.status, json: (await res.json()) as Record<string, unknown> }));
 
   it('serves POST on the exact path itself: the middleware in order, then the handler on express request and response', async () => {
@@ -54,7 +56,7 @@ describe('withChatFastPath', () => {
   it('reads bodies it does not parse itself through the app parser: other JSON values, other types, encodings', async () => {
     expect((await post('/v1/chat/completions', '[1]')).json.body).toEqual([1]);
     expect((await post('/v1/chat/completions', ' {"b":2}', { 'content-type': 'text/plain' })).json.body).toEqual({ b: 2 });
-    expect((await post('/v1/chat/completions', gzipSync('{"c":3}'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).json.body).toEqual({ c: 3 });
+    expect((await post('/v1/chat/completions', gzip('{"c":3}'), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).json.body).toEqual({ c: 3 });
     expect(await post('/v1/chat/completions', '{"d":')).toMatchObject({ status: 400, json: { via: 'fast' } });
   });
 
@@ -83,7 +85,7 @@ describe('the chat route on both paths', () => {
   const SHOWN_HEADERS = ['content-type', 'access-control-allow-origin', 'access-control-expose-headers', 'vary', 'x-ratelimit-limit-requests', 'x-should-retry', 'cache-control'];
 
   /** Status, the headers that matter, and the body with the turn's id and time taken out. */
-  async function answer(path: string, init: { body?: string | Uint8Array; headers?: Record<string, string> }) {
+  async function answer(path: string, init: { body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> }) {
     const res = await fetch(`${h.url}${path}`, {
       method: 'POST',
       headers: { origin: 'http://ui.example', authorization: `Bearer ${SERVICE_KEY}`, 'x-user-id': 'fast-path-user', 'content-type': 'application/json', ...init.headers },
@@ -98,10 +100,10 @@ describe('the chat route on both paths', () => {
     };
   }
 
-  const cases: Record<string, { body?: string | Uint8Array; headers?: Record<string, string> }> = {
+  const cases: Record<string, { body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> }> = {
     'a completion': { body: chatBody() },
     'a stream': { body: chatBody({ stream: true }) },
-    'a gzip-encoded request': { body: gzipSync(chatBody()), headers: { 'content-encoding': 'gzip' } },
+    'a gzip-encoded request': { body: gzip(chatBody()), headers: { 'content-encoding': 'gzip' } },
     'no credentials': { body: chatBody(), headers: { authorization: '', 'x-user-id': '' } },
     'malformed JSON': { body: '{"model": ' },
     'a JSON array': { body: '[]' },
