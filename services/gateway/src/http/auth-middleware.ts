@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
 import { bearerToken, type ApiKeyAuthenticator, type Principal } from '../domain/api-key-authenticator.js';
 import { GatewayError } from '../domain/gateway-error.js';
 import type { IdentityServices } from '../identity/identity-services.js';
 import { readCookie, sessionCookieName } from '../identity/session-cookie.js';
 import { setPrincipal } from './gateway-services.js';
+import { headerOf, type PlainMiddleware } from './plain-http.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -32,15 +32,16 @@ export function hasCsrfToken(req: IncomingMessage, csrfToken: string): boolean {
  * personal key) first, else the session cookie. A cookie-authenticated request that changes state
  * must carry the session's X-CSRF-Token (another site's page cannot read it), else 403 csrf_failed.
  */
-export function authMiddleware(auth: ApiKeyAuthenticator, identity: IdentityServices): RequestHandler {
-  const authenticate = async (req: Parameters<RequestHandler>[0]): Promise<Principal> => {
-    if (req.headers.authorization !== undefined) return auth.authenticate(bearerToken(req.headers.authorization), req.header('x-user-id'));
+export function authMiddleware(auth: ApiKeyAuthenticator, identity: IdentityServices): PlainMiddleware {
+  const authenticate = async (req: IncomingMessage): Promise<Principal> => {
+    const claimedUser = headerOf(req, 'x-user-id');
+    if (req.headers.authorization !== undefined) return auth.authenticate(bearerToken(req.headers.authorization), claimedUser);
     const principal = await sessionPrincipal(req, identity);
     if (!principal) throw new GatewayError('unauthorized', 'Not signed in: sign in at /auth/login, or send "Authorization: Bearer <key>".');
-    if (req.header('x-user-id') !== undefined && req.header('x-user-id') !== principal.userId) {
+    if (claimedUser !== undefined && claimedUser !== principal.userId) {
       throw new GatewayError('forbidden', 'A browser session may act only for its own user.', 'X-User-ID');
     }
-    if (!SAFE_METHODS.has(req.method) && !hasCsrfToken(req, principal.session!.csrfToken)) {
+    if (!SAFE_METHODS.has(req.method ?? '') && !hasCsrfToken(req, principal.session!.csrfToken)) {
       throw new GatewayError('csrf_failed', 'Missing or wrong X-CSRF-Token header (take it from GET /v1/me).', 'X-CSRF-Token');
     }
     return principal;

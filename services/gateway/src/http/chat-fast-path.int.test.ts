@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
 import { SERVICE_KEY, startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
 import { withChatFastPath } from './chat-fast-path.js';
+import type { PlainMiddleware } from './plain-http.js';
 
 const gzip = (text: string) => new Uint8Array(gzipSync(text));
 
@@ -16,7 +17,7 @@ describe('withChatFastPath', () => {
   beforeAll(async () => {
     const app = express();
     const step =
-      (name: string): RequestHandler =>
+      (name: string): PlainMiddleware =>
       (_req, _res, next) => {
         served.push(name);
         next();
@@ -31,8 +32,11 @@ describe('withChatFastPath', () => {
       maxBodyBytes: 1024,
       handle: async (req, res) => {
         served.push('handler');
-        res.json({ via: 'fast', body: req.body as unknown, route: (req.route as { path: string }).path, locals: typeof res.locals });
+        if ((req.body as { fail?: boolean } | undefined)?.fail) throw new Error('handler failed');
+        const express = Object.getPrototypeOf(req) === app.request || Object.getPrototypeOf(res) === app.response;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ via: 'fast', body: req.body, route: req.route?.path, locals: typeof res.locals, express }));
       },
+      // express's own response methods: a failure reaches the error handler on express's prototypes.
       onError: (error: unknown, _req, res, _next) => {
         res.status(400).json({ via: 'fast', error: String(error) });
       },
@@ -49,8 +53,12 @@ describe('withChatFastPath', () => {
   it('serves POST on the exact path itself: the middleware in order, then the handler on express request and response', async () => {
     served.length = 0;
     const res = await post('/v1/chat/completions', '{"a":1}');
-    expect(res).toEqual({ status: 200, json: { via: 'fast', body: { a: 1 }, route: '/v1/chat/completions', locals: 'object' } });
+    expect(res).toEqual({ status: 200, json: { via: 'fast', body: { a: 1 }, route: '/v1/chat/completions', locals: 'object', express: false } });
     expect(served).toEqual(['first', 'second', 'handler']);
+  });
+
+  it("hands a failure to the app's error handler, on express's request and response", async () => {
+    expect(await post('/v1/chat/completions', '{"fail":true}')).toEqual({ status: 400, json: { via: 'fast', error: 'Error: handler failed' } });
   });
 
   it('reads bodies it does not parse itself through the app parser: other JSON values, other types, encodings', async () => {

@@ -1,5 +1,6 @@
 import { API_ROUTES, TURN_ERROR_API_CODE } from '@bedrock-mcp/contracts';
-import { Router, type Request, type Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import { Router } from 'express';
 import { z } from 'zod';
 import { CompletionAssembler, type AssembledTurn } from '../domain/format/completion-assembler.js';
 import { streamFormatFrom } from '../domain/format/stream-formatter.js';
@@ -8,25 +9,30 @@ import { assertRawMessageCount } from '../domain/request-count-limits.js';
 import { EventsAfterAsks, type TurnEventReader } from '../domain/turn-event-reader.js';
 import { TurnStreamTimeoutError } from '@bedrock-mcp/turns';
 import { principalOf, type GatewayServices } from './gateway-services.js';
+import { headerOf, type PlainRequest, type PlainResponse } from './plain-http.js';
 import { createFormatter, SEED_STOP_ANSWER } from './seed-dialect.js';
-import { serve, type RouteHandler } from './serve-route.js';
+import { serve } from './serve-route.js';
 import { respondWithSse } from './sse-turn-responder.js';
 
 const LastEventIdSchema = z.coerce.number().int().min(0);
 
-function receivedAt(req: Request): bigint {
-  return (req as Request & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint();
+function receivedAt(req: PlainRequest): bigint {
+  return (req as PlainRequest & { receivedAt?: bigint }).receivedAt ?? process.hrtime.bigint();
 }
 
+/** The chat turn's handler: node's own request (its body read) and response are all it uses (see PlainRequest). */
+export type ChatCompletionHandler = (req: PlainRequest, res: PlainResponse) => Promise<void>;
+
 /** `POST /v1/chat/completions`: starts a turn and answers with its stream (SSE) or its completion. */
-export function chatCompletionRoute(services: GatewayServices): RouteHandler<typeof API_ROUTES.chatCompletions> {
-  return async ({ req, res, safeBody }) => {
+export function chatCompletionRoute(services: GatewayServices): ChatCompletionHandler {
+  const schema = API_ROUTES.chatCompletions.request;
+  return async (req, res) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
     let parsed;
     try {
       assertRawMessageCount(req.body, services.settings.MAX_MESSAGES_PER_REQUEST);
-      parsed = safeBody();
+      parsed = schema.safeParse(req.body);
     } catch (error) {
       await services.rateLimiter.enforce(userId);
       throw error;
@@ -39,7 +45,7 @@ export function chatCompletionRoute(services: GatewayServices): RouteHandler<typ
     const body = parsed.data;
     const turn = await services.submitter.submit(userId, body);
     const rateHeaders = turn.rateLimitHeaders;
-    const format = streamFormatFrom(body.stream_format, req.header('x-stream-format'));
+    const format = streamFormatFrom(body.stream_format, headerOf(req, 'x-stream-format'));
     services.metrics.turnsSubmitted.inc();
     const context = { id: turn.turnId, model: turn.model, created: Math.floor(turn.createdAt / 1000), includeUsage: body.stream_options?.include_usage ?? false };
     const stream = services.turnStreams.patient(turn.stream);
@@ -65,10 +71,11 @@ export function chatCompletionRoute(services: GatewayServices): RouteHandler<typ
  * `POST /v1/chat/completions` (`chatCompletion`, which the chat fast path serves too), the resume
  * stream, the approvals call, and `POST /v1/stop/stream/{id}`.
  */
-export function chatRoutes(services: GatewayServices, chatCompletion: RouteHandler<typeof API_ROUTES.chatCompletions>): Router {
+export function chatRoutes(services: GatewayServices, chatCompletion: ChatCompletionHandler): Router {
   const router = Router();
 
-  serve(router, API_ROUTES.chatCompletions, chatCompletion);
+  // Parses its body itself (the fast path has no RouteCall); express hands a rejection to the error handler.
+  router.post(API_ROUTES.chatCompletions.path, chatCompletion);
 
   /** Replays a turn's events after `Last-Event-ID` (or `?after=`) and then streams the live rest. */
   serve(router, API_ROUTES.resumeStream, async ({ req, res, params, query: parseQuery }) => {
@@ -153,7 +160,7 @@ function parseLastEventId(value: string): number {
 }
 
 /** One `chat.completion` of the turn's events, to its end or its pause for a person. */
-async function respondWithCompletion(services: GatewayServices, res: Response, stream: TurnEventReader, assembler: CompletionAssembler, headers: Record<string, string>): Promise<void> {
+async function respondWithCompletion(services: GatewayServices, res: ServerResponse, stream: TurnEventReader, assembler: CompletionAssembler, headers: Record<string, string>): Promise<void> {
   const untrack = services.trackStream('completion');
   try {
     res.on('close', () => stream.close());

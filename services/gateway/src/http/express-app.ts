@@ -1,6 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { OPS_PATHS } from '@bedrock-mcp/common';
-import { API_ROUTES } from '@bedrock-mcp/contracts';
 import express, { type Express } from 'express';
 import { accountRoutes } from './account-routes.js';
 import { authMiddleware } from './auth-middleware.js';
@@ -14,7 +13,6 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { GatewayServices } from './gateway-services.js';
 import { managementRoutes } from './management-routes.js';
 import { requestMetrics } from './request-metrics.js';
-import { routeHandler } from './serve-route.js';
 import { voiceRoutes } from './voice-routes.js';
 
 export interface GatewayHttpOptions {
@@ -71,7 +69,7 @@ export function createGatewayHttp({ services, ops, version }: GatewayHttpOptions
     middleware: [metrics, cors, auth],
     parseJson,
     maxBodyBytes: services.settings.MAX_BODY_BYTES,
-    handle: routeHandler(API_ROUTES.chatCompletions, chatCompletion),
+    handle: chatCompletion,
     onError,
   });
   return { app, listener };

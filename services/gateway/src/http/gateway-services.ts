@@ -4,7 +4,6 @@ import type { PoolClient } from '@bedrock-mcp/pool-client';
 import type { HistoryStore } from '@bedrock-mcp/turns';
 import type { VoiceHistory, VoiceTicketStore, VoiceTurn } from '@bedrock-mcp/voice';
 import type { VoiceConversationRecord } from '../domain/voice-conversation-record.js';
-import type { Response } from 'express';
 import type { ApiKeyAuthenticator, Principal } from '../domain/api-key-authenticator.js';
 import type { ConversationService } from '../domain/conversation-service.js';
 import type { McpServerDirectory } from '../domain/mcp-server-directory.js';
@@ -19,6 +18,7 @@ import type { VoiceSocketAuthorizer } from '../domain/voice-socket-authorizer.js
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import type { IdentityServices } from '../identity/identity-services.js';
 import type { ConversationChangeRelay } from './conversation-change-relay.js';
+import type { PlainResponse } from './plain-http.js';
 
 /** Everything the HTTP and WebSocket layers call into. */
 export interface GatewayServices {
@@ -71,12 +71,12 @@ interface VoiceServices {
 }
 
 /** The principal the auth middleware attached to this response's request. */
-export function principalOf(res: Response): Principal {
+export function principalOf(res: Pick<PlainResponse, 'locals'>): Principal {
   const principal = (res.locals as { principal?: Principal }).principal;
   if (!principal) throw new Error('route reached without authentication');
   return principal;
 }
 
-export function setPrincipal(res: Response, principal: Principal): void {
+export function setPrincipal(res: Pick<PlainResponse, 'locals'>, principal: Principal): void {
   (res.locals as { principal?: Principal }).principal = principal;
 }

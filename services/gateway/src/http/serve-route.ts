@@ -34,9 +34,13 @@ function schemaOf(route: ApiRouteDefinition, part: 'params' | 'query' | 'request
   return schema;
 }
 
-/** `handler` as express's handler of the route's requests, its inputs parsed on demand by the route's schemas. */
-export function routeHandler<R extends ApiRouteDefinition>(route: R, handler: RouteHandler<R>): (req: Request, res: Response) => Promise<void> {
-  return async (req, res) => {
+/**
+ * Registers `handler` for the route's method and path: the way the gateway's routers add a route,
+ * so every route it serves is an entry of API_ROUTES. (The chat turn's handler, which the chat fast
+ * path serves too, is registered at its entry's path without a RouteCall.)
+ */
+export function serve<R extends ApiRouteDefinition>(router: Router, route: R, handler: RouteHandler<R>): void {
+  router[METHODS[route.method]](route.path, async (req: Request, res: Response) => {
     const call: RouteCall<R> = {
       req,
       res,
@@ -47,14 +51,5 @@ export function routeHandler<R extends ApiRouteDefinition>(route: R, handler: Ro
       safeBody: () => schemaOf(route, 'request').safeParse(req.body) as z.ZodSafeParseResult<Output<R['request']>>,
     };
     await handler(call);
-  };
-}
-
-/**
- * Registers `handler` for the route's method and path: the only way the gateway's routers add a
- * route, so every route it serves is an entry of API_ROUTES. (The chat fast path serves one of
- * them in front of the router too, with the same handler.)
- */
-export function serve<R extends ApiRouteDefinition>(router: Router, route: R, handler: RouteHandler<R>): void {
-  router[METHODS[route.method]](route.path, routeHandler(route, handler));
+  });
 }

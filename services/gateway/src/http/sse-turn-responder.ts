@@ -1,12 +1,12 @@
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '@bedrock-mcp/common';
-import type { Response } from 'express';
 import type { StreamFormatter } from '../domain/format/stream-formatter.js';
 import type { TurnEventReader } from '../domain/turn-event-reader.js';
 import type { GatewayMetrics } from '../gateway-metrics.js';
 import { SseWriter } from './sse-writer.js';
 
 export interface SseTurnResponse {
-  res: Response;
+  res: ServerResponse;
   stream: TurnEventReader;
   formatter: StreamFormatter;
   headers: Record<string, string>;
