@@ -45,7 +45,7 @@ export function createGatewayHttp({ services, ops, version }: GatewayHttpOptions
   app.use(cors);
   const opsPaths = new Set<string>(OPS_PATHS);
   app.use((req, res, next) => {
-    // Other requests (a chat turn above all) skip the ops handler's async hop.
+    // Other requests skip the ops handler's async hop.
     if (!opsPaths.has(req.path)) return next();
     ops(req, res).then((handled) => {
       if (!handled) next();
