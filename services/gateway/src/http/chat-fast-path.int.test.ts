@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_INTERNAL_API_KEY } from '@bedrock-mcp/test-support';
+import { UserApiKeyStore } from '../domain/user-api-key-store.js';
 import { SERVICE_KEY, startGatewayHarness, TEST_MODEL, type GatewayHarness } from '../testing/gateway-harness.js';
 import { withChatFastPath } from './chat-fast-path.js';
 import type { PlainMiddleware } from './plain-http.js';
@@ -82,8 +83,10 @@ describe('withChatFastPath', () => {
  */
 describe('the chat route on both paths', () => {
   let h: GatewayHarness;
+  let aliceKey: string;
   beforeAll(async () => {
     h = await startGatewayHarness({ env: { MAX_BODY_BYTES: '4096', CORS_ORIGINS: 'http://ui.example', RATE_LIMIT_PER_MINUTE: '1000' } });
+    aliceKey = (await new UserApiKeyStore(h.testRedis.client, h.keys).create('alice')).apiKey;
   });
   afterAll(async () => {
     await h?.close();
@@ -108,23 +111,30 @@ describe('the chat route on both paths', () => {
     };
   }
 
-  const cases: Record<string, { body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> }> = {
-    'a completion': { body: chatBody() },
-    'a stream': { body: chatBody({ stream: true }) },
-    'a gzip-encoded request': { body: gzip(chatBody()), headers: { 'content-encoding': 'gzip' } },
-    'no credentials': { body: chatBody(), headers: { authorization: '', 'x-user-id': '' } },
-    'malformed JSON': { body: '{"model": ' },
-    'a JSON array': { body: '[]' },
-    'a schema error': { body: JSON.stringify({ model: TEST_MODEL, messages: 'x' }) },
-    'an unknown model': { body: chatBody({ model: 'no.such-model' }) },
-    'a body over MAX_BODY_BYTES': { body: chatBody({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] }) },
-  };
+  type Case = { status: number; body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string> };
+  /** Each request, and the status both paths must answer it with. */
+  const cases = (): Record<string, Case> => ({
+    'a completion': { status: 200, body: chatBody() },
+    'a stream': { status: 200, body: chatBody({ stream: true }) },
+    'a gzip-encoded request': { status: 200, body: gzip(chatBody()), headers: { 'content-encoding': 'gzip' } },
+    'an empty Authorization header': { status: 401, body: chatBody(), headers: { authorization: '', 'x-user-id': '' } },
+    'a wrong key': { status: 401, body: chatBody(), headers: { authorization: 'Bearer wrong' } },
+    "a personal key acting for another user": { status: 403, body: chatBody(), headers: { authorization: `Bearer ${aliceKey}`, 'x-user-id': 'bob' } },
+    'a malformed X-User-ID': { status: 400, body: chatBody(), headers: { 'x-user-id': '../etc' } },
+    'malformed JSON': { status: 400, body: '{"model": ' },
+    'a JSON array': { status: 400, body: '[]' },
+    'a schema error': { status: 400, body: JSON.stringify({ model: TEST_MODEL, messages: 'x' }) },
+    'an unknown model': { status: 404, body: chatBody({ model: 'no.such-model' }) },
+    'a body over MAX_BODY_BYTES': { status: 413, body: chatBody({ messages: [{ role: 'user', content: 'x'.repeat(5000) }] }) },
+  });
 
-  for (const [name, init] of Object.entries(cases)) {
+  for (const name of Object.keys(cases())) {
     it(`answers ${name} the same`, async () => {
+      const { status, ...init } = cases()[name]!;
       const fast = await answer('/v1/chat/completions', init);
       const routed = await answer('/v1/chat/completions/', init);
       expect(fast).toEqual(routed);
+      expect(fast.status).toBe(status);
       expect(fast.text).not.toContain('Unknown route');
     });
   }

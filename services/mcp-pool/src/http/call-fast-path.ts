@@ -21,8 +21,8 @@ export interface CallFastPathOptions {
  * express: express's router and middleware chain cost ~0.14 ms per call (profiled). It runs the
  * same steps in the same order — express's request/response prototypes, the JSON body as the app's
  * parser reads it (readJsonBody), the user's hold, the same handler and error handler — so answers
- * are identical. Every other
- * request, and a call for a user this replica does not own (routing, forwarding), goes to the app.
+ * are identical. Every other request, and a call for a user this replica does not own (routing,
+ * forwarding), goes to the app.
  */
 export function withCallFastPath(app: Express, options: CallFastPathOptions): RequestListener {
   const { dispatcher } = options;
