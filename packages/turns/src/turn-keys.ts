@@ -9,11 +9,16 @@ export function createTurnKeys(prefix: string) {
   return {
     /** pub/sub channel of a turn's stream events */
     turnChannel: (turnId: string) => `${p}turn:{${turnId}}:events`,
+    /**
+     * pub/sub channel of one gateway process (its hub): the events of the turns it submitted, each
+     * message prefixed with the turn's channel name (the turn's meta names it: `homeChannel`)
+     */
+    hubChannel: (hubId: string) => `${p}turn-hub:${hubId}:events`,
     /** list of a turn's events (JSON), capped, for resume */
     turnLog: (turnId: string) => `${p}turn:{${turnId}}:log`,
     /** the turn's last assigned sequence number */
     turnSeq: (turnId: string) => `${p}turn:{${turnId}}:seq`,
-    /** hash: userId, model, status (running|done), createdAt */
+    /** hash: userId, model, status (running|done), createdAt, homeChannel (the hub that submitted it) */
     turnMeta: (turnId: string) => `${p}turn:{${turnId}}:meta`,
     /** set when a stop was requested */
     turnCancel: (turnId: string) => `${p}turn:{${turnId}}:cancel`,

@@ -3,8 +3,8 @@ import { StreamEventSchema, type StreamEvent, type StreamEventDraft } from '@bed
 import { turnScript } from '../lua-scripts.js';
 import type { TurnKeys } from '../turn-keys.js';
 
-/** See lua/append-events.lua: seq, log, channel in one atomic step. */
-const APPEND_EVENTS = turnScript('append-events', 3);
+/** See lua/append-events.lua: seq, log, channels in one atomic step. */
+const APPEND_EVENTS = turnScript('append-events', 4);
 
 /** An event to log, with the time it happened when that is not the time it is logged. */
 export type TimedDraft = StreamEventDraft & { ts?: number };
@@ -18,9 +18,10 @@ export interface TurnEventLogOptions {
 
 /**
  * A turn's events in Redis: each is given the next seq, appended to the capped replay log and
- * published on the turn's channel in one atomic script (see lua/append-events.lua), so a reader
- * that subscribes and then reads the log sees every event exactly once. The seq counter lives in
- * Redis, so a worker that takes over a turn continues the numbering.
+ * published on the turn's channel (and on the channel of the hub that submitted it, which its meta
+ * names) in one atomic script (see lua/append-events.lua), so a reader that subscribes and then
+ * reads the log sees every event exactly once. The seq counter lives in Redis, so a worker that
+ * takes over a turn continues the numbering.
  */
 export class TurnEventLog {
   constructor(
@@ -44,7 +45,7 @@ export class TurnEventLog {
     const now = Date.now();
     const events = drafts.map((draft) => (draft.ts === undefined ? { ...draft, ts: now } : draft));
     // The script splices `"seq":N,` in front of the rest of each object, so JSON stays as JS wrote it.
-    const keys = [this.keys.turnSeq(turnId), this.keys.turnLog(turnId), this.keys.turnChannel(turnId)];
+    const keys = [this.keys.turnSeq(turnId), this.keys.turnLog(turnId), this.keys.turnChannel(turnId), this.keys.turnMeta(turnId)];
     const args = [String(this.options.maxEvents), String(this.options.ttlSeconds), ...events.map((event) => JSON.stringify(event).slice(1))];
     const first = Number(await APPEND_EVENTS.run(this.redis, keys, args));
     return events.map((event, index) => ({ seq: first + index, ...event }) as StreamEvent);

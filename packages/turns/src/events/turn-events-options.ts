@@ -9,6 +9,11 @@ export interface OpenTurnStreamOptions {
    * before the enqueue and the log need not be read first. Default false.
    */
   fresh?: boolean;
+  /**
+   * The turn's meta names this hub's channel (`homeChannel`): its events come there, and no
+   * SUBSCRIBE to the turn's own channel is needed. Only for a turn this hub's producer submits.
+   */
+  viaHome?: boolean;
 }
 
 export interface TurnEventsOptions {

@@ -222,4 +222,89 @@ describe('TurnEvents (the hub)', () => {
     await log.append(done(turnId));
     expect((await reading).map((event) => event.seq)).toEqual([1]);
   });
+
+  describe('the hub channel (turns this hub submitted)', () => {
+    /** What the producer writes: the turn's meta naming this hub's channel. */
+    const submittedHere = async (turnId: string) => testRedis.client.hset(keys.turnMeta(turnId), { userId: 'u1', homeChannel: hub.homeChannel });
+    const subscribersOf = async (channel: string) => ((await testRedis.client.pubsub('NUMSUB', channel)) as [string, number])[1];
+    /** Live, not from a log read: well within the hub's resync interval and idle timeout (10 s). */
+    const live = <T>(reading: Promise<T>) => Promise.race([reading, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not delivered live')), 2000))]);
+
+    it('delivers a turn whose meta names the hub with no SUBSCRIBE of its own, every event once', async () => {
+      const turnId = newTurn();
+      await submittedHere(turnId);
+      const stream = await hub.open(turnId, { fresh: true, viaHome: true });
+      const reading = collect(stream);
+      expect(await subscribersOf(keys.turnChannel(turnId))).toBe(0);
+      expect(await subscribersOf(hub.homeChannel)).toBe(1);
+      await log.appendMany(turnId, [text(turnId, 'a'), text(turnId, 'b')]);
+      await log.append(done(turnId));
+      expect((await live(reading)).map((event) => [event.seq, event.type])).toEqual([
+        [1, 'text_delta'],
+        [2, 'text_delta'],
+        [3, 'done'],
+      ]);
+    });
+
+    it('gets nothing for a turn whose meta names no hub (it then reads the log when it resyncs)', async () => {
+      const quick = new TurnEvents({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, prefix: testRedis.prefix, logger, idleTimeoutMs: 5000, resyncIntervalMs: 300 });
+      try {
+        const turnId = newTurn();
+        const stream = await quick.open(turnId, { fresh: true, viaHome: true });
+        const firstRead = stream.nextBatch();
+        const startedAt = Date.now();
+        await log.append(done(turnId));
+        expect((await firstRead)?.map((event) => event.type)).toEqual(['done']);
+        expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
+      } finally {
+        await quick.close();
+      }
+    });
+
+    it('serves a resumer of the same turn on its own subscription, each reader every event once, and unsubscribes it after', async () => {
+      const turnId = newTurn();
+      await submittedHere(turnId);
+      const submitted = await hub.open(turnId, { fresh: true, viaHome: true });
+      await log.append(text(turnId, 'a'));
+      const resumed = await hub.open(turnId, { afterSeq: 0 });
+      expect(await subscribersOf(keys.turnChannel(turnId))).toBe(1);
+      const readings = [collect(submitted), collect(resumed)];
+      await log.append(text(turnId, 'b'));
+      await log.append(done(turnId));
+      for (const events of await live(Promise.all(readings))) expect(events.map((event) => event.seq)).toEqual([1, 2, 3]);
+      await vi.waitFor(async () => expect(await subscribersOf(keys.turnChannel(turnId))).toBe(0));
+    });
+
+    it("does not hand one hub's turns to another hub's readers of other turns, nor to a hub that did not submit them", async () => {
+      const other = new TurnEvents({ subscriber: testRedis.client.duplicate(), redis: testRedis.client, prefix: testRedis.prefix, logger, idleTimeoutMs: 5000 });
+      try {
+        expect(other.homeChannel).not.toBe(hub.homeChannel);
+        const turnId = newTurn();
+        await submittedHere(turnId);
+        const mine = await hub.open(turnId, { fresh: true, viaHome: true });
+        const theirs = await other.open(turnId, { fresh: true, viaHome: true });
+        const theirRead = theirs.nextBatch();
+        await log.append(done(turnId));
+        expect((await live(collect(mine))).map((event) => event.type)).toEqual(['done']);
+        const raced = await Promise.race([theirRead.then(() => 'delivered'), new Promise((resolve) => setTimeout(() => resolve('nothing'), 200))]);
+        expect(raced).toBe('nothing');
+        theirs.close();
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('drops a hub message that names no turn or carries no event, and goes on with the turn', async () => {
+      const turnId = newTurn();
+      await submittedHere(turnId);
+      const stream = await hub.open(turnId, { fresh: true, viaHome: true });
+      const reading = collect(stream);
+      await testRedis.client.publish(hub.homeChannel, 'no newline here');
+      await testRedis.client.publish(hub.homeChannel, `${keys.turnChannel(turnId)}\nnot json`);
+      await testRedis.client.publish(hub.homeChannel, `${keys.turnChannel('chatcmpl-nobody')}\n${JSON.stringify({ seq: 1, type: 'done' })}`);
+      await log.append(text(turnId, 'a'));
+      await log.append(done(turnId));
+      expect((await live(reading)).map((event) => event.seq)).toEqual([1, 2]);
+    });
+  });
 });

@@ -7,8 +7,8 @@ export interface TurnProducerOptions {
   redis: Redis;
   /** REDIS_PREFIX: what every key starts with (BullMQ's keys too). */
   prefix: string;
-  /** Where a turn is subscribed to before its job is enqueued. The caller owns it. */
-  events: Pick<TurnEvents, 'openTracked'>;
+  /** The hub that reads a submitted turn's events (on its own channel, which the turn's meta names). The caller owns it. */
+  events: Pick<TurnEvents, 'open' | 'homeChannel'>;
   logger: Logger;
   /**
    * Seconds a turn's meta (its owner, for resume and stop) and its stop flag live: as long as its

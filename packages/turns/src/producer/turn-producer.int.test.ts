@@ -43,7 +43,7 @@ function gate(limit: number): TurnRateGate<Decision> {
 }
 
 describe('TurnProducer.submit', () => {
-  it('counts the turn, takes a slot, records the owner, subscribes and enqueues the job (id = turn id)', async () => {
+  it("counts the turn, takes a slot, records the owner and the hub's channel, and enqueues the job (id = turn id)", async () => {
     const job = testChatJob();
     const outcome = await producer.submit({ job, maxConcurrentTurns: 2, rate: gate(5) });
     expect(outcome).toMatchObject({ kind: 'enqueued', decision: { allowed: true, count: 1 } });
@@ -53,11 +53,17 @@ describe('TurnProducer.submit', () => {
     expect(await redis.client.ttl(keys.turnMeta(job.turnId))).toBeGreaterThan(100);
     expect(await redis.client.zscore(keys.userActiveTurns(job.userId), job.turnId)).not.toBeNull();
 
-    // Subscribed before the enqueue: an event published now arrives on the returned stream.
+    expect(await redis.client.hget(keys.turnMeta(job.turnId), 'homeChannel')).toBe(events.homeChannel);
+
+    // The hub's channel was subscribed before the enqueue, and none of the turn's own: an event
+    // published now arrives live (well before the hub's resync reads the log) on the returned stream.
     if (outcome.kind !== 'enqueued') throw new Error('not enqueued');
+    expect(await redis.client.pubsub('NUMSUB', keys.turnChannel(job.turnId))).toEqual([keys.turnChannel(job.turnId), 0]);
     const log = new TurnEventLog(redis.client, keys, { maxEvents: 10, ttlSeconds: 60 });
+    const startedAt = Date.now();
     await log.append({ turnId: job.turnId, type: 'done', finishReason: 'end_turn' });
     expect((await outcome.stream.nextBatch())?.map((event) => event.type)).toEqual(['done']);
+    expect(Date.now() - startedAt).toBeLessThan(2000);
     expect(await outcome.stream.nextBatch()).toBeUndefined();
   });
 

@@ -66,10 +66,11 @@ const JOB_RETENTION: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
 /**
  * The gateway side of a turn: counts it against the rate limit and takes one of the user's
  * concurrent-turn slots (and, for a turn in a conversation, the conversation's claim: one turn at a
- * time per conversation) in one Lua step, records the turn's owner and subscribes to its events
- * alongside, then enqueues its job on the BullMQ chat queue: two round trips, and a turn refused
- * for any reason is never queued. The slot is released by the consumer when the turn ends, or here
- * when the turn is given up before it could run.
+ * time per conversation) in one Lua step, records the turn's owner and the hub that reads its events
+ * alongside (the hub's own channel, subscribed once: no SUBSCRIBE per turn), then enqueues its job
+ * on the BullMQ chat queue: two round trips, and a turn refused for any reason is never queued. The
+ * slot is released by the consumer when the turn ends, or here when the turn is given up before it
+ * could run.
  */
 export class TurnProducer {
   private readonly keys: TurnKeys;
@@ -91,7 +92,7 @@ export class TurnProducer {
 
   /**
    * Starts the turn. Throws when Redis or the queue fails (TurnEnqueueError for the queue), after
-   * giving the turn up: its slot and meta removed, a job already queued stopped.
+   * giving the turn up: its slot and meta removed.
    */
   async submit<D extends { allowed: boolean }>({ job, maxConcurrentTurns, rate }: TurnSubmission<D>): Promise<TurnSubmitOutcome<D>> {
     const { turnId, userId } = job;
@@ -99,35 +100,40 @@ export class TurnProducer {
     const admitting = this.slots.admit(job, maxConcurrentTurns, { window, limit: rate.limit });
     admitting.catch(() => undefined);
     const created = this.createMeta(turnId, { userId, model: job.model, status: 'queued', createdAt: job.createdAt });
-    const opening = this.options.events.openTracked(turnId, { fresh: true });
-    // The worker's first event must not reach Redis before the SUBSCRIBE.
-    await opening.sent;
-    const abandon = async (stopQueuedJob: boolean, taken: boolean) => {
-      if (stopQueuedJob) await this.stop(turnId).catch((error: unknown) => this.options.logger.warn({ err: error, turnId }, 'could not flag an abandoned turn as stopped'));
-      const [stream] = await Promise.allSettled([opening.opened, created]);
+    // Its events come on the hub's own channel, which the meta names: no SUBSCRIBE for this turn.
+    const opening = this.options.events.open(turnId, { fresh: true, viaHome: true });
+    opening.catch(() => undefined);
+    const abandon = async (taken: boolean) => {
+      const [stream] = await Promise.allSettled([opening, created]);
       if (stream.status === 'fulfilled') stream.value.close();
       await Promise.all([this.removeMeta(turnId).catch(() => undefined), taken ? this.slots.release(job).catch(() => undefined) : undefined]);
     };
     const admission = await admitting.catch(async (error: unknown) => {
-      await abandon(false, true);
+      await abandon(true);
       throw error;
     });
     const decision = rate.decide(window, admission.count);
     if (!admission.admitted) {
       // Nothing was taken, so nothing of another turn is released here: the claim names the running turn.
-      await abandon(false, false);
+      await abandon(false);
       if (admission.reason === 'rate_limited') return { kind: 'rate_limited', decision };
       return admission.reason === 'conversation_busy'
         ? { kind: 'conversation_busy', runningTurnId: admission.runningTurnId, decision }
         : { kind: 'busy', held: admission.held, decision };
     }
-    const [recorded, opened, enqueued] = await Promise.allSettled([created, opening.opened, this.queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION })]);
+    // The meta is written, and the hub subscribed, before the job is enqueued: the worker's events go
+    // where the meta says. Both replies came with the admission's, so this waits for nothing in practice.
+    const [recorded, opened] = await Promise.allSettled([created, opening]);
     const failed = [recorded, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failed || enqueued.status === 'rejected') {
-      // A job already queued must not run: the flag stops it before or when a worker takes it.
-      await abandon(enqueued.status === 'fulfilled', true);
-      if (failed) throw failed.reason;
-      throw new TurnEnqueueError('could not enqueue the chat job', { cause: (enqueued as PromiseRejectedResult).reason });
+    if (failed) {
+      await abandon(true);
+      throw failed.reason;
+    }
+    try {
+      await this.queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION });
+    } catch (error) {
+      await abandon(true);
+      throw new TurnEnqueueError('could not enqueue the chat job', { cause: error });
     }
     return { kind: 'enqueued', stream: (opened as PromiseFulfilledResult<TurnEventStream>).value, decision };
   }
@@ -190,11 +196,13 @@ export class TurnProducer {
     return this.closing;
   }
 
+  /** The meta also names the hub's channel, where the worker publishes the turn's events too. */
   private async createMeta(turnId: string, meta: TurnMeta): Promise<void> {
     const key = this.keys.turnMeta(turnId);
     // Plain commands (auto-pipelined with the rest of the tick's traffic) rather than MULTI.
+    const homeChannel = this.options.events.homeChannel;
     await Promise.all([
-      this.options.redis.hset(key, { userId: meta.userId, model: meta.model, status: meta.status, createdAt: String(meta.createdAt) }),
+      this.options.redis.hset(key, { userId: meta.userId, model: meta.model, status: meta.status, createdAt: String(meta.createdAt), homeChannel }),
       this.options.redis.expire(key, this.options.metaTtlSeconds),
     ]);
   }
