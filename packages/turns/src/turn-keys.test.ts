@@ -26,7 +26,7 @@ describe('createTurnKeys', () => {
       checkpoint: 'bmcp:turn:{chatcmpl-a}:checkpoint',
       toolResults: 'bmcp:turn:{chatcmpl-a}:tool-results',
       cancelChannel: 'bmcp:turn-cancel',
-      hubChannel: 'bmcp:turn-hub:h1:events',
+      hubChannel: 'bmcp:turn:hub:h1:events',
       rate: 'bmcp:user:{u1}:rate:60000',
       rateBucket: 'bmcp:user:{u1}:rate:mcp-starts:60000',
       activeTurns: 'bmcp:user:{u1}:active-turns',

@@ -11,9 +11,10 @@ export function createTurnKeys(prefix: string) {
     turnChannel: (turnId: string) => `${p}turn:{${turnId}}:events`,
     /**
      * pub/sub channel of one gateway process (its hub): the events of the turns it submitted, each
-     * message prefixed with the turn's channel name (the turn's meta names it: `homeChannel`)
+     * message prefixed with the turn's channel name (the turn's meta names it: `homeChannel`). Under
+     * `turn:`, so the Redis ACLs that let a worker publish a turn's events cover it too.
      */
-    hubChannel: (hubId: string) => `${p}turn-hub:${hubId}:events`,
+    hubChannel: (hubId: string) => `${p}turn:hub:${hubId}:events`,
     /** list of a turn's events (JSON), capped, for resume */
     turnLog: (turnId: string) => `${p}turn:{${turnId}}:log`,
     /** the turn's last assigned sequence number */
