@@ -1,7 +1,7 @@
 import { createLogger } from '@bedrock-mcp/common';
 import { TurnEventLog } from '../events/turn-event-log.js';
 import { createTurnKeys } from '../turn-keys.js';
-import type { StreamEvent, StreamEventDraft } from '@bedrock-mcp/contracts';
+import type { StreamEventDraft } from '@bedrock-mcp/contracts';
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TurnEmitter } from './turn-emitter.js';
@@ -9,9 +9,9 @@ import { TurnEmitter } from './turn-emitter.js';
 /** The real log, recording how many events each append carried. */
 class RecordingLog extends TurnEventLog {
   readonly batches: string[][] = [];
-  override appendMany(turnId: string, drafts: readonly StreamEventDraft[]): Promise<StreamEvent[]> {
+  override appendAll(turnId: string, drafts: readonly StreamEventDraft[]): Promise<void> {
     this.batches.push(drafts.map((draft) => (draft.type === 'text_delta' ? draft.text : draft.type)));
-    return super.appendMany(turnId, drafts);
+    return super.appendAll(turnId, drafts);
   }
 }
 

@@ -87,7 +87,7 @@ export class TurnEmitter {
     for (let batch = this.next; batch; batch = this.next) {
       this.next = undefined;
       try {
-        await this.log.appendMany(this.turnId, batch.drafts);
+        await this.log.appendAll(this.turnId, batch.drafts);
       } catch (error) {
         if (this.failure === undefined) this.logger.error({ err: error, types: batch.drafts.map((draft) => draft.type) }, 'could not publish turn events');
         this.failure ??= error;

@@ -44,6 +44,30 @@ describe('TurnEventLog', () => {
     expect(second).toMatchObject({ text: 'héllo "quoted" ✓', seq: 2 });
   });
 
+  it('appendAll logs and publishes what appendMany would: its own ts kept, else the time of the append, last', async () => {
+    const subscriber = new Redis(redis.url);
+    const published: string[] = [];
+    await subscriber.subscribe(createTurnKeys(redis.prefix).turnChannel(turnId));
+    subscriber.on('message', (_channel, message) => published.push(...splitPublishedEvents(message)));
+
+    const before = Date.now();
+    await log.appendAll(turnId, [
+      { turnId, type: 'start', model: 'm', userId: 'u', ts: 1_000 },
+      { turnId, type: 'text_delta', text: 'a "b"\nc' },
+    ]);
+    await log.appendAll(turnId, []);
+    const [start, text] = await log.readAfter(turnId, 0);
+    expect(start).toEqual({ seq: 1, turnId, type: 'start', model: 'm', userId: 'u', ts: 1_000 });
+    expect(text).toMatchObject({ seq: 2, turnId, type: 'text_delta', text: 'a "b"\nc' });
+    expect(text!.ts).toBeGreaterThanOrEqual(before);
+    expect(text!.ts).toBeLessThanOrEqual(Date.now());
+    await expect.poll(() => published.length).toBe(2);
+    expect(published[1]).toBe(`{"seq":2,"turnId":"${turnId}","type":"text_delta","text":"a \\"b\\"\\nc","ts":${text!.ts}}`);
+    expect(published.map((json) => parseLoggedEvent(json))).toEqual([start, text]);
+    expect(await log.appendMany(turnId, [{ turnId, type: 'round_start', round: 1 }])).toEqual(await log.readAfter(turnId, 2));
+    subscriber.disconnect();
+  });
+
   it('continues the numbering for a second writer (a worker taking over)', async () => {
     await log.append({ turnId, type: 'round_start', round: 1 });
     const other = new TurnEventLog(redis.client, createTurnKeys(redis.prefix), { maxEvents: 5, ttlSeconds: 60 });

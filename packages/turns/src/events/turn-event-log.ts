@@ -43,12 +43,23 @@ export class TurnEventLog {
   async appendMany(turnId: string, drafts: readonly TimedDraft[]): Promise<StreamEvent[]> {
     if (drafts.length === 0) return [];
     const now = Date.now();
-    const events = drafts.map((draft) => (draft.ts === undefined ? { ...draft, ts: now } : draft));
-    // The script splices `"seq":N,` in front of the rest of each object, so JSON stays as JS wrote it.
+    const first = await this.run(turnId, drafts, now);
+    return drafts.map((draft, index) => ({ seq: first + index, ...draft, ts: draft.ts ?? now }) as StreamEvent);
+  }
+
+  /**
+   * appendMany for a caller that needs only to know the events are logged (TurnEmitter, for every
+   * event of every turn): the drafts are encoded as they are, with no copy of them made.
+   */
+  async appendAll(turnId: string, drafts: readonly TimedDraft[]): Promise<void> {
+    if (drafts.length > 0) await this.run(turnId, drafts, Date.now());
+  }
+
+  /** Runs the append script; resolves with the first seq it assigned. */
+  private async run(turnId: string, drafts: readonly TimedDraft[], now: number): Promise<number> {
     const keys = [this.keys.turnSeq(turnId), this.keys.turnLog(turnId), this.keys.turnChannel(turnId), this.keys.turnMeta(turnId)];
-    const args = [String(this.options.maxEvents), String(this.options.ttlSeconds), ...events.map((event) => JSON.stringify(event).slice(1))];
-    const first = Number(await APPEND_EVENTS.run(this.redis, keys, args));
-    return events.map((event, index) => ({ seq: first + index, ...event }) as StreamEvent);
+    const args = [String(this.options.maxEvents), String(this.options.ttlSeconds), ...drafts.map((draft) => logBody(draft, now))];
+    return Number(await APPEND_EVENTS.run(this.redis, keys, args));
   }
 
   /** Logged events with seq > afterSeq, oldest first. */
@@ -65,4 +76,14 @@ export class TurnEventLog {
 /** Parses a logged or published event, validating it against the schema. */
 export function parseLoggedEvent(json: string): StreamEvent {
   return StreamEventSchema.parse(JSON.parse(json));
+}
+
+/**
+ * An event's JSON without its opening brace: the script splices `{"seq":N,` in front, so the JSON
+ * stays as JS wrote it. A draft without its own `ts` gets `now`, last. A draft is never empty (it
+ * has a type and a turn id), so there is always a field before the comma.
+ */
+function logBody(draft: TimedDraft, now: number): string {
+  const json = JSON.stringify(draft);
+  return draft.ts === undefined ? `${json.slice(1, -1)},"ts":${now}}` : json.slice(1);
 }
