@@ -195,6 +195,14 @@ export const ChatCompletionRequestSchema = z
     }
   });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
+
+const { model, keep_session, conversation_id } = ChatCompletionRequestSchema.shape;
+/**
+ * The fields of a chat request its turn's admission needs (the model, and the conversation the turn
+ * runs in), by the request's own rules: the gateway reads them first, and admits the turn while the
+ * rest of the request is validated.
+ */
+export const ChatTurnScopeSchema = z.object({ model, keep_session, conversation_id });
 export type ChatCompletionRequestInput = z.input<typeof ChatCompletionRequestSchema>;
 
 /** `data:<mime>;base64,<payload>` → its parts, or undefined for anything else. */

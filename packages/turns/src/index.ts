@@ -1,6 +1,6 @@
 // The producer (gateway side), the consumer (worker side) and the readers of a turn's events;
 // see README.md for the life of a turn.
-export { TurnProducer, TurnEnqueueError, type TurnMeta, type TurnRateGate, type TurnSubmission, type TurnSubmitOutcome } from './producer/turn-producer.js';
+export { TurnProducer, TurnEnqueueError, type StartedTurn, type TurnMeta, type TurnOpening, type TurnRateGate, type TurnSubmission, type TurnSubmitOutcome } from './producer/turn-producer.js';
 export type { TurnProducerOptions } from './producer/turn-producer-options.js';
 export { RateCounter, type RateCounterOptions, type RateWindow } from './producer/rate-counter.js';
 export { TurnConsumer, type RunTurn, type TurnContext } from './consumer/turn-consumer.js';

@@ -53,6 +53,11 @@ export class TurnEvents {
     this.homeSubscription();
   }
 
+  /** Turns whose events this hub is reading now. */
+  get openTurns(): number {
+    return this.channels.size;
+  }
+
   /**
    * Resolves once the turn's channel (or, `viaHome`, the hub's) is subscribed: events published
    * from then on are not missed.

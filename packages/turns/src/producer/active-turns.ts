@@ -67,8 +67,11 @@ export class ActiveTurns {
     this.now = options.now ?? Date.now;
   }
 
-  /** Counts the turn in `rate`'s window and, unless that or the user's slots or the conversation refuse it, takes its slot (and claim): one round trip. */
-  async admit(turn: TurnHolder, limit: number, rate: TurnRateCount): Promise<TurnAdmission> {
+  /**
+   * Counts the turn in `rate`'s window and, unless that or the user's slots or the conversation
+   * refuse it, takes its slot (and claim): one round trip, on `connection` when given.
+   */
+  async admit(turn: TurnHolder, limit: number, rate: TurnRateCount, connection: Redis = this.redis): Promise<TurnAdmission> {
     const now = this.now();
     const { slotTtlMs } = this.options;
     const args = [now, now + slotTtlMs, limit, turn.turnId, slotTtlMs, rate.window.ttlMs, rate.limit];
@@ -76,8 +79,8 @@ export class ActiveTurns {
     const conversationId = conversationOf(turn);
     const [admission, counted] = (
       conversationId === undefined
-        ? await ADMIT_TURN.run(this.redis, userKeys, args)
-        : await ADMIT_CONVERSATION_TURN.run(this.redis, [...userKeys, this.keys.conversationTurn(turn.userId, conversationId)], args)
+        ? await ADMIT_TURN.run(connection, userKeys, args)
+        : await ADMIT_CONVERSATION_TURN.run(connection, [...userKeys, this.keys.conversationTurn(turn.userId, conversationId)], args)
     ) as [number | string, number];
     const count = Number(counted);
     if (typeof admission === 'string') return { admitted: false, reason: 'conversation_busy', runningTurnId: admission, count };

@@ -8,7 +8,7 @@ export interface TurnProducerOptions {
   /** REDIS_PREFIX: what every key starts with (BullMQ's keys too). */
   prefix: string;
   /** The hub that reads a submitted turn's events (on its own channel, which the turn's meta names). The caller owns it. */
-  events: Pick<TurnEvents, 'open' | 'homeChannel'>;
+  events: Pick<TurnEvents, 'open' | 'homeChannel' | 'openTurns'>;
   logger: Logger;
   /**
    * Seconds a turn's meta (its owner, for resume and stop) and its stop flag live: as long as its

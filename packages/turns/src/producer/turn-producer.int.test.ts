@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createLogger, createRedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME } from '@bedrock-mcp/contracts';
 import { startTestRedis, testChatJob, type TestRedis } from '@bedrock-mcp/test-support';
@@ -125,6 +126,88 @@ describe('TurnProducer.submit', () => {
     expect((error as TurnEnqueueError).cause).toBeInstanceOf(Error);
     expect(await producer.meta(job.turnId)).toBeUndefined();
     expect(await redis.client.zcard(keys.userActiveTurns(job.userId))).toBe(0);
+  });
+});
+
+describe('TurnProducer.start', () => {
+  const opening = (job: ReturnType<typeof testChatJob>) => ({ turnId: job.turnId, userId: job.userId, model: job.model, createdAt: job.createdAt, keepSession: true, conversationId: 'conv-1' });
+
+  it('sends the admission before the job exists, and enqueues the job once it is given', async () => {
+    const job = testChatJob({ keepSession: true, conversationId: 'conv-1' });
+    const started = producer.start(opening(job), { maxConcurrentTurns: 2, rate: gate(5) });
+    expect(started).toMatchObject({ turnId: job.turnId, createdAt: job.createdAt });
+    // Taken before any job: the slot, the conversation's claim, the meta.
+    await expect.poll(() => redis.client.zscore(keys.userActiveTurns(job.userId), job.turnId)).not.toBeNull();
+    expect(await redis.client.get(keys.conversationTurn(job.userId, 'conv-1'))).toBe(job.turnId);
+    await expect.poll(() => producer.meta(job.turnId)).toMatchObject({ userId: job.userId, status: 'queued' });
+    expect(await queue.getJob(job.turnId)).toBeUndefined();
+    expect(await started.enqueue(job)).toMatchObject({ kind: 'enqueued', decision: { allowed: true, count: 1 } });
+    expect((await queue.getJob(job.turnId))?.data).toEqual(job);
+    // Handed over: giving it up now changes nothing.
+    expect(await started.abandon()).toBeUndefined();
+    expect(await redis.client.zscore(keys.userActiveTurns(job.userId), job.turnId)).not.toBeNull();
+  });
+
+  it('a quiet producer writes the admission at once; one reading other turns lets it join the next batched write', async () => {
+    // Auto-pipelined, as the gateway's connection is.
+    const shared = redis.client.duplicate({ enableAutoPipelining: true });
+    const own = new TurnProducer({ redis: shared, prefix: redis.prefix, events, logger, metaTtlSeconds: 120, slotTtlMs: 60_000 });
+    /** The turn's slot as another process sees it now, while this one's event loop is held. */
+    const slotSeenElsewhere = (job: ReturnType<typeof testChatJob>) => {
+      const script = `const { Redis } = require('ioredis'); const r = new Redis(process.argv[1]); r.zscore(process.argv[2], process.argv[3]).then((s) => { process.stdout.write(String(s)); r.disconnect(); });`;
+      return spawnSync(process.execPath, ['-e', script, redis.url, keys.userActiveTurns(job.userId), job.turnId], { encoding: 'utf8' }).stdout;
+    };
+    // A turn submitted and read to its end first: the connections are up and the script is loaded.
+    const first = await own.submit({ job: testChatJob(), maxConcurrentTurns: 5, rate: gate(5) });
+    if (first.kind !== 'enqueued') throw new Error('not enqueued');
+    first.stream.close();
+    const quiet = testChatJob();
+    const quietStart = own.start(quiet, { maxConcurrentTurns: 5, rate: gate(5) });
+    expect(slotSeenElsewhere(quiet)).not.toBe('null');
+    expect((await quietStart.enqueue(quiet)).kind).toBe('enqueued');
+
+    // The quiet turn's stream is open: the hub reads a turn now.
+    const busy = testChatJob();
+    const busyStart = own.start(busy, { maxConcurrentTurns: 5, rate: gate(5) });
+    expect(slotSeenElsewhere(busy)).toBe('null');
+    expect((await busyStart.enqueue(busy)).kind).toBe('enqueued');
+    expect(await redis.client.zscore(keys.userActiveTurns(busy.userId), busy.turnId)).not.toBeNull();
+    await own.close();
+    await shared.quit();
+  });
+
+  it('abandon frees the slot, the claim and the meta, closes the stream, reports the count, and is idempotent', async () => {
+    const job = testChatJob({ keepSession: true, conversationId: 'conv-1' });
+    const started = producer.start(opening(job), { maxConcurrentTurns: 2, rate: gate(5) });
+    const abandoned = started.abandon();
+    expect(started.abandon()).toBe(abandoned);
+    expect(await abandoned).toEqual({ allowed: true, count: 1 });
+    expect(await redis.client.zcard(keys.userActiveTurns(job.userId))).toBe(0);
+    expect(await redis.client.exists(keys.conversationTurn(job.userId, 'conv-1'))).toBe(0);
+    expect(await producer.meta(job.turnId)).toBeUndefined();
+    await expect(started.enqueue(job)).rejects.toThrow('was given up');
+    expect(await queue.getJob(job.turnId)).toBeUndefined();
+    // The user's next turn is admitted.
+    expect((await producer.submit({ job: testChatJob({ userId: job.userId }), maxConcurrentTurns: 1, rate: gate(5) })).kind).toBe('enqueued');
+  });
+
+  it('abandon over the rate limit takes nothing and says so; a refused turn leaves the running one its slot and claim', async () => {
+    const running = testChatJob({ keepSession: true, conversationId: 'conv-1' });
+    expect((await producer.submit({ job: running, maxConcurrentTurns: 5, rate: gate(5) })).kind).toBe('enqueued');
+    const busy = testChatJob({ userId: running.userId, keepSession: true, conversationId: 'conv-1' });
+    expect(await producer.start(opening(busy), { maxConcurrentTurns: 5, rate: gate(5) }).abandon()).toEqual({ allowed: true, count: 2 });
+    expect(await producer.start(opening(testChatJob({ userId: running.userId })), { maxConcurrentTurns: 5, rate: gate(1) }).abandon()).toEqual({ allowed: false, count: 3 });
+    expect(await redis.client.zrange(keys.userActiveTurns(running.userId), '0', '-1')).toEqual([running.turnId]);
+    expect(await redis.client.get(keys.conversationTurn(running.userId, 'conv-1'))).toBe(running.turnId);
+  });
+
+  it("refuses a job that is not the started turn's, giving the turn up", async () => {
+    const job = testChatJob({ keepSession: true, conversationId: 'conv-1' });
+    const started = producer.start(opening(job), { maxConcurrentTurns: 2, rate: gate(5) });
+    await expect(started.enqueue({ ...job, conversationId: 'conv-2' })).rejects.toThrow(`not turn ${job.turnId}'s`);
+    expect(await redis.client.zcard(keys.userActiveTurns(job.userId))).toBe(0);
+    expect(await producer.meta(job.turnId)).toBeUndefined();
+    expect(await queue.getJob(job.turnId)).toBeUndefined();
   });
 });
 

@@ -4,7 +4,7 @@ import { Job, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TurnEventStream } from '../events/turn-event-stream.js';
 import { createTurnKeys, type TurnKeys } from '../turn-keys.js';
-import { ActiveTurns } from './active-turns.js';
+import { ActiveTurns, conversationOf, type TurnAdmission, type TurnHolder } from './active-turns.js';
 import type { RateWindow } from './rate-counter.js';
 import { TurnAsks, type AnswerOutcome } from '../asks/turn-asks.js';
 import type { TurnProducerOptions } from './turn-producer-options.js';
@@ -49,6 +49,26 @@ export type TurnSubmitOutcome<D> =
   /** Over the rate limit; nothing was queued. */
   | { kind: 'rate_limited'; decision: D };
 
+/** What a turn's admission needs before its job is built: whose, in which conversation, and its meta's fields. */
+export type TurnOpening = TurnHolder & Pick<ChatJob, 'model' | 'createdAt'>;
+
+/**
+ * A turn whose admission is under way (TurnProducer.start). It ends one way: `enqueue` with the
+ * turn's job, or `abandon` when the request is refused after all.
+ */
+export interface StartedTurn<D> {
+  readonly turnId: string;
+  /** epoch ms */
+  readonly createdAt: number;
+  /** Finishes the submission with the turn's job, whose ids, model and conversation are the started turn's. */
+  enqueue(job: ChatJob): Promise<TurnSubmitOutcome<D>>;
+  /**
+   * Gives the turn up: frees what the admission took. Resolves with the request's rate decision
+   * (the admission counted it), or undefined when the admission failed. Idempotent.
+   */
+  abandon(): Promise<D | undefined>;
+}
+
 /** The chat queue would not take the job (the turn was given up). */
 export class TurnEnqueueError extends Error {
   override readonly name = 'TurnEnqueueError';
@@ -76,7 +96,10 @@ export class TurnProducer {
   private readonly keys: TurnKeys;
   private readonly slots: ActiveTurns;
   private readonly asks: TurnAsks;
-  /** The queue's own connection, without auto-pipelining: ioredis copies every defined script (BullMQ defines dozens) into each auto-pipeline batch. */
+  /**
+   * The queue's own connection, without auto-pipelining (ioredis copies every defined script, and
+   * BullMQ defines dozens, into each auto-pipeline batch); a quiet gateway's admissions go on it too.
+   */
   private readonly queueConnection: Redis;
   private readonly queue: Queue;
   private closing: Promise<void> | undefined;
@@ -94,48 +117,93 @@ export class TurnProducer {
    * Starts the turn. Throws when Redis or the queue fails (TurnEnqueueError for the queue), after
    * giving the turn up: its slot and meta removed.
    */
-  async submit<D extends { allowed: boolean }>({ job, maxConcurrentTurns, rate }: TurnSubmission<D>): Promise<TurnSubmitOutcome<D>> {
-    const { turnId, userId } = job;
+  submit<D extends { allowed: boolean }>({ job, maxConcurrentTurns, rate }: TurnSubmission<D>): Promise<TurnSubmitOutcome<D>> {
+    return this.start(job, { maxConcurrentTurns, rate }).enqueue(job);
+  }
+
+  /**
+   * Sends the turn's admission, meta and subscription now, before its job exists: a caller that
+   * still has the request to validate does it while they travel, then enqueues the job (or gives
+   * the turn up). The job is enqueued only once the admission's reply is in and admitted it.
+   */
+  start<D extends { allowed: boolean }>(turn: TurnOpening, { maxConcurrentTurns, rate }: Omit<TurnSubmission<D>, 'job'>): StartedTurn<D> {
+    const { turnId, userId } = turn;
     const window = rate.window();
-    const admitting = this.slots.admit(job, maxConcurrentTurns, { window, limit: rate.limit });
+    // A quiet gateway (reading no other turn) writes the admission and the meta at once, on the
+    // queue's connection (no auto-pipelining), so they travel while the caller validates the request;
+    // a busy one lets them join the shared connection's next batched write (less CPU under load).
+    const quiet = this.options.events.openTurns === 0;
+    const connection = quiet ? this.queueConnection : this.options.redis;
+    // The three commands are written as they are issued, just below: corked, they leave in one write.
+    const socket = quiet ? connection.stream : undefined;
+    socket?.cork();
+    let admitting: Promise<TurnAdmission>;
+    let created: Promise<void>;
+    try {
+      admitting = this.slots.admit(turn, maxConcurrentTurns, { window, limit: rate.limit }, connection);
+      created = this.createMeta(turnId, { userId, model: turn.model, status: 'queued', createdAt: turn.createdAt }, connection);
+    } finally {
+      socket?.uncork();
+    }
     admitting.catch(() => undefined);
-    const created = this.createMeta(turnId, { userId, model: job.model, status: 'queued', createdAt: job.createdAt });
+    created.catch(() => undefined);
     // Its events come on the hub's own channel, which the meta names: no SUBSCRIBE for this turn.
     const opening = this.options.events.open(turnId, { fresh: true, viaHome: true });
     opening.catch(() => undefined);
-    const abandon = async (taken: boolean) => {
+    const giveUp = async (taken: boolean) => {
       const [stream] = await Promise.allSettled([opening, created]);
       if (stream.status === 'fulfilled') stream.value.close();
-      await Promise.all([this.removeMeta(turnId).catch(() => undefined), taken ? this.slots.release(job).catch(() => undefined) : undefined]);
+      await Promise.all([this.removeMeta(turnId).catch(() => undefined), taken ? this.slots.release(turn).catch(() => undefined) : undefined]);
     };
-    const admission = await admitting.catch(async (error: unknown) => {
-      await abandon(true);
-      throw error;
-    });
-    const decision = rate.decide(window, admission.count);
-    if (!admission.admitted) {
-      // Nothing was taken, so nothing of another turn is released here: the claim names the running turn.
-      await abandon(false);
-      if (admission.reason === 'rate_limited') return { kind: 'rate_limited', decision };
-      return admission.reason === 'conversation_busy'
-        ? { kind: 'conversation_busy', runningTurnId: admission.runningTurnId, decision }
-        : { kind: 'busy', held: admission.held, decision };
-    }
-    // The meta is written, and the hub subscribed, before the job is enqueued: the worker's events go
-    // where the meta says. Both replies came with the admission's, so this waits for nothing in practice.
-    const [recorded, opened] = await Promise.allSettled([created, opening]);
-    const failed = [recorded, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failed) {
-      await abandon(true);
-      throw failed.reason;
-    }
-    try {
-      await this.queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION });
-    } catch (error) {
-      await abandon(true);
-      throw new TurnEnqueueError('could not enqueue the chat job', { cause: error });
-    }
-    return { kind: 'enqueued', stream: (opened as PromiseFulfilledResult<TurnEventStream>).value, decision };
+    let ended: Promise<D | undefined> | undefined;
+    const abandon = () =>
+      (ended ??= admitting.then(
+        async (admission) => {
+          await giveUp(admission.admitted);
+          return rate.decide(window, admission.count);
+        },
+        async () => {
+          await giveUp(true);
+          return undefined;
+        },
+      ));
+    const enqueue = async (job: ChatJob): Promise<TurnSubmitOutcome<D>> => {
+      if (ended) throw new Error(`turn ${turnId} was given up`);
+      if (job.turnId !== turnId || job.userId !== userId || job.model !== turn.model || conversationOf(job) !== conversationOf(turn)) {
+        await abandon();
+        throw new Error(`the job is not turn ${turnId}'s as it was started`);
+      }
+      ended = Promise.resolve(undefined);
+      const admission = await admitting.catch(async (error: unknown) => {
+        await giveUp(true);
+        throw error;
+      });
+      const decision = rate.decide(window, admission.count);
+      if (!admission.admitted) {
+        // Nothing was taken, so nothing of another turn is released here: the claim names the running turn.
+        await giveUp(false);
+        if (admission.reason === 'rate_limited') return { kind: 'rate_limited', decision };
+        return admission.reason === 'conversation_busy'
+          ? { kind: 'conversation_busy', runningTurnId: admission.runningTurnId, decision }
+          : { kind: 'busy', held: admission.held, decision };
+      }
+      // The meta is written, and the hub subscribed, before the job is enqueued: the worker's events go
+      // where the meta says. Both replies came with the admission's, so this waits for nothing in practice.
+      const [recorded, opened] = await Promise.allSettled([created, opening]);
+      const failed = [recorded, opened].find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+      if (failed) {
+        await giveUp(true);
+        throw failed.reason;
+      }
+      try {
+        await this.queue.add('chat', job, { jobId: turnId, ...JOB_RETENTION });
+      } catch (error) {
+        await giveUp(true);
+        throw new TurnEnqueueError('could not enqueue the chat job', { cause: error });
+      }
+      return { kind: 'enqueued', stream: (opened as PromiseFulfilledResult<TurnEventStream>).value, decision };
+    };
+    return { turnId, createdAt: turn.createdAt, enqueue, abandon };
   }
 
   /** The turn running in one of the user's conversations (claimed when admitted, released when it ends); null when none does. */
@@ -197,13 +265,13 @@ export class TurnProducer {
   }
 
   /** The meta also names the hub's channel, where the worker publishes the turn's events too. */
-  private async createMeta(turnId: string, meta: TurnMeta): Promise<void> {
+  private async createMeta(turnId: string, meta: TurnMeta, connection: Redis): Promise<void> {
     const key = this.keys.turnMeta(turnId);
-    // Plain commands (auto-pipelined with the rest of the tick's traffic) rather than MULTI.
+    // Plain commands (on the shared connection, auto-pipelined with the rest of the tick's traffic) rather than MULTI.
     const homeChannel = this.options.events.homeChannel;
     await Promise.all([
-      this.options.redis.hset(key, { userId: meta.userId, model: meta.model, status: meta.status, createdAt: String(meta.createdAt), homeChannel }),
-      this.options.redis.expire(key, this.options.metaTtlSeconds),
+      connection.hset(key, { userId: meta.userId, model: meta.model, status: meta.status, createdAt: String(meta.createdAt), homeChannel }),
+      connection.expire(key, this.options.metaTtlSeconds),
     ]);
   }
 

@@ -28,9 +28,14 @@ export class ModelCatalog {
     this.byId = new Map(this.models.map((model) => [model.model_id, model]));
   }
 
+  /** The model, if it is one of this deployment's. */
+  find(modelId: string): ModelConfig | undefined {
+    return this.byId.get(modelId);
+  }
+
   /** The model, or 404 `model_not_found`. */
   require(modelId: string): ModelConfig {
-    const model = this.byId.get(modelId);
+    const model = this.find(modelId);
     if (!model) throw new GatewayError('model_not_found', `The model '${modelId}' does not exist or is not configured.`, 'model');
     return model;
   }

@@ -1,7 +1,7 @@
 import type { ConversationStore, RequestServerSecrets } from '@bedrock-mcp/config-store';
 import { randomIdPart, type Logger } from '@bedrock-mcp/common';
-import type { ChatCompletionRequest, ChatJob, ModelConfig } from '@bedrock-mcp/contracts';
-import { conversationOf, TurnEnqueueError, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
+import { ChatTurnScopeSchema, type ChatCompletionRequest, type ChatJob, type ModelConfig } from '@bedrock-mcp/contracts';
+import { conversationOf, TurnEnqueueError, type StartedTurn, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
 import { assertAttachmentSizes } from './attachment-limits.js';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
 import { buildChatJob } from './chat-job-builder.js';
@@ -20,7 +20,7 @@ export interface TurnSubmitterOptions {
   /** Checks the addresses of the request's own remote MCP servers (`mcp` tools). */
   pool: Pick<PoolClient, 'checkRequestServers'>;
   /** Runs the turn's protocol: slot, meta, subscribe, count, enqueue. */
-  producer: Pick<TurnProducer, 'submit'>;
+  producer: Pick<TurnProducer, 'submit' | 'start'>;
   limiter: RateLimiter;
   logger: Logger;
   /** Largest decoded attachment, in bytes. */
@@ -61,7 +61,8 @@ export function newTurnId(): string {
  * with the mcp-pool) and the attachments, then
  * hands the job to the TurnProducer (which counts it against this limiter and takes one of the
  * user's concurrent-turn slots and the conversation's claim in one step, records the turn's owner,
- * subscribes to its events, then enqueues it). A turn
+ * subscribes to its events, then enqueues it). The chat route `start`s that step from the raw
+ * body before the checks, so its round trip overlaps them. A turn
  * in a conversation (`conversation_id`, or `keep_session`: the default one) is refused (409) when
  * the conversation is full or has a turn running. A request refused before that still counts, and
  * over the limit its 429 wins.
@@ -73,7 +74,53 @@ export class TurnSubmitter {
     this.now = options.now ?? Date.now;
   }
 
-  async submit(userId: string, body: ChatCompletionRequest): Promise<SubmittedTurn> {
+  /**
+   * Starts the admission of the turn a chat request asks for from its raw body, before the request
+   * is validated: its round trip to Redis then overlaps the validation (time to first token). Reads
+   * only the model and the conversation (`conversation_id`, `keep_session`), by the request schema's
+   * own rules; undefined when they are malformed or name no model here (the request is refused by
+   * the checks anyway). The caller then `submit`s the request with it, or `refuse`s the request.
+   */
+  start(userId: string, rawBody: unknown): StartedTurn<RateLimitDecision> | undefined {
+    const scope = ChatTurnScopeSchema.safeParse(rawBody);
+    if (!scope.success) return undefined;
+    const model = this.options.models.find(scope.data.model);
+    if (!model) return undefined;
+    const { conversation_id: conversationId, keep_session: keepSession } = scope.data;
+    const turn = {
+      turnId: newTurnId(),
+      userId,
+      model: model.model_id,
+      createdAt: this.now(),
+      // As buildChatJob has them: a conversation_id keeps the session too.
+      keepSession: keepSession || conversationId !== undefined,
+      ...(conversationId !== undefined ? { conversationId } : {}),
+    };
+    return this.options.producer.start(turn, { maxConcurrentTurns: this.options.maxConcurrentTurns, rate: this.options.limiter });
+  }
+
+  /**
+   * The request was refused before its turn was queued: it counts all the same (its `start`ed
+   * admission counted it and is given up), and over the limit its 429 wins (throws it).
+   */
+  async refuse(userId: string, started: StartedTurn<RateLimitDecision> | undefined): Promise<void> {
+    const decision = started ? await started.abandon() : undefined;
+    if (decision) RateLimiter.admit(decision);
+    else await this.options.limiter.enforce(userId);
+  }
+
+  /** Submits the validated request: as the turn `started` from its raw body, when it was. */
+  async submit(userId: string, body: ChatCompletionRequest, started?: StartedTurn<RateLimitDecision>): Promise<SubmittedTurn> {
+    try {
+      return await this.submitChecked(userId, body, started);
+    } catch (error) {
+      // Whatever stopped the turn before its job was handed over: what the admission took goes back.
+      await started?.abandon();
+      throw error;
+    }
+  }
+
+  private async submitChecked(userId: string, body: ChatCompletionRequest, started: StartedTurn<RateLimitDecision> | undefined): Promise<SubmittedTurn> {
     const { producer, limiter, logger, maxConcurrentTurns } = this.options;
     let model: ModelConfig;
     let mcpServerIds: string[];
@@ -85,12 +132,12 @@ export class TurnSubmitter {
       mcpServerIds = await this.options.servers.requireUsable(userId, body.mcp_server_ids);
       await assertRequestServersAllowed(this.options.pool, userId, body);
     } catch (error) {
-      await limiter.enforce(userId);
+      await this.refuse(userId, started);
       throw error;
     }
 
-    const turnId = newTurnId();
-    const createdAt = this.now();
+    const turnId = started?.turnId ?? newTurnId();
+    const createdAt = started?.createdAt ?? this.now();
     const { requestSecrets } = this.options;
     const job = buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt, sealSecrets: (server) => requestSecrets.seal(userId, server) });
     const conversationId = conversationOf(job);
@@ -98,13 +145,13 @@ export class TurnSubmitter {
       try {
         await this.assertRoomIn(userId, conversationId);
       } catch (error) {
-        await limiter.enforce(userId);
+        await this.refuse(userId, started);
         throw error;
       }
     }
     let outcome: TurnSubmitOutcome<RateLimitDecision>;
     try {
-      outcome = await producer.submit({ job, maxConcurrentTurns, rate: limiter });
+      outcome = await (started ? started.enqueue(job) : producer.submit({ job, maxConcurrentTurns, rate: limiter }));
     } catch (error) {
       if (!(error instanceof TurnEnqueueError)) throw error;
       logger.error({ err: error.cause, userId, turnId }, 'could not enqueue the chat job');

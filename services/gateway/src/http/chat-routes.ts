@@ -29,21 +29,23 @@ export function chatCompletionRoute(services: GatewayServices): ChatCompletionHa
   return async (req, res) => {
     const { userId } = principalOf(res);
     if (services.isDraining()) throw new GatewayError('service_unavailable', 'The gateway is shutting down; retry on another instance.');
+    // The turn's admission goes to Redis now, and the request is validated while it travels.
+    const started = services.submitter.start(userId, req.body);
     let parsed;
     try {
       assertRawMessageCount(req.body, services.settings.MAX_MESSAGES_PER_REQUEST);
       parsed = schema.safeParse(req.body);
     } catch (error) {
-      await services.rateLimiter.enforce(userId);
+      await services.submitter.refuse(userId, started);
       throw error;
     }
     if (!parsed.success) {
       // A refused request counts too; over the limit, its 429 wins.
-      await services.rateLimiter.enforce(userId);
+      await services.submitter.refuse(userId, started);
       throw parsed.error;
     }
     const body = parsed.data;
-    const turn = await services.submitter.submit(userId, body);
+    const turn = await services.submitter.submit(userId, body, started);
     const rateHeaders = turn.rateLimitHeaders;
     const format = streamFormatFrom(body.stream_format, headerOf(req, 'x-stream-format'));
     services.metrics.turnsSubmitted.inc();

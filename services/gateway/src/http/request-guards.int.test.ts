@@ -182,6 +182,35 @@ describe('bad input', () => {
     expect(cancels.received()).toEqual([]);
     await cancels.close();
   });
+
+  it('counts a request refused after its admission went out (before the checks) once, and leaves it nothing: no slot, claim, meta or job; over the limit its 429 wins', async () => {
+    const windowStart = await currentWindowWithRoom();
+    const user = 'refused-after-admission';
+    const counted = () => h.testRedis.client.get(h.turnKeys.userRateLimit(user, windowStart));
+    const chat = (extra: Record<string, unknown>) => h.request('/v1/chat/completions', { method: 'POST', body: body({ conversation_id: 'refused-conversation', ...extra }), user });
+    const metas = async () => {
+      const keys = await h.testRedis.client.keys(h.turnKeys.turnMeta('*'));
+      const owners = await Promise.all(keys.map((key) => h.testRedis.client.hget(key, 'userId')));
+      return owners.filter((owner) => owner === user).length;
+    };
+    // A model and a conversation the admission can read, then refused by the schema and by the submitter's checks.
+    expect((await chat({ temperature: 7 })).status).toBe(400);
+    expect(await counted()).toBe('1');
+    const unknownServer = await chat({ mcp_server_ids: ['nope'] });
+    expect(unknownServer.status).toBe(400);
+    expect((await unknownServer.json()).error.message).toContain("unknown MCP server 'nope'");
+    expect(await counted()).toBe('2');
+    expect(await h.testRedis.client.zcard(h.turnKeys.userActiveTurns(user))).toBe(0);
+    expect(await h.testRedis.client.exists(h.turnKeys.conversationTurn(user, 'refused-conversation'))).toBe(0);
+    expect(await metas()).toBe(0);
+    expect((await chat({ temperature: 7 })).status).toBe(400);
+    const over = await chat({ temperature: 7 });
+    expect(over.status).toBe(429);
+    expect((await over.json()).error.type).toBe('rate_limit_error');
+    expect(await counted()).toBe('4');
+    expect(h.worker.jobs.filter((job) => job.userId === user)).toEqual([]);
+    expect(await metas()).toBe(0);
+  });
 });
 
 describe('CORS', () => {
