@@ -69,7 +69,8 @@ export class TurnConsumer {
     const { redis, logger, ttlSeconds } = options;
     const keys = createTurnKeys(options.prefix);
     this.logger = logger;
-    this.events = new TurnEventLog(redis, keys, { maxEvents: options.maxEvents, ttlSeconds });
+    // BullMQ's connection is not auto-pipelined: a quiet worker's first output of a round goes out on it at once.
+    this.events = new TurnEventLog(redis, keys, { maxEvents: options.maxEvents, ttlSeconds }, options.connection);
     this.cancels = new CancelWatcher(options.subscriber, redis, keys, logger);
     this.checkpoints = new TurnCheckpointStore(redis, keys, { ttlSeconds });
     this.asks = new TurnAsks(redis, keys, { ttlSeconds });

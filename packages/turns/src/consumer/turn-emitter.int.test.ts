@@ -6,12 +6,14 @@ import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TurnEmitter } from './turn-emitter.js';
 
-/** The real log, recording how many events each append carried. */
+/** The real log, recording how many events each append carried, and whether it was urgent. */
 class RecordingLog extends TurnEventLog {
   readonly batches: string[][] = [];
-  override appendAll(turnId: string, drafts: readonly StreamEventDraft[]): Promise<void> {
+  readonly urgency: boolean[] = [];
+  override appendAll(turnId: string, drafts: readonly StreamEventDraft[], options: { urgent?: boolean } = {}): Promise<void> {
     this.batches.push(drafts.map((draft) => (draft.type === 'text_delta' ? draft.text : draft.type)));
-    return super.appendAll(turnId, drafts);
+    this.urgency.push(options.urgent === true);
+    return super.appendAll(turnId, drafts, options);
   }
 }
 
@@ -29,6 +31,15 @@ describe('TurnEmitter', () => {
   afterEach(() => redis.close());
 
   const logged = async () => (await log.readAfter(turnId, 0)).map((event) => `${event.seq}:${event.type === 'text_delta' ? event.text : event.type}`);
+
+  it("marks urgent the append that carries a round's first output, and only that one", async () => {
+    void emitter.emit({ type: 'round_start', round: 1 });
+    await emitter.emit({ type: 'text_delta', text: 'a' }, { urgent: true });
+    await emitter.emit({ type: 'text_delta', text: 'b' });
+    expect(log.batches).toEqual([['round_start', 'a'], ['b']]);
+    expect(log.urgency).toEqual([true, false]);
+    expect(await logged()).toEqual(['1:round_start', '2:a', '3:b']);
+  });
 
   it('sends the events of one tick as one append, and those emitted while it is in flight as the next, in emit order', async () => {
     void emitter.emit({ type: 'round_start', round: 1 });

@@ -10,6 +10,8 @@ const HOLD_MS = 20;
 
 interface Batch {
   drafts: TimedDraft[];
+  /** It carries an urgent event: the log writes it at once when it can. */
+  urgent: boolean;
   sent: Promise<void>;
   resolve: () => void;
 }
@@ -48,7 +50,7 @@ export class TurnEmitter {
     if (!this.next) {
       let resolve!: () => void;
       const sent = new Promise<void>((done) => (resolve = done));
-      this.next = { drafts: [], sent, resolve };
+      this.next = { drafts: [], urgent: false, sent, resolve };
     }
     if (options.withNext && !this.sending) {
       this.next.drafts.push({ ...body, turnId: this.turnId, ts: Date.now() } as TimedDraft);
@@ -57,7 +59,10 @@ export class TurnEmitter {
     }
     this.next.drafts.push({ ...body, turnId: this.turnId } as StreamEventDraft);
     this.schedule();
-    if (options.urgent) this.startNow?.();
+    if (options.urgent) {
+      this.next.urgent = true;
+      this.startNow?.();
+    }
     return this.next.sent;
   }
 
@@ -87,7 +92,7 @@ export class TurnEmitter {
     for (let batch = this.next; batch; batch = this.next) {
       this.next = undefined;
       try {
-        await this.log.appendAll(this.turnId, batch.drafts);
+        await this.log.appendAll(this.turnId, batch.drafts, { urgent: batch.urgent });
       } catch (error) {
         if (this.failure === undefined) this.logger.error({ err: error, types: batch.drafts.map((draft) => draft.type) }, 'could not publish turn events');
         this.failure ??= error;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +67,36 @@ describe('TurnEventLog', () => {
     expect(published.map((json) => parseLoggedEvent(json))).toEqual([start, text]);
     expect(await log.appendMany(turnId, [{ turnId, type: 'round_start', round: 1 }])).toEqual(await log.readAfter(turnId, 2));
     subscriber.disconnect();
+  });
+
+  it('writes an urgent append at once on the direct connection while no other is in flight; any other waits for the batched write', async () => {
+    // Auto-pipelined, as the worker's commands connection is.
+    const shared = redis.client.duplicate({ enableAutoPipelining: true });
+    const direct = redis.client.duplicate();
+    const quick = new TurnEventLog(shared, createTurnKeys(redis.prefix), { maxEvents: 10, ttlSeconds: 60 }, direct);
+    const logKey = createTurnKeys(redis.prefix).turnLog(turnId);
+    /** The log's length as another process sees it now, while this one's event loop is held. */
+    const loggedElsewhere = () => {
+      const script = `const { Redis } = require('ioredis'); const r = new Redis(process.argv[1]); r.llen(process.argv[2]).then((n) => { process.stdout.write(String(n)); r.disconnect(); });`;
+      return spawnSync(process.execPath, ['-e', script, redis.url, logKey], { encoding: 'utf8' }).stdout;
+    };
+    const text = (value: string) => ({ turnId, type: 'text_delta' as const, text: value });
+    // Connected, and the script loaded.
+    await Promise.all([quick.appendAll(turnId, [text('0')]), direct.ping()]);
+
+    const urgent = quick.appendAll(turnId, [text('1')], { urgent: true });
+    expect(loggedElsewhere()).toBe('2');
+    await urgent;
+    const later = quick.appendAll(turnId, [text('2')]);
+    expect(loggedElsewhere()).toBe('2');
+    await later;
+    const inFlight = quick.appendAll(turnId, [text('3')]);
+    const urgentBehind = quick.appendAll(turnId, [text('4')], { urgent: true });
+    expect(loggedElsewhere()).toBe('3');
+    await Promise.all([inFlight, urgentBehind]);
+    expect((await quick.readAfter(turnId, 0)).map((event) => event.type === 'text_delta' && event.text)).toEqual(['0', '1', '2', '3', '4']);
+    shared.disconnect();
+    direct.disconnect();
   });
 
   it('continues the numbering for a second writer (a worker taking over)', async () => {

@@ -24,10 +24,18 @@ export interface TurnEventLogOptions {
  * takes over a turn continues the numbering.
  */
 export class TurnEventLog {
+  /** Appends sent and not yet answered. */
+  private inFlight = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: TurnKeys,
     private readonly options: TurnEventLogOptions,
+    /**
+     * A connection without auto-pipelining, for an urgent append while no other is in flight: on
+     * `redis` (auto-pipelined) a command waits for the batch ioredis writes on setImmediate.
+     */
+    private readonly direct?: Redis,
   ) {}
 
   /** Logs and publishes one event; returns it with its seq and timestamp. */
@@ -49,17 +57,26 @@ export class TurnEventLog {
 
   /**
    * appendMany for a caller that needs only to know the events are logged (TurnEmitter, for every
-   * event of every turn): the drafts are encoded as they are, with no copy of them made.
+   * event of every turn): the drafts are encoded as they are, with no copy of them made. `urgent`
+   * (someone waits for these events: a round's first output) writes them at once, on the direct
+   * connection, when no other append is in flight to share a write with (a quiet worker).
    */
-  async appendAll(turnId: string, drafts: readonly TimedDraft[]): Promise<void> {
-    if (drafts.length > 0) await this.run(turnId, drafts, Date.now());
+  async appendAll(turnId: string, drafts: readonly TimedDraft[], options: { urgent?: boolean } = {}): Promise<void> {
+    if (drafts.length === 0) return;
+    const connection = options.urgent && this.direct && this.inFlight === 0 ? this.direct : this.redis;
+    await this.run(turnId, drafts, Date.now(), connection);
   }
 
   /** Runs the append script; resolves with the first seq it assigned. */
-  private async run(turnId: string, drafts: readonly TimedDraft[], now: number): Promise<number> {
+  private async run(turnId: string, drafts: readonly TimedDraft[], now: number, connection = this.redis): Promise<number> {
     const keys = [this.keys.turnSeq(turnId), this.keys.turnLog(turnId), this.keys.turnChannel(turnId), this.keys.turnMeta(turnId)];
     const args = [String(this.options.maxEvents), String(this.options.ttlSeconds), ...drafts.map((draft) => logBody(draft, now))];
-    return Number(await APPEND_EVENTS.run(this.redis, keys, args));
+    this.inFlight += 1;
+    try {
+      return Number(await APPEND_EVENTS.run(connection, keys, args));
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 
   /** Logged events with seq > afterSeq, oldest first. */
