@@ -185,6 +185,7 @@ describe('TurnProducer.start', () => {
     expect(await redis.client.zcard(keys.userActiveTurns(job.userId))).toBe(0);
     expect(await redis.client.exists(keys.conversationTurn(job.userId, 'conv-1'))).toBe(0);
     expect(await producer.meta(job.turnId)).toBeUndefined();
+    expect(events.openTurns).toBe(0);
     await expect(started.enqueue(job)).rejects.toThrow('was given up');
     expect(await queue.getJob(job.turnId)).toBeUndefined();
     // The user's next turn is admitted.
