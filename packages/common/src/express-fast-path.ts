@@ -37,16 +37,24 @@ export type JsonBodyParser = (req: IncomingMessage & { body?: unknown }, res: Se
 export function readJsonBody(req: IncomingMessage, res: ServerResponse, parseJson: JsonBodyParser, maxBodyBytes: number, done: (error: unknown, body?: unknown) => void): void {
   const viaParser = (target: IncomingMessage & { body?: unknown }) => parseJson(target, res, (error?: unknown) => (error ? done(error) : done(undefined, target.body)));
   if (!isPlainJsonRequest(req, maxBodyBytes)) return viaParser(req);
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.on('error', () => undefined);
-  req.once('end', () => {
-    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const fromBody = (body: Buffer) => {
     const parsed = parsePlainObject(body);
     if (parsed !== NOT_PLAIN) return done(undefined, parsed);
     // The body is read: the parser reads it again from a stream that replays it.
     viaParser(Object.assign(Readable.from([body], { objectMode: false }), { headers: req.headers }) as unknown as IncomingMessage);
-  });
+  };
+  // A small request's body usually comes with its headers: when all of its content-length is
+  // buffered already, it is read now rather than through the stream's data and end events, a few
+  // ticks later; the stream is then left to run to its end.
+  if (req.readableLength > 0 && req.readableLength === Number(req.headers['content-length'])) {
+    const body = req.read() as Buffer;
+    req.resume();
+    return fromBody(body);
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('error', () => undefined);
+  req.once('end', () => fromBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
 }
 
 const NOT_PLAIN = Symbol('not plain JSON');

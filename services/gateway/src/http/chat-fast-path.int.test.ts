@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
@@ -17,11 +19,13 @@ describe('withChatFastPath', () => {
   let url: string;
   beforeAll(async () => {
     const app = express();
+    // The second goes on a tick later, as authentication does: by then a small body is buffered.
     const step =
       (name: string): PlainMiddleware =>
       (_req, _res, next) => {
         served.push(name);
-        next();
+        if (name === 'second') void Promise.resolve().then(() => next());
+        else next();
       };
     app.use((req, res) => {
       served.push('app');
@@ -50,6 +54,28 @@ describe('withChatFastPath', () => {
 
   const post = (path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     fetch(`${url}${path}`, { method: 'POST', headers, body }).then(async (res) => ({ status: res.status, json: (await res.json()) as Record<string, unknown> }));
+
+  it('reads a body that came with its headers at once and one sent in pieces as it arrives, several on one keep-alive connection', async () => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.setEncoding('utf8');
+    let received = '';
+    socket.on('data', (chunk: string) => (received += chunk));
+    const answers = () => received.match(/\{"via":"fast","body":[^\n]*?"express":false\}/g) ?? [];
+    const head = (body: string) => `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    for (const [index, body] of ['{"n":1}', '{"n":2}'].entries()) {
+      socket.write(head(body) + body);
+      await expect.poll(answers).toHaveLength(index + 1);
+    }
+    const split = '{"n":3,"text":"in two pieces"}';
+    socket.write(head(split) + split.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answers()).toHaveLength(2);
+    socket.write(split.slice(10));
+    await expect.poll(answers).toHaveLength(3);
+    expect(answers().map((answer) => (JSON.parse(answer) as { body: unknown }).body)).toEqual([{ n: 1 }, { n: 2 }, { n: 3, text: 'in two pieces' }]);
+    socket.destroy();
+  });
 
   it('serves POST on the exact path itself: the middleware in order, then the handler on express request and response', async () => {
     served.length = 0;
