@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
@@ -110,4 +111,16 @@ async function valueOf(client: Redis, key: string): Promise<unknown> {
     default:
       return type; // expired meanwhile ('none'), or a type no service writes
   }
+}
+
+/**
+ * One Redis command run from another process, its reply as text: what Redis holds at this moment,
+ * even while this process's event loop is held (so nothing this process queued for a later write
+ * has gone out).
+ */
+export function redisReplyFromAnotherProcess(url: string, command: string, ...args: string[]): string {
+  const script = `const { Redis } = require('ioredis'); const [url, command, ...args] = process.argv.slice(1); const redis = new Redis(url); redis.call(command, ...args).then((reply) => { process.stdout.write(String(reply)); redis.disconnect(); });`;
+  const run = spawnSync(process.execPath, ['-e', script, url, command, ...args], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`the other process failed: ${run.stderr}`);
+  return run.stdout;
 }

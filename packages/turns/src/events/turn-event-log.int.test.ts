@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
+import { redisReplyFromAnotherProcess, startTestRedis, type TestRedis } from '@bedrock-mcp/test-support';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTurnKeys } from '../turn-keys.js';
@@ -76,10 +75,7 @@ describe('TurnEventLog', () => {
     const quick = new TurnEventLog(shared, createTurnKeys(redis.prefix), { maxEvents: 10, ttlSeconds: 60 }, direct);
     const logKey = createTurnKeys(redis.prefix).turnLog(turnId);
     /** The log's length as another process sees it now, while this one's event loop is held. */
-    const loggedElsewhere = () => {
-      const script = `const { Redis } = require('ioredis'); const r = new Redis(process.argv[1]); r.llen(process.argv[2]).then((n) => { process.stdout.write(String(n)); r.disconnect(); });`;
-      return spawnSync(process.execPath, ['-e', script, redis.url, logKey], { encoding: 'utf8' }).stdout;
-    };
+    const loggedElsewhere = () => redisReplyFromAnotherProcess(redis.url, 'LLEN', logKey);
     const text = (value: string) => ({ turnId, type: 'text_delta' as const, text: value });
     // Connected, and the script loaded.
     await Promise.all([quick.appendAll(turnId, [text('0')]), direct.ping()]);

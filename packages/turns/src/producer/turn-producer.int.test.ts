@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { createLogger, createRedisKeys } from '@bedrock-mcp/common';
 import { CHAT_QUEUE_NAME } from '@bedrock-mcp/contracts';
-import { startTestRedis, testChatJob, type TestRedis } from '@bedrock-mcp/test-support';
+import { redisReplyFromAnotherProcess, startTestRedis, testChatJob, type TestRedis } from '@bedrock-mcp/test-support';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -153,10 +152,7 @@ describe('TurnProducer.start', () => {
     const shared = redis.client.duplicate({ enableAutoPipelining: true });
     const own = new TurnProducer({ redis: shared, prefix: redis.prefix, events, logger, metaTtlSeconds: 120, slotTtlMs: 60_000 });
     /** The turn's slot as another process sees it now, while this one's event loop is held. */
-    const slotSeenElsewhere = (job: ReturnType<typeof testChatJob>) => {
-      const script = `const { Redis } = require('ioredis'); const r = new Redis(process.argv[1]); r.zscore(process.argv[2], process.argv[3]).then((s) => { process.stdout.write(String(s)); r.disconnect(); });`;
-      return spawnSync(process.execPath, ['-e', script, redis.url, keys.userActiveTurns(job.userId), job.turnId], { encoding: 'utf8' }).stdout;
-    };
+    const slotSeenElsewhere = (job: ReturnType<typeof testChatJob>) => redisReplyFromAnotherProcess(redis.url, 'ZSCORE', keys.userActiveTurns(job.userId), job.turnId);
     // A turn submitted and read to its end first: the connections are up and the script is loaded.
     const first = await own.submit({ job: testChatJob(), maxConcurrentTurns: 5, rate: gate(5) });
     if (first.kind !== 'enqueued') throw new Error('not enqueued');

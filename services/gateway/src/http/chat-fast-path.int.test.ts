@@ -15,6 +15,8 @@ const gzip = (text: string) => new Uint8Array(gzipSync(text));
 
 describe('withChatFastPath', () => {
   const served: string[] = [];
+  /** Requests whose stream ran to its end once the handler had the body. */
+  let requestsEnded = 0;
   let server: Server;
   let url: string;
   beforeAll(async () => {
@@ -37,6 +39,8 @@ describe('withChatFastPath', () => {
       maxBodyBytes: 1024,
       handle: async (req, res) => {
         served.push('handler');
+        if (req.readableEnded) requestsEnded += 1;
+        else req.once('end', () => (requestsEnded += 1));
         if ((req.body as { fail?: boolean } | undefined)?.fail) throw new Error('handler failed');
         const express = Object.getPrototypeOf(req) === app.request || Object.getPrototypeOf(res) === app.response;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ via: 'fast', body: req.body, route: req.route?.path, locals: typeof res.locals, express }));
@@ -56,6 +60,7 @@ describe('withChatFastPath', () => {
     fetch(`${url}${path}`, { method: 'POST', headers, body }).then(async (res) => ({ status: res.status, json: (await res.json()) as Record<string, unknown> }));
 
   it('reads a body that came with its headers at once and one sent in pieces as it arrives, several on one keep-alive connection', async () => {
+    const endedBefore = requestsEnded;
     const socket = connect(Number(new URL(url).port), '127.0.0.1');
     await once(socket, 'connect');
     socket.setEncoding('utf8');
@@ -74,6 +79,8 @@ describe('withChatFastPath', () => {
     socket.write(split.slice(10));
     await expect.poll(answers).toHaveLength(3);
     expect(answers().map((answer) => (JSON.parse(answer) as { body: unknown }).body)).toEqual([{ n: 1 }, { n: 2 }, { n: 3, text: 'in two pieces' }]);
+    // A body taken from the buffer leaves its request stream to end as one read from the events does.
+    await expect.poll(() => requestsEnded - endedBefore).toBe(3);
     socket.destroy();
   });
 
