@@ -152,6 +152,10 @@ describe('conversations in Chromium, against the real stack', () => {
       setTimeout(() => resolve(performance.now() - at), 0);
     }));
     const rendered = await page.getByTestId('assistant-message').count();
+    // It opens at its end: the last answer whole in view, though the messages were laid out at an
+    // estimated height until shown (content-visibility), and the end moved down once they were.
+    const fromBottom = () => page.locator('.message-scroll').evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight);
+    await expect.poll(fromBottom, { timeout: 5_000 }).toBeLessThan(2);
 
     // Earlier messages, step by step, then from the server; the reader's place is kept.
     const revealStarted = Date.now();

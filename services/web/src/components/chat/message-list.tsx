@@ -3,6 +3,7 @@ import { Fragment, useEffect, useLayoutEffect, useRef, useState, type ReactNode 
 import type { Conversation } from '../../chat/conversation.js';
 import type { VoiceItem } from '../../voice/voice-reducer.js';
 import { AssistantMessage } from './assistant-message.js';
+import { useFollowOutput } from './follow-output.js';
 import { UserMessage } from './user-message.js';
 import { VoiceBubble, VoiceToolRow } from './voice-message.js';
 
@@ -36,7 +37,8 @@ const SERVER_PAGE = 100;
  */
 export function MessageList({ conversation, voiceItems = [], empty, onAnswer, onLoadEarlier, loadingEarlier = false, onEditLast, onRegenerate }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
+  const listRef = useRef<HTMLDivElement>(null);
+  const { follow, onScroll: followScroll } = useFollowOutput(scrollRef, listRef, conversation.id);
   /** The distance from the bottom when earlier messages were asked for: kept when they come in above. */
   const fromBottom = useRef<number | undefined>(undefined);
   const messages = conversation.messages;
@@ -50,10 +52,6 @@ export function MessageList({ conversation, voiceItems = [], empty, onAnswer, on
     setShownFor(conversation.id);
     setShownCount(RENDER_STEP);
   }
-  useEffect(() => {
-    pinned.current = true;
-  }, [conversation.id]);
-
   /** Shows `count` more messages above, keeping the ones in view where they are. */
   const revealEarlier = (count: number) => {
     const element = scrollRef.current;
@@ -68,10 +66,7 @@ export function MessageList({ conversation, voiceItems = [], empty, onAnswer, on
     fromBottom.current = undefined;
   }, [firstId]);
 
-  useEffect(() => {
-    const element = scrollRef.current;
-    if (element && pinned.current) element.scrollTop = element.scrollHeight;
-  }, [conversation, voiceItems]);
+  useEffect(follow, [conversation, voiceItems, follow]);
 
   const voiceAt = (position: number) =>
     voiceItems
@@ -90,12 +85,12 @@ export function MessageList({ conversation, voiceItems = [], empty, onAnswer, on
       ref={scrollRef}
       className="message-scroll"
       onScroll={(event) => {
+        followScroll(event);
         const element = event.currentTarget;
-        pinned.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
         if (element.scrollTop < 200 && start > 0 && fromBottom.current === undefined) revealEarlier(RENDER_STEP);
       }}
     >
-      <div className="message-list" role="log" aria-live="polite" aria-label="Conversation">
+      <div ref={listRef} className="message-list" role="log" aria-live="polite" aria-label="Conversation">
         {messages.length === 0 && voiceItems.length === 0 ? (
           empty
         ) : (
