@@ -75,6 +75,32 @@ async function ask(userId: string, question: string): Promise<Answer> {
   return { text: rounds.at(-1)!, tools };
 }
 
+/**
+ * What a failed check of the last answer needs to be understood from CI's output alone: the answers
+ * as the page shows them (an answer off screen shows no text: content-visibility), the conversation
+ * as stored, the last turn's logged events, and the services' last output.
+ */
+async function explainLastAnswer(page: Page, userId: string): Promise<string> {
+  const shown = await page.getByTestId('assistant-message').evaluateAll((answers) =>
+    answers.map((answer) => ({
+      status: answer.getAttribute('data-status'),
+      tools: answer.querySelectorAll('[data-testid="tool-card"]').length,
+      text: (answer as HTMLElement).innerText.slice(0, 160),
+    })),
+  );
+  const conversationId = new URL(page.url()).searchParams.get('c');
+  const stored = conversationId ? await (await stack.fetch(`/v1/conversations/${conversationId}`, { userId })).text() : '(no conversation in the address)';
+  const lastTurnId = [...stored.matchAll(/"turn_id":"([^"]+)"/g)].at(-1)?.[1];
+  const logged = lastTurnId ? await stack.redis.client.lrange(stack.turnKeys.turnLog(lastTurnId), 0, -1) : [];
+  return [
+    `page ${page.url()}: ${JSON.stringify(shown)}`,
+    `stored: ${stored.slice(-3000)}`,
+    `turn ${lastTurnId ?? '?'} logged: ${logged.map((event) => event.slice(0, 120)).join('\n')}`,
+    `gateway:\n${stack.gateway.output()}`,
+    `worker:\n${stack.workers.map((worker) => worker.output()).join('\n')}`,
+  ].join('\n');
+}
+
 describe('the hands-on demo of the quick start', () => {
   it('answers the six questions through the REST API with keep_session, using the real preset servers', async () => {
     const userId = 'demo-rest';
@@ -164,7 +190,12 @@ describe('the hands-on demo of the quick start', () => {
     const file = readFileSync(join(workspaceOf(userId), 'rows.txt'), 'utf8');
     expect(file).toContain('1 | Alice Martin | alice@example.com | Seattle');
     const answerText = async () => (await lastAnswer(page).locator('.markdown').allInnerTexts()).join('\n');
-    await expect.poll(answerText, { timeout: 10_000 }).toContain('Here is the content of the file:');
+    await expect
+      .poll(answerText, { timeout: 10_000 })
+      .toContain('Here is the content of the file:')
+      .catch(async (error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await explainLastAnswer(page, userId)}`);
+      });
     const finalText = await answerText();
     for (const line of file.trimEnd().split('\n').filter(Boolean)) expect(finalText).toContain(line);
 
