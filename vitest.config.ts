@@ -36,6 +36,9 @@ export default defineConfig({
           include: ['tests/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          // A browser or a stack that runs beside the other projects' tests on two cores can take
+          // more than expect.poll's default second to show what it will show.
+          expect: { poll: { timeout: 10_000 } },
           fileParallelism: false,
         },
       },
