@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, type RefObject, type UIEvent } from 're
 /** A reader this close to the bottom (px) is at the bottom: the list follows new output. */
 const AT_BOTTOM_PX = 80;
 
-export interface ScrollPosition {
+interface ScrollPosition {
   scrollTop: number;
   scrollHeight: number;
   clientHeight: number;
@@ -21,11 +21,11 @@ export function keepsFollowing(following: boolean, previousScrollTop: number, po
 }
 
 /**
- * Keeps a scrolling list at its bottom while the reader is there: whenever its content grows (a
- * ResizeObserver; messages off screen are laid out at an estimated height, CSS content-visibility,
- * so the end of the list settles only after it is shown) and when the caller says (`follow`, after
- * a change). A new `restartKey` (another conversation) follows from the bottom again. `onScroll`
- * goes on the scroll container.
+ * Keeps a scrolling list at its bottom while the reader is there, whenever its content changes size
+ * (a ResizeObserver: new output, and messages off screen that are laid out at an estimated height,
+ * CSS content-visibility, until they are shown). No scroll position is read on a change that did
+ * not move the end. A new `restartKey` (another conversation) goes to the bottom and follows from
+ * there. Returns the scroll container's onScroll.
  */
 export function useFollowOutput(scroller: RefObject<HTMLElement | null>, content: RefObject<HTMLElement | null>, restartKey: string) {
   const following = useRef(true);
@@ -39,7 +39,8 @@ export function useFollowOutput(scroller: RefObject<HTMLElement | null>, content
   useEffect(() => {
     following.current = true;
     lastScrollTop.current = 0;
-  }, [restartKey]);
+    toBottom();
+  }, [restartKey, toBottom]);
 
   useEffect(() => {
     const element = content.current;
@@ -54,5 +55,5 @@ export function useFollowOutput(scroller: RefObject<HTMLElement | null>, content
     following.current = keepsFollowing(following.current, lastScrollTop.current, element);
     lastScrollTop.current = element.scrollTop;
   }, []);
-  return { follow: toBottom, onScroll };
+  return onScroll;
 }

@@ -1,5 +1,5 @@
 import type { TurnAnswersInput } from '@bedrock-mcp/contracts';
-import { Fragment, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Fragment, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import type { Conversation } from '../../chat/conversation.js';
 import type { VoiceItem } from '../../voice/voice-reducer.js';
 import { AssistantMessage } from './assistant-message.js';
@@ -38,7 +38,7 @@ const SERVER_PAGE = 100;
 export function MessageList({ conversation, voiceItems = [], empty, onAnswer, onLoadEarlier, loadingEarlier = false, onEditLast, onRegenerate }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
-  const { follow, onScroll: followScroll } = useFollowOutput(scrollRef, listRef, conversation.id);
+  const followScroll = useFollowOutput(scrollRef, listRef, conversation.id);
   /** The distance from the bottom when earlier messages were asked for: kept when they come in above. */
   const fromBottom = useRef<number | undefined>(undefined);
   const messages = conversation.messages;
@@ -65,8 +65,6 @@ export function MessageList({ conversation, voiceItems = [], empty, onAnswer, on
     element.scrollTop = element.scrollHeight - fromBottom.current;
     fromBottom.current = undefined;
   }, [firstId]);
-
-  useEffect(follow, [conversation, voiceItems, follow]);
 
   const voiceAt = (position: number) =>
     voiceItems
