@@ -267,7 +267,7 @@ export class TurnProducer {
   /** The meta also names the hub's channel, where the worker publishes the turn's events too. */
   private async createMeta(turnId: string, meta: TurnMeta, connection: Redis): Promise<void> {
     const key = this.keys.turnMeta(turnId);
-    // Plain commands (on the shared connection, auto-pipelined with the rest of the tick's traffic; see start) rather than MULTI.
+    // Plain commands rather than MULTI, on the connection start chose (auto-pipelined when the gateway is busy).
     const homeChannel = this.options.events.homeChannel;
     await Promise.all([
       connection.hset(key, { userId: meta.userId, model: meta.model, status: meta.status, createdAt: String(meta.createdAt), homeChannel }),
