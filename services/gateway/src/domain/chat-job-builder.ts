@@ -13,6 +13,11 @@ export interface ChatJobInput {
   sealSecrets: (server: RequestServer) => RequestServer;
 }
 
+/** Whether the turn continues a server-side history (the job's `keepSession`): a `conversation_id` keeps the session too. */
+export function keepsServerHistory(request: Pick<ChatCompletionRequest, 'keep_session' | 'conversation_id'>): boolean {
+  return request.keep_session || request.conversation_id !== undefined;
+}
+
 /**
  * The BullMQ job payload of a turn (ChatJobSchema), with the seed's defaults applied. A turn with
  * server-side history (`conversation_id`, or `keep_session`: the default conversation) carries only
@@ -20,7 +25,7 @@ export interface ChatJobInput {
  * calls the conversation ended with): the worker prepends the conversation's history.
  */
 export function buildChatJob({ turnId, userId, body, model, mcpServerIds, createdAt, sealSecrets }: ChatJobInput): ChatJob {
-  const serverSide = body.keep_session || body.conversation_id !== undefined;
+  const serverSide = keepsServerHistory(body);
   const requestServers = (body.tools ?? []).flatMap((tool) => (tool.type === 'mcp' ? [sealSecrets(requestServerOf(tool, turnId))] : []));
   const clientTools = functionToolsOf(body.tools);
   const stop = body.stop === null || body.stop === undefined ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];

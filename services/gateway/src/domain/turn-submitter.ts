@@ -4,7 +4,7 @@ import { ChatTurnScopeSchema, type ChatCompletionRequest, type ChatJob, type Mod
 import { conversationOf, TurnEnqueueError, type StartedTurn, type TurnEventStream, type TurnProducer, type TurnSubmitOutcome } from '@bedrock-mcp/turns';
 import { assertAttachmentSizes } from './attachment-limits.js';
 import type { PoolClient } from '@bedrock-mcp/pool-client';
-import { buildChatJob } from './chat-job-builder.js';
+import { buildChatJob, keepsServerHistory } from './chat-job-builder.js';
 import type { ConversationChangePublisher } from './conversation-changes.js';
 import { GatewayError } from './gateway-error.js';
 import type { McpServerDirectory } from './mcp-server-directory.js';
@@ -86,14 +86,13 @@ export class TurnSubmitter {
     if (!scope.success) return undefined;
     const model = this.options.models.find(scope.data.model);
     if (!model) return undefined;
-    const { conversation_id: conversationId, keep_session: keepSession } = scope.data;
+    const conversationId = scope.data.conversation_id;
     const turn = {
       turnId: newTurnId(),
       userId,
       model: model.model_id,
       createdAt: this.now(),
-      // As buildChatJob has them: a conversation_id keeps the session too.
-      keepSession: keepSession || conversationId !== undefined,
+      keepSession: keepsServerHistory(scope.data),
       ...(conversationId !== undefined ? { conversationId } : {}),
     };
     return this.options.producer.start(turn, { maxConcurrentTurns: this.options.maxConcurrentTurns, rate: this.options.limiter });
